@@ -1,0 +1,1 @@
+"""ecconf.compiler: syntax tree -> models -> checks -> JSON / runtime graph."""

@@ -1,0 +1,1 @@
+"""ecconf.grammar: the Momentum configuration language as a Lark grammar."""

@@ -1,0 +1,1 @@
+"""ecconf.runtime: SMTP protocol, SASL mechanisms, credential stores and the asyncio server."""

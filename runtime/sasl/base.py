@@ -1,0 +1,94 @@
+"""The contract every SASL mechanism keeps.
+
+Rule of this room: a mechanism is a small server-side state machine over *raw bytes*. It never sees base64,
+never reads a socket, never writes a log and never sleeps. The SMTP protocol decodes the client's lines,
+feeds them to `start()`/`step()` and turns the returned `Step` into a reply (334, 235, 535, 454...).
+Everything a mechanism needs from the outside (credentials, randomness, the clock, the host name) is
+handed to it when it is created, so the RFC test vectors can drive it deterministically.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+
+class SecretKind(enum.Enum):
+    """What a credential store can hand out for a user."""
+
+    CLEARTEXT = "cleartext"
+    # H(user ":" realm ":" password), the raw 16-byte MD5 of RFC 2831 (htdigest files store its hex form).
+    DIGEST_HA1 = "digest-ha1"
+
+
+class CredentialLookup(Protocol):
+    """The read side of a credential store, as a mechanism sees it."""
+
+    @property
+    def secret_kinds(self) -> frozenset[SecretKind]: ...
+
+    def cleartext(self, user: str) -> str | None:
+        """The user's clear-text password, or None if unknown or not stored in clear text."""
+
+    def digest_ha1(self, user: str, realm: str) -> bytes | None:
+        """The raw 16-byte H(user:realm:password) for that realm, or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """Send `334 <base64(data)>` and wait for the client's next line."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Success:
+    """Authentication succeeded for `authcid` (acting as `authzid`, empty when none was asked for)."""
+
+    authcid: str
+    authzid: str = ""
+
+
+class FailureKind(enum.Enum):
+    CREDENTIALS = "credentials"  # wrong password or unknown user -> 535 5.7.8
+    MALFORMED = "malformed"  # the client's message does not follow the mechanism -> 501 5.5.2
+    TEMPORARY = "temporary"  # the store could not answer -> 454 4.7.0 (auth_status "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    kind: FailureKind
+    # For logs only; never contains a secret or the client's raw response.
+    reason: str
+    # The user name the client claimed, when the mechanism got that far (for the accounting log).
+    authcid: str = ""
+
+
+Step = Challenge | Success | Failure
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismContext:
+    """What a mechanism may know about its surroundings."""
+
+    hostname: str
+    realm: str = ""
+    stored_cleartext: bool = False
+    # Returns fresh random bytes from a CSPRNG (os.urandom in production, fixed bytes in tests).
+    random_bytes: Callable[[int], bytes] | None = None
+    # Returns the current time in seconds (time.time in production).
+    clock: Callable[[], float] | None = None
+
+
+class Mechanism(Protocol):
+    """One authentication exchange. Create a new object per AUTH command."""
+
+    name: ClassVar[str]  # the SASL name, upper case: "PLAIN", "CRAM-MD5", ...
+
+    def start(self, initial_response: bytes | None) -> Step:
+        """Begin the exchange; `initial_response` is None when the client sent none, b"" for `=`."""
+
+    def step(self, response: bytes) -> Step:
+        """Continue with the client's decoded response to the last Challenge."""
