@@ -1,1 +1,6 @@
-"""ecconf.grammar: the Momentum configuration language as a Lark grammar."""
+"""ecconf.grammar: the Momentum configuration language as a Lark grammar (imports lark only)."""
+
+from .parser import ParseOutput, get_parser, grammar_text, parse
+from .syntax_errors import GrammarError, Opened, explain
+
+__all__ = ["GrammarError", "Opened", "ParseOutput", "explain", "get_parser", "grammar_text", "parse"]

@@ -10,6 +10,9 @@ handed to it when it is created, so the RFC test vectors can drive it determinis
 from __future__ import annotations
 
 import enum
+import hmac
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -92,3 +95,53 @@ class Mechanism(Protocol):
 
     def step(self, response: bytes) -> Step:
         """Continue with the client's decoded response to the last Challenge."""
+
+
+# --- Helpers shared by the mechanisms (additions to the contract above; none of them does I/O). ---
+
+
+class StoreUnavailable(Exception):
+    """Raised by a credential lookup that cannot answer right now; a mechanism turns it into TEMPORARY."""
+
+
+# Returned by `step()` once an exchange has ended: a mechanism object serves exactly one exchange.
+EXCHANGE_OVER = Failure(FailureKind.MALFORMED, "the exchange is already over")
+
+
+def random_source(ctx: MechanismContext) -> Callable[[int], bytes]:
+    """The context's randomness, or the operating system's CSPRNG."""
+    return ctx.random_bytes or os.urandom
+
+
+def clock_source(ctx: MechanismContext) -> Callable[[], float]:
+    """The context's clock, or wall-clock time."""
+    return ctx.clock or time.time
+
+
+def decode_utf8(data: bytes) -> str | None:
+    """The text of a client message, or None when it is not UTF-8 (the caller answers MALFORMED)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def secrets_equal(a: str | bytes, b: str | bytes) -> bool:
+    """Compare two secrets in time that does not depend on where they differ."""
+    a_bytes = a.encode("utf-8") if isinstance(a, str) else a
+    b_bytes = b.encode("utf-8") if isinstance(b, str) else b
+    return hmac.compare_digest(a_bytes, b_bytes)
+
+
+def fetch_cleartext(store: CredentialLookup, user: str) -> str | Failure | None:
+    """The user's clear-text password; None for an unknown user; a TEMPORARY Failure when the store can't say.
+
+    A store that holds no clear text at all is a configuration problem, not a wrong password, so the client
+    is told to try later (454) rather than that its credentials are bad.
+    """
+    if SecretKind.CLEARTEXT not in store.secret_kinds:
+        return Failure(FailureKind.TEMPORARY, "the credential store holds no clear-text passwords", user)
+    try:
+        return store.cleartext(user)
+    except StoreUnavailable:
+        return Failure(FailureKind.TEMPORARY, "the credential store could not answer", user)

@@ -1,0 +1,70 @@
+"""The cached LALR parser for the Momentum configuration language.
+
+Rule of this room: build the Lark parser once per transformer and reuse it; hand back whatever the
+transformer builds plus the comments the lexer saw. Nothing here knows what an option means.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+
+GRAMMAR_FILE = "momentum.lark"
+COMMENT_TERMINALS = ("LINE_COMMENT", "BLOCK_COMMENT")
+
+# Comments are ignored by the grammar but collected by a lexer callback, so a formatter or a JSON -> text
+# writer can put them back. The callback is fixed when the parser is built; the sink it appends to is
+# per thread and per parse.
+_sink = threading.local()
+
+
+def _collect_comment(token: Token) -> Token:
+    comments = getattr(_sink, "comments", None)
+    if comments is not None:
+        comments.append(token)
+    return token
+
+
+def grammar_text() -> str:
+    return resources.files(__package__).joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=8)
+def get_parser(transformer: Transformer | None = None) -> Lark:
+    """The LALR parser, built once per transformer.
+
+    With a transformer the tree is built bottom-up inside the parser (no lark Tree at all), which is both
+    faster and lighter; tokens carry their own line and column, so positions survive.
+    """
+    callbacks = {name: _collect_comment for name in COMMENT_TERMINALS}
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        transformer=transformer,
+        lexer_callbacks=callbacks,
+        maybe_placeholders=False,
+        cache=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOutput:
+    result: object
+    comments: list[Token]
+
+
+def parse(text: str, transformer: Transformer | None = None) -> ParseOutput:
+    """Parse `text`; raises lark's exceptions (see syntax_errors.explain for the friendly form)."""
+    parser = get_parser(transformer)
+    comments: list[Token] = []
+    _sink.comments = comments
+    try:
+        result = parser.parse(text)
+    finally:
+        _sink.comments = None
+    return ParseOutput(result, comments)

@@ -1,0 +1,209 @@
+"""Lark's parse errors, told the way an operator wants to read them.
+
+Rule of this room: this is the only file that knows lark's exception classes and terminal names. What
+leaves it is a GrammarError: a message in the language of the config file (never `Token('RBRACE', '}')` or
+"Expected one of: WORD"), its line and column, a hint, and for an unclosed bracket where it was opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+# What each terminal is called in messages.
+FRIENDLY = {
+    "WORD": "a name or bare word",
+    "STRING": "a quoted string",
+    "EQUALS": "'='",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "INCLUDE": "'include'",
+    "$END": "the end of the file",
+}
+CLOSER = {"LBRACE": "}", "LSQB": "]", "LPAR": ")"}
+OPENED_WHAT = {"LBRACE": "scope", "LSQB": "dictionary", "LPAR": "array"}
+VALUE_START = {"WORD", "STRING", "LPAR", "LSQB"}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An open bracket that was never closed."""
+
+    line: int
+    column: int
+    what: str  # "scope", "dictionary", "array"
+    closer: str
+
+
+@dataclass(frozen=True)
+class GrammarError(Exception):
+    message: str
+    line: int
+    column: int
+    hint: str = ""
+    opened: Opened | None = None
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+def _innermost_open(exc: UnexpectedInput) -> Opened | None:
+    """The parser's own stack still holds every bracket token that has not been closed."""
+    state = getattr(exc, "state", None)
+    stack = getattr(state, "value_stack", None) or []
+    for item in reversed(stack):
+        if isinstance(item, Token) and item.type in CLOSER:
+            return Opened(item.line or 1, item.column or 1, OPENED_WHAT[item.type], CLOSER[item.type])
+    return None
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
+
+
+def _describe(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type in ("WORD", "STRING"):
+        shown = token.value if len(token.value) <= 40 else token.value[:37] + "..."
+        return f"{FRIENDLY[token.type]} {shown!r}" if token.type == "WORD" else f"the string {shown}"
+    return FRIENDLY.get(token.type, repr(token.value))
+
+
+def _expected_list(expected: set[str]) -> str:
+    names = sorted({FRIENDLY.get(name, name) for name in expected if name in FRIENDLY})
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _from_characters(exc: UnexpectedCharacters, text: str) -> GrammarError:
+    pos = exc.pos_in_stream
+    char = text[pos] if pos < len(text) else ""
+    line, column = exc.line, exc.column
+    if char == '"':
+        return GrammarError(
+            "unterminated string: this quote is never closed",
+            line,
+            column,
+            "close the string with a matching '\"'; write \\\" for a quote inside it",
+        )
+    if text.startswith("/*", pos):
+        return GrammarError("unterminated comment: '/*' is never closed by '*/'", line, column, "add '*/'")
+    if char == "'":
+        return GrammarError(
+            "single quotes do not delimit strings in this language",
+            line,
+            column,
+            'use double quotes: "..."',
+        )
+    shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end of file"
+    return GrammarError(f"unexpected character {shown}", line, column, _hint_for(set(exc.allowed or ())))
+
+
+def _hint_for(expected: set[str]) -> str:
+    listed = _expected_list(expected)
+    return f"expected {listed}" if listed else ""
+
+
+def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
+    token = exc.token
+    expected = set(exc.expected or ())
+    opened = _innermost_open(exc)
+    if token.type == "$END":
+        line, column = _end_position(text)
+        if opened is not None:
+            return GrammarError(
+                f"unexpected end of file: the {opened.what} opened at line {opened.line}, column "
+                f"{opened.column} is never closed",
+                line,
+                column,
+                f"add '{opened.closer}' to close it",
+                opened,
+            )
+        if expected & VALUE_START:
+            return GrammarError("unexpected end of file: a value is missing", line, column, "add a value")
+        if expected == {"LBRACE"}:
+            return GrammarError(
+                "unexpected end of file: expected '{'",
+                line,
+                column,
+                "an option needs '=' (`Name = value`); a scope needs braces (`Name instance { ... }`)",
+            )
+        return GrammarError("unexpected end of file", line, column, _hint_for(expected))
+    line, column = token.line or 1, token.column or 1
+    found = _describe(token)
+    closers = {"RBRACE": "}", "RSQB": "]", "RPAR": ")"}
+    if token.type in closers and opened is not None and token.type not in expected:
+        if closers[token.type] != opened.closer:
+            return GrammarError(
+                f"'{closers[token.type]}' does not close the {opened.what} opened at line {opened.line}, "
+                f"column {opened.column}",
+                line,
+                column,
+                f"close the {opened.what} with '{opened.closer}' first",
+                opened,
+            )
+    if expected >= {"WORD", "STRING"} and not expected & {"EQUALS", "RSQB", "RBRACE", "INCLUDE"}:
+        return GrammarError(f"a value is missing before {found}", line, column, "add a value")
+    if token.type == "RBRACE" and opened is None:
+        return GrammarError("'}' closes no scope", line, column, "remove it, or open a scope before it")
+    if expected == {"LBRACE"}:
+        return GrammarError(
+            f"expected '{{' but found {found}",
+            line,
+            column,
+            "an option needs '=' (`Name = value`); a scope needs braces (`Name instance { ... }`)",
+        )
+    if "EQUALS" in expected and "LBRACE" in expected and token.type not in VALUE_START:
+        return GrammarError(
+            f"a name must be followed by '=' and a value, or by '{{'; found {found}",
+            line,
+            column,
+            "write `Name = value` or `Name { ... }`",
+        )
+    if "RSQB" in expected and token.type == "COMMA":
+        return GrammarError(
+            "dictionary entries are not separated by commas", line, column, "write `[ a = 1 b = 2 ]`"
+        )
+    if expected == {"LPAR", "LSQB", "EQUALS"}:
+        return GrammarError(
+            f"a dictionary key must be followed by '=' and a value; found {found}",
+            line,
+            column,
+            "write `[ key = value ]`",
+        )
+    if token.type in ("EQUALS", "LBRACE") and "INCLUDE" in expected:
+        return GrammarError(
+            f"{found} needs a name before it", line, column, "write `Name = value` or `Name { ... }`"
+        )
+    if token.type == "EQUALS":
+        return GrammarError(
+            "unexpected '=' after a value",
+            line,
+            column,
+            "an option holds one value; quote values that contain spaces or '='",
+        )
+    return GrammarError(f"unexpected {found}", line, column, _hint_for(expected), opened)
+
+
+def explain(exc: UnexpectedInput, text: str) -> GrammarError:
+    """Turn any lark parse error into a GrammarError with an operator-friendly message."""
+    if isinstance(exc, UnexpectedCharacters):
+        return _from_characters(exc, text)
+    if isinstance(exc, UnexpectedToken):
+        return _from_token(exc, text)
+    if isinstance(exc, UnexpectedEOF):
+        line, column = _end_position(text)
+        return GrammarError("unexpected end of file", line, column, _hint_for(set(exc.expected or ())))
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    return GrammarError("syntax error", line, column)
