@@ -171,9 +171,7 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
             "write `Name = value` or `Name { ... }`",
         )
     if "RSQB" in expected and token.type == "COMMA":
-        return GrammarError(
-            "dictionary entries are not separated by commas", line, column, "write `[ a = 1 b = 2 ]`"
-        )
+        return GrammarError("dictionary entries are not separated by commas", line, column, "write `[ a = 1 b = 2 ]`")
     if expected == {"LPAR", "LSQB", "EQUALS"}:
         return GrammarError(
             f"a dictionary key must be followed by '=' and a value; found {found}",
@@ -182,9 +180,7 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
             "write `[ key = value ]`",
         )
     if token.type in ("EQUALS", "LBRACE") and "INCLUDE" in expected:
-        return GrammarError(
-            f"{found} needs a name before it", line, column, "write `Name = value` or `Name { ... }`"
-        )
+        return GrammarError(f"{found} needs a name before it", line, column, "write `Name = value` or `Name { ... }`")
     if token.type == "EQUALS":
         return GrammarError(
             "unexpected '=' after a value",

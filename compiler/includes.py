@@ -1,0 +1,174 @@
+"""Read a config file and everything it includes; every file read of the compiler happens here.
+
+Rule of this room: SPEC §2's include rules — a relative path looks in the including file's directory first,
+then in the working directory; a directory includes its files in alphabetical order, skipping names that
+start with `.`, without following sub-directories. A missing target, an unreadable file or a cycle is a
+diagnostic at the include statement; loading carries on with the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lark.exceptions import UnexpectedInput
+
+from ..grammar import explain
+from .diagnostics import Diagnostic, Related
+from .nodes import File, Include, Scalar, Scope, Statement
+from .span import Span, whole_file
+from .transform import parse_text
+
+SYNTAX = "E100"
+UNREADABLE = "E101"
+INCLUDE_MISSING = "E102"
+INCLUDE_CYCLE = "E103"
+INCLUDE_VALUE = "E104"
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Loaded:
+    root: File | None
+    problems: list[Diagnostic] = field(default_factory=list)
+    files: dict[str, File] = field(default_factory=dict)  # every file read, by display path
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def read_text(path: str, span: Span | None = None) -> tuple[str | None, Diagnostic | None]:
+    """The file's text, or the diagnostic that says why it cannot be had."""
+    where = span or whole_file(path)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return None, Diagnostic(UNREADABLE, f"cannot read {path}: {exc.strerror or exc}", where)
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        return None, Diagnostic(UNREADABLE, f"cannot read {path}: it is {kind}", where)
+    if info.st_size > MAX_FILE_BYTES:
+        return None, Diagnostic(UNREADABLE, f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB", where)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, Diagnostic(UNREADABLE, f"cannot read {path}: {exc.strerror or exc}", where)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Diagnostic(
+            UNREADABLE,
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            Span(path, line, column, line, column + 1),
+            hint="save the file as UTF-8",
+        )
+
+
+def parse_source(text: str, path: str) -> tuple[File | None, Diagnostic | None]:
+    try:
+        return parse_text(text, path), None
+    except UnexpectedInput as exc:
+        error = explain(exc, text)
+        span = Span(path, error.line, error.column, error.line, error.column + 1)
+        related: tuple[Related, ...] = ()
+        if error.opened is not None:
+            o = error.opened
+            related = (Related(Span(path, o.line, o.column, o.line, o.column + 1), f"the {o.what} opened here"),)
+        return None, Diagnostic(SYNTAX, error.message, span, hint=error.hint, related=related)
+    except RecursionError:
+        return None, Diagnostic(SYNTAX, "the file nests too deeply to be read", whole_file(path))
+
+
+def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnostic | None]:
+    target = include.target
+    if not isinstance(target, Scalar) or not target.value.strip():
+        return [], Diagnostic(INCLUDE_VALUE, "include needs one file or directory name", include.span)
+    written = Path(target.value)
+    candidates = [written] if written.is_absolute() else [including_dir / written, Path.cwd() / written]
+    for candidate in candidates:
+        if candidate.is_dir():
+            names = sorted(n for n in os.listdir(candidate) if not n.startswith("."))
+            return [candidate / n for n in names if (candidate / n).is_file()], None
+        if candidate.exists():
+            return [candidate], None
+    return [], Diagnostic(
+        INCLUDE_MISSING,
+        f"included file {target.value!r} does not exist",
+        target.span,
+        hint=f"looked in {including_dir}" + ("" if written.is_absolute() else " and the working directory"),
+    )
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.out = Loaded(None)
+        self.stack: list[str] = []
+
+    def load(self, path: str, span: Span | None) -> File | None:
+        real = os.path.realpath(path)
+        if real in self.stack:
+            assert span is not None
+            self.out.problems.append(
+                Diagnostic(INCLUDE_CYCLE, f"include cycle: {path} includes itself (through its includes)", span)
+            )
+            return None
+        text, problem = read_text(path, span)
+        if problem is not None:
+            self.out.problems.append(problem)
+            return None
+        assert text is not None
+        self.out.texts[path] = text
+        tree, problem = parse_source(text, path)
+        if problem is not None:
+            self.out.problems.append(problem)
+            return None
+        assert tree is not None
+        self.out.files[path] = tree
+        self.stack.append(real)
+        try:
+            self._resolve(tree.body, Path(path).parent)
+        finally:
+            self.stack.pop()
+        return tree
+
+    def _resolve(self, body: list[Statement], here: Path) -> None:
+        pending: list[list[Statement]] = [body]
+        while pending:
+            for statement in pending.pop():
+                if isinstance(statement, Scope):
+                    pending.append(statement.body)
+                elif isinstance(statement, Include):
+                    targets, problem = _targets(statement, here)
+                    if problem is not None:
+                        self.out.problems.append(problem)
+                    for target in targets:
+                        loaded = self.load(str(target), statement.span)
+                        if loaded is not None:
+                            statement.files.append(loaded)
+
+
+def load(path: str) -> Loaded:
+    """Read, parse and include: the root file and everything below it."""
+    loader = _Loader()
+    loader.out.root = loader.load(path, None)
+    return loader.out
+
+
+def load_text(text: str, path: str) -> Loaded:
+    """Like load() for text already in memory (stdin, tests); includes resolve against the path's folder."""
+    loader = _Loader()
+    loader.out.texts[path] = text
+    tree, problem = parse_source(text, path)
+    if problem is not None:
+        loader.out.problems.append(problem)
+        return loader.out
+    assert tree is not None
+    loader.out.files[path] = tree
+    loader.out.root = tree
+    loader.stack.append(os.path.realpath(path))
+    loader._resolve(tree.body, Path(path).parent)
+    return loader.out

@@ -1,0 +1,120 @@
+"""Coercions from the text of a value to its type.
+
+Rule of this room: pure functions from `str` to a typed value; a value that does not fit raises ValueError
+with a message an operator understands (it becomes a diagnostic at the value's position). No I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+TRUE_WORDS = frozenset({"true", "yes", "on", "enabled", "enable", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "disabled", "disable", "0"})
+BOOLEAN_SPELLINGS = "true/false, yes/no, on/off, enabled/disabled or 1/0"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def to_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"expected a boolean ({BOOLEAN_SPELLINGS}), got {text!r}")
+
+
+def to_int(text: str, *, minimum: int = 0) -> int:
+    word = text.strip()
+    try:
+        number = int(word, 10)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {text!r}") from None
+    if number < minimum:
+        raise ValueError(f"expected a number of at least {minimum}, got {number}")
+    return number
+
+
+def to_octal_mode(text: str) -> int:
+    word = text.strip()
+    try:
+        mode = int(word, 8)
+    except ValueError:
+        raise ValueError(f"expected an octal file mode such as 0660, got {text!r}") from None
+    if not 0 <= mode <= 0o7777:
+        raise ValueError(f"file mode {text!r} is out of range (0000 to 7777)")
+    return mode
+
+
+@dataclass(frozen=True, slots=True)
+class CidrValue:
+    network: IPNetwork
+    # True when the text had host bits set ("10.0.0.1/8"): Momentum masks them, which is rarely meant.
+    had_host_bits: bool
+
+
+def to_cidr(text: str) -> CidrValue:
+    word = text.strip()
+    try:
+        network = ipaddress.ip_network(word, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)") from None
+    try:
+        ipaddress.ip_network(word, strict=True)
+        host_bits = False
+    except ValueError:
+        host_bits = True
+    return CidrValue(network, host_bits)
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    """Where a `Listen` binds: a TCP host and port, or a Unix socket path."""
+
+    kind: str  # "tcp" or "unix"
+    host: str = ""  # "0.0.0.0" for ":25" and "*:25"; "::" for "[::]:25"
+    port: int = 0
+    path: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        """Two Listens with the same key would bind the same socket."""
+        return (self.kind, self.host, self.port, self.path)
+
+
+def _port(text: str, whole: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f'listen address {whole!r} has no valid port (expected host:port, e.g. ":25")')
+    port = int(text)
+    if port > 65535:
+        raise ValueError(f"port {port} in {whole!r} is out of range (0 to 65535)")
+    return port
+
+
+def to_listen_address(text: str) -> ListenAddress:
+    """`:25`, `*:25`, `127.0.0.1:25`, `[::]:25`, `[2001:db8::1]:587`, `/path/to/socket`."""
+    word = text.strip()
+    if word.startswith("/"):
+        return ListenAddress("unix", path=word)
+    if word.startswith("["):
+        host, sep, rest = word[1:].partition("]")
+        if not sep or not rest.startswith(":"):
+            raise ValueError(f"listen address {text!r}: write IPv6 addresses as [address]:port")
+        try:
+            address = ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"listen address {text!r}: {host!r} is not an IPv6 address") from None
+        return ListenAddress("tcp", host=str(address), port=_port(rest[1:], text))
+    host, sep, port = word.rpartition(":")
+    if not sep:
+        raise ValueError(f'listen address {text!r} has no port (expected host:port, e.g. ":25" or "127.0.0.1:25")')
+    if host in ("", "*"):
+        return ListenAddress("tcp", host="0.0.0.0", port=_port(port, text))
+    if ":" in host:
+        raise ValueError(f'listen address {text!r}: write IPv6 addresses in brackets, e.g. "[::1]:25"')
+    try:
+        address = ipaddress.IPv4Address(host)
+    except ValueError:
+        raise ValueError(f"listen address {text!r}: {host!r} is not an IPv4 address") from None
+    return ListenAddress("tcp", host=str(address), port=_port(port, text))

@@ -1,0 +1,177 @@
+"""Frozen configuration objects the runtime consumes.
+
+Rule of this room: plain data and its validation only — no file, socket or clock access. The compiler builds
+these from a parsed Momentum config; tests and embedders build them by hand. Values are normalised on
+construction (strings to networks and paths, lists to tuples) so everything downstream can trust the types.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    """Where one listener binds: a TCP host/port or a Unix socket path."""
+
+    kind: Literal["tcp", "unix"]
+    host: str = ""
+    port: int = 0
+    path: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> ListenAddress:
+        """Momentum's Listen forms: ":25", "*:25" (all IPv4), "127.0.0.1:25", "[::]:25", "/path/sock"."""
+        text = text.strip()
+        if text.startswith("/"):
+            return cls(kind="unix", path=text)
+        if text.startswith("["):
+            host, sep, port = text[1:].partition("]:")
+            if not sep:
+                raise ValueError(f"IPv6 listen address needs a port after the bracket: {text!r}")
+            ipaddress.IPv6Address(host)
+        else:
+            host, sep, port = text.rpartition(":")
+            if not sep:
+                raise ValueError(f"listen address needs a port: {text!r}")
+            if host in ("", "*"):
+                host = "0.0.0.0"
+            ipaddress.IPv4Address(host)
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"listen port must be a number from 0 to 65535: {text!r}")
+        return cls(kind="tcp", host=host, port=int(port))
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismSpec:
+    """One resolved Auth<Mech>Parameters dictionary."""
+
+    name: str  # SASL name, upper case: "PLAIN", "DIGEST-MD5"
+    uri: str
+    realm: str = ""  # DIGEST-MD5; empty means the server's host name
+    stored_cleartext: bool = False
+    log_authentication: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.name.upper())
+
+
+def _networks(values: object) -> tuple[IPNetwork, ...]:
+    if isinstance(values, str | ipaddress.IPv4Network | ipaddress.IPv6Network):
+        values = (values,)
+    return tuple(ipaddress.ip_network(v, strict=False) for v in values)  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """The effective option values for one client on one listener (after the fallback of SPEC §3)."""
+
+    enable: bool = True
+    smtp_extensions: tuple[str, ...] = ()
+    relay_hosts: tuple[IPNetwork, ...] = ()
+    open_relay: bool = False
+    # SASL name -> its parameters; resolved per mechanism (see policy.resolve).
+    auth: Mapping[str, MechanismSpec] = field(default_factory=lambda: MappingProxyType({}))
+    banner_hostname: str = ""
+    idle_time: float = 300.0
+    listener_sessions: int = 0  # 0: no cap
+    max_message_size: int = 0  # 0: no limit
+    max_recipients_per_message: int = 0  # 0: no limit
+    tls_certificate: Path | None = None
+    tls_key: Path | None = None
+    tls_protocols: tuple[str, ...] = ()
+    tls_ciphers: str = ""
+    use_ssl: bool = False
+    always_allow: bool = False
+    always_deny: bool = False
+    # Limits of our own (Momentum documents none for these).
+    max_auth_failures: int = 3
+    max_unknown_commands: int = 10
+    data_timeout: float = 600.0  # RFC 5321 §4.5.3.2.6 asks for 10 minutes between data blocks
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "smtp_extensions", tuple(str(x) for x in self.smtp_extensions))
+        set_(self, "relay_hosts", _networks(self.relay_hosts))
+        set_(self, "auth", MappingProxyType({k.upper(): v for k, v in self.auth.items()}))
+        set_(self, "tls_protocols", tuple(str(x) for x in self.tls_protocols))
+        for name in ("tls_certificate", "tls_key"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                set_(self, name, Path(value))
+        for name in ("max_auth_failures", "max_unknown_commands"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    @property
+    def extension_words(self) -> tuple[tuple[str, ...], ...]:
+        """SMTP_Extensions items split into upper-case words: "auth plain" -> ("AUTH", "PLAIN")."""
+        return tuple(tuple(item.upper().split()) for item in self.smtp_extensions if item.strip())
+
+    def has_extension(self, keyword: str) -> bool:
+        return any(words[0] == keyword.upper() for words in self.extension_words)
+
+    @property
+    def listed_mechanisms(self) -> tuple[str, ...]:
+        """SASL names listed as "AUTH X" items, in order, without duplicates."""
+        names: list[str] = []
+        for words in self.extension_words:
+            if words[0] == "AUTH":
+                names.extend(w for w in words[1:] if w not in names)
+        return tuple(names)
+
+    @property
+    def tls_available(self) -> bool:
+        return self.tls_certificate is not None and self.tls_key is not None
+
+
+POLICY_FIELDS: frozenset[str] = frozenset(f.name for f in fields(SessionPolicy))
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyLayer:
+    """One scope's values (Listen, ESMTP_Listener or global) plus its Peer scopes, keyed by policy field."""
+
+    values: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    peers: tuple[tuple[IPNetwork, Mapping[str, object]], ...] = ()
+
+    def __post_init__(self) -> None:
+        peers = tuple((ipaddress.ip_network(net, strict=False), MappingProxyType(dict(vals))) for net, vals in self.peers)
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "peers", peers)
+        for mapping in (self.values, *(vals for _, vals in peers)):
+            unknown = set(mapping) - POLICY_FIELDS
+            if unknown:
+                raise ValueError(f"not a session policy field: {', '.join(sorted(unknown))}")
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerSpec:
+    name: str  # as written in the config, e.g. "127.0.0.1:2525"
+    address: ListenAddress
+    layers: tuple[PolicyLayer, ...] = ()  # most specific first: (Listen, ESMTP_Listener, global)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    hostname: str
+    spool_base: Path
+    listeners: tuple[ListenerSpec, ...]
+    acctlog_path: Path | None = None
+    base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
+    store_refresh_interval: float = 30.0  # seconds between credential store re-reads
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spool_base", Path(self.spool_base))
+        object.__setattr__(self, "base_dir", Path(self.base_dir))
+        object.__setattr__(self, "listeners", tuple(self.listeners))
+        if self.acctlog_path is not None:
+            object.__setattr__(self, "acctlog_path", Path(self.acctlog_path))
