@@ -107,3 +107,12 @@ AUTH_TEMPORARY = Reply(454, "4.7.0", "Temporary authentication failure")
 TLS_READY = Reply(220, "2.0.0", "Ready to start TLS")
 TLS_NOT_AVAILABLE = Reply(454, "4.7.0", "TLS not available")
 TLS_ACTIVE = Reply(503, "5.5.1", "TLS already active")
+
+
+class ProtocolViolation(Exception):
+    """The client broke the protocol; `reply` says what to answer. Fatal ones close the session."""
+
+    def __init__(self, reply: Reply, *, fatal: bool = False) -> None:
+        super().__init__(f"{reply.code} {reply.enhanced} {reply.text}".replace("  ", " "))
+        self.reply = reply
+        self.fatal = fatal or reply.closes

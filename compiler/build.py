@@ -1,0 +1,354 @@
+"""Syntax nodes -> typed models, plus the facts the rules check.
+
+Rule of this room: never raise on user input. Scopes with the same name and instance merge (a file and its
+includes may each add to ESMTP_Listener); a later assignment shadows an earlier one; a value that does not
+fit its type becomes a diagnostic and the option is left unset. Everything a rule may want to look at again
+(every assignment, every scope use, every Listen and Peer as written) is recorded in `Facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .models import (
+    AUTH_FIELDS,
+    AuthParameters,
+    Config,
+    EcLogger,
+    EsmtpListener,
+    GenericScope,
+    Listen,
+    ListenerOptions,
+    Model,
+    Peer,
+)
+from .nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement, Value
+from .option_table import OptionTable, table
+from .span import Span
+from .values import CidrValue, ListenAddress, to_bool, to_cidr, to_int, to_listen_address
+
+VALUE_TYPE = "E301"
+LISTEN_ADDRESS = "E302"
+BAD_CIDR = "E304"
+
+
+@dataclass(slots=True)
+class Assignment:
+    scope_kind: str  # "global", "esmtp_listener", "listen", "peer", or a generic scope's name (lower case)
+    owner: Model | None  # the merged model the option landed in (None in generic scopes)
+    option: Option
+
+
+@dataclass(slots=True)
+class ScopeUse:
+    parent_kind: str
+    scope: Scope
+
+
+@dataclass(slots=True)
+class AuthDict:
+    mechanism: str  # SASL name: "CRAM-MD5"...
+    params: AuthParameters
+    option: Option
+    owner: ListenerOptions
+
+
+@dataclass
+class Facts:
+    assignments: list[Assignment] = field(default_factory=list)
+    scope_uses: list[ScopeUse] = field(default_factory=list)
+    listens: list[tuple[Listen, ListenAddress | None, Scope]] = field(default_factory=list)
+    peers: list[tuple[Peer, CidrValue | None, Scope]] = field(default_factory=list)
+    auth_dicts: list[AuthDict] = field(default_factory=list)
+    relay_hosts: list[tuple[Model, CidrValue, Scalar]] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def iter_statements(body: list[Statement]) -> Iterator[Option | Scope]:
+    """The statements of a scope with includes expanded in place."""
+    for statement in body:
+        if isinstance(statement, Include):
+            for included in statement.files:
+                yield from iter_statements(included.body)
+        else:
+            yield statement
+
+
+def _describe(value: Value) -> str:
+    return "an array" if isinstance(value, Array) else "a dictionary" if isinstance(value, Dict) else "a value"
+
+
+def plain(value: Value) -> Any:
+    """A value as JSON data, strings kept as written."""
+    if isinstance(value, Scalar):
+        return value.value
+    if isinstance(value, Array):
+        return [plain(item) for item in value.items]
+    return {entry.key: plain(entry.value) for entry in value.entries}
+
+
+def _typed_default(info_default: str) -> Callable[[str], Any] | None:
+    word = info_default.strip().lower()
+    if word in ("true", "false"):
+        return to_bool
+    if word.isdigit():
+        return to_int
+    return None
+
+
+LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
+    "enable": to_bool,
+    "open_relay": to_bool,
+    "use_ssl": to_bool,
+    "always_allow": to_bool,
+    "always_deny": to_bool,
+    "idle_time": to_int,
+    "listener_sessions": to_int,
+    "max_message_size": to_int,
+    "max_recipients_per_message": to_int,
+    "banner_hostname": str,
+    "tls_certificate": str,
+    "tls_key": str,
+    "tls_protocols": str,
+    "tls_ciphers": str,
+}
+GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {"hostname": str, "spool_base": str}
+AUTH_KEYS: dict[str, Callable[[str], Any]] = {
+    "uri": str,
+    "realm": str,
+    "stored_cleartext": to_bool,
+    "log_authentication": to_bool,
+    "extension": str,
+    "extension_argument": str,
+}
+
+
+class Builder:
+    def __init__(self, options: OptionTable) -> None:
+        self.table = options
+        self.facts = Facts()
+
+    # -- values -------------------------------------------------------------------------------------------
+    def problem(self, code: str, message: str, span: Span, hint: str = "") -> None:
+        self.facts.problems.append(Diagnostic(code, message, span, hint=hint))
+
+    def scalar(self, option_name: str, value: Value, convert: Callable[[str], Any]) -> Any:
+        if not isinstance(value, Scalar):
+            self.problem(VALUE_TYPE, f"{option_name} takes a single value, not {_describe(value)}", value.span)
+            return None
+        try:
+            return convert(value.value)
+        except ValueError as exc:
+            self.problem(VALUE_TYPE, f"{option_name}: {exc}", value.span)
+            return None
+
+    def string_list(self, option_name: str, value: Value) -> list[str] | None:
+        items = value.items if isinstance(value, Array) else [value]
+        out = []
+        for item in items:
+            if not isinstance(item, Scalar):
+                self.problem(VALUE_TYPE, f"{option_name} items must be strings, not {_describe(item)}", item.span)
+                return None
+            out.append(item.value)
+        return out
+
+    def cidr_list(self, owner: Model, option_name: str, value: Value) -> list[str] | None:
+        items = self.string_list(option_name, value)
+        if items is None:
+            return None
+        scalars = value.items if isinstance(value, Array) else [value]
+        out = []
+        for text, node in zip(items, scalars, strict=True):
+            try:
+                cidr = to_cidr(text)
+            except ValueError as exc:
+                self.problem(BAD_CIDR, f"{option_name}: {exc}", node.span)
+                continue
+            assert isinstance(node, Scalar)
+            self.facts.relay_hosts.append((owner, cidr, node))
+            out.append(str(cidr.network))
+        return out
+
+    def generic(self, name: str, value: Value) -> Any:
+        info = self.table.option(name)
+        convert = _typed_default(info.default) if info is not None else None
+        if convert is not None and isinstance(value, Scalar):
+            try:
+                return convert(value.value)
+            except ValueError as exc:
+                self.problem(VALUE_TYPE, f"{name}: {exc}", value.span)
+                return value.value
+        return plain(value)
+
+    # -- scopes -------------------------------------------------------------------------------------------
+    def build(self, root: File | None) -> Config:
+        config = Config()
+        if root is None:
+            return config
+        for statement in iter_statements(root.body):
+            if isinstance(statement, Option):
+                self.global_option(config, statement)
+            else:
+                self.global_scope(config, statement)
+        return config
+
+    def global_option(self, config: Config, option: Option) -> None:
+        self.facts.assignments.append(Assignment("global", config, option))
+        key = option.name.lower()
+        if key in GLOBAL_SCALARS:
+            self.set(config, key, option, self.scalar(option.name, option.value, GLOBAL_SCALARS[key]))
+        elif key == "relay_hosts":
+            self.set(config, key, option, self.cidr_list(config, option.name, option.value))
+        else:
+            config.options[key] = self.generic(option.name, option.value)
+
+    def global_scope(self, config: Config, scope: Scope) -> None:
+        self.facts.scope_uses.append(ScopeUse("global", scope))
+        key = scope.name.lower()
+        if key == "esmtp_listener":
+            if config.esmtp_listener is None:
+                config.esmtp_listener = EsmtpListener()
+                config.esmtp_listener._span = scope.span
+            self.listener_body(config.esmtp_listener, "esmtp_listener", scope)
+        elif key == "ec_logger":
+            instance = scope.instance.value if scope.instance else None
+            logger = next((lg for lg in config.ec_loggers if lg.instance == instance), None)
+            if logger is None:
+                logger = EcLogger(instance=instance)
+                logger._span = scope.span
+                config.ec_loggers.append(logger)
+            for statement in iter_statements(scope.body):
+                if isinstance(statement, Option) and statement.name.lower() == "acctlog":
+                    self.set(logger, "acctlog", statement, self.scalar(statement.name, statement.value, str))
+                elif isinstance(statement, Option):
+                    logger.options[statement.name.lower()] = plain(statement.value)
+                else:
+                    logger.scopes.append(self.generic_scope(statement, "ec_logger"))
+        else:
+            config.scopes.append(self.generic_scope(scope, "global"))
+
+    def generic_scope(self, scope: Scope, parent_kind: str) -> GenericScope:
+        kind = scope.name.lower()
+        out = GenericScope(name=scope.name, instance=scope.instance.value if scope.instance else None)
+        out._span = scope.span
+        for statement in iter_statements(scope.body):
+            if isinstance(statement, Option):
+                self.facts.assignments.append(Assignment(kind, None, statement))
+                out.options[statement.name.lower()] = plain(statement.value)
+            else:
+                self.facts.scope_uses.append(ScopeUse(kind, statement))
+                out.scopes.append(self.generic_scope(statement, kind))
+        return out
+
+    def listener_body(self, owner: ListenerOptions, kind: str, scope: Scope) -> None:
+        for statement in iter_statements(scope.body):
+            if isinstance(statement, Option):
+                self.listener_option(owner, kind, statement)
+                continue
+            self.facts.scope_uses.append(ScopeUse(kind, statement))
+            child = statement.name.lower()
+            if child == "listen" and isinstance(owner, EsmtpListener):
+                self.listen_scope(owner, statement)
+            elif child == "peer" and isinstance(owner, EsmtpListener | Listen):
+                self.peer_scope(owner, statement)
+            else:
+                owner.scopes.append(self.generic_scope(statement, kind))
+
+    def listen_scope(self, listener: EsmtpListener, scope: Scope) -> None:
+        written = scope.instance.value if scope.instance else ""
+        address: ListenAddress | None = None
+        try:
+            address = to_listen_address(written)
+        except ValueError as exc:
+            where = scope.instance.span if scope.instance else scope.name_span
+            message = str(exc) if scope.instance else 'Listen needs an address, e.g. Listen ":25" { ... }'
+            self.problem(LISTEN_ADDRESS, message, where)
+        listen = next((ls for ls in listener.listens if ls.address == written), None)
+        if listen is None:
+            listen = Listen(address=written)
+            listen._span = scope.span
+            listener.listens.append(listen)
+        self.facts.listens.append((listen, address, scope))
+        self.listener_body(listen, "listen", scope)
+
+    def peer_scope(self, owner: EsmtpListener | Listen, scope: Scope) -> None:
+        written = scope.instance.value if scope.instance else ""
+        cidr: CidrValue | None = None
+        try:
+            cidr = to_cidr(written)
+            network = str(cidr.network)
+        except ValueError as exc:
+            where = scope.instance.span if scope.instance else scope.name_span
+            message = f"Peer: {exc}" if scope.instance else 'Peer needs a CIDR, e.g. Peer "10.0.0.0/8" { ... }'
+            self.problem(BAD_CIDR, message, where)
+            network = written
+        peer = next((p for p in owner.peers if p.network == network), None)
+        if peer is None:
+            peer = Peer(network=network)
+            peer._span = scope.span
+            owner.peers.append(peer)
+        self.facts.peers.append((peer, cidr, scope))
+        self.listener_body(peer, "peer", scope)
+
+    def listener_option(self, owner: ListenerOptions, kind: str, option: Option) -> None:
+        self.facts.assignments.append(Assignment(kind, owner, option))
+        key = option.name.lower()
+        if key in LISTENER_SCALARS:
+            self.set(owner, key, option, self.scalar(option.name, option.value, LISTENER_SCALARS[key]))
+        elif key == "smtp_extensions":
+            self.set(owner, key, option, self.string_list(option.name, option.value))
+        elif key == "relay_hosts":
+            self.set(owner, key, option, self.cidr_list(owner, option.name, option.value))
+        elif key in AUTH_FIELDS:
+            field_name, mechanism = AUTH_FIELDS[key]
+            params = self.auth_parameters(option)
+            self.set(owner, field_name, option, params)
+            if params is not None:
+                self.facts.auth_dicts.append(AuthDict(mechanism, params, option, owner))
+        else:
+            owner.options[key] = self.generic(option.name, option.value)
+
+    def auth_parameters(self, option: Option) -> AuthParameters | None:
+        if not isinstance(option.value, Dict):
+            self.problem(
+                VALUE_TYPE,
+                f"{option.name} takes a dictionary, not {_describe(option.value)}",
+                option.value.span,
+                hint=f'write {option.name} = [ uri = "file:///path/to/passwords" ]',
+            )
+            return None
+        params = AuthParameters()
+        params._span = option.value.span
+        for entry in option.value.entries:
+            key = entry.key.lower()
+            if key in AUTH_KEYS:
+                value = self.scalar(entry.key, entry.value, AUTH_KEYS[key])
+                if value is not None:
+                    setattr(params, key, value)
+                    params._spans[key] = entry.span
+            else:
+                params.options[key] = plain(entry.value)
+                params._spans[key] = entry.span
+        return params
+
+    @staticmethod
+    def set(model: Model, field_name: str, option: Option, value: Any) -> None:
+        if value is None:
+            return
+        setattr(model, field_name, value)
+        model._spans[field_name] = option.span
+
+
+@dataclass
+class Built:
+    config: Config
+    facts: Facts
+
+
+def build(root: File | None, options: OptionTable | None = None) -> Built:
+    builder = Builder(options or table())
+    config = builder.build(root)
+    return Built(config, builder.facts)

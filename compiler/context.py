@@ -1,0 +1,53 @@
+"""What a rule may look at: the model, the build facts, the loaded files and the option table.
+
+Rule of this room: read-only for rules. Anything expensive that several rules need (the effective
+values per client class, password files read from disk) is computed once here, lazily, and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .build import Facts
+from .diagnostics import Diagnostic
+from .fallback import ClientClass, Resolved, all_classes, effective
+from .includes import Loaded
+from .models import Config
+from .option_table import OptionTable
+from .span import Span
+
+
+@dataclass
+class CheckContext:
+    config: Config
+    facts: Facts
+    loaded: Loaded
+    table: OptionTable
+    # Problems found before the rules ran (reading, parsing, including), by code.
+    load_problems: list[Diagnostic] = field(default_factory=list)
+    # Whether rules may read files named by the config (password files, certificates). Off for JSON input
+    # checked on another machine, and in tests that want pure checks.
+    check_files: bool = True
+
+    def problems(self, code: str) -> Iterator[Diagnostic]:
+        """Problems with this code that loading or building already found."""
+        for problem in (*self.load_problems, *self.facts.problems):
+            if problem.code == code:
+                yield problem
+
+    @cached_property
+    def classes(self) -> list[ClientClass]:
+        return list(all_classes(self.config))
+
+    def effective(self, cls: ClientClass, field_name: str) -> Resolved:
+        return effective(self.config, cls, field_name)
+
+    def resolve_path(self, written: str, span: Span | None) -> Path:
+        """A path named in the config: relative paths are relative to the file that names them."""
+        path = Path(written)
+        if path.is_absolute() or span is None:
+            return path
+        return Path(span.path).parent / path

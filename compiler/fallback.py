@@ -1,0 +1,116 @@
+"""Effective option values: which level of the config decides an option for a given client.
+
+Rule of this room: SPEC §3's order, and only here — Listen::Peer (most specific matching CIDR) > Listen >
+ESMTP_Listener::Peer (most specific) > ESMTP_Listener > global (for options valid there) > the default.
+Every answer says where it came from, so a diagnostic can point at the line that decided.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Config, EsmtpListener, Listen, Model, Peer
+from .span import Span
+
+# The engine's defaults for the options it interprets (Momentum's documented defaults).
+DEFAULTS: dict[str, Any] = {
+    "enable": True,
+    "open_relay": False,
+    "use_ssl": False,
+    "always_allow": False,
+    "always_deny": False,
+    "idle_time": 300,
+    "listener_sessions": 0,
+    "max_message_size": 0,
+    "max_recipients_per_message": 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    value: Any
+    level: str  # "listen_peer", "listen", "listener_peer", "listener", "global" or "default"
+    owner: Model | None
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientClass:
+    """One kind of client of a Listen: which Peer scopes (if any) match it at each level."""
+
+    listen: Listen
+    listen_peer: Peer | None = None
+    listener_peer: Peer | None = None
+
+    def describe(self) -> str:
+        peers = [p.network for p in (self.listen_peer, self.listener_peer) if p is not None]
+        return f"Listen {self.listen.address!r}" + (f" for clients in {peers[0]}" if peers else "")
+
+
+def _network(peer: Peer) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(peer.network, strict=False)
+    except ValueError:
+        return None
+
+
+def _most_specific(peers: list[Peer], ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Peer | None:
+    best: Peer | None = None
+    best_len = -1
+    for peer in peers:
+        net = _network(peer)
+        if net is not None and net.version == ip.version and ip in net and net.prefixlen > best_len:
+            best, best_len = peer, net.prefixlen
+    return best
+
+
+def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str) -> ClientClass:
+    address = ipaddress.ip_address(ip)
+    return ClientClass(listen, _most_specific(listen.peers, address), _most_specific(listener.peers, address))
+
+
+def _overlap(a: Peer, b: Peer) -> bool:
+    na, nb = _network(a), _network(b)
+    return na is not None and nb is not None and na.version == nb.version and na.overlaps(nb)  # type: ignore[arg-type]
+
+
+def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientClass]:
+    """Every distinct combination of matching Peer scopes a client of `listen` can fall into."""
+    yield ClientClass(listen)
+    for lp in listen.peers:
+        yield ClientClass(listen, lp)
+    for ep in listener.peers:
+        yield ClientClass(listen, None, ep)
+        for lp in listen.peers:
+            if _overlap(lp, ep):
+                yield ClientClass(listen, lp, ep)
+
+
+def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
+    """The value of `field` for clients of this class, and where it was set."""
+    listener = config.esmtp_listener
+    levels: list[tuple[str, Model | None]] = [
+        ("listen_peer", cls.listen_peer),
+        ("listen", cls.listen),
+        ("listener_peer", cls.listener_peer),
+        ("listener", listener),
+        ("global", config),
+    ]
+    for level, owner in levels:
+        if owner is None or field not in type(owner).model_fields:
+            continue
+        value = getattr(owner, field)
+        if value is not None:
+            return Resolved(value, level, owner, owner.span_of(field))
+    return Resolved(DEFAULTS.get(field), "default", None, None)
+
+
+def all_classes(config: Config) -> Iterator[ClientClass]:
+    listener = config.esmtp_listener
+    if listener is None:
+        return
+    for listen in listener.listens:
+        yield from client_classes(listener, listen)

@@ -1,0 +1,134 @@
+"""The typed model of a configuration: what `ecconf json` prints and what the runtime is compiled from.
+
+Rule of this room: plain pydantic models, no I/O and no checks beyond types. Field names are the
+lower-case snake_case form of Momentum's option names; every option the engine does not interpret is kept
+in `options` (documented ones typed by their default, others as written). Source positions live in a
+private attribute so they never reach the JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .span import Span
+
+JsonValue = Any  # str | int | bool | list[JsonValue] | dict[str, JsonValue]; the schema spells it out
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    _spans: dict[str, Span] = PrivateAttr(default_factory=dict)
+    _span: Span | None = PrivateAttr(default=None)
+
+    def span_of(self, field: str) -> Span | None:
+        """Where `field` was set (the option's span), or None if it was not set in the text."""
+        return self._spans.get(field)
+
+    @property
+    def span(self) -> Span | None:
+        """Where this scope or dictionary is written."""
+        return self._span
+
+
+class AuthParameters(Model):
+    """One `Auth<Mech>Parameters` dictionary."""
+
+    uri: str | None = Field(None, description="Where the credentials are: file:, digest: or a back-end scheme")
+    realm: str | None = Field(None, description="DIGEST-MD5 realm; default: the Hostname")
+    stored_cleartext: bool | None = Field(None, description="DIGEST-MD5: the store holds clear-text passwords")
+    log_authentication: bool | None = Field(None, description="Write an accounting-log line per AUTH event")
+    extension: str | None = Field(None, description="Momentum 2.x way to advertise: always AUTH")
+    extension_argument: str | None = Field(None, description="Momentum 2.x way to advertise: the mechanism")
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Keys ecconf does not interpret")
+
+
+class ListenerOptions(Model):
+    """Options valid in ESMTP_Listener, Listen and Peer scopes (None: not set at this level)."""
+
+    enable: bool | None = None
+    smtp_extensions: list[str] | None = None
+    relay_hosts: list[str] | None = None
+    open_relay: bool | None = None
+    auth_login_parameters: AuthParameters | None = None
+    auth_plain_parameters: AuthParameters | None = None
+    auth_cram_md5_parameters: AuthParameters | None = None
+    auth_digest_md5_parameters: AuthParameters | None = None
+    auth_scram_sha256_parameters: AuthParameters | None = Field(None, description="ecconf extension (RFC 7677)")
+    banner_hostname: str | None = None
+    idle_time: int | None = Field(None, ge=0, description="Seconds a session may stay idle")
+    listener_sessions: int | None = Field(None, ge=0, description="Concurrent sessions; 0 = no limit")
+    max_message_size: int | None = Field(None, ge=0, description="Bytes; 0 = no limit")
+    max_recipients_per_message: int | None = Field(None, ge=0, description="0 = no limit")
+    tls_certificate: str | None = None
+    tls_key: str | None = None
+    tls_protocols: str | None = None
+    tls_ciphers: str | None = None
+    use_ssl: bool | None = None
+    always_allow: bool | None = None
+    always_deny: bool | None = None
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
+    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
+
+
+class Peer(ListenerOptions):
+    network: str = Field(description="The Peer's CIDR, normalised (10.0.0.0/8)")
+
+
+class Listen(ListenerOptions):
+    address: str = Field(description='As written: ":25", "127.0.0.1:25", "[::1]:587" or "/path/to/socket"')
+    peers: list[Peer] = Field(default_factory=list)
+
+
+class EsmtpListener(ListenerOptions):
+    listens: list[Listen] = Field(default_factory=list)
+    peers: list[Peer] = Field(default_factory=list)
+
+
+class EcLogger(Model):
+    """An `ec_logger` module instance; its `acctlog` receives the AUTH accounting lines."""
+
+    instance: str | None = None
+    acctlog: str | None = None
+    options: dict[str, JsonValue] = Field(default_factory=dict)
+    scopes: list[GenericScope] = Field(default_factory=list)
+
+
+class GenericScope(Model):
+    """Any other scope (domain, binding, a module...), kept as written."""
+
+    name: str
+    instance: str | None = None
+    options: dict[str, JsonValue] = Field(default_factory=dict)
+    scopes: list[GenericScope] = Field(default_factory=list)
+
+
+class Config(Model):
+    """A whole configuration: the global scope and everything in it."""
+
+    hostname: str | None = Field(None, description="The server's name; default: the machine's host name")
+    spool_base: str | None = Field(None, description="Where accepted messages are written (Maildir)")
+    relay_hosts: list[str] | None = None
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
+    esmtp_listener: EsmtpListener | None = None
+    ec_loggers: list[EcLogger] = Field(default_factory=list)
+    scopes: list[GenericScope] = Field(default_factory=list)
+
+
+ListenerOptions.model_rebuild()
+Peer.model_rebuild()
+Listen.model_rebuild()
+EsmtpListener.model_rebuild()
+EcLogger.model_rebuild()
+Config.model_rebuild()
+
+# Momentum option name (lower case) -> field of ListenerOptions / Config, for the options the engine interprets.
+AUTH_FIELDS = {
+    "authloginparameters": ("auth_login_parameters", "LOGIN"),
+    "authplainparameters": ("auth_plain_parameters", "PLAIN"),
+    "authcrammd5parameters": ("auth_cram_md5_parameters", "CRAM-MD5"),
+    "authdigestmd5parameters": ("auth_digest_md5_parameters", "DIGEST-MD5"),
+    "authscramsha256parameters": ("auth_scram_sha256_parameters", "SCRAM-SHA-256"),
+}
+MECHANISM_FIELD = {mech: field for field, mech in AUTH_FIELDS.values()}

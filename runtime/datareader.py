@@ -1,0 +1,70 @@
+"""Reading the DATA phase: end-of-data detection, dot-unstuffing, the size limit.
+
+Rule of this room: only `<CRLF>.<CRLF>` ends a message (RFC 5321 §4.1.1.4). A "." line that follows or ends
+with a bare LF is content, never the end — that closes the SMTP-smuggling hole of `<LF>.<LF>`. Other bare
+LF line ends are accepted as line ends (RFC 5321 §2.3.8 leaves the server to cope) and stored in Maildir
+form with LF endings. Once the size limit is passed, content is counted but no longer kept.
+"""
+
+from __future__ import annotations
+
+# A line longer than this is taken in pieces so the pending buffer stays small.
+_CHUNK = 8192
+
+
+class DataReader:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit  # 0: no limit
+        self.size = 0  # message octets received so far (line ends counted as CRLF)
+        self.too_big = False
+        self._lines: list[bytes] = []
+        self._partial = bytearray()  # the start of a line taken in pieces
+        self._line_start = True  # the next byte starts a line
+        self._prev_crlf = True  # the previous line ended with CRLF (the DATA command counts)
+
+    def consume(self, buf: bytearray) -> bool:
+        """Take message lines from `buf` (in place); True once the end-of-data line has been taken."""
+        while True:
+            nl = buf.find(b"\n")
+            if nl < 0:
+                if len(buf) > _CHUNK:
+                    # Keep the last byte: it may be the CR of a CRLF split across reads.
+                    self._piece(bytes(buf[:-1]))
+                    del buf[:-1]
+                return False
+            line = bytes(buf[: nl + 1])
+            del buf[: nl + 1]
+            if self._line_start and self._prev_crlf and line == b".\r\n":
+                return True
+            crlf = line.endswith(b"\r\n")
+            self._piece(line[:-2] if crlf else line[:-1])
+            self._end_line()
+            self._prev_crlf = crlf
+
+    def _piece(self, data: bytes) -> None:
+        if self._line_start and data.startswith(b"."):
+            data = data[1:]  # dot-unstuffing, RFC 5321 §4.5.2
+        self._line_start = False
+        self._count(len(data))
+        if not self.too_big:
+            self._partial += data
+
+    def _end_line(self) -> None:
+        self._count(2)
+        if not self.too_big:
+            self._lines.append(bytes(self._partial))
+        self._partial.clear()
+        self._line_start = True
+
+    def _count(self, n: int) -> None:
+        self.size += n
+        if self.limit and self.size > self.limit and not self.too_big:
+            self.too_big = True
+            self._lines.clear()
+            self._partial.clear()
+
+    def message(self) -> bytes:
+        """The content with LF line ends (empty once the limit was passed)."""
+        if self.too_big or not self._lines:
+            return b""
+        return b"\n".join(self._lines) + b"\n"

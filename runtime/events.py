@@ -1,0 +1,89 @@
+"""What the sans-IO protocol hands to its driver.
+
+Rule of this room: plain frozen records, no behaviour. Bytes to send are not events: the driver collects
+them with `SmtpConnection.data_to_send()` after every event. Events are the things only the driver can do —
+write to disk, upgrade the socket, close it — plus the facts the accounting log needs.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class AuthStatus(enum.Enum):
+    NONE = "none"
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationContext:
+    """Momentum's connection validation context after AUTH (SPEC §4)."""
+
+    auth_name: str = ""  # the mechanism of the last AUTH attempt
+    auth_status: AuthStatus = AuthStatus.NONE
+    auth_user: str = ""
+    can_relay: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Everything known about one accepted message besides its content."""
+
+    queue_id: str
+    mail_from: str  # "" for the null reverse-path <>
+    rcpt_to: tuple[str, ...]
+    helo: str
+    esmtp: bool
+    tls: bool
+    client_ip: str
+    client_port: int
+    context: ValidationContext
+    received_at: float  # unix time from the injected clock
+    body: str = ""  # BODY= parameter as sent ("8BITMIME", "7BIT" or "")
+    auth_param: str = ""  # decoded MAIL ... AUTH=<> parameter (RFC 4954 §5), informational only
+    size_hint: int = 0  # SIZE= parameter, 0 when absent
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A complete message: store it, then call `message_stored()` or `message_rejected()`."""
+
+    envelope: Envelope
+    data: bytes  # trace headers already prepended; LF line endings (Maildir form)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthAttempted:
+    """One finished (or abandoned) AUTH exchange, for the accounting log."""
+
+    mechanism: str
+    user: str
+    success: bool
+    timeout: bool
+    log: bool  # the mechanism's log_authentication setting
+
+
+@dataclass(frozen=True, slots=True)
+class StartTls:
+    """220 has been queued: send it, upgrade the transport, then call `tls_started()`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Send what is pending, then close the connection."""
+
+    reason: str
+
+
+class _Sentinel(enum.Enum):
+    NEED_DATA = "need-data"  # nothing to do until more bytes arrive
+    PAUSED = "paused"  # waiting for the driver (spool result or TLS handshake)
+
+
+NEED_DATA = _Sentinel.NEED_DATA
+PAUSED = _Sentinel.PAUSED
+
+Event = MessageReceived | AuthAttempted | StartTls | Close

@@ -1,0 +1,68 @@
+"""Trace headers prepended to every accepted message: Authentication-Results and Received.
+
+Rule of this room: header text is built from the envelope only, with every client-supplied value cleaned of
+control characters, so a HELO name or a user name can never start a new header line. Output lines end in
+LF (Maildir form).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from .events import AuthStatus, Envelope
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TOKEN = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~@]+")
+
+
+def _clean(value: str, limit: int = 255) -> str:
+    return _CONTROL.sub("", value)[:limit]
+
+
+def _pvalue(value: str) -> str:
+    """An RFC 8601 property value: a token or mailbox as it is, anything else as a quoted string."""
+    value = _clean(value)
+    if value and _TOKEN.fullmatch(value) and value.count("@") <= 1 and not value.startswith("@"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def protocol_keyword(envelope: Envelope) -> str:
+    """RFC 3848 `with` keyword: SMTP, ESMTP, ESMTPA, ESMTPS, ESMTPSA."""
+    if not envelope.esmtp:
+        return "SMTP"
+    authenticated = envelope.context.auth_status is AuthStatus.PASS
+    return "ESMTP" + ("S" if envelope.tls else "") + ("A" if authenticated else "")
+
+
+def rfc5322_date(when: float) -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(when))
+
+
+def authentication_results(hostname: str, envelope: Envelope) -> str:
+    ctx = envelope.context
+    if ctx.auth_status is AuthStatus.PASS:
+        result = f"auth=pass ({_clean(ctx.auth_name)}) smtp.auth={_pvalue(ctx.auth_user)}"
+    else:
+        result = "auth=none"
+    return f"Authentication-Results: {_clean(hostname)}; {result}"
+
+
+def received(hostname: str, envelope: Envelope) -> str:
+    ip = envelope.client_ip
+    source = f"[{'IPv6:' + ip if ':' in ip else ip}]" if ip else "[local]"
+    lines = [
+        f"Received: from {_clean(envelope.helo) or 'unknown'} ({source})",
+        f"\tby {_clean(hostname)} with {protocol_keyword(envelope)} id {envelope.queue_id}",
+    ]
+    if len(envelope.rcpt_to) == 1:
+        lines.append(f"\tfor <{_clean(envelope.rcpt_to[0])}>")
+    lines[-1] += f"; {rfc5322_date(envelope.received_at)}"
+    return "\n".join(lines)
+
+
+def trace_headers(hostname: str, envelope: Envelope) -> bytes:
+    """Both headers, newest first, ready to prepend to the message."""
+    text = authentication_results(hostname, envelope) + "\n" + received(hostname, envelope) + "\n"
+    return text.encode("utf-8", "replace")

@@ -1,0 +1,312 @@
+"""Credential stores named by URI: `file:` (user:password in clear) and `digest:` (htdigest user:realm:hex).
+
+Rule of this room: a store is an in-memory dict built from its file, swapped whole on reload, so lookups are
+O(1) and never see a half-loaded file; `refresh()` costs one stat() when nothing changed, and a file that goes
+missing or turns malformed leaves the last good contents in place (with `last_error` saying why).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote
+
+from .sasl.base import SecretKind
+
+
+class StoreError(Exception):
+    """A store cannot be opened: unknown scheme, bad URI, or an unreadable or malformed file."""
+
+
+class StoreKind(enum.Enum):
+    FILE = "file"  # user:password
+    DIGEST = "digest"  # user:realm:hex(MD5(user:realm:password))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding in a password file; never carries a password or hash."""
+
+    line: int  # 1-based
+    message: str
+    fatal: bool = True  # a fatal problem stops a store from loading the file; others are lint warnings
+
+
+class CredentialStore(Protocol):
+    """A CredentialLookup that knows where it came from and can reload itself."""
+
+    @property
+    def uri(self) -> str: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def secret_kinds(self) -> frozenset[SecretKind]: ...
+    def cleartext(self, user: str) -> str | None: ...
+    def digest_ha1(self, user: str, realm: str) -> bytes | None: ...
+    def refresh(self) -> bool: ...
+
+
+# --- Parsing (shared by the stores and by the linter) ---
+
+
+def parse_password_file(text: str | bytes, kind: StoreKind) -> tuple[dict[str, str | bytes], list[Problem]]:
+    """Entries and problems of a `file:` or `digest:` password file.
+
+    `file:` entries map user -> password (split on the first ':'). `digest:` entries map "user:realm" ->
+    the raw 16-byte hash (see `digest_key`). Lines starting with '#' and blank lines are skipped. A later
+    line for the same user (and realm) wins, with a non-fatal problem.
+    """
+    problems: list[Problem] = []
+    if isinstance(text, bytes):
+        text = _decode(text, problems)
+    parse_line = _parse_clear_line if kind is StoreKind.FILE else _parse_digest_line
+    entries: dict[str, str | bytes] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line or line[0] == "#":
+            continue
+        if line[-1] == "\r":
+            line = line[:-1]
+        parsed = parse_line(line)
+        if isinstance(parsed, str):
+            if line and not line.isspace():
+                problems.append(Problem(number, parsed))
+            continue
+        key, value = parsed
+        if not value:
+            problems.append(Problem(number, "empty password: this user cannot log in", fatal=False))
+            continue
+        if key in entries:
+            what = "user" if kind is StoreKind.FILE else "user and realm"
+            first = first_line[key]
+            message = f"duplicate {what} (first on line {first}); this later line wins"
+            problems.append(Problem(number, message, fatal=False))
+        else:
+            first_line[key] = number
+        entries[key] = value
+    return entries, problems
+
+
+def _parse_clear_line(line: str) -> tuple[str, str] | str:
+    user, sep, password = line.partition(":")
+    if not sep:
+        return "malformed line: expected user:password"
+    if not user:
+        return "empty user name"
+    return user, password
+
+
+def _parse_digest_line(line: str) -> tuple[str, bytes] | str:
+    head, sep, hex_hash = line.rpartition(":")
+    if not sep or ":" not in head:
+        return "malformed line: expected user:realm:md5hex"
+    if head[0] == ":":
+        return "empty user name"
+    if len(hex_hash) != 32:
+        return f"hash must be 32 hex digits, found {len(hex_hash)} characters"
+    try:
+        raw = bytes.fromhex(hex_hash)
+    except ValueError:
+        return "hash is not hexadecimal"
+    if len(raw) != 16:
+        return "hash is not hexadecimal"
+    return head, raw
+
+
+def _decode(data: bytes, problems: list[Problem]) -> str:
+    """UTF-8 text; an invalid byte sequence is a fatal problem on its line and that line is dropped."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(number, "line is not valid UTF-8"))
+            lines[number - 1] = b""
+    return b"\n".join(lines).decode("utf-8")
+
+
+def digest_key(user: str, realm: str) -> str:
+    """The entry key of a `digest:` file line: user names cannot contain ':', so this is unambiguous."""
+    return f"{user}:{realm}"
+
+
+def split_digest_key(key: str) -> tuple[str, str]:
+    user, _, realm = key.partition(":")
+    return user, realm
+
+
+# --- Stores ---
+
+
+class PasswordFileStore:
+    """A `file:` or `digest:` store backed by one file on disk."""
+
+    def __init__(self, uri: str, path: Path, kind: StoreKind) -> None:
+        self._uri = uri
+        self.path = path
+        self.kind = kind
+        self._entries: Mapping[str, str | bytes] = {}
+        self._signature: tuple[int, int, int] | None = None
+        self._last_error: str | None = None
+        if not self._load():
+            raise StoreError(f"{uri}: {self._last_error}")
+
+    @property
+    def uri(self) -> str:
+        return self._uri
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    @property
+    def secret_kinds(self) -> frozenset[SecretKind]:
+        if self.kind is StoreKind.FILE:
+            return frozenset({SecretKind.CLEARTEXT})
+        return frozenset({SecretKind.DIGEST_HA1})
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def cleartext(self, user: str) -> str | None:
+        if self.kind is not StoreKind.FILE:
+            return None
+        value = self._entries.get(user)
+        return value if isinstance(value, str) else None
+
+    def digest_ha1(self, user: str, realm: str) -> bytes | None:
+        if self.kind is not StoreKind.DIGEST or ":" in user:
+            return None
+        value = self._entries.get(digest_key(user, realm))
+        return value if isinstance(value, bytes) else None
+
+    def refresh(self) -> bool:
+        """Reload when the file's (mtime, size, inode) changed; True when new contents are now served."""
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            self._last_error = f"{self.path}: {exc.strerror}; keeping the last good contents"
+            self._signature = None
+            return False
+        if (st.st_mtime_ns, st.st_size, st.st_ino) == self._signature:
+            return False
+        return self._load()
+
+    def _load(self) -> bool:
+        try:
+            with open(self.path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                data = handle.read()
+        except OSError as exc:
+            self._last_error = f"{self.path}: {exc.strerror}"
+            self._signature = None
+            return False
+        # Remember what was read even when it is bad, so an unchanged broken file is not parsed again.
+        self._signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+        entries, problems = parse_password_file(data, self.kind)
+        fatal = next((p for p in problems if p.fatal), None)
+        if fatal is not None:
+            self._last_error = f"{self.path}:{fatal.line}: {fatal.message}"
+            return False
+        self._entries = entries  # one assignment: readers see the old dict or the new one, never a mix
+        self._last_error = None
+        return True
+
+
+class MemoryStore:
+    """A store held in memory (tests, and back-ends that fetch everything at once)."""
+
+    def __init__(
+        self,
+        cleartext: Mapping[str, str] | None = None,
+        digest: Mapping[tuple[str, str], bytes] | None = None,
+        uri: str = "memory:",
+    ) -> None:
+        self._clear = dict(cleartext or {})
+        self._digest = dict(digest or {})
+        self._uri = uri
+        kinds = set()
+        if cleartext is not None:
+            kinds.add(SecretKind.CLEARTEXT)
+        if digest is not None:
+            kinds.add(SecretKind.DIGEST_HA1)
+        self._kinds = frozenset(kinds)
+
+    @property
+    def uri(self) -> str:
+        return self._uri
+
+    @property
+    def last_error(self) -> str | None:
+        return None
+
+    @property
+    def secret_kinds(self) -> frozenset[SecretKind]:
+        return self._kinds
+
+    def cleartext(self, user: str) -> str | None:
+        return self._clear.get(user)
+
+    def digest_ha1(self, user: str, realm: str) -> bytes | None:
+        return self._digest.get((user, realm))
+
+    def refresh(self) -> bool:
+        return False
+
+
+# --- Opening by URI ---
+
+
+def uri_path(uri: str, base_dir: Path | None = None) -> Path:
+    """The file a `scheme:` URI names: `scheme:///abs` or `scheme:/abs` is absolute, `scheme:rel` is
+    relative to `base_dir` (the directory of the config file naming it; the working directory if None)."""
+    _scheme, sep, rest = uri.partition(":")
+    if not sep or not rest:
+        raise StoreError(f"{uri}: not a store URI (expected scheme:path)")
+    if rest.startswith("//"):
+        host, slash, path = rest[2:].partition("/")
+        if host not in ("", "localhost"):
+            raise StoreError(f"{uri}: remote host {host!r} is not supported")
+        if not slash or not path:
+            raise StoreError(f"{uri}: no file path")
+        return Path("/" + unquote(path))
+    path = Path(unquote(rest))
+    if path.is_absolute():
+        return path
+    return (base_dir if base_dir is not None else Path.cwd()) / path
+
+
+def _file_factory(kind: StoreKind) -> Callable[[str, Path | None], CredentialStore]:
+    def factory(uri: str, base_dir: Path | None) -> CredentialStore:
+        return PasswordFileStore(uri, uri_path(uri, base_dir), kind)
+
+    return factory
+
+
+STORE_SCHEMES: dict[str, Callable[[str, Path | None], CredentialStore]] = {
+    "file": _file_factory(StoreKind.FILE),
+    "digest": _file_factory(StoreKind.DIGEST),
+}
+
+
+def uri_scheme(uri: str) -> str:
+    """The lower-case scheme of a store URI ("" when there is none)."""
+    scheme, sep, _ = uri.partition(":")
+    return scheme.lower() if sep else ""
+
+
+def open_store(uri: str, base_dir: Path | None = None) -> CredentialStore:
+    """Open and load the store `uri` names; StoreError (naming the URI) when that cannot be done."""
+    factory = STORE_SCHEMES.get(uri_scheme(uri))
+    if factory is None:
+        known = ", ".join(f"{name}:" for name in STORE_SCHEMES)
+        raise StoreError(f"{uri}: unknown credential store scheme (this server knows {known})")
+    return factory(uri, base_dir)
