@@ -8,8 +8,10 @@ missing or turns malformed leaves the last good contents in place (with `last_er
 from __future__ import annotations
 
 import enum
+import gc
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -53,28 +55,83 @@ class CredentialStore(Protocol):
 # --- Parsing (shared by the stores and by the linter) ---
 
 
-def parse_password_file(text: str | bytes, kind: StoreKind) -> tuple[dict[str, str | bytes], list[Problem]]:
+def parse_password_file(text: str | bytes, kind: StoreKind) -> tuple[dict[str, str], list[Problem]]:
     """Entries and problems of a `file:` or `digest:` password file.
 
-    `file:` entries map user -> password (split on the first ':'). `digest:` entries map "user:realm" ->
-    the raw 16-byte hash (see `digest_key`). Lines starting with '#' and blank lines are skipped. A later
-    line for the same user (and realm) wins, with a non-fatal problem.
+    `file:` entries map user -> password (split on the first ':'). `digest:` entries map "user:realm" (see
+    `digest_key`) -> the 32 hex digits of H(user:realm:password). Lines starting with '#' and blank lines are
+    skipped. A later line for the same user (and realm) wins, with a non-fatal problem.
     """
     problems: list[Problem] = []
     if isinstance(text, bytes):
         text = _decode(text, problems)
+    lines = text.split("\n")
+    with _gc_paused():
+        entries = _scan_clean_clear(lines) if kind is StoreKind.FILE else _scan_clean_digest(lines)
+        if entries is None:
+            entries = _scan_careful(lines, kind, problems)
+    return entries, problems
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # A million new tuples and strings set off the cyclic collector again and again, for nothing: none of
+    # them can form a cycle. Pausing it makes a large load about a third faster.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# The clean scans are the fast path for a file without a single problem: a tight loop that gives up (None) at
+# the first oddity, leaving the careful scan to find and explain every problem with its line number.
+
+
+def _scan_clean_clear(lines: list[str]) -> dict[str, str] | None:
+    entries: dict[str, str] = {}
+    for line in lines:
+        if not line or line[0] == "#":
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password or password[-1] == "\r" or user in entries:
+            return None
+        entries[user] = password
+    return entries
+
+
+def _scan_clean_digest(lines: list[str]) -> dict[str, str] | None:
+    entries: dict[str, str] = {}
+    for line in lines:
+        if not line or line[0] == "#":
+            continue
+        head, _, hex_hash = line.rpartition(":")
+        if len(hex_hash) != 32 or ":" not in head or head[0] == ":" or head in entries:
+            return None
+        entries[head] = hex_hash
+    try:
+        bytes.fromhex("".join(entries.values()))  # every hash at once: 32 characters each, all hex
+    except ValueError:
+        return None
+    return entries
+
+
+def _scan_careful(lines: list[str], kind: StoreKind, problems: list[Problem]) -> dict[str, str]:
     parse_line = _parse_clear_line if kind is StoreKind.FILE else _parse_digest_line
-    entries: dict[str, str | bytes] = {}
+    entries: dict[str, str] = {}
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(lines, 1):
         if not line or line[0] == "#":
             continue
         if line[-1] == "\r":
             line = line[:-1]
+        if not line or line.isspace():
+            continue
         parsed = parse_line(line)
         if isinstance(parsed, str):
-            if line and not line.isspace():
-                problems.append(Problem(number, parsed))
+            problems.append(Problem(number, parsed))
             continue
         key, value = parsed
         if not value:
@@ -82,13 +139,13 @@ def parse_password_file(text: str | bytes, kind: StoreKind) -> tuple[dict[str, s
             continue
         if key in entries:
             what = "user" if kind is StoreKind.FILE else "user and realm"
-            first = first_line[key]
-            message = f"duplicate {what} (first on line {first}); this later line wins"
+            message = f"duplicate {what} (first on line {first_line[key]}); this later line wins"
             problems.append(Problem(number, message, fatal=False))
         else:
             first_line[key] = number
         entries[key] = value
-    return entries, problems
+    problems.sort(key=lambda problem: problem.line)
+    return entries
 
 
 def _parse_clear_line(line: str) -> tuple[str, str] | str:
@@ -100,7 +157,7 @@ def _parse_clear_line(line: str) -> tuple[str, str] | str:
     return user, password
 
 
-def _parse_digest_line(line: str) -> tuple[str, bytes] | str:
+def _parse_digest_line(line: str) -> tuple[str, str] | str:
     head, sep, hex_hash = line.rpartition(":")
     if not sep or ":" not in head:
         return "malformed line: expected user:realm:md5hex"
@@ -109,12 +166,10 @@ def _parse_digest_line(line: str) -> tuple[str, bytes] | str:
     if len(hex_hash) != 32:
         return f"hash must be 32 hex digits, found {len(hex_hash)} characters"
     try:
-        raw = bytes.fromhex(hex_hash)
+        bytes.fromhex(hex_hash)
     except ValueError:
         return "hash is not hexadecimal"
-    if len(raw) != 16:
-        return "hash is not hexadecimal"
-    return head, raw
+    return head, hex_hash
 
 
 def _decode(data: bytes, problems: list[Problem]) -> str:
@@ -153,7 +208,7 @@ class PasswordFileStore:
         self._uri = uri
         self.path = path
         self.kind = kind
-        self._entries: Mapping[str, str | bytes] = {}
+        self._entries: Mapping[str, str] = {}
         self._signature: tuple[int, int, int] | None = None
         self._last_error: str | None = None
         if not self._load():
@@ -179,14 +234,13 @@ class PasswordFileStore:
     def cleartext(self, user: str) -> str | None:
         if self.kind is not StoreKind.FILE:
             return None
-        value = self._entries.get(user)
-        return value if isinstance(value, str) else None
+        return self._entries.get(user)
 
     def digest_ha1(self, user: str, realm: str) -> bytes | None:
         if self.kind is not StoreKind.DIGEST or ":" in user:
             return None
-        value = self._entries.get(digest_key(user, realm))
-        return value if isinstance(value, bytes) else None
+        hex_hash = self._entries.get(digest_key(user, realm))
+        return None if hex_hash is None else bytes.fromhex(hex_hash)
 
     def refresh(self) -> bool:
         """Reload when the file's (mtime, size, inode) changed; True when new contents are now served."""
