@@ -91,7 +91,9 @@ def plain(value: Value) -> Any:
 
 
 def _typed_default(info_default: str) -> Callable[[str], Any] | None:
-    word = info_default.strip().lower()
+    # Defaults may carry notes ("false (*non-dynamic*)", "500 (*3.0*)"): the first word is the value.
+    words = info_default.strip().lower().split()
+    word = words[0] if words else ""
     if word in ("true", "false"):
         return to_bool
     if word.isdigit():

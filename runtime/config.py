@@ -144,7 +144,9 @@ class PolicyLayer:
     peers: tuple[tuple[IPNetwork, Mapping[str, object]], ...] = ()
 
     def __post_init__(self) -> None:
-        peers = tuple((ipaddress.ip_network(net, strict=False), MappingProxyType(dict(vals))) for net, vals in self.peers)
+        peers = tuple(
+            (ipaddress.ip_network(net, strict=False), MappingProxyType(dict(vals))) for net, vals in self.peers
+        )
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
         object.__setattr__(self, "peers", peers)
         for mapping in (self.values, *(vals for _, vals in peers)):

@@ -78,12 +78,12 @@ class Close:
     reason: str
 
 
-class _Sentinel(enum.Enum):
+class Sentinel(enum.Enum):
     NEED_DATA = "need-data"  # nothing to do until more bytes arrive
     PAUSED = "paused"  # waiting for the driver (spool result or TLS handshake)
 
 
-NEED_DATA = _Sentinel.NEED_DATA
-PAUSED = _Sentinel.PAUSED
+NEED_DATA = Sentinel.NEED_DATA
+PAUSED = Sentinel.PAUSED
 
 Event = MessageReceived | AuthAttempted | StartTls | Close

@@ -34,8 +34,7 @@ END_DATA = "END_DATA"
 STORED = "STORED"
 TLS_UP = "TLS_UP"
 
-# How the protocol reads input in each state.
-COMMAND_STATES = frozenset({State.CONNECTED, State.READY, State.MAIL, State.RCPT})
+# States in which the protocol processes no input: it waits for the driver or has finished.
 WAITING_STATES = frozenset({State.SPOOLING, State.TLS_HANDSHAKE, State.CLOSED})
 
 # Verbs we know but do not offer (answered 502, not counted as unknown).

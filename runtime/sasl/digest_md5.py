@@ -199,9 +199,7 @@ def make_nonce(random: bytes, issued_at: float) -> str:
 class DigestMd5Mechanism:
     name: ClassVar[str] = "DIGEST-MD5"
 
-    def __init__(
-        self, store: CredentialLookup, ctx: MechanismContext, *, nonces: NonceRegistry | None = None
-    ) -> None:
+    def __init__(self, store: CredentialLookup, ctx: MechanismContext, *, nonces: NonceRegistry | None = None) -> None:
         self._store = store
         self._ctx = ctx
         self._nonces = DEFAULT_NONCES if nonces is None else nonces
@@ -220,10 +218,7 @@ class DigestMd5Mechanism:
         self._issued_at = int(clock_source(self._ctx)())
         self._nonce = make_nonce(random_source(self._ctx)(16), self._issued_at)
         self._state = "response"
-        challenge = (
-            f'realm={quote(self._realm)},nonce={quote(self._nonce)},qop="auth",charset=utf-8,'
-            "algorithm=md5-sess"
-        )
+        challenge = f'realm={quote(self._realm)},nonce={quote(self._nonce)},qop="auth",charset=utf-8,algorithm=md5-sess'
         return Challenge(challenge.encode("utf-8"))
 
     def step(self, response: bytes) -> Step:

@@ -29,9 +29,7 @@ _DUMMY_PASSWORD = "\x00unknown-user\x00"
 class PlainMechanism:
     name: ClassVar[str] = "PLAIN"
 
-    def __init__(
-        self, store: CredentialLookup, ctx: MechanismContext, *, allow_authzid: bool = False
-    ) -> None:
+    def __init__(self, store: CredentialLookup, ctx: MechanismContext, *, allow_authzid: bool = False) -> None:
         self._store = store
         self._ctx = ctx
         self._allow_authzid = allow_authzid
@@ -66,9 +64,7 @@ class PlainMechanism:
         return verify_password(self._store, authcid, password, authzid, self._allow_authzid)
 
 
-def verify_password(
-    store: CredentialLookup, authcid: str, password: str, authzid: str, allow_authzid: bool
-) -> Step:
+def verify_password(store: CredentialLookup, authcid: str, password: str, authzid: str, allow_authzid: bool) -> Step:
     """Check a clear-text password, then the authorization identity (shared by PLAIN and LOGIN)."""
     stored = fetch_cleartext(store, authcid)
     if isinstance(stored, Failure):

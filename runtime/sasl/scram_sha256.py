@@ -65,9 +65,7 @@ _PROHIBITED = (
 
 def saslprep(text: str) -> str:
     """RFC 4013 SASLprep for a query string (unassigned code points allowed); ValueError when prohibited."""
-    mapped = "".join(
-        " " if stringprep.in_table_c12(ch) else ch for ch in text if not stringprep.in_table_b1(ch)
-    )
+    mapped = "".join(" " if stringprep.in_table_c12(ch) else ch for ch in text if not stringprep.in_table_b1(ch))
     normal = unicodedata.normalize("NFKC", mapped)
     if any(check(ch) for ch in normal for check in _PROHIBITED):
         raise ValueError("prohibited character")

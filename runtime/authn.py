@@ -1,0 +1,88 @@
+"""Credential stores opened once per URI, and the mechanism factory the protocol asks for AUTH.
+
+Rule of this room: one store object per URI for the whole server, shared by every listener and mechanism
+that names it; `refresh()` re-reads changed files (and retries stores that failed to open) so a password
+change needs no restart. A mechanism is available only when its store is open and holds a secret kind that
+mechanism can use (a `digest:` file cannot serve PLAIN).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .config import MechanismSpec
+from .sasl import MECHANISMS, can_serve, create
+from .sasl.base import Mechanism, MechanismContext
+from .stores import CredentialStore, StoreError, open_store
+
+log = logging.getLogger(__name__)
+
+Opener = Callable[[str, Path], CredentialStore]
+
+
+class Credentials:
+    def __init__(self, base_dir: Path, opener: Opener = open_store) -> None:
+        self.base_dir = base_dir
+        self._opener = opener
+        self._stores: dict[str, CredentialStore] = {}
+        self._wanted: set[str] = set()
+        self._lock = threading.Lock()  # refresh runs in a worker thread
+
+    def add(self, uri: str, store: CredentialStore) -> None:
+        """Use an already built store for `uri` (embedders and tests)."""
+        with self._lock:
+            self._wanted.add(uri)
+            self._stores[uri] = store
+
+    def open_all(self, specs: Iterable[MechanismSpec]) -> None:
+        for spec in specs:
+            self._wanted.add(spec.uri)
+        self._open_missing()
+
+    def _open_missing(self) -> None:
+        for uri in sorted(self._wanted - self._stores.keys()):
+            try:
+                store = self._opener(uri, self.base_dir)
+            except StoreError as exc:
+                log.error("credential store unavailable: %s", exc)
+                continue
+            with self._lock:
+                self._stores[uri] = store
+            log.info("credential store %s opened", uri)
+
+    def refresh(self) -> list[str]:
+        """Re-read changed stores; returns the URIs now serving new contents. Blocking (file reads)."""
+        self._open_missing()
+        with self._lock:
+            stores = list(self._stores.items())
+        changed = []
+        for uri, store in stores:
+            try:
+                if store.refresh():
+                    changed.append(uri)
+                    log.info("credential store %s reloaded", uri)
+                elif store.last_error:
+                    log.warning("credential store %s: %s", uri, store.last_error)
+            except Exception:
+                log.exception("credential store %s: refresh failed", uri)
+        return changed
+
+    def store(self, uri: str) -> CredentialStore | None:
+        return self._stores.get(uri)
+
+    # The MechanismFactory the protocol uses.
+
+    def available(self, spec: MechanismSpec) -> bool:
+        store = self._stores.get(spec.uri)
+        if store is None or spec.name not in MECHANISMS:
+            return False
+        return can_serve(spec.name, store.secret_kinds, spec.stored_cleartext)
+
+    def create(self, spec: MechanismSpec, ctx: MechanismContext) -> Mechanism:
+        store = self._stores.get(spec.uri)
+        if store is None:
+            raise LookupError(f"credential store {spec.uri} is not open")
+        return create(spec.name, store, ctx)

@@ -1,0 +1,80 @@
+"""Durable Maildir delivery under Spool_Base.
+
+Rule of this room: a message appears in `new/` complete or not at all. Write to `tmp/` under a unique name,
+fsync the file, rename it into `new/`, fsync `new/` — all before the caller may answer 250. On any failure
+the tmp file is removed and a `SpoolError` carries the reply to give (452 4.3.1 for a full disk, else
+451 4.3.0). Blocking calls: the server runs `deliver` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import threading
+from pathlib import Path
+
+from . import replies
+from .replies import Reply
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+_counter = itertools.count()
+_lock = threading.Lock()
+
+
+class SpoolError(Exception):
+    def __init__(self, reply: Reply, cause: OSError) -> None:
+        super().__init__(f"spool write failed: {cause}")
+        self.reply = reply
+
+
+def _host() -> str:
+    # Maildir names end with the host name; "/" and ":" are not allowed in it.
+    return os.uname().nodename.replace("/", "\\057").replace(":", "\\072") or "localhost"
+
+
+class Maildir:
+    def __init__(self, base: Path) -> None:
+        self.base = Path(base)
+
+    def ensure(self) -> None:
+        for sub in ("tmp", "new", "cur"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def unique_name(self, queue_id: str, when: float) -> str:
+        with _lock:
+            n = next(_counter)
+        return f"{int(when)}.P{os.getpid()}Q{n}R{queue_id}.{_host()}"
+
+    def deliver(self, data: bytes, queue_id: str, when: float) -> Path:
+        """Store `data` durably; returns the path in new/."""
+        name = self.unique_name(queue_id, when)
+        tmp = self.base / "tmp" / name
+        final = self.base / "new" / name
+        try:
+            self.ensure()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(tmp, final)
+            _fsync_dir(self.base / "new")
+            return final
+        except OSError as exc:
+            # The client will retry after 4xx; a copy left in new/ would be delivered twice.
+            tmp.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+            reply = replies.SPOOL_FULL if exc.errno in _FULL else replies.SPOOL_ERROR
+            raise SpoolError(reply, exc) from exc
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

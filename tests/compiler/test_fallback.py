@@ -1,0 +1,60 @@
+from ecconf.compiler.build import build
+from ecconf.compiler.fallback import class_for_ip, client_classes, effective
+from ecconf.compiler.includes import load_text
+
+CONFIG = """
+relay_hosts = ( 127.0.0.1 )
+ESMTP_Listener {
+  idle_time = 100
+  AuthPlainParameters = [ uri = "file:listener" ]
+  Peer "10.0.0.0/8" { idle_time = 200 max_message_size = 1 }
+  Peer "10.1.0.0/16" { idle_time = 250 }
+  Listen ":25" {
+    max_message_size = 5
+    Peer "10.1.2.0/24" { idle_time = 300 }
+  }
+  Listen ":26" { relay_hosts = ( 192.0.2.0/24 ) }
+}
+"""
+
+
+def config():
+    loaded = load_text(CONFIG, "/virtual/fallback.conf")
+    return build(loaded.root).config
+
+
+def test_order_listen_peer_then_listen_then_listener_peer_then_listener_then_global_then_default() -> None:
+    c = config()
+    listener = c.esmtp_listener
+    l25, l26 = listener.listens
+
+    def value(listen, ip, field):
+        return effective(c, class_for_ip(listener, listen, ip), field)
+
+    assert value(l25, "10.1.2.3", "idle_time").value == 300  # Listen::Peer
+    assert value(l25, "10.1.9.9", "idle_time").value == 250  # most specific ESMTP_Listener::Peer
+    assert value(l25, "10.9.9.9", "idle_time").value == 200
+    assert value(l25, "192.0.2.1", "idle_time").value == 100  # ESMTP_Listener
+    assert value(l25, "10.9.9.9", "max_message_size").value == 5  # Listen beats ESMTP_Listener::Peer
+    assert value(l26, "10.9.9.9", "max_message_size").value == 1
+    assert value(l25, "1.2.3.4", "relay_hosts").level == "global"
+    assert value(l26, "1.2.3.4", "relay_hosts").value == ["192.0.2.0/24"]
+    assert value(l25, "1.2.3.4", "use_ssl").level == "default"
+    assert value(l25, "1.2.3.4", "auth_plain_parameters").value.uri == "file:listener"
+
+
+def test_resolved_values_carry_the_span_that_set_them() -> None:
+    c = config()
+    resolved = effective(c, class_for_ip(c.esmtp_listener, c.esmtp_listener.listens[0], "10.1.2.3"), "idle_time")
+    assert (resolved.level, resolved.span.line) == ("listen_peer", 10)
+
+
+def test_client_classes_cover_overlapping_peer_combinations() -> None:
+    c = config()
+    listener = c.esmtp_listener
+    classes = list(client_classes(listener, listener.listens[0]))
+    described = {(k.listen_peer and k.listen_peer.network, k.listener_peer and k.listener_peer.network) for k in classes}
+    assert described == {
+        (None, None), ("10.1.2.0/24", None), (None, "10.0.0.0/8"), (None, "10.1.0.0/16"),
+        ("10.1.2.0/24", "10.0.0.0/8"), ("10.1.2.0/24", "10.1.0.0/16"),
+    }

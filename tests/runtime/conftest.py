@@ -1,0 +1,108 @@
+"""Shared fixtures for runtime tests: a scripted sans-IO SMTP driver and a ready-made policy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecconf.runtime import replies
+from ecconf.runtime.authn import Credentials
+from ecconf.runtime.config import MechanismSpec, SessionPolicy
+from ecconf.runtime.events import NEED_DATA, PAUSED, Event, MessageReceived, StartTls
+from ecconf.runtime.protocol import SmtpConnection
+from ecconf.runtime.stores import MemoryStore
+
+HOST = "mx.test"
+NOW = 1_700_000_000.0
+USERS = {"alice": "s3cret", "bob@example.org": "hunter2"}
+MECHS = ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5")
+
+
+def auth_policy(**overrides: Any) -> SessionPolicy:
+    """Every mechanism offered against one clear-text store, enhanced status codes on."""
+    values: dict[str, Any] = {
+        "smtp_extensions": ("ENHANCEDSTATUSCODES", "PIPELINING", "8BITMIME", *(f"AUTH {m}" for m in MECHS)),
+        "auth": {
+            m: MechanismSpec(m, "memory:users", realm=HOST, stored_cleartext=True, log_authentication=True)
+            for m in MECHS
+        },
+    }
+    values.update(overrides)
+    return SessionPolicy(**values)
+
+
+def memory_credentials() -> Credentials:
+    creds = Credentials(base_dir=Path("."))
+    creds.add("memory:users", MemoryStore(cleartext=USERS))
+    return creds
+
+
+class Session:
+    """Drives one SmtpConnection the way a server would; `feed` picks whole or byte-by-byte delivery."""
+
+    def __init__(self, conn: SmtpConnection, feed: str) -> None:
+        self.conn = conn
+        self.feed = feed
+        self.events: list[Event] = []
+        self.messages: list[MessageReceived] = []
+        self.store_reply: replies.Reply | None = None  # reject spooling with this reply when set
+        self.greeting = self._pump()
+
+    def _pump(self) -> str:
+        out = bytearray(self.conn.data_to_send())
+        while True:
+            event = self.conn.next_event()
+            out += self.conn.data_to_send()
+            if event is NEED_DATA or event is PAUSED:
+                return out.decode()
+            self.events.append(event)
+            if isinstance(event, MessageReceived):
+                self.messages.append(event)
+                if self.store_reply is None:
+                    self.conn.message_stored(event.envelope.queue_id)
+                else:
+                    self.conn.message_rejected(self.store_reply)
+            elif isinstance(event, StartTls):
+                out += self.conn.data_to_send()
+                self.conn.tls_started()
+
+    def send(self, data: bytes | str) -> str:
+        """Feed bytes; return every reply byte produced."""
+        if isinstance(data, str):
+            data = data.encode()
+        chunks = [data[i : i + 1] for i in range(len(data))] if self.feed == "bytewise" else [data]
+        out = []
+        for chunk in chunks:
+            self.conn.receive_data(chunk)
+            out.append(self._pump())
+        return "".join(out)
+
+    def of_type(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture(params=["whole", "bytewise"])
+def feed(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def session(feed: str) -> Iterator[Callable[..., Session]]:
+    def make(policy: SessionPolicy | None = None, *, client: tuple[str, int] = ("192.0.2.7", 40000), **kw: Any) -> Session:
+        conn = SmtpConnection(
+            policy or auth_policy(),
+            HOST,
+            kw.pop("mechanisms", None) or memory_credentials(),
+            client=client,
+            clock=lambda: NOW,
+            # Real randomness: DIGEST-MD5 nonces are single-use across the whole process.
+            random_bytes=os.urandom,
+            **kw,
+        )
+        return Session(conn, feed)
+
+    yield make
