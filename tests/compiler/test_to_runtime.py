@@ -1,0 +1,81 @@
+from pathlib import Path
+
+from ecconf.compiler.build import build
+from ecconf.compiler.includes import load
+from ecconf.compiler.to_runtime import to_runtime
+from ecconf.runtime.policy import resolve
+
+
+def compile_file(tmp_path: Path, text: str, name: str = "main.conf"):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    loaded = load(str(path))
+    assert loaded.problems == []
+    return to_runtime(build(loaded.root).config, default_hostname="fallback.test")
+
+
+def test_layers_follow_the_fallback_order(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        relay_hosts = ( 192.0.2.0/24 )
+        ESMTP_Listener {
+          SMTP_Extensions = ( "AUTH PLAIN" )
+          AuthPlainParameters = [ uri = "file:passwd" ]
+          idle_time = 100
+          Peer "10.0.0.0/8" { idle_time = 200 }
+          Listen "127.0.0.1:0" { Peer "10.1.0.0/16" { idle_time = 300 open_relay = yes } }
+          Listen "[::1]:0" { enable = false }
+        }
+        """,
+    )
+    assert server.hostname == "fallback.test"
+    [spec] = server.listeners  # the disabled Listen is not served
+    assert (spec.address.kind, spec.address.host, spec.address.port) == ("tcp", "127.0.0.1", 0)
+    layers = spec.layers
+    assert resolve(layers, "10.1.2.3").idle_time == 300 and resolve(layers, "10.1.2.3").open_relay
+    assert resolve(layers, "10.9.9.9").idle_time == 200
+    policy = resolve(layers, "203.0.113.5")
+    assert policy.idle_time == 100 and not policy.open_relay
+    assert [str(n) for n in policy.relay_hosts] == ["192.0.2.0/24"]
+    assert policy.auth["PLAIN"].uri == f"file://{tmp_path / 'passwd'}"
+
+
+def test_relative_uris_resolve_against_the_file_that_names_them(tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "auth.conf").write_text(
+        'ESMTP_Listener { AuthDigestMD5Parameters = [ uri = "digest:htdigest" ] }'
+    )
+    server = compile_file(
+        tmp_path,
+        'include "conf.d/auth.conf"\nESMTP_Listener { SMTP_Extensions = ("AUTH DIGEST-MD5") Listen ":0" {} }',
+    )
+    spec = resolve(server.listeners[0].layers, None).auth["DIGEST-MD5"]
+    assert spec.uri == f"digest://{tmp_path / 'conf.d' / 'htdigest'}"
+    assert spec.realm == "fallback.test"  # the realm defaults to the Hostname
+
+
+def test_legacy_extension_synonym_advertises_the_mechanism(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """ESMTP_Listener { Listen ":0" {
+             AuthCramMD5Parameters = [ uri = "file:///p" extension = AUTH extension_argument = CRAM-MD5 ] } }""",
+    )
+    policy = resolve(server.listeners[0].layers, "127.0.0.1")
+    assert policy.listed_mechanisms == ("CRAM-MD5",)
+
+
+def test_spool_acctlog_and_tls_paths(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """Spool_Base = "/var/spool/ecconf"
+           ec_logger "a" { acctlog = "/var/log/acct" }
+           ESMTP_Listener { TLS_Certificate = "cert.pem" TLS_Key = "/k.pem" TLS_Protocols = "TLSv1.2:TLSv1.3"
+                            Listen "/tmp/ecconf.sock" {} }""",
+    )
+    assert server.spool_base == Path("/var/spool/ecconf") and server.acctlog_path == Path("/var/log/acct")
+    assert server.listeners[0].address.kind == "unix"
+    policy = resolve(server.listeners[0].layers, None)
+    assert policy.tls_certificate == tmp_path / "cert.pem" and policy.tls_key == Path("/k.pem")
+    assert policy.tls_protocols == ("TLSv1.2", "TLSv1.3")
