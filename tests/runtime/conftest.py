@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ecconf.runtime import replies
 from ecconf.runtime.authn import Credentials
 from ecconf.runtime.config import MechanismSpec, SessionPolicy
@@ -70,11 +69,12 @@ class Session:
                 out += self.conn.data_to_send()
                 self.conn.tls_started()
 
-    def send(self, data: bytes | str) -> str:
-        """Feed bytes; return every reply byte produced."""
+    def send(self, data: bytes | str, *, whole: bool = False) -> str:
+        """Feed bytes (one chunk when `whole`); return every reply byte produced."""
         if isinstance(data, str):
             data = data.encode()
-        chunks = [data[i : i + 1] for i in range(len(data))] if self.feed == "bytewise" else [data]
+        bytewise = self.feed == "bytewise" and not whole
+        chunks = [data[i : i + 1] for i in range(len(data))] if bytewise else [data]
         out = []
         for chunk in chunks:
             self.conn.receive_data(chunk)
@@ -92,7 +92,9 @@ def feed(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def session(feed: str) -> Iterator[Callable[..., Session]]:
-    def make(policy: SessionPolicy | None = None, *, client: tuple[str, int] = ("192.0.2.7", 40000), **kw: Any) -> Session:
+    def make(
+        policy: SessionPolicy | None = None, *, client: tuple[str, int] = ("192.0.2.7", 40000), **kw: Any
+    ) -> Session:
         conn = SmtpConnection(
             policy or auth_policy(),
             HOST,
@@ -106,3 +108,8 @@ def session(feed: str) -> Iterator[Callable[..., Session]]:
         return Session(conn, feed)
 
     yield make
+
+
+@pytest.fixture
+def make_policy() -> Callable[..., SessionPolicy]:
+    return auth_policy
