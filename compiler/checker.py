@@ -1,19 +1,27 @@
 """Run the rules over a loaded configuration and return sorted diagnostics.
 
-Rule of this room: the checker owns severity (rules never set it) and selection: which rules run, and
-which findings are silenced. It never prints.
+Rule of this room: the checker owns severity (rules never set it) and selection: which rules run, which
+findings are silenced (in-file suppression comments, compiler/suppress.py) and whether the result fails
+(`strict`: warnings fail too). It never prints.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import rules
 from .build import Built, build
 from .context import CheckContext
-from .diagnostics import Diagnostic, sort_unique
+from .diagnostics import Diagnostic, Severity, sort_unique
 from .includes import Loaded
 from .option_table import table
+from .suppress import UNKNOWN_CODE, UNKNOWN_SEVERITY, collect
+
+# A code prefix as --select/--ignore/--severity take it: a letter, then up to three digits.
+_PREFIX = re.compile(r"^[A-Z]\d{0,3}$")
+_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "note": Severity.INFO}
 
 
 @dataclass(frozen=True)
@@ -21,12 +29,46 @@ class CheckOptions:
     select: tuple[str, ...] = ()  # code prefixes to run; empty = all
     ignore: tuple[str, ...] = ()  # code prefixes to skip
     check_files: bool = True
+    severity: tuple[tuple[str, Severity], ...] = ()  # (code prefix, level); the longest matching prefix wins
+    strict: bool = False  # warnings fail the check too
 
 
 def _enabled(code: str, options: CheckOptions) -> bool:
     if options.select and not any(code.startswith(p.upper()) for p in options.select):
         return False
     return not any(code.startswith(p.upper()) for p in options.ignore)
+
+
+def _severity(code: str, default: Severity, options: CheckOptions) -> Severity:
+    matching = [(len(prefix), level) for prefix, level in options.severity if code.startswith(prefix.upper())]
+    return max(matching, key=lambda item: item[0])[1] if matching else default
+
+
+def known_codes() -> tuple[str, ...]:
+    """Every code the checker can report: the registered rules and its own E001."""
+    return (*(rule.CODE for rule in rules.ALL), UNKNOWN_CODE)
+
+
+def parse_prefix(text: str) -> str:
+    """A code prefix as a user wrote it, upper-cased; ValueError if it cannot be one."""
+    prefix = text.strip().upper()
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"{text!r} is not a rule code or prefix (a letter and up to three digits, like E2 or A401)")
+    return prefix
+
+
+def parse_severity(text: str) -> tuple[str, Severity]:
+    """`CODE=LEVEL` (prefixes allowed, levels error/warning/info) -> (prefix, Severity); ValueError if malformed."""
+    code, sep, level = text.partition("=")
+    if not sep or level.strip().lower() not in _LEVELS:
+        raise ValueError(f"{text!r} is not CODE=LEVEL with LEVEL one of error, warning, info")
+    return parse_prefix(code), _LEVELS[level.strip().lower()]
+
+
+def failed(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    """Whether these findings fail a lint: any error, or under strict any warning too."""
+    threshold = Severity.WARNING if strict else Severity.ERROR
+    return any(d.severity >= threshold for d in diagnostics)
 
 
 def check(loaded: Loaded, options: CheckOptions | None = None) -> tuple[Built, list[Diagnostic]]:
@@ -38,5 +80,11 @@ def check(loaded: Loaded, options: CheckOptions | None = None) -> tuple[Built, l
         if not _enabled(rule.CODE, options):
             continue
         for diagnostic in rule.check(ctx):
-            found.append(replace(diagnostic, code=rule.CODE, severity=rule.DEFAULT_SEVERITY))
-    return built, sort_unique(found)
+            severity = _severity(rule.CODE, rule.DEFAULT_SEVERITY, options)
+            found.append(replace(diagnostic, code=rule.CODE, severity=severity))
+    texts = ((file, loaded.texts.get(path, "")) for path, file in loaded.files.items())
+    suppressions = collect(texts, known_codes())
+    if _enabled(UNKNOWN_CODE, options):
+        severity = _severity(UNKNOWN_CODE, UNKNOWN_SEVERITY, options)
+        found.extend(replace(problem, severity=severity) for problem in suppressions.problems)
+    return built, sort_unique(d for d in found if not suppressions.silences(d))

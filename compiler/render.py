@@ -1,0 +1,263 @@
+"""Diagnostics -> text for people and machines: text (with caret excerpts), json, sarif and github.
+
+Rule of this room: the only formatter of diagnostics. It reads no files and knows no rules: the caller hands
+over the source texts (the loader kept them) and the rule descriptions (for SARIF). Positions are 1-based
+with an exclusive end column, as spans count, and SARIF counts the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from .diagnostics import Diagnostic, Related, Severity
+from .span import Span
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+# ANSI SGR colours per severity, plus bold for the location and green for carets (gcc's palette).
+_COLOUR = {Severity.ERROR: "1;31", Severity.WARNING: "1;35", Severity.INFO: "1;36"}
+_BOLD, _CARET, _RESET = "1", "1;32", "\x1b[0m"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What SARIF and `ecconf rules` say about a rule (built from the registry by the caller)."""
+
+    code: str
+    name: str
+    summary: str
+    doc: str
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    format: str = "text"
+    color: bool = False
+    files_checked: int = 0
+    tool_version: str = ""
+
+
+def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render(
+    diagnostics: Sequence[Diagnostic],
+    options: RenderOptions,
+    sources: Mapping[str, str] | None = None,
+    rules: Sequence[RuleInfo] = (),
+) -> str:
+    """The whole output for one run, in the chosen format, ending with a newline (empty for github and none)."""
+    if options.format == "text":
+        return render_text(diagnostics, sources or {}, options.files_checked, options.color)
+    if options.format == "json":
+        return render_json(diagnostics)
+    if options.format == "sarif":
+        return render_sarif(diagnostics, rules, options.tool_version)
+    if options.format == "github":
+        return render_github(diagnostics)
+    raise ValueError(f"unknown format {options.format!r}; known: {', '.join(FORMATS)}")
+
+
+# --- text -------------------------------------------------------------------------------------------------
+
+
+def _paint(text: str, sgr: str, color: bool) -> str:
+    return f"\x1b[{sgr}m{text}{_RESET}" if color else text
+
+
+def _where(span: Span) -> str:
+    return f"{span.path}:{span.line}:{span.column}"
+
+
+def excerpt(span: Span, source: str | None, color: bool = False) -> list[str]:
+    """The source line of the span and a caret line under it (`^~~~` to the end column, or the line's end)."""
+    if source is None:
+        return []
+    lines = source.split("\n")
+    if not 1 <= span.line <= len(lines):
+        return []
+    line = lines[span.line - 1].rstrip("\r")
+    start = max(span.column, 1) - 1
+    stop = span.end_column - 1 if span.end_line == span.line else len(line)
+    width = max(stop - start, 1)
+    # Keep tabs as tabs in the padding so the caret lines up however the terminal expands them.
+    pad = "".join(ch if ch == "\t" else " " for ch in line[:start])
+    gutter = f"{span.line:>5} | "
+    caret = _paint("^" + "~" * (width - 1), _CARET, color)
+    return [f"{gutter}{line}".rstrip(), f"{' ' * (len(gutter) - 2)}| {pad}{caret}"]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
+    """`2 errors, 1 warning in 3 files` (`, 1 note` when there are notes)."""
+    counts = {level: sum(1 for d in diagnostics if d.severity is level) for level in Severity}
+    parts = [_count(counts[Severity.ERROR], "error"), _count(counts[Severity.WARNING], "warning")]
+    if counts[Severity.INFO]:
+        parts.append(_count(counts[Severity.INFO], "note"))
+    return f"{', '.join(parts)} in {_count(files_checked, 'file')}"
+
+
+def _note(related: Related, color: bool) -> str:
+    return f"  {_paint('note', _COLOUR[Severity.INFO], color)}: {_where(related.span)}: {related.message}"
+
+
+def render_one(diagnostic: Diagnostic, source: str | None, color: bool = False) -> list[str]:
+    d = diagnostic
+    head = (
+        f"{_paint(_where(d.span), _BOLD, color)}: {_paint(d.severity.label, _COLOUR[d.severity], color)}: "
+        f"{d.message} [{d.code}]"
+    )
+    out = [head, *excerpt(d.span, source, color)]
+    if d.hint:
+        out.append(f"  hint: {d.hint}")
+    out.extend(_note(related, color) for related in d.related)
+    return out
+
+
+def render_text(
+    diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], files_checked: int, color: bool = False
+) -> str:
+    lines: list[str] = []
+    for d in diagnostics:
+        lines.extend(render_one(d, sources.get(d.span.path), color))
+    lines.append(summary(diagnostics, files_checked))
+    return "\n".join(lines) + "\n"
+
+
+# --- json -------------------------------------------------------------------------------------------------
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    items = [
+        {
+            "path": d.span.path,
+            "line": d.span.line,
+            "column": d.span.column,
+            "severity": d.severity.label,
+            "code": d.code,
+            "message": d.message,
+        }
+        for d in diagnostics
+    ]
+    return json.dumps({"diagnostics": items}, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- sarif ------------------------------------------------------------------------------------------------
+
+
+def artifact_uri(path: str) -> str:
+    """A URI reference for a path: absolute paths as file: URIs, relative ones as relative references."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return pure.as_uri()
+    return quote(pure.as_posix(), safe="/")
+
+
+def _location(span: Span, message: str | None = None, ident: int | None = None) -> dict[str, Any]:
+    region = {
+        "startLine": span.line,
+        "startColumn": span.column,
+        "endLine": span.end_line,
+        "endColumn": max(span.end_column, span.column) if span.end_line == span.line else span.end_column,
+    }
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(span.path)}, "region": region}
+    }
+    if ident is not None:
+        location["id"] = ident
+    if message is not None:
+        location["message"] = {"text": message}
+    return location
+
+
+def _sarif_rule(rule: RuleInfo) -> dict[str, Any]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.doc},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+    }
+
+
+def _sarif_result(d: Diagnostic, index: Mapping[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": d.message},
+        "locations": [_location(d.span)],
+    }
+    if d.code in index:
+        result["ruleIndex"] = index[d.code]
+    if d.related:
+        result["relatedLocations"] = [_location(r.span, r.message, i) for i, r in enumerate(d.related)]
+    if d.hint:
+        result["properties"] = {"hint": d.hint}
+    return result
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[RuleInfo], tool_version: str) -> str:
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver: dict[str, Any] = {"name": "ecconf", "rules": [_sarif_rule(rule) for rule in rules]}
+    if tool_version:
+        driver["version"] = tool_version
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "columnKind": "unicodeCodePoints",
+                "results": [_sarif_result(d, index) for d in diagnostics],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- github -----------------------------------------------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF are percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as data, plus `:` and `,` which delimit properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for d in diagnostics:
+        s = d.span
+        props: dict[str, object] = {"file": s.path, "line": s.line, "col": s.column}
+        if s.end_line != s.line:
+            props["endLine"] = s.end_line
+        elif s.end_column > s.column:
+            props["endColumn"] = s.end_column
+        props["title"] = d.code
+        rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props.items())
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        lines.append(f"::{_GITHUB_COMMAND[d.severity]} {rendered}::{escape_data(message)}")
+    return "".join(line + "\n" for line in lines)

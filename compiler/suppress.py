@@ -1,0 +1,158 @@
+"""In-file suppression comments: which findings the author of a config has chosen to silence, and where.
+
+Rule of this room: comments in, a filter and its own problems out; no file reads (the loader kept every text).
+The forms (codes are full codes or prefixes, comma separated; text after them is a free-form reason):
+
+    Option = value  # ecconf: disable=A401,E203   -> those codes on this line
+    # ecconf: disable=A401                          -> (own line) those codes on the next statement
+    # ecconf: disable-file=E203                     -> (anywhere) those codes in the whole file
+    Option = value  # ecconf: disable               -> every code on this line
+
+The next statement is the first option, scope or include that starts after the comment; an option is covered
+over all its lines, a scope over its header (name, instance and `{`) only, so a comment above a Listen does not
+silence everything inside it. A code that names no known rule is reported as E001, so a typo does not silently
+leave a finding switched on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, Severity
+from .nodes import Comment, File, Include, Option, Scope, Statement
+from .span import Span
+
+UNKNOWN_CODE = "E001"
+UNKNOWN_SUMMARY = "suppression comment names an unknown rule code"
+UNKNOWN_SEVERITY = Severity.WARNING
+UNKNOWN_DOC = """E001 unknown-suppression: a suppression comment names a code that no rule has.
+
+An `# ecconf: disable=...` comment silences findings by rule code or code prefix. A code or prefix that
+matches no rule silences nothing, usually because of a typo, so it is reported instead of being ignored.
+
+Bad:
+    Hostname = mx.example.com  # ecconf: disable=A4O1
+
+Good:
+    Hostname = mx.example.com  # ecconf: disable=A401
+"""
+
+_DIRECTIVE = re.compile(
+    r"ecconf:\s*(?P<kind>disable-file|disable)(?![\w-])(?:\s*(?P<eq>=)\s*(?P<codes>\w+(?:\s*,\s*\w+)*)?)?",
+    re.IGNORECASE,
+)
+ALL_CODES = ""  # the empty prefix: every code starts with it
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    kind: str  # "disable" or "disable-file"
+    codes: tuple[str, ...]  # upper case; (ALL_CODES,) for a bare `disable`; () when `=` names nothing
+    comment: Comment
+
+
+@dataclass
+class Suppressions:
+    """What is silenced: per file, per line (prefix sets), and file-wide."""
+
+    by_line: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+    by_file: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    def silences(self, diagnostic: Diagnostic) -> bool:
+        span = diagnostic.span
+        prefixes = self.by_file.get(span.path, set()) | self.by_line.get(span.path, {}).get(span.line, set())
+        return any(diagnostic.code.startswith(prefix) for prefix in prefixes)
+
+
+def parse_directive(comment: Comment) -> Directive | None:
+    match = _DIRECTIVE.search(comment.text)
+    if match is None:
+        return None
+    written = match.group("codes")
+    if written:
+        codes = tuple(c.strip().upper() for c in written.split(","))
+    else:  # `disable` alone means every code; `disable=` followed by nothing usable means none
+        codes = () if match.group("eq") else (ALL_CODES,)
+    return Directive(match.group("kind").lower(), codes, comment)
+
+
+def _statements(body: list[Statement]) -> Iterator[Statement]:
+    """Every statement of one file at every depth (included files are other files and are not entered)."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, Scope):
+            yield from _statements(statement.body)
+
+
+def _covered_lines(statement: Statement) -> range:
+    if isinstance(statement, Scope):
+        return range(statement.span.line, statement.open_span.line + 1)
+    assert isinstance(statement, Option | Include)
+    return range(statement.span.line, statement.span.end_line + 1)
+
+
+def _is_trailing(comment: Comment, lines: list[str]) -> bool:
+    """True when something other than blanks comes before the comment on its line."""
+    index = comment.span.line - 1
+    return 0 <= index < len(lines) and lines[index][: comment.span.column - 1].strip() != ""
+
+
+def _next_statement_lines(after: Span, starts: list[tuple[int, range]]) -> range:
+    following = [(line, covered) for line, covered in starts if line > after.end_line]
+    if not following:
+        return range(0)
+    first = min(line for line, _ in following)
+    lines: set[int] = set()
+    for line, covered in following:
+        if line == first:
+            lines.update(covered)
+    return range(min(lines), max(lines) + 1)
+
+
+def _unknown(directive: Directive, known: frozenset[str]) -> Iterator[Diagnostic]:
+    if not directive.codes:
+        yield Diagnostic(
+            UNKNOWN_CODE,
+            "the suppression names no rule code after `=`, so it silences nothing",
+            directive.comment.span,
+            severity=UNKNOWN_SEVERITY,
+            hint="write the codes after `=` (`disable=A401,E203`), or drop `=` to silence every code",
+        )
+    for code in directive.codes:
+        if code != ALL_CODES and not any(k.startswith(code) for k in known):
+            yield Diagnostic(
+                UNKNOWN_CODE,
+                f"{code!r} is not the code or prefix of any rule, so it silences nothing",
+                directive.comment.span,
+                severity=UNKNOWN_SEVERITY,
+                hint="`ecconf rules` lists the codes",
+            )
+
+
+def collect(files: Iterable[tuple[File, str]], known_codes: Iterable[str]) -> Suppressions:
+    """The suppressions written in these files (each given with its text), and the E001 problems among them."""
+    known = frozenset(code.upper() for code in known_codes)
+    out = Suppressions()
+    for file, text in files:
+        directives = [d for d in map(parse_directive, file.comments) if d is not None]
+        if not directives:
+            continue
+        lines = text.split("\n")  # as the parser counts lines (splitlines also splits on \f, \x1c...)
+        starts = [(s.span.line, _covered_lines(s)) for s in _statements(file.body)]
+        per_line = out.by_line.setdefault(file.path, {})
+        for directive in directives:
+            out.problems.extend(_unknown(directive, known))
+            codes = set(directive.codes)
+            if directive.kind == "disable-file":
+                out.by_file.setdefault(file.path, set()).update(codes)
+                continue
+            span = directive.comment.span
+            covered = range(span.line, span.line + 1)
+            if not _is_trailing(directive.comment, lines):
+                covered = _next_statement_lines(span, starts)
+            for line in covered:
+                per_line.setdefault(line, set()).update(codes)
+    return out

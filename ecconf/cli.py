@@ -1,0 +1,204 @@
+"""The `ecconf` command line: parse arguments, call the pipeline, print, and map results to exit statuses.
+
+Rule of this room: no domain logic here. Exit statuses: 0 clean, 1 findings that fail (errors, or warnings
+under --strict), 2 usage error or unreadable input. A traceback never reaches the user: unexpected exceptions
+become `ecconf: internal error: ...` and status 2 (--debug shows the traceback).
+
+Each subcommand is an `add_<name>(subparsers)` that declares its arguments and a `cmd_<name>(args) -> int`
+that runs it; SUBCOMMANDS lists the adders in the order `ecconf --help` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from . import __version__
+from .compiler.render import FORMATS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Subparsers = Any  # argparse's _SubParsersAction is private; this is what add_<name> receives
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _prefixes(text: str) -> list[str]:
+    from .compiler.checker import parse_prefix
+
+    try:
+        return [parse_prefix(part) for part in _split(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _severities(text: str) -> list[Any]:
+    from .compiler.checker import parse_severity
+
+    try:
+        return [parse_severity(part) for part in _split(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
+    return tuple(item for group in groups or () for item in group)
+
+
+def _error(message: str) -> None:
+    print(f"ecconf: {message}", file=sys.stderr)
+
+
+# --- lint -------------------------------------------------------------------------------------------------
+
+
+def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("lint", parents=[common], help="check config files and report problems")
+    p.add_argument("files", nargs="+", metavar="FILE", help="config files to check; - reads standard input")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--select", type=_prefixes, action="append", metavar="CODES", help="only these codes/prefixes")
+    p.add_argument("--ignore", type=_prefixes, action="append", metavar="CODES", help="skip these codes/prefixes")
+    p.add_argument(
+        "--severity", type=_severities, action="append", metavar="CODE=LEVEL", help="set a level: error/warning/info"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings make the exit status 1 too")
+    p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.set_defaults(func=cmd_lint)
+
+
+def _write(text: str, output: str | None, stream: TextIO) -> bool:
+    if output is None:
+        stream.write(text)
+        stream.flush()
+        return True
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        _error(f"cannot write {output}: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .compiler.checker import CheckOptions
+    from .compiler.render import wants_color
+    from .pipeline import lint_paths, render_report
+
+    options = CheckOptions(
+        select=_flatten(args.select),
+        ignore=_flatten(args.ignore),
+        check_files=not args.no_file_checks,
+        severity=_flatten(args.severity),
+        strict=args.strict,
+    )
+    report = lint_paths(args.files, options)
+    for problem in report.input_errors:
+        _error(problem)
+    color = args.output is None and wants_color(sys.stdout)
+    if not _write(render_report(report, args.format, color), args.output, sys.stdout):
+        return EXIT_USAGE
+    return report.exit_status
+
+
+# --- rules ------------------------------------------------------------------------------------------------
+
+
+def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("rules", parents=[common], help="list the rules, or show one rule's documentation")
+    p.add_argument("code", nargs="?", metavar="CODE", help="show this rule's documentation")
+    p.set_defaults(func=cmd_rules)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from .pipeline import rule_infos
+
+    infos = rule_infos()
+    if args.code is None:
+        for info in infos:
+            print(f"{info.code}  {info.severity.label:<7}  {info.summary}")
+        return EXIT_OK
+    wanted = args.code.strip().upper()
+    for info in infos:
+        if info.code == wanted:
+            print(info.doc)
+            return EXIT_OK
+    _error(f"no rule has the code {args.code!r}; `ecconf rules` lists them")
+    return EXIT_USAGE
+
+
+# --- version ----------------------------------------------------------------------------------------------
+
+
+def add_version(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("version", parents=[common], help="print the version")
+    p.set_defaults(func=cmd_version)
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"ecconf {__version__}")
+    return EXIT_OK
+
+
+# --- further subcommands (json, schema, serve, passwd) are added below, each as add_<name> + cmd_<name> ---
+
+
+SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [add_lint, add_rules, add_version]
+
+
+# --- entry point ------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a sub-command's default must not overwrite `ecconf --debug lint ...`.
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    parser = argparse.ArgumentParser(
+        prog="ecconf", description="Lint, convert and serve Momentum-style (ecelerity) MTA configurations."
+    )
+    parser.add_argument("--version", action="version", version=f"ecconf {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub, common)
+    return parser
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe (`ecconf lint ... | head`), send what is still buffered nowhere instead of failing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc}" + ("" if args.debug else " (--debug shows where)"))
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

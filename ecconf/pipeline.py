@@ -1,0 +1,150 @@
+"""The glue between the packages: paths or text in, checked configuration and diagnostics out.
+
+Rule of this room: the only place that wires grammar -> compiler (-> runtime) for the CLI and the public API;
+no domain logic of its own. Input `-` means standard input, shown as `<stdin>`; includes in it resolve
+against the working directory.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from . import __version__
+from .compiler import rules, suppress
+from .compiler.checker import CheckOptions, check, failed
+from .compiler.diagnostics import Diagnostic, sort_unique
+from .compiler.includes import UNREADABLE, Loaded, load, load_text
+from .compiler.models import Config
+from .compiler.render import RenderOptions, RuleInfo, render
+from .compiler.span import whole_file
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+@dataclass
+class LintReport:
+    diagnostics: list[Diagnostic]
+    files_checked: int
+    strict: bool = False
+    # The texts of every file read, by display path: render.py draws its excerpts from them.
+    sources: dict[str, str] = field(default_factory=dict)
+    # Inputs that could not be read at all (missing, a directory, not UTF-8): the run cannot be trusted.
+    input_errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return failed(self.diagnostics, self.strict)
+
+    @property
+    def exit_status(self) -> int:
+        """0 clean, 1 findings that fail the lint, 2 unreadable input."""
+        if self.input_errors:
+            return 2
+        return 1 if self.failed else 0
+
+
+def _read_stdin(stream: BinaryIO | None) -> tuple[str | None, str | None]:
+    data = (stream or sys.stdin.buffer).read()
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"{STDIN_NAME}: the input is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+
+
+def _input_error(path: str, loaded: Loaded) -> str | None:
+    """Why the root file could not be read, if it could not (its text is then missing from the loader's texts)."""
+    if path in loaded.texts:
+        return None
+    for problem in loaded.problems:
+        if problem.code == UNREADABLE and problem.span.path == path:
+            if path in problem.message:
+                return problem.message
+            return f"{path}:{problem.span.line}:{problem.span.column}: {problem.message}"
+    return f"cannot read {path}"
+
+
+def _load_input(path: str, stdin: BinaryIO | None) -> tuple[Loaded | None, str | None]:
+    if path == STDIN:
+        text, error = _read_stdin(stdin)
+        return (None, error) if text is None else (load_text(text, STDIN_NAME), None)
+    loaded = load(path)
+    error = _input_error(path, loaded)
+    return (None, error) if error else (loaded, None)
+
+
+def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin: BinaryIO | None = None) -> LintReport:
+    """Lint each file (with its includes); a file named twice, or included by two roots, is reported once."""
+    options = options or CheckOptions()
+    found: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    errors: list[str] = []
+    for path in dict.fromkeys(paths):
+        loaded, error = _load_input(path, stdin)
+        if loaded is None:
+            errors.append(error or f"cannot read {path}")
+            continue
+        found.extend(check(loaded, options)[1])
+        sources.update(loaded.texts)
+    return LintReport(sort_unique(found), len(sources), options.strict, sources, errors)
+
+
+def lint_text(text: str, path: str = STDIN_NAME, options: CheckOptions | None = None) -> LintReport:
+    """Lint text held in memory as if it were the file `path` (includes resolve against its folder)."""
+    options = options or CheckOptions()
+    loaded = load_text(text, path)
+    diagnostics = check(loaded, options)[1]
+    return LintReport(diagnostics, len(loaded.texts), options.strict, dict(loaded.texts))
+
+
+def load_config(
+    path: str, options: CheckOptions | None = None, stdin: BinaryIO | None = None
+) -> tuple[Config | None, list[Diagnostic]]:
+    """The typed model of a config and every finding about it; None when the file cannot be read or parsed."""
+    if path == STDIN:
+        text, error = _read_stdin(stdin)
+        if text is None:
+            return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))]
+        loaded = load_text(text, STDIN_NAME)
+    else:
+        loaded = load(path)
+        if path not in loaded.texts:
+            return None, [p for p in loaded.problems if p.code == UNREADABLE and p.span.path == path]
+    built, diagnostics = check(loaded, options)
+    return (built.config if loaded.root is not None else None), diagnostics
+
+
+def _name(doc: str, code: str) -> str:
+    """The rule's name from its documentation's first line, `CODE name: summary`."""
+    first = doc.strip().splitlines()[0] if doc.strip() else ""
+    head, sep, _ = first.partition(":")
+    words = head.split()
+    return words[1] if sep and len(words) == 2 and words[0] == code else code
+
+
+def rule_infos() -> list[RuleInfo]:
+    """Every code ecconf can report, with its documentation, in code order."""
+    infos = [
+        RuleInfo(
+            rule.CODE,
+            _name(inspect.getdoc(rule) or "", rule.CODE),
+            rule.SUMMARY,
+            inspect.getdoc(rule) or "",
+            rule.DEFAULT_SEVERITY,
+        )
+        for rule in rules.ALL
+    ]
+    doc = inspect.cleandoc(suppress.UNKNOWN_DOC)
+    code = suppress.UNKNOWN_CODE
+    infos.append(RuleInfo(code, _name(doc, code), suppress.UNKNOWN_SUMMARY, doc, suppress.UNKNOWN_SEVERITY))
+    return sorted(infos, key=lambda info: info.code)
+
+
+def render_report(report: LintReport, fmt: str = "text", color: bool = False) -> str:
+    """The report in one of render.FORMATS, with this version's rule descriptions for SARIF."""
+    options = RenderOptions(fmt, color, report.files_checked, __version__)
+    return render(report.diagnostics, options, report.sources, rule_infos() if fmt == "sarif" else ())
