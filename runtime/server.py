@@ -270,6 +270,8 @@ class Server:
             await self._converse(listener, conn, link)
         except (ConnectionError, ssl.SSLError, TimeoutError, OSError) as exc:
             log.info("%s: connection from %s:%s ended: %s", listener.name, ip, port, exc or type(exc).__name__)
+        except Exception:
+            log.exception("%s: session with %s:%s failed", listener.name, ip, port)
         finally:
             self._active[listener.name] -= 1
             link.close()
@@ -310,6 +312,10 @@ class Server:
         except SpoolError as exc:
             log.error("message %s from %s not stored: %s", env.queue_id, env.client_ip, exc)
             conn.message_rejected(exc.reply)
+            return
+        except Exception:
+            log.exception("message %s from %s not stored", env.queue_id, env.client_ip)
+            conn.message_rejected(replies.SPOOL_ERROR)
             return
         log.info("message %s stored as %s (%d recipients)", env.queue_id, path.name, len(env.rcpt_to))
         conn.message_stored(env.queue_id)

@@ -8,6 +8,7 @@ the tmp file is removed and a `SpoolError` carries the reply to give (452 4.3.1 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import os
@@ -66,8 +67,9 @@ class Maildir:
             return final
         except OSError as exc:
             # The client will retry after 4xx; a copy left in new/ would be delivered twice.
-            tmp.unlink(missing_ok=True)
-            final.unlink(missing_ok=True)
+            for leftover in (tmp, final):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
             reply = replies.SPOOL_FULL if exc.errno in _FULL else replies.SPOOL_ERROR
             raise SpoolError(reply, exc) from exc
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,17 @@ from typing import Any
 import pytest
 from ecconf.runtime import replies
 from ecconf.runtime.authn import Credentials
-from ecconf.runtime.config import MechanismSpec, SessionPolicy
+from ecconf.runtime.config import (
+    ListenAddress,
+    ListenerSpec,
+    MechanismSpec,
+    PolicyLayer,
+    ServerConfig,
+    SessionPolicy,
+)
 from ecconf.runtime.events import NEED_DATA, PAUSED, Event, MessageReceived, StartTls
 from ecconf.runtime.protocol import SmtpConnection
+from ecconf.runtime.server import Server
 from ecconf.runtime.stores import MemoryStore
 
 HOST = "mx.test"
@@ -113,3 +123,96 @@ def session(feed: str) -> Iterator[Callable[..., Session]]:
 @pytest.fixture
 def make_policy() -> Callable[..., SessionPolicy]:
     return auth_policy
+
+
+# ----- a real server on loopback, run in its own event-loop thread so blocking clients can talk to it -----
+
+PASSWORDS = "# test users\nalice:s3cret\nbob@example.org:hunter2\n"
+
+
+class RunningServer:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = Server(config)
+        self.run(self.server.start())
+
+    def run(self, coro: Any, timeout: float = 10.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def address(self, name: str | None = None) -> Any:
+        return self.server.addresses[name or self.config.listeners[0].name]
+
+    @property
+    def port(self) -> int:
+        return int(self.address()[1])
+
+    def maildir_messages(self) -> list[str]:
+        new = self.config.spool_base / "new"
+        return [p.read_text() for p in sorted(new.iterdir(), key=lambda p: p.stat().st_mtime_ns)]
+
+    def close(self) -> None:
+        try:
+            self.run(self.server.stop(2.0))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
+
+
+def server_config(
+    tmp_path: Path,
+    *,
+    listen: str = "127.0.0.1:0",
+    listen_values: dict[str, Any] | None = None,
+    listener_values: dict[str, Any] | None = None,
+    peers: tuple[tuple[str, dict[str, Any]], ...] = (),
+    mechanisms: tuple[str, ...] = MECHS,
+) -> ServerConfig:
+    """Listen (listen_values) inside ESMTP_Listener (auth for every mechanism + listener_values, peers)."""
+    passwd = tmp_path / "passwd"
+    if not passwd.exists():
+        passwd.write_text(PASSWORDS)
+    auth = {
+        m: MechanismSpec(m, "file:passwd", realm=HOST, stored_cleartext=True, log_authentication=True)
+        for m in mechanisms
+    }
+    listener = {
+        "smtp_extensions": ("ENHANCEDSTATUSCODES", "PIPELINING", "8BITMIME", *(f"AUTH {m}" for m in mechanisms)),
+        "auth": auth,
+        **(listener_values or {}),
+    }
+    layers = (PolicyLayer(listen_values or {}), PolicyLayer(listener, peers))  # type: ignore[arg-type]
+    return ServerConfig(
+        hostname=HOST,
+        spool_base=tmp_path / "spool",
+        listeners=(ListenerSpec(listen, ListenAddress.parse(listen), layers),),
+        acctlog_path=tmp_path / "acctlog",
+        base_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+def run_server() -> Iterator[Callable[[ServerConfig], RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(config: ServerConfig) -> RunningServer:
+        running = RunningServer(config)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.close()
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., ServerConfig]:
+    """server_config bound to this test's tmp_path (the password file is tmp_path/passwd)."""
+
+    def make(**kw: Any) -> ServerConfig:
+        return server_config(tmp_path, **kw)
+
+    return make
