@@ -47,27 +47,29 @@ class AuthParameters(Model):
 class ListenerOptions(Model):
     """Options valid in ESMTP_Listener, Listen and Peer scopes (None: not set at this level)."""
 
-    enable: bool | None = None
-    smtp_extensions: list[str] | None = None
-    relay_hosts: list[str] | None = None
-    open_relay: bool | None = None
-    auth_login_parameters: AuthParameters | None = None
-    auth_plain_parameters: AuthParameters | None = None
-    auth_cram_md5_parameters: AuthParameters | None = None
-    auth_digest_md5_parameters: AuthParameters | None = None
+    enable: bool | None = Field(None, description="Accept connections here; false turns the listener (or Listen) off")
+    smtp_extensions: list[str] | None = Field(
+        None, description='Extensions advertised in EHLO, e.g. "STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"'
+    )
+    relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH")
+    open_relay: bool | None = Field(None, description="Every client may relay without AUTH")
+    auth_login_parameters: AuthParameters | None = Field(None, description="AuthLoginParameters: LOGIN")
+    auth_plain_parameters: AuthParameters | None = Field(None, description="AuthPlainParameters: PLAIN")
+    auth_cram_md5_parameters: AuthParameters | None = Field(None, description="AuthCramMD5Parameters: CRAM-MD5")
+    auth_digest_md5_parameters: AuthParameters | None = Field(None, description="AuthDigestMD5Parameters: DIGEST-MD5")
     auth_scram_sha256_parameters: AuthParameters | None = Field(None, description="ecconf extension (RFC 7677)")
-    banner_hostname: str | None = None
+    banner_hostname: str | None = Field(None, description="The name in the 220 greeting; default: the Hostname")
     idle_time: int | None = Field(None, ge=0, description="Seconds a session may stay idle")
     listener_sessions: int | None = Field(None, ge=0, description="Concurrent sessions; 0 = no limit")
     max_message_size: int | None = Field(None, ge=0, description="Bytes; 0 = no limit")
     max_recipients_per_message: int | None = Field(None, ge=0, description="0 = no limit")
-    tls_certificate: str | None = None
-    tls_key: str | None = None
-    tls_protocols: str | None = None
-    tls_ciphers: str | None = None
-    use_ssl: bool | None = None
-    always_allow: bool | None = None
-    always_deny: bool | None = None
+    tls_certificate: str | None = Field(None, description="PEM certificate (chain) file for STARTTLS / Use_SSL")
+    tls_key: str | None = Field(None, description="PEM private key file for TLS_Certificate")
+    tls_protocols: str | None = Field(None, description="TLS protocol versions allowed, as Momentum writes them")
+    tls_ciphers: str | None = Field(None, description="OpenSSL cipher list")
+    use_ssl: bool | None = Field(None, description="Implicit TLS from the first byte (not with STARTTLS)")
+    always_allow: bool | None = Field(None, description="Accept these clients whatever other policy says")
+    always_deny: bool | None = Field(None, description="Refuse these clients")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 
@@ -78,30 +80,30 @@ class Peer(ListenerOptions):
 
 class Listen(ListenerOptions):
     address: str = Field(description='As written: ":25", "127.0.0.1:25", "[::1]:587" or "/path/to/socket"')
-    peers: list[Peer] = Field(default_factory=list)
+    peers: list[Peer] = Field(default_factory=list, description="Peer scopes inside this Listen")
 
 
 class EsmtpListener(ListenerOptions):
-    listens: list[Listen] = Field(default_factory=list)
-    peers: list[Peer] = Field(default_factory=list)
+    listens: list[Listen] = Field(default_factory=list, description="Listen scopes: one socket each")
+    peers: list[Peer] = Field(default_factory=list, description="Peer scopes for every Listen of the listener")
 
 
 class EcLogger(Model):
     """An `ec_logger` module instance; its `acctlog` receives the AUTH accounting lines."""
 
-    instance: str | None = None
-    acctlog: str | None = None
-    options: dict[str, JsonValue] = Field(default_factory=dict)
-    scopes: list[GenericScope] = Field(default_factory=list)
+    instance: str | None = Field(None, description='The module instance name: ec_logger "name" { ... }')
+    acctlog: str | None = Field(None, description="The accounting-log file")
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Other options of the module, as written")
+    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes, as written")
 
 
 class GenericScope(Model):
     """Any other scope (domain, binding, a module...), kept as written."""
 
-    name: str
-    instance: str | None = None
-    options: dict[str, JsonValue] = Field(default_factory=dict)
-    scopes: list[GenericScope] = Field(default_factory=list)
+    name: str = Field(description="The scope's name as written (Domain, binding, Datasource...)")
+    instance: str | None = Field(None, description="The instance: Domain example.com { ... }; absent if none")
+    options: dict[str, JsonValue] = Field(default_factory=dict, description="Options, values as written")
+    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes, as written")
 
 
 class Config(Model):
@@ -109,11 +111,11 @@ class Config(Model):
 
     hostname: str | None = Field(None, description="The server's name; default: the machine's host name")
     spool_base: str | None = Field(None, description="Where accepted messages are written (Maildir)")
-    relay_hosts: list[str] | None = None
+    relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
-    esmtp_listener: EsmtpListener | None = None
-    ec_loggers: list[EcLogger] = Field(default_factory=list)
-    scopes: list[GenericScope] = Field(default_factory=list)
+    esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")
+    ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")
+    scopes: list[GenericScope] = Field(default_factory=list, description="Other scopes, as written")
 
 
 ListenerOptions.model_rebuild()
