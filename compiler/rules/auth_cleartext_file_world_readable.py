@@ -1,0 +1,58 @@
+"""A412 auth-cleartext-file-world-readable: a clear-text password file that every local user can read.
+
+A `file:` store holds passwords in clear text; if its mode lets everyone read it (o+r), any account on the
+machine can collect every password. Make it readable by the server's user or group only (chmod 0600 or
+0640), or, for DIGEST-MD5, store hashes in a `digest:` file instead. Skipped when files are not checked.
+
+Bad:
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN" )
+        AuthPlainParameters = [ uri = "file:passwords/world-readable.txt" ]
+      }
+    }
+
+Good:
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN" )
+        AuthPlainParameters = [ uri = "file:passwords/clear.txt" ]
+      }
+    }
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+from ..runtime_facts import UriError, read_password_file, uri_file, uri_scheme
+
+CODE = "A412"
+SUMMARY = "clear-text password file readable by everyone"
+DEFAULT_SEVERITY = Severity.WARNING
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    if not ctx.check_files:
+        return
+    for auth in ctx.facts.auth_dicts:
+        uri, span = auth.params.uri, auth.params.span_of("uri")
+        if uri is None or span is None or uri_scheme(uri) != "file":
+            continue
+        try:
+            path = uri_file(uri, Path(span.path).parent)
+        except UriError:
+            continue
+        summary, _why = read_password_file(path, "file")
+        if summary is None or not summary.mode & stat.S_IROTH:
+            continue
+        yield Diagnostic(
+            CODE,
+            f"the clear-text password file {path} is readable by every local user (mode {summary.mode:04o})",
+            span,
+            hint=f"chmod o-r {path} (e.g. 0600, or 0640 with the server's group)",
+        )

@@ -1,0 +1,75 @@
+"""A413 auth-cleartext-without-tls: LOGIN or PLAIN is offered on a Listen where TLS is impossible.
+
+LOGIN and PLAIN send the password itself, only base64-encoded. They are safe only inside TLS: either implicit
+TLS (`use_ssl = true`) or STARTTLS (listed in SMTP_Extensions, with TLS_Certificate and TLS_Key). A Listen on
+a Unix socket or a loopback address is not reported: its traffic never leaves the machine.
+
+Bad:
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extensions = ( "AUTH LOGIN" )
+        AuthLoginParameters = [ uri = "file:passwords/clear.txt" ]
+      }
+    }
+
+Good:
+    ESMTP_Listener {
+      TLS_Certificate = "/etc/ssl/mail.example.com.crt"
+      TLS_Key = "/etc/ssl/private/mail.example.com.key"
+      Listen ":587" {
+        SMTP_Extensions = ( "STARTTLS" "AUTH LOGIN" )
+        AuthLoginParameters = [ uri = "file:passwords/clear.txt" ]
+      }
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+from ..fallback import ClientClass
+from ..models import Listen
+from .auth_offers import Offers, describe, is_local, listen_span
+
+CODE = "A413"
+SUMMARY = "LOGIN or PLAIN offered where no TLS is possible"
+DEFAULT_SEVERITY = Severity.WARNING
+
+CLEARTEXT_MECHANISMS = ("LOGIN", "PLAIN")
+
+
+def tls_possible(ctx: CheckContext, cls: ClientClass) -> bool:
+    if ctx.effective(cls, "use_ssl").value:
+        return True
+    extensions = ctx.effective(cls, "smtp_extensions").value or []
+    starttls = any(item.upper().split()[:1] == ["STARTTLS"] for item in extensions)
+    return starttls and bool(ctx.effective(cls, "tls_certificate").value and ctx.effective(cls, "tls_key").value)
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    offers = Offers(ctx)
+    exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
+    for cls in offers.classes():
+        if is_local(cls.listen):
+            continue
+        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offers.offered(cls)]
+        if not mechanisms or tls_possible(ctx, cls):
+            continue
+        _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))
+        found.update(mechanisms)
+        classes.append(cls)
+    for listen, found, classes in exposed.values():
+        span = listen_span(ctx, listen)
+        if span is None:
+            continue
+        names = [m for m in CLEARTEXT_MECHANISMS if m in found]
+        verb = "send" if len(names) > 1 else "sends"
+        yield Diagnostic(
+            CODE,
+            f"{' and '.join(names)} {verb} passwords in clear text, and {describe(classes)} offers no TLS",
+            span,
+            hint='add "STARTTLS" to SMTP_Extensions with TLS_Certificate and TLS_Key, or use_ssl = true;'
+            " or offer only CRAM-MD5, DIGEST-MD5 or SCRAM-SHA-256 there",
+        )

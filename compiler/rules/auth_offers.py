@@ -1,0 +1,176 @@
+"""Shared by the A4xx rules (not a rule itself): which AUTH mechanisms each client class is offered, and why.
+
+Rule of this room: SPEC §4 and the runtime agree on one reading, and this module is it. A mechanism is
+*advertised* to a client class when an "AUTH X ..." item of its effective SMTP_Extensions names it, or when any
+Auth*Parameters dict of the listener says `extension = AUTH` / `extension_argument = X` (Momentum 2.x; the
+runtime adds those to every SMTP_Extensions list, so they count for every class). It is *offered* when it is
+advertised and its Auth<Mech>Parameters resolves by fallback for that class. Disabled classes offer nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..context import CheckContext
+from ..fallback import ClientClass, Resolved
+from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
+from ..nodes import Array, Dict, Option, Scalar
+from ..span import Span
+
+LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
+
+# Mechanism (upper case) -> the option name as Momentum writes it, for messages and hints.
+PARAMETER_NAMES: dict[str, str] = {
+    "LOGIN": "AuthLoginParameters",
+    "PLAIN": "AuthPlainParameters",
+    "CRAM-MD5": "AuthCramMD5Parameters",
+    "DIGEST-MD5": "AuthDigestMD5Parameters",
+    "SCRAM-SHA-256": "AuthScramSHA256Parameters",
+}
+
+
+# RFC 3986 §3.1, lower case (runtime_facts.uri_scheme lower-cases it).
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+
+
+def valid_scheme(scheme: str) -> bool:
+    return bool(_SCHEME.fullmatch(scheme))
+
+
+@dataclass(frozen=True, slots=True)
+class Advert:
+    """One mechanism named by an SMTP_Extensions item or by a legacy extension_argument."""
+
+    mechanism: str  # upper-case SASL name
+    span: Span  # the SMTP_Extensions item, or the extension_argument entry
+    legacy: bool
+
+
+def auth_words(item: str) -> list[str] | None:
+    """The mechanisms an SMTP_Extensions item lists ("AUTH PLAIN LOGIN" -> [PLAIN, LOGIN]); None if not AUTH."""
+    words = item.upper().split()
+    if not words or words[0] != "AUTH":
+        return None
+    return words[1:]
+
+
+def extension_items(option: Option) -> list[Scalar]:
+    value = option.value
+    items = value.items if isinstance(value, Array) else [value]
+    return [item for item in items if isinstance(item, Scalar)]
+
+
+def item_adverts(option: Option) -> list[Advert]:
+    out: list[Advert] = []
+    for item in extension_items(option):
+        for name in auth_words(item.value) or []:
+            out.append(Advert(name, item.span, legacy=False))
+    return out
+
+
+def smtp_extension_options(ctx: CheckContext) -> Iterator[Option]:
+    """Every SMTP_Extensions assignment in a listener scope, as written."""
+    for assignment in ctx.facts.assignments:
+        if assignment.scope_kind in LISTENER_KINDS and assignment.option.name.lower() == "smtp_extensions":
+            yield assignment.option
+
+
+def owners(ctx: CheckContext) -> Iterator[ListenerOptions]:
+    listener = ctx.config.esmtp_listener
+    if listener is None:
+        return
+    yield listener
+    yield from listener.peers
+    for listen in listener.listens:
+        yield listen
+        yield from listen.peers
+
+
+def legacy_adverts(ctx: CheckContext) -> list[Advert]:
+    """Mechanisms advertised the Momentum 2.x way, by the dicts in effect at their level (not shadowed ones)."""
+    out: list[Advert] = []
+    for owner in owners(ctx):
+        for field, _mechanism in AUTH_FIELDS.values():
+            params: AuthParameters | None = getattr(owner, field)
+            if params is None or (params.extension or "").upper() != "AUTH" or not params.extension_argument:
+                continue
+            span = params.span_of("extension_argument") or params.span
+            assert span is not None
+            out.extend(Advert(name, span, legacy=True) for name in params.extension_argument.upper().split())
+    return out
+
+
+class Offers:
+    """Per-class answers, computed once per rule run."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.legacy = legacy_adverts(ctx)
+        self._options = {option.span: option for option in smtp_extension_options(ctx)}
+
+    def classes(self) -> Iterator[ClientClass]:
+        """The client classes that are served at all (Enable not false)."""
+        for cls in self.ctx.classes:
+            if self.ctx.effective(ClientClass(cls.listen), "enable").value is False:
+                continue  # the runtime does not even open a disabled Listen
+            if self.ctx.effective(cls, "enable").value is not False:
+                yield cls
+
+    def advertised(self, cls: ClientClass) -> list[Advert]:
+        resolved = self.ctx.effective(cls, "smtp_extensions")
+        option = self._options.get(resolved.span) if resolved.span is not None else None
+        own = item_adverts(option) if option is not None else []
+        return own + self.legacy
+
+    def params(self, cls: ClientClass, mechanism: str) -> Resolved | None:
+        """The Auth<Mech>Parameters in effect for the class, None if none resolves (or no such field)."""
+        field = MECHANISM_FIELD.get(mechanism)
+        if field is None:
+            return None
+        resolved = self.ctx.effective(cls, field)
+        return resolved if resolved.value is not None else None
+
+    def offered(self, cls: ClientClass) -> dict[str, Resolved]:
+        """Mechanism -> the parameters serving it, for mechanisms both advertised and configured."""
+        out: dict[str, Resolved] = {}
+        for advert in self.advertised(cls):
+            resolved = self.params(cls, advert.mechanism)
+            if resolved is not None:
+                out.setdefault(advert.mechanism, resolved)
+        return out
+
+
+def listen_span(ctx: CheckContext, listen: Listen) -> Span | None:
+    """The Listen's address as first written (the most precise place to say something about a Listen)."""
+    for model, _address, scope in ctx.facts.listens:
+        if model is listen:
+            return scope.instance.span if scope.instance is not None else scope.name_span
+    return listen.span
+
+
+def is_local(listen: Listen) -> bool:
+    """A Unix socket or a loopback address: traffic that never leaves the machine."""
+    address = listen.address.strip()
+    if address.startswith("/"):
+        return True
+    host = address[1:].partition("]")[0] if address.startswith("[") else address.rpartition(":")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def dict_entries(option: Option) -> list[tuple[str, Span, Span]]:
+    """(lower-case key, key span, entry span) of an Auth*Parameters dict as written."""
+    if not isinstance(option.value, Dict):
+        return []
+    return [(entry.key.lower(), entry.key_span, entry.span) for entry in option.value.entries]
+
+
+def describe(classes: list[ClientClass], limit: int = 3) -> str:
+    names = list(dict.fromkeys(cls.describe() for cls in classes))
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -1,0 +1,58 @@
+"""A402 auth-parameters-not-advertised: Auth<Mech>Parameters is set but no client it applies to is offered it.
+
+A mechanism is offered only when SMTP_Extensions lists it ("AUTH X", or the Momentum 2.x `extension = AUTH`
+/ `extension_argument = X` inside any Auth*Parameters dict) for a client whose Auth<Mech>Parameters resolve
+to this dictionary. When no such client exists the dictionary is dead configuration: either the "AUTH X"
+item is missing, or every Listen and Peer below it sets its own parameters, or there is no Listen at all.
+
+Bad:
+    ESMTP_Listener {
+      AuthLoginParameters = [ uri = "file:passwords/clear.txt" ]
+      Listen ":587" {
+        SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN" )
+        AuthPlainParameters = [ uri = "file:passwords/clear.txt" ]
+      }
+    }
+
+Good:
+    ESMTP_Listener {
+      AuthLoginParameters = [ uri = "file:passwords/clear.txt" ]
+      Listen ":587" {
+        SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN LOGIN" )
+        AuthPlainParameters = [ uri = "file:passwords/clear.txt" ]
+      }
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+from .auth_offers import PARAMETER_NAMES, Offers
+
+CODE = "A402"
+SUMMARY = "Auth<Mech>Parameters set but the mechanism is advertised to none of its clients"
+DEFAULT_SEVERITY = Severity.WARNING
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    offers = Offers(ctx)
+    classes = list(offers.classes())
+    for auth in ctx.facts.auth_dicts:
+        mechanism = auth.mechanism
+        served = [c for c in classes if (r := offers.params(c, mechanism)) is not None and r.value is auth.params]
+        if any(mechanism in {a.mechanism for a in offers.advertised(c)} for c in served):
+            continue
+        name = PARAMETER_NAMES[mechanism]
+        if served:
+            why = f'no client it applies to has "AUTH {mechanism}" in SMTP_Extensions'
+            hint = f'add "AUTH {mechanism}" to SMTP_Extensions, or remove {name}'
+        elif not classes:
+            why = "there is no enabled Listen for it to serve"
+            hint = f"add a Listen, or remove {name}"
+        else:
+            why = "every client it could serve gets another " + name + " (or this one is shadowed)"
+            hint = f"remove this {name}, or the ones that override it"
+        yield Diagnostic(CODE, f"{name} is never used: {why}", auth.option.name_span, hint=hint)

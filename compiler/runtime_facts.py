@@ -1,0 +1,178 @@
+"""What the runtime can serve, as the compiler's lint rules need to know it.
+
+Rule of this room: lint and `ecconf serve` must never disagree, so every answer here comes from the runtime's
+own tables and parsers (runtime/stores.py, runtime/sasl): which URI schemes open a store, which secrets each
+store holds, which mechanism each secret serves, how a password file is parsed. This is, with to_runtime.py,
+the one place the compiler imports the runtime; rules import this module instead. Nothing returned here
+carries a password or a hash: a password file is summarised as user names, realms and problems.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..runtime import sasl
+from ..runtime.sasl.base import SecretKind
+from ..runtime.stores import (
+    STORE_SCHEMES,
+    StoreError,
+    StoreKind,
+    parse_password_file,
+    split_digest_key,
+    uri_path,
+)
+from ..runtime.stores import uri_scheme as _runtime_uri_scheme
+
+# The mechanisms `ecconf serve` implements (upper-case SASL names).
+SUPPORTED_MECHANISMS: frozenset[str] = frozenset(name.upper() for name in sasl.MECHANISMS)
+
+# The schemes that name a password file the runtime opens itself; any other scheme is an external back-end.
+FILE_SCHEMES: frozenset[str] = frozenset(STORE_SCHEMES)
+
+# What each file scheme's store hands out. runtime/stores.py decides this per store object
+# (PasswordFileStore.secret_kinds); tests/compiler/test_runtime_facts.py checks this table against real stores.
+_KINDS: dict[StoreKind, frozenset[SecretKind]] = {
+    StoreKind.FILE: frozenset({SecretKind.CLEARTEXT}),
+    StoreKind.DIGEST: frozenset({SecretKind.DIGEST_HA1}),
+}
+
+_SECRET_WORDS: dict[SecretKind, str] = {
+    SecretKind.CLEARTEXT: "clear-text passwords",
+    SecretKind.DIGEST_HA1: "H(user:realm:password) hashes",
+}
+
+MAX_PASSWORD_FILE_BYTES = 256 * 1024 * 1024
+
+
+class UriError(ValueError):
+    """A file: or digest: URI that names no usable local file (remote host, no path)."""
+
+
+def uri_scheme(uri: str) -> str:
+    """The lower-case scheme of a store URI, "" when it has none (e.g. a bare path)."""
+    return _runtime_uri_scheme(uri)
+
+
+def store_kinds(uri: str) -> frozenset[SecretKind] | None:
+    """The secret kinds the store `uri` holds; None for a scheme the runtime cannot open (external back-end)."""
+    scheme = uri_scheme(uri)
+    if scheme not in FILE_SCHEMES:
+        return None
+    return _KINDS[StoreKind(scheme)]
+
+
+def describe_secrets(kinds: frozenset[SecretKind]) -> str:
+    """Words for a set of secret kinds, for messages ("clear-text passwords")."""
+    return " or ".join(_SECRET_WORDS[kind] for kind in sorted(kinds, key=lambda k: k.value)) or "no secrets"
+
+
+def required_secrets(mechanism: str, stored_cleartext: bool) -> frozenset[SecretKind]:
+    """The secret kinds any one of which lets `mechanism` work (empty for a mechanism the runtime lacks)."""
+    table = sasl.REQUIRED_SECRETS.get(mechanism.upper())
+    return frozenset() if table is None else table[stored_cleartext]
+
+
+def can_serve(mechanism: str, kinds: frozenset[SecretKind], stored_cleartext: bool = False) -> bool:
+    """Whether a store holding `kinds` can serve `mechanism`; False for a mechanism the runtime lacks."""
+    if mechanism.upper() not in sasl.REQUIRED_SECRETS:
+        return False
+    return sasl.can_serve(mechanism, kinds, stored_cleartext)
+
+
+def uri_file(uri: str, base_dir: Path | None) -> Path:
+    """The password file a file:/digest: URI names, exactly as the runtime resolves it (relative URIs against
+    `base_dir`, the directory of the config file naming them). UriError when it names no local file."""
+    try:
+        return uri_path(uri, base_dir)
+    except StoreError as exc:
+        raise UriError(str(exc)) from None
+
+
+def default_realm(realm: str | None, hostname: str | None) -> str:
+    """The DIGEST-MD5 realm the server offers: the configured realm, else Hostname, else the machine's name."""
+    return realm or hostname or socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A problem of one line of a password file: 1-based line and columns (end exclusive); no secret inside.
+
+    `fatal` problems stop the runtime from loading the file; the others it survives."""
+
+    line: int
+    column: int
+    end_column: int
+    message: str
+    fatal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordFileSummary:
+    """A readable password file, without its secrets."""
+
+    path: Path
+    mode: int  # permission bits
+    users: frozenset[str]
+    # digest: files only: realm -> how many entries are for it.
+    realms: dict[str, int] = field(default_factory=dict)
+    problems: tuple[FileProblem, ...] = ()
+
+    @property
+    def entries(self) -> int:
+        return sum(self.realms.values()) if self.realms else len(self.users)
+
+
+def read_password_file(path: Path, kind: str) -> tuple[PasswordFileSummary | None, str | None]:
+    """Read and parse a `file` or `digest` password file with the runtime's parser.
+
+    Returns (summary, None), or (None, why) when the file cannot be read at all."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return None, f"{exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "it is a directory" if stat.S_ISDIR(info.st_mode) else "it is not a regular file"
+    if info.st_size > MAX_PASSWORD_FILE_BYTES:
+        return None, f"it is larger than {MAX_PASSWORD_FILE_BYTES // 2**20} MiB"
+    key = (str(path), StoreKind(kind), info.st_mtime_ns, info.st_size, info.st_ino, stat.S_IMODE(info.st_mode))
+    return _read_cached(*key)
+
+
+@lru_cache(maxsize=32)
+def _read_cached(
+    path: str, kind: StoreKind, _mtime: int, _size: int, _inode: int, mode: int
+) -> tuple[PasswordFileSummary | None, str | None]:
+    # Several rules look at the same file in one lint run; the key changes whenever the file does.
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, f"{exc.strerror or exc}"
+    entries, problems = parse_password_file(data, kind)
+    lines = data.split(b"\n")
+    located = tuple(_locate(lines, p.line, p.message, p.fatal, kind) for p in problems)
+    if kind is StoreKind.DIGEST:
+        pairs = [split_digest_key(k) for k in entries]
+        users = frozenset(user for user, _ in pairs)
+        realms = dict(Counter(realm for _, realm in pairs))
+    else:
+        users, realms = frozenset(entries), {}
+    return PasswordFileSummary(Path(path), mode, users, realms, located), None
+
+
+def _locate(lines: list[bytes], number: int, message: str, fatal: bool, kind: StoreKind) -> FileProblem:
+    """Columns for a problem line: the hash field of a digest line whose user and realm are fine, else the line."""
+    raw = lines[number - 1] if 0 < number <= len(lines) else b""
+    text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+    end = len(text) + 1
+    if kind is StoreKind.DIGEST:
+        head, sep, _hash = text.rpartition(":")
+        if sep and ":" in head and not head.startswith(":"):
+            return FileProblem(number, len(head) + 2, max(end, len(head) + 3), message, fatal)
+    return FileProblem(number, 1, max(end, 2), message, fatal)
