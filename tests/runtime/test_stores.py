@@ -235,8 +235,9 @@ def test_a_million_users_load_quickly(tmp_path: Path, kind: StoreKind) -> None:
     tail = ":password{}\n" if kind is StoreKind.FILE else ":realm:" + "0123456789abcdef" * 2 + "\n"
     lines = "".join(f"user{i}" + tail.format(i) for i in range(1_000_000))
     write(tmp_path / "big", "# a big file\n" + lines)
-    started = time.perf_counter()
+    # CPU time of this process: the bound is about our work, not about what else the machine is running.
+    started = time.process_time()
     big = open_store(f"{kind.value}:big", tmp_path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(big) == 1_000_000  # type: ignore[arg-type]
     assert elapsed < 2.0, f"loading took {elapsed:.2f} s"
