@@ -1,0 +1,140 @@
+"""Import directions between the packages (DESIGN §2), read from the source with `ast`.
+
+Every import, wherever it sits (functions and TYPE_CHECKING blocks too), is resolved to an absolute module
+name, relative imports included, and checked against the table of what each room may import.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Source folder -> the package it is installed as (pyproject's package-dir).
+PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime": "ecconf.runtime", "ecconf": "ecconf"}
+NETWORK = {"asyncio", "socket", "ssl"}
+
+
+@dataclass(frozen=True)
+class Source:
+    rel: str  # "compiler/rules/open_relay.py"
+    module: str  # "ecconf.compiler.rules.open_relay"
+    imports: frozenset[str]  # absolute module names, with `from x import y` also giving x.y
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    parts = [PACKAGES[rel.parts[0]], *rel.parts[1:-1]]
+    if path.stem != "__init__":
+        parts.append(path.stem)
+    return ".".join(parts)
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    found: set[str] = set()
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base = ".".join(base_parts[: len(base_parts) - node.level + 1])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found
+
+
+def _sources() -> list[Source]:
+    out = []
+    for folder in PACKAGES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            module = _module_name(path)
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            imports = _imports(tree, module, path.stem == "__init__")
+            out.append(Source(path.relative_to(ROOT).as_posix(), module, frozenset(imports)))
+    return out
+
+
+SOURCES = _sources()
+
+
+def _in(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def _ours(source: Source) -> set[str]:
+    return {name for name in source.imports if _in(name, "ecconf")}
+
+
+def _tops(source: Source) -> set[str]:
+    return {name.split(".")[0] for name in source.imports}
+
+
+def _files(folder: str) -> list[Source]:
+    return [s for s in SOURCES if s.rel.startswith(folder + "/")]
+
+
+def test_the_walk_sees_every_room() -> None:
+    for folder in PACKAGES:
+        assert _files(folder), f"no sources found under {folder}/"
+    # The resolver itself: a relative import two levels up from a rule lands in the compiler.
+    rule = next(s for s in SOURCES if s.rel == "compiler/rules/syntax_error.py")
+    assert "ecconf.compiler.diagnostics" in rule.imports
+    tree = ast.parse("from ...runtime import config\nfrom . import base\nimport lark.lexer")
+    assert _imports(tree, "ecconf.compiler.rules.x", False) == {
+        "ecconf.runtime",
+        "ecconf.runtime.config",
+        "ecconf.compiler.rules",
+        "ecconf.compiler.rules.base",
+        "lark.lexer",
+    }
+
+
+@pytest.mark.parametrize("source", _files("grammar"), ids=lambda s: s.rel)
+def test_grammar_imports_nothing_of_ours_and_no_pydantic(source: Source) -> None:
+    assert {n for n in _ours(source) if not _in(n, "ecconf.grammar")} == set()
+    assert "pydantic" not in _tops(source)
+
+
+@pytest.mark.parametrize("source", _files("runtime"), ids=lambda s: s.rel)
+def test_runtime_is_stdlib_only_and_only_the_server_touches_the_network(source: Source) -> None:
+    assert {n for n in _ours(source) if not _in(n, "ecconf.runtime")} == set()
+    third_party = {top for top in _tops(source) if top not in sys.stdlib_module_names and top != "ecconf"}
+    assert third_party == set()
+    if source.rel != "runtime/server.py":
+        assert _tops(source) & NETWORK == set(), "only runtime/server.py may use asyncio, socket or ssl"
+
+
+@pytest.mark.parametrize("source", _files("compiler"), ids=lambda s: s.rel)
+def test_compiler_imports_grammar_and_only_its_runtime_bridges_import_runtime(source: Source) -> None:
+    assert {
+        n
+        for n in _ours(source)
+        if _in(n, "ecconf")
+        and not _in(n, "ecconf.compiler")
+        and not _in(n, "ecconf.grammar")
+        and not _in(n, "ecconf.runtime")
+    } == set(), "compiler -> ecconf top"
+    if source.rel not in ("compiler/to_runtime.py", "compiler/runtime_facts.py"):
+        assert {n for n in _ours(source) if _in(n, "ecconf.runtime")} == set()
+
+
+@pytest.mark.parametrize("source", _files("compiler/rules"), ids=lambda s: s.rel)
+def test_rules_never_import_lark_grammar_render_or_runtime(source: Source) -> None:
+    banned = ("ecconf.grammar", "ecconf.runtime", "ecconf.compiler.render")
+    assert "lark" not in _tops(source)
+    assert {n for n in _ours(source) if any(_in(n, b) for b in banned)} == set()
+
+
+def test_render_knows_no_models_or_rules() -> None:
+    render = next(s for s in SOURCES if s.rel == "compiler/render.py")
+    banned = ("ecconf.compiler.models", "ecconf.compiler.rules", "ecconf.compiler.build")
+    assert {n for n in _ours(render) if any(_in(n, b) for b in banned)} == set()
