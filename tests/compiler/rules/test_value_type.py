@@ -1,0 +1,76 @@
+"""E301 value-type: values that do not fit their option's type, at the value."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from ecconf.compiler.build import build
+from ecconf.compiler.context import CheckContext
+from ecconf.compiler.diagnostics import Diagnostic, Severity
+from ecconf.compiler.includes import load
+from ecconf.compiler.option_table import table
+from ecconf.compiler.rules import value_type as rule
+
+
+def run(text: str, path: Path, *, check_files: bool = True) -> list[Diagnostic]:
+    """This rule alone over `text`, written to `path` first so includes and relative paths resolve beside it."""
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    loaded = load(str(path))
+    built = build(loaded.root)
+    ctx = CheckContext(built.config, built.facts, loaded, table(), list(loaded.problems), check_files)
+    return list(rule.check(ctx))
+
+
+def example(label: str) -> str:
+    found = re.search(rf"^{label}:\n(.*?)(?=^\S|\Z)", rule.__doc__ or "", re.S | re.M)
+    assert found, f"{rule.CODE} has no {label} example"
+    return found.group(1)
+
+
+def places(diagnostics: list[Diagnostic]) -> list[tuple[int, int]]:
+    return sorted((d.span.line, d.span.column) for d in diagnostics)
+
+
+def test_identity() -> None:
+    assert rule.CODE == "E301"
+    assert rule.DEFAULT_SEVERITY is Severity.ERROR
+    assert (rule.__doc__ or "").startswith("E301 ")
+
+
+def test_doc_examples(tmp_path: Path) -> None:
+    found = run(example("Bad"), tmp_path / "bad.conf")
+    assert places(found) == [(3, 18), (4, 17), (5, 27)]
+    assert "boolean" in found[0].message and "'maybe'" in found[0].message
+    assert run(example("Good"), tmp_path / "good.conf") == []
+
+
+def test_every_boolean_spelling_is_accepted(tmp_path: Path) -> None:
+    words = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "1", "0", '"true"', "TRUE"]
+    text = "ESMTP_Listener {\n" + "".join(f'  Listen ":{25 + i}" {{ Use_SSL = {w} }}\n' for i, w in enumerate(words))
+    assert run(text + "}\n", tmp_path / "main.conf") == []
+
+
+def test_quoted_numbers_are_numbers_but_arrays_are_not(tmp_path: Path) -> None:
+    text = """
+        ESMTP_Listener {
+          Listener_Sessions = "100"
+          Peer "10.0.0.0/8" { Max_Message_Size = ( 1 2 ) }
+          Idle_Time = -5
+        }
+        """
+    found = run(text, tmp_path / "main.conf")
+    assert places(found) == [(4, 42), (5, 15)]
+    assert "single value" in found[0].message
+
+
+def test_documented_generic_options_are_typed_by_their_default(tmp_path: Path) -> None:
+    found = run("Keep_Message_Dicts_In_Memory = sometimes\n", tmp_path / "main.conf")
+    assert places(found) == [(1, 32)]
+
+
+def test_auth_dictionary_values(tmp_path: Path) -> None:
+    text = 'ESMTP_Listener {\n  AuthDigestMD5Parameters = [ uri = "digest:///x" stored_cleartext = perhaps ]\n}\n'
+    found = run(text, tmp_path / "main.conf")
+    assert places(found) == [(2, 70)]
