@@ -32,6 +32,8 @@ from .base import (
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
 _REQUIRED = ("username", "nonce", "cnonce", "nc", "digest-uri", "response")
+# RFC 2831 §2.1.2 directive names: only these are ever named in a failure reason (never client text).
+_KNOWN = frozenset({*_REQUIRED, "realm", "qop", "maxbuf", "charset", "cipher", "authzid"})
 
 
 class DirectiveError(ValueError):
@@ -120,7 +122,7 @@ def parse_directives(text: str) -> dict[str, str]:
             comma = end if comma < 0 else comma
             value, pos = text[pos:comma].strip(), comma
         if key in out:
-            raise DirectiveError(f"directive {key!r} is given twice")
+            raise DirectiveError(f"directive {key if key in _KNOWN else '(unknown)'} is given twice")
         out[key] = value
 
 

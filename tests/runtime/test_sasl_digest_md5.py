@@ -359,3 +359,11 @@ def test_registry_stays_bounded_and_never_lets_an_evicted_nonce_back() -> None:
 def test_nonce_embeds_issue_time() -> None:
     assert make_nonce(b"\x00" * 16, 1) != make_nonce(b"\x00" * 16, 2)
     assert all(c.isalnum() or c in "-_" for c in make_nonce(bytes(range(16)), 1_700_000_000))
+
+
+def test_parse_errors_never_echo_client_text() -> None:
+    with pytest.raises(DirectiveError) as caught:
+        parse_directives("hunter2=1,hunter2=2")
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(DirectiveError, match="directive nc is given twice"):
+        parse_directives("nc=1,NC=2")
