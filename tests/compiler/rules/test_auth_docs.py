@@ -24,7 +24,7 @@ SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "auth"
 
 
 def lint(rule: ModuleType, text: str, path: Path | str, *, check_files: bool = True) -> list[Diagnostic]:
-    loaded = load_text(textwrap.dedent(text), str(path))
+    loaded = load_text(textwrap.dedent(text).lstrip("\n"), str(path))
     built = build(loaded.root)
     ctx = CheckContext(built.config, built.facts, loaded, table(), list(loaded.problems), check_files)
     return list(rule.check(ctx))

@@ -1,0 +1,150 @@
+import ipaddress
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_auth_docs import lint, places  # noqa: E402
+
+from ecconf.compiler.build import build  # noqa: E402
+from ecconf.compiler.fallback import ClientClass  # noqa: E402
+from ecconf.compiler.includes import load_text  # noqa: E402
+from ecconf.compiler.rules import auth_mechanism_without_parameters as rule  # noqa: E402
+from ecconf.compiler.to_runtime import to_runtime  # noqa: E402
+from ecconf.runtime.policy import resolve  # noqa: E402
+
+
+def test_bad_example_points_at_the_smtp_extensions_item(tmp_path: Path) -> None:
+    found = lint(rule, rule.__doc__.split("Bad:")[1].split("Good:")[0], tmp_path / "a.conf")
+    assert places(found) == [(3, 36)]
+    assert "AuthCramMD5Parameters" in found[0].message and "Listen ':587'" in found[0].message
+
+
+def test_parameters_on_the_listener_serve_every_listen_below(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      SMTP_Extensions = ( "AUTH PLAIN" )
+      AuthPlainParameters = [ uri = "file:p" ]
+      Listen ":25" { }
+      Listen ":587" { }
+    }
+    """
+    assert lint(rule, text, tmp_path / "a.conf") == []
+
+
+def test_listener_wide_item_reports_only_the_listen_without_parameters(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "AUTH PLAIN LOGIN" )
+      AuthLoginParameters = [ uri = "file:p" ]
+      Listen ":25" { AuthPlainParameters = [ uri = "file:p" ] }
+      Listen ":587" { }
+    }
+    """
+    found = lint(rule, text, tmp_path / "a.conf")
+    assert places(found) == [(2, 45)]
+    assert "AUTH PLAIN" in found[0].message and "':587'" in found[0].message and "':25'" not in found[0].message
+
+
+def test_peer_override_counts_only_for_its_clients(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extensions = ( "AUTH CRAM-MD5" )
+        Peer "10.0.0.0/8" { AuthCramMD5Parameters = [ uri = "file:p" ] }
+      }
+    }
+    """
+    found = lint(rule, text, tmp_path / "a.conf")
+    assert len(found) == 1
+    assert "Listen ':587'" in found[0].message and "10.0.0.0/8" not in found[0].message
+
+
+def test_peer_that_advertises_without_parameters_is_named(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      AuthPlainParameters = [ uri = "file:p" ]
+      Listen ":587" {
+        SMTP_Extensions = ( "AUTH PLAIN" )
+        Peer "192.0.2.0/24" { SMTP_Extensions = ( "AUTH PLAIN" "AUTH LOGIN" ) }
+      }
+    }
+    """
+    found = lint(rule, text, tmp_path / "a.conf")
+    assert places(found) == [(5, 60)]
+    assert "AUTH LOGIN" in found[0].message and "192.0.2.0/24" in found[0].message
+
+
+def test_disabled_listen_and_unsupported_mechanisms_are_not_reported(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      Listen ":25" { Enable = false SMTP_Extensions = ( "AUTH PLAIN" ) }
+      Listen ":26" { SMTP_Extensions = ( "AUTH GSSAPI" "AUTH NTLM" ) }
+    }
+    """
+    assert lint(rule, text, tmp_path / "a.conf") == []
+
+
+def test_legacy_extension_argument_naming_another_mechanism_is_reported_there(tmp_path: Path) -> None:
+    text = """
+    ESMTP_Listener {
+      Listen ":25" {
+        AuthPlainParameters = [ uri = "file:p" extension = AUTH extension_argument = "PLAIN LOGIN" ]
+      }
+    }
+    """
+    found = lint(rule, text, tmp_path / "a.conf")
+    assert places(found) == [(3, 61)]
+    assert "extension_argument" in found[0].message and "AUTH LOGIN" in found[0].message
+
+
+def test_item_in_an_included_file_is_reported_in_that_file(tmp_path: Path) -> None:
+    (tmp_path / "ext.conf").write_text('SMTP_Extensions = ( "AUTH DIGEST-MD5" )\n')
+    text = """
+    ESMTP_Listener {
+      Listen ":25" { include "ext.conf" }
+    }
+    """
+    found = lint(rule, text, tmp_path / "main.conf")
+    assert [(d.span.path, d.span.line, d.span.column) for d in found] == [(str(tmp_path / "ext.conf"), 1, 21)]
+
+
+AGREEMENT = """
+ESMTP_Listener {
+  SMTP_Extensions = ( "AUTH PLAIN LOGIN" "AUTH CRAM-MD5" )
+  AuthPlainParameters = [ uri = "file:p" ]
+  Peer "10.0.0.0/8" { AuthCramMD5Parameters = [ uri = "file:p" ] SMTP_Extensions = ( "AUTH CRAM-MD5" ) }
+  Listen "127.0.0.1:25" {
+    AuthLoginParameters = [ uri = "file:p" ]
+    Peer "10.1.0.0/16" { SMTP_Extensions = ( "AUTH LOGIN" "AUTH DIGEST-MD5" ) }
+  }
+  Listen "127.0.0.1:26" {
+    SMTP_Extensions = ( "STARTTLS" )
+    AuthDigestMD5Parameters = [ uri = "digest:d" extension = AUTH extension_argument = DIGEST-MD5 ]
+  }
+}
+"""
+
+
+def _sample_ip(cls: ClientClass) -> str:
+    peer = cls.listen_peer or cls.listener_peer
+    return str(next(ipaddress.ip_network(peer.network).hosts())) if peer else "192.0.2.7"
+
+
+def test_offered_mechanisms_agree_with_what_the_server_offers() -> None:
+    from ecconf.compiler.context import CheckContext
+    from ecconf.compiler.option_table import table
+    from ecconf.compiler.rules.auth_offers import Offers
+
+    loaded = load_text(AGREEMENT, "/virtual/agree.conf")
+    built = build(loaded.root)
+    ctx = CheckContext(built.config, built.facts, loaded, table(), [])
+    server = to_runtime(built.config, default_hostname="mx.example")
+    specs = {spec.name: spec for spec in server.listeners}
+    compared = 0
+    for cls in Offers(ctx).classes():
+        policy = resolve(specs[cls.listen.address].layers, _sample_ip(cls))
+        served = {m for m in policy.listed_mechanisms if m in policy.auth}
+        assert set(Offers(ctx).offered(cls)) == served, cls.describe()
+        compared += 1
+    assert compared >= 5
