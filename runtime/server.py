@@ -109,12 +109,17 @@ class _Link(asyncio.Protocol):
             self.transport.write(data)
             await asyncio.wait_for(self._writable.wait(), timeout)
 
-    async def start_tls(self, context: ssl.SSLContext, timeout: float) -> None:
-        # Whatever arrived in clear text before the handshake is dropped, never read as if protected.
+    async def start_tls(self, context: ssl.SSLContext, timeout: float, first: bytes = b"") -> None:
+        """Send `first` (the 220) and start the handshake in one go, with no await in between."""
+        # Whatever arrived before this point was sent before the client saw our 220: clear text that must
+        # never be read as if it had been protected.
         self._inbox.clear()
         self._buffered = 0
-        if self.transport is None:
+        self._paused = False  # the TLS transport starts reading afresh
+        if self.transport is None or self.transport.is_closing():
             raise ConnectionError("connection already closed")
+        if first:
+            self.transport.write(first)
         loop = asyncio.get_running_loop()
         new = await loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
         if new is None:
@@ -269,7 +274,7 @@ class Server:
             )
             await self._converse(listener, conn, link)
         except (ConnectionError, ssl.SSLError, TimeoutError, OSError) as exc:
-            log.info("%s: connection from %s:%s ended: %s", listener.name, ip, port, exc or type(exc).__name__)
+            log.info("%s: connection from %s:%s ended: %r", listener.name, ip, port, exc)
         except Exception:
             log.exception("%s: session with %s:%s failed", listener.name, ip, port)
         finally:
@@ -280,6 +285,12 @@ class Server:
         policy = conn.policy
         while True:
             event = conn.next_event()
+            if isinstance(event, StartTls):
+                # The 220 and the handshake start must happen without yielding to the loop in between, or
+                # the client's ClientHello would be read (and dropped) as plaintext.
+                await link.start_tls(self._ssl_context(policy), policy.idle_time, first=conn.data_to_send())
+                conn.tls_started()
+                continue
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
                 timeout = policy.data_timeout if conn.reading_data else policy.idle_time
@@ -296,9 +307,6 @@ class Server:
                 await self._store(conn, event)
             elif isinstance(event, AuthAttempted):
                 await self._record_auth(listener, conn, event)
-            elif isinstance(event, StartTls):
-                await link.start_tls(self._ssl_context(policy), policy.idle_time)
-                conn.tls_started()
             elif isinstance(event, Close):
                 log.info("%s: closing %s:%s: %s", listener.name, conn.client_ip, conn.client_port, event.reason)
                 return

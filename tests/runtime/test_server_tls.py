@@ -1,0 +1,83 @@
+"""STARTTLS and implicit TLS (Use_SSL) on loopback with a certificate made in the test."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+
+import pytest
+import trustme
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_files(ca, tmp_path):
+    cert = ca.issue_cert("mx.test", "127.0.0.1")
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(cert_path)
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(cert_path, append=True)
+    cert.private_key_pem.write_to_path(key_path)
+    return {"tls_certificate": cert_path, "tls_key": key_path}
+
+
+@pytest.fixture
+def client_context(ca) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def test_starttls_then_auth(run_server, make_config, tls_files, client_context):
+    values = {**tls_files, "smtp_extensions": ("ENHANCEDSTATUSCODES", "STARTTLS", "AUTH PLAIN")}
+    running = run_server(make_config(listener_values=values))
+    with smtplib.SMTP("127.0.0.1", running.port, local_hostname="client.example", timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("starttls")
+        assert smtp.starttls(context=client_context)[0] == 220
+        smtp.ehlo()
+        assert not smtp.has_extn("starttls")  # not offered twice
+        smtp.login("alice", "s3cret")
+        smtp.sendmail("a@b.example", ["x@y.example"], "Subject: t\r\n\r\nx\r\n")
+    [stored] = running.maildir_messages()
+    assert "with ESMTPSA id" in stored
+
+
+def test_starttls_injection_is_discarded(run_server, make_config, tls_files, client_context):
+    values = {**tls_files, "smtp_extensions": ("STARTTLS",), "open_relay": True}
+    running = run_server(make_config(listener_values=values))
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as raw:
+        reader = raw.makefile("rb")
+        reader.readline()
+        raw.sendall(b"EHLO c\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        raw.sendall(b"STARTTLS\r\nNOOP\r\n")  # the NOOP is plaintext riding along: it must never be answered
+        assert reader.readline() == b"220 Ready to start TLS\r\n"
+        with client_context.wrap_socket(raw, server_hostname="mx.test") as tls:
+            tls.sendall(b"RSET\r\n")
+            assert tls.recv(1024) == b"250 OK\r\n"
+
+
+def test_implicit_tls(run_server, make_config, tls_files, client_context):
+    values = {**tls_files, "use_ssl": True, "smtp_extensions": ("STARTTLS", "AUTH LOGIN")}
+    running = run_server(make_config(listener_values=values))
+    with smtplib.SMTP_SSL("127.0.0.1", running.port, context=client_context, timeout=10) as smtp:
+        smtp.ehlo("client.example")
+        assert not smtp.has_extn("starttls")
+        smtp.login("alice", "s3cret")
+        smtp.sendmail("a@b.example", ["x@y.example"], "Subject: t\r\n\r\nx\r\n")
+    assert "with ESMTPSA id" in running.maildir_messages()[0]
+
+
+def test_tls_protocols_limit(run_server, make_config, tls_files, client_context):
+    values = {**tls_files, "use_ssl": True, "tls_protocols": ("TLSv1.3",)}
+    running = run_server(make_config(listener_values=values))
+    client_context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        smtplib.SMTP_SSL("127.0.0.1", running.port, context=client_context, timeout=10)
