@@ -1,0 +1,57 @@
+"""E203 duplicate-option: the same option is set twice in one scope; the later value wins.
+
+A later assignment silently shadows the earlier one, so one of the two lines is dead. This is usually a
+leftover from editing. Scopes that merge count as one: a file and its include each adding to
+ESMTP_Listener, or two `Listen ":25"` blocks, are one scope, so setting `Idle_Time` in both is a duplicate.
+Checked in the scopes ecconf interprets (global, ESMTP_Listener, Listen, Peer).
+
+Bad:
+    ESMTP_Listener {
+      Listen ":25" {
+        Idle_Time = 300
+        SMTP_Extensions = ( "AUTH PLAIN" )
+        Idle_Time = 60
+      }
+    }
+
+Good:
+    ESMTP_Listener {
+      Listen ":25" {
+        Idle_Time = 60
+        SMTP_Extensions = ( "AUTH PLAIN" )
+      }
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..build import Assignment
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Related, Severity
+
+CODE = "E203"
+SUMMARY = "the same option is set twice in one scope"
+DEFAULT_SEVERITY = Severity.WARNING
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    # Assignments arrive in text order (includes expanded in place) and carry the merged model they landed
+    # in, so "same scope" is simply "same owner object". Generic scopes have no owner and are not checked.
+    first: dict[tuple[int, str], Assignment] = {}
+    for assignment in ctx.facts.assignments:
+        if assignment.owner is None:
+            continue
+        option = assignment.option
+        key = (id(assignment.owner), option.name.lower())
+        earlier = first.setdefault(key, assignment)
+        if earlier is assignment:
+            continue
+        yield Diagnostic(
+            CODE,
+            f"{option.name} is set again in this scope; this value replaces the earlier one",
+            option.name_span,
+            hint="remove one of the two assignments",
+            related=(Related(earlier.option.span, "first set here"),),
+        )

@@ -1,0 +1,69 @@
+"""E205 invalid-name: an option or scope name with characters other than letters, digits, `_` and `-`.
+
+Momentum names are made of letters, digits and underscores (module keys may also use `-`, as in
+`NAS-IP-Address`). The grammar accepts any bare word as a name, so a stray character — a dotted name, a name glued
+to its instance (`Listen:587 { }`) — reaches the checker as a name that nothing can match. Checked in
+every scope, modules included.
+
+Bad:
+    ESMTP_Listener {
+      Listen:587 { }
+      Max.Message.Size = 10485760
+    }
+
+Good:
+    ESMTP_Listener {
+      Listen ":587" { }
+      Max_Message_Size = 10485760
+    }
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..build import iter_statements
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+from ..nodes import Option, Scope, Statement
+
+CODE = "E205"
+SUMMARY = "a name with characters other than letters, digits, '_' and '-'"
+DEFAULT_SEVERITY = Severity.ERROR
+
+BAD_CHARACTER = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _all_statements(body: list[Statement]) -> Iterator[Option | Scope]:
+    for statement in iter_statements(body):
+        yield statement
+        if isinstance(statement, Scope):
+            yield from _all_statements(statement.body)
+
+
+def _hint(statement: Option | Scope, char: str) -> str:
+    name = statement.name
+    head = name[: name.index(char)]
+    if isinstance(statement, Scope) and char == ":" and head and statement.instance is None:
+        # `Listen:587 { }`: the instance glued to the scope name.
+        return f'separate the name from the address: `{head} "{name[len(head) :]}" {{ ... }}`'
+    return "rename it using only letters, digits, '_' and '-'"
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    if ctx.loaded.root is None:
+        return
+    for statement in _all_statements(ctx.loaded.root.body):
+        bad = BAD_CHARACTER.search(statement.name)
+        if bad is None:
+            continue
+        char = bad.group()
+        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+        what = "scope" if isinstance(statement, Scope) else "option"
+        yield Diagnostic(
+            CODE,
+            f"{what} name {statement.name!r} contains {shown}; names may contain only letters, digits, '_' and '-'",
+            statement.name_span,
+            hint=_hint(statement, char),
+        )

@@ -1,0 +1,152 @@
+"""E201 unknown-name: an option or scope name that Momentum does not document for that scope.
+
+ecconf knows the global scope, ESMTP_Listener, Listen and Peer well enough to call a name it does not know
+there a mistake — most often a typo, which Momentum would refuse at start-up (`'X' is not a valid option name
+or stanza in scope 'Y'`). The hint offers the closest documented name.
+
+Scopes at the global level that ecconf does not know are usually modules (`outbound_smtp_auth { }`,
+`scriptlet "x" { }`, `Datasource "x" { }`): they are left alone unless the name is close to a documented
+scope's (`ESMTP_Listner`). What is inside a module or any other scope ecconf does not interpret is never
+reported. A documented name in the wrong scope is E202, a name with odd characters E205.
+
+Bad:
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extentions = ( "AUTH PLAIN" )
+        AuthPlainParameters = [ uri = "file:///etc/ecelerity/passwords" ]
+      }
+    }
+
+Good:
+    ESMTP_Listener {
+      Listen ":587" {
+        SMTP_Extensions = ( "AUTH PLAIN" )
+        AuthPlainParameters = [ uri = "file:///etc/ecelerity/passwords" ]
+      }
+    }
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..build import GLOBAL_SCALARS, LISTENER_SCALARS, iter_statements
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+from ..models import AUTH_FIELDS
+from ..nodes import Option, Scope, Statement
+from ..option_table import CHECKED_SCOPES, OptionTable
+
+CODE = "E201"
+SUMMARY = "an option or scope name Momentum does not document for that scope"
+DEFAULT_SEVERITY = Severity.ERROR
+
+WRONG_SCOPE = "E202"
+
+# The scopes the build interprets, by (parent kind, lower-case name): the same nesting as build.py.
+CHILD_KIND = {
+    ("global", "esmtp_listener"): "esmtp_listener",
+    ("esmtp_listener", "listen"): "listen",
+    ("esmtp_listener", "peer"): "peer",
+    ("listen", "peer"): "peer",
+}
+LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
+# Names the engine itself interprets are valid where the engine reads them, whatever the summary table says
+# (it leaves Spool_Base out, and lists some Auth*Parameters without Peer although SPEC §3 resolves them there).
+ENGINE_NAMES = {
+    "global": frozenset({*GLOBAL_SCALARS, "relay_hosts"}),
+    **dict.fromkeys(LISTENER_KINDS, frozenset({*LISTENER_SCALARS, *AUTH_FIELDS, "smtp_extensions", "relay_hosts"})),
+}
+DISPLAY = {"global": "the global scope", "esmtp_listener": "ESMTP_Listener", "listen": "Listen", "peer": "Peer"}
+VALID_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+
+
+def display(kind: str) -> str:
+    return DISPLAY.get(kind, kind)
+
+
+def walk(body: list[Statement], kind: str = "global") -> Iterator[tuple[str, Option | Scope]]:
+    """Every statement that sits directly in a checked scope, with that scope's kind; includes expanded."""
+    for statement in iter_statements(body):
+        yield kind, statement
+        if isinstance(statement, Scope):
+            child = CHILD_KIND.get((kind, statement.name.lower()))
+            if child is not None:
+                yield from walk(statement.body, child)
+
+
+def _valid_in(table: OptionTable, name: str, kind: str, *, scope: bool) -> bool:
+    info = table.scope(name) if scope else table.option(name)
+    if info is not None and kind in info.scopes:
+        return True
+    return not scope and name.lower() in ENGINE_NAMES.get(kind, frozenset())
+
+
+def _places(scopes: frozenset[str]) -> str:
+    # The scopes ecconf checks first, in nesting order; then the others alphabetically.
+    ordered = [s for s in DISPLAY if s in scopes] + sorted(scopes - DISPLAY.keys())
+    return ", ".join(display(s) for s in ordered)
+
+
+def _misplaced(statement: Option | Scope, kind: str, scopes: frozenset[str], what: str) -> Diagnostic:
+    checked = [s for s in DISPLAY if s in scopes]
+    if checked and checked[0] == "global":
+        hint = "move it to the top level of the file, outside every scope"
+    elif checked:
+        hint = f"move it into {display(checked[0])}"
+    else:
+        hint = "move it to one of those scopes, or remove it"
+    return Diagnostic(
+        WRONG_SCOPE,
+        f"{what} {statement.name!r} is not valid in {display(kind)}; it is valid in: {_places(scopes)}",
+        statement.name_span,
+        hint=hint,
+    )
+
+
+def _unknown(table: OptionTable, statement: Option | Scope, kind: str) -> Diagnostic | None:
+    is_scope = isinstance(statement, Scope)
+    what = "scope" if is_scope else "option"
+    suggestion = table.suggest(statement.name, kind, scopes=is_scope)
+    if kind == "global" and is_scope and suggestion is None:
+        return None  # very likely a module's configuration: ecconf does not know every module
+    other = table.option(statement.name) if is_scope else table.scope(statement.name)
+    if other is not None and kind in other.scopes:
+        if is_scope:
+            hint = f"{statement.name} is an option: write {statement.name} = value (or = [ ... ] for a dictionary)"
+        else:
+            hint = f'{statement.name} is a scope: write {statement.name} "instance" {{ ... }}'
+        article = "a scope" if is_scope else "an option"
+        message = f"{statement.name!r} is not {article} in {display(kind)}"
+        return Diagnostic(CODE, message, statement.name_span, hint=hint)
+    if suggestion is not None and suggestion.lower() != statement.name.lower():
+        hint = f"did you mean {suggestion!r}?"
+    else:
+        hint = f"check the spelling; Momentum documents no {what} of that name for {display(kind)}"
+    message = f"{statement.name!r} is not a valid {what} name in {display(kind)}"
+    return Diagnostic(CODE, message, statement.name_span, hint=hint)
+
+
+def findings(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E201 and E202 findings together: both come from asking where a name is valid."""
+    if ctx.loaded.root is None:
+        return
+    for kind, statement in walk(ctx.loaded.root.body):
+        name = statement.name
+        if kind not in CHECKED_SCOPES or not VALID_NAME.match(name):
+            continue  # odd characters are E205's to report
+        is_scope = isinstance(statement, Scope)
+        if _valid_in(ctx.table, name, kind, scope=is_scope):
+            continue
+        info = ctx.table.scope(name) if is_scope else ctx.table.option(name)
+        if info is not None and info.scopes:
+            yield _misplaced(statement, kind, info.scopes, "scope" if is_scope else "option")
+            continue
+        found = _unknown(ctx.table, statement, kind)
+        if found is not None:
+            yield found
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    yield from (d for d in findings(ctx) if d.code == CODE)
