@@ -19,7 +19,7 @@ from pathlib import Path
 from . import acctlog, replies
 from .authn import Credentials
 from .config import ListenerSpec, MechanismSpec, ServerConfig, SessionPolicy
-from .events import NEED_DATA, AuthAttempted, Close, MessageReceived, StartTls
+from .events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
 from .policy import PolicyResolver
 from .protocol import SmtpConnection
 from .spool import Maildir, SpoolError
@@ -291,27 +291,31 @@ class Server:
                 await link.start_tls(self._ssl_context(policy), policy.idle_time, first=conn.data_to_send())
                 conn.tls_started()
                 continue
+            if isinstance(event, AuthAttempted):
+                # Recorded before the client sees the verdict, so the log never lags behind the reply.
+                await self._record_auth(listener, conn, event)
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
-                timeout = policy.data_timeout if conn.reading_data else policy.idle_time
-                try:
-                    chunk = await asyncio.wait_for(link.read(), timeout)
-                except TimeoutError:
-                    conn.timeout()
-                    continue
-                if chunk is _Shutdown:
-                    conn.shutdown()
-                else:
-                    conn.receive_data(chunk)  # type: ignore[arg-type]
+                await self._receive(conn, link)
             elif isinstance(event, MessageReceived):
                 await self._store(conn, event)
-            elif isinstance(event, AuthAttempted):
-                await self._record_auth(listener, conn, event)
             elif isinstance(event, Close):
                 log.info("%s: closing %s:%s: %s", listener.name, conn.client_ip, conn.client_port, event.reason)
                 return
-            else:
-                raise RuntimeError(f"unexpected protocol event {event!r}")
+            elif event is PAUSED:
+                raise RuntimeError("protocol paused although every event was handled")
+
+    async def _receive(self, conn: SmtpConnection, link: _Link) -> None:
+        timeout = conn.policy.data_timeout if conn.reading_data else conn.policy.idle_time
+        try:
+            chunk = await asyncio.wait_for(link.read(), timeout)
+        except TimeoutError:
+            conn.timeout()
+            return
+        if isinstance(chunk, bytes):
+            conn.receive_data(chunk)
+        else:
+            conn.shutdown()
 
     async def _store(self, conn: SmtpConnection, event: MessageReceived) -> None:
         env = event.envelope
