@@ -1,0 +1,207 @@
+"""JSON input: a JSON file -> checked against the schema -> models -> config text, parsed like any config.
+
+Rule of this room: JSON input gets every check a config file gets. The JSON is read, checked with the schema
+(each violation a diagnostic at its place in the JSON file), turned into config text by to_text, and that
+text is parsed with includes.load_text so all the normal rules run on it. `remap` then moves what the rules
+found in the generated text back to the JSON file: the line and column of the JSON path that wrote that part
+of the text, with the path at the head of the message. Nothing here prints or decides severity.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import rules
+from .build import Built
+from .checker import CheckOptions, check
+from .diagnostics import Diagnostic, Related, sort_unique
+from .includes import Loaded, load_text, read_text
+from .json_locate import Located, Parts, json_path, locate, path_at
+from .models import Config, EsmtpListener, Listen
+from .schema import Violation, violations
+from .span import Span, whole_file
+from .to_text import Rendered, to_text
+from .values import to_cidr
+
+INVALID_JSON = "E110"
+SCHEMA_VIOLATION = "E111"
+TEXT_SUFFIX = "#config"  # the generated text's path: beside the JSON file, so relative file: URIs resolve there
+
+
+@dataclass(frozen=True)
+class JsonMapping:
+    """How the generated config text relates to the JSON file it came from."""
+
+    json_file: str
+    text_path: str
+    rendered: Rendered
+    located: Located
+
+    @property
+    def text(self) -> str:
+        return self.rendered.text
+
+
+def _reject_constant(name: str) -> float:
+    return float(name)  # NaN / Infinity: not JSON; the schema refuses the float with a clear message
+
+
+def parse_json(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
+    """The JSON data, or E110 diagnostics (syntax errors with line and column, duplicate keys)."""
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]  # same length: columns stay right
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        where = json_path(path_at(text, exc.pos))
+        span = Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
+        return None, [Diagnostic(INVALID_JSON, f"{where}: invalid JSON: {exc.msg}", span)]
+    except RecursionError:
+        return None, [Diagnostic(INVALID_JSON, "$: the JSON nests too deeply to be read", whole_file(path))]
+    located = locate(text, path)
+    return data, [
+        Diagnostic(
+            INVALID_JSON,
+            f"{json_path(parts)}: duplicate key {parts[-1]!r}",
+            span,
+            hint="JSON readers disagree on which value wins: keep one",
+        )
+        for parts, span in located.duplicates
+    ]
+
+
+def _place_span(located: Located, parts: Parts, role: str, path: str) -> Span:
+    place = located.place(parts)
+    if place is None:
+        return whole_file(path)
+    span = place.start() if role == "key" else place.opening()
+    return replace(span, path=path)
+
+
+def _schema_problems(violations_: Iterable[Violation], located: Located, path: str) -> list[Diagnostic]:
+    return [
+        Diagnostic(SCHEMA_VIOLATION, f"{v.path}: {v.message}", _place_span(located, v.parts, v.role, path), hint=v.hint)
+        for v in violations_
+    ]
+
+
+def _network_key(network: str) -> str:
+    try:
+        return str(to_cidr(network).network)
+    except ValueError:
+        return network
+
+
+def _merged_twice(config: Config) -> Iterator[Violation]:
+    """Entries the config language would merge into one (same Listen address, Peer network, logger)."""
+
+    def twice(items: list[tuple[Parts, str]], what: str) -> Iterator[Violation]:
+        first: dict[str, Parts] = {}
+        for parts, key in items:
+            if key in first:
+                yield Violation(
+                    parts,
+                    f"{what} {key!r} is already at {json_path(first[key])}",
+                    "the config text merges entries with the same name: write them as one",
+                    "key",
+                )
+            first.setdefault(key, parts)
+
+    listener = config.esmtp_listener
+    if listener is not None:
+        yield from twice(
+            [(("esmtp_listener", "listens", i), ls.address) for i, ls in enumerate(listener.listens)], "Listen"
+        )
+        owners: list[tuple[Parts, EsmtpListener | Listen]] = [(("esmtp_listener",), listener)]
+        owners += [(("esmtp_listener", "listens", i), ls) for i, ls in enumerate(listener.listens)]
+        for parts, owner in owners:
+            peers = [((*parts, "peers", i), _network_key(p.network)) for i, p in enumerate(owner.peers)]
+            yield from twice(peers, "Peer")
+    loggers = [(("ec_loggers", i), lg.instance or "") for i, lg in enumerate(config.ec_loggers)]
+    yield from twice(loggers, "ec_logger")
+
+
+def to_model(data: Any, located: Located, path: str) -> tuple[Config | None, list[Diagnostic]]:
+    """Schema-check JSON data and build the model; problems are E111 diagnostics at their JSON place."""
+    found = violations(data)
+    if found:
+        return None, _schema_problems(found, located, path)
+    body = {k: v for k, v in data.items() if k != "$schema"}
+    try:
+        config = Config.model_validate(body)
+    except ValidationError as exc:  # the schema should have said it; kept so nothing slips through unreported
+        found = [Violation(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        return None, _schema_problems(found, located, path)
+    twice = list(_merged_twice(config))
+    if twice:
+        return None, _schema_problems(twice, located, path)
+    return config, []
+
+
+def load_json_text(text: str, path: str) -> tuple[Loaded | None, list[Diagnostic], JsonMapping | None]:
+    """Like load_json() for JSON text already in memory; `path` names it (and places relative file: URIs)."""
+    data, problems = parse_json(text, path)
+    if problems:
+        return None, problems, None
+    located = locate(text, path)
+    config, problems = to_model(data, located, path)
+    if config is None:
+        return None, problems, None
+    rendered = to_text(config)
+    text_path = path + TEXT_SUFFIX
+    loaded = load_text(rendered.text, text_path)
+    loaded.texts[path] = text  # for caret excerpts once diagnostics point into the JSON file
+    return loaded, [], JsonMapping(path, text_path, rendered, located)
+
+
+def load_json(path: str) -> tuple[Loaded | None, list[Diagnostic], JsonMapping | None]:
+    """Read a JSON config. Loaded is None when it cannot become config text (unreadable, E110, E111); the
+    diagnostics then say why. Otherwise the Loaded holds the generated text, ready for the checker, and the
+    mapping lets remap() move the checker's findings back into the JSON file."""
+    text, problem = read_text(path)
+    if problem is not None or text is None:
+        return None, [problem] if problem is not None else [], None
+    return load_json_text(text, path)
+
+
+def remap(diagnostics: Iterable[Diagnostic], mapping: JsonMapping, json_file: str | None = None) -> list[Diagnostic]:
+    """Diagnostics on the generated text -> the same diagnostics at their place in the JSON file."""
+    target = json_file or mapping.json_file
+
+    def move(span: Span) -> tuple[Span, Parts]:
+        if span.path != mapping.text_path:
+            return span, ()
+        if span == whole_file(mapping.text_path):
+            return whole_file(target), ()
+        parts, role = mapping.rendered.map.find(span.line, span.column)
+        return _place_span(mapping.located, parts, role, target), parts
+
+    out = []
+    for d in diagnostics:
+        if d.span.path != mapping.text_path:
+            out.append(d)
+            continue
+        span, parts = move(d.span)
+        related = tuple(Related(move(r.span)[0], r.message) for r in d.related)
+        out.append(replace(d, message=f"{json_path(parts)}: {d.message}", span=span, related=related))
+    return sort_unique(out)
+
+
+def lint_json(path: str, options: CheckOptions | None = None) -> tuple[Built | None, list[Diagnostic]]:
+    """Everything `ecconf lint FILE.json` reports: JSON and schema problems, or the rules' findings."""
+    loaded, problems, mapping = load_json(path)
+    if loaded is None or mapping is None:
+        # Through the checker so that severity and --select/--ignore apply to E101/E110/E111 too; only
+        # those codes are kept (the rules have nothing to look at).
+        _built, found = check(Loaded(None, problems=list(problems)), options)
+        codes = {p.code for p in problems}
+        kept = [d for d in found if d.code in codes]
+        kept += [p for p in problems if p.code not in rules.RULES]  # a code without a rule is still reported
+        return None, sort_unique(kept)
+    built, found = check(loaded, options)
+    return built, remap(found, mapping)

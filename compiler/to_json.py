@@ -1,0 +1,57 @@
+"""Models -> ecconf's JSON form: what `ecconf json` prints.
+
+Rule of this room: the JSON is the models' own data, nothing added but `"$schema"` (the id of the schema that
+describes it, so the document says what it is). A key that is not set is left out; so are empty `options`,
+`scopes`, `listens`, `peers` and `ec_loggers`, which say nothing. An empty list or dictionary that *was*
+written (`SMTP_Extensions = ( )` overrides what the listener would otherwise inherit) is kept. Keys come in
+the models' declared order with the identifying key (name, instance, address, network) first; keys of
+`options` keep the order of the config text. The output is deterministic: same config, same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from .models import Config
+from .schema import SCHEMA_ID
+
+IDENTITY_KEYS = ("name", "instance", "address", "network")
+
+
+def _default(model: BaseModel, name: str) -> Any:
+    info = type(model).model_fields[name]
+    return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _dump_model(value)
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return copy.deepcopy(value)  # options: plain JSON data, not ours to share
+
+
+def _dump_model(model: BaseModel) -> dict[str, Any]:
+    fields = list(type(model).model_fields)
+    ordered = [f for f in IDENTITY_KEYS if f in fields] + [f for f in fields if f not in IDENTITY_KEYS]
+    out: dict[str, Any] = {}
+    for name in ordered:
+        value = getattr(model, name)
+        if value is None or (value in ([], {}) and value == _default(model, name)):
+            continue
+        out[name] = _dump(value)
+    return out
+
+
+def to_json(config: Config) -> dict[str, Any]:
+    """The typed JSON form of a configuration (a new dict: the caller may change it)."""
+    return {"$schema": SCHEMA_ID, **_dump_model(config)}
+
+
+def dumps(config: Config) -> str:
+    """The JSON text: two-space indent, UTF-8 characters as they are, a final newline."""
+    return json.dumps(to_json(config), indent=2, ensure_ascii=False) + "\n"

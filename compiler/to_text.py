@@ -1,0 +1,315 @@
+"""Models -> Momentum config text: the way back from JSON.
+
+Rule of this room: write text that the parser reads back to the same models. Options the engine interprets
+get Momentum's spelling (the SPELLING table); every other name is written lower case, as the JSON holds it.
+Strings are always quoted (only `"` and a backslash that would be read as an escape are escaped, so regexes
+stay readable), numbers and booleans are bare, arrays `( ... )`, dictionaries `[ k = v ]` one entry a line,
+two spaces per level. Alongside the text comes a TextMap: for every line, and for every name and value on
+it, the JSON path it was written from, so that problems found in the text can be shown in the JSON file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from .json_locate import Parts
+from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
+
+# Field -> Momentum's spelling, for the options ecconf interprets (names are case-insensitive; this is style).
+SPELLING: dict[str, str] = {
+    "hostname": "Hostname",
+    "spool_base": "Spool_Base",
+    "relay_hosts": "Relay_Hosts",
+    "enable": "Enable",
+    "smtp_extensions": "SMTP_Extensions",
+    "open_relay": "Open_Relay",
+    "auth_login_parameters": "AuthLoginParameters",
+    "auth_plain_parameters": "AuthPlainParameters",
+    "auth_cram_md5_parameters": "AuthCramMD5Parameters",
+    "auth_digest_md5_parameters": "AuthDigestMD5Parameters",
+    "auth_scram_sha256_parameters": "AuthScramSHA256Parameters",
+    "banner_hostname": "Banner_Hostname",
+    "idle_time": "Idle_Time",
+    "listener_sessions": "Listener_Sessions",
+    "max_message_size": "Max_Message_Size",
+    "max_recipients_per_message": "Max_Recipients_Per_Message",
+    "tls_certificate": "TLS_Certificate",
+    "tls_key": "TLS_Key",
+    "tls_protocols": "TLS_Protocols",
+    "tls_ciphers": "TLS_Ciphers",
+    "use_ssl": "Use_SSL",
+    "always_allow": "Always_Allow",
+    "always_deny": "Always_Deny",
+    "acctlog": "acctlog",
+    "uri": "uri",
+    "realm": "realm",
+    "stored_cleartext": "stored_cleartext",
+    "log_authentication": "log_authentication",
+    "extension": "extension",
+    "extension_argument": "extension_argument",
+}
+# Field holding child scopes -> the scope's name in the text.
+SCOPE_SPELLING: dict[str, str] = {
+    "esmtp_listener": "ESMTP_Listener",
+    "ec_loggers": "ec_logger",
+    "listens": "Listen",
+    "peers": "Peer",
+}
+# Fields that are not options: what a scope is called, and what it holds.
+STRUCTURE = frozenset({"name", "instance", "address", "network", "options", "scopes", *SCOPE_SPELLING})
+
+INDENT = "  "
+WIDTH = 100  # an array longer than this (or holding a dictionary) gets one item a line
+_BARE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+_INCLUDE = frozenset({"include", "readonly_include"})
+
+
+def quote(text: str) -> str:
+    """A quoted string the parser reads back as `text`: only `\\"` and `\\\\` are escapes there."""
+    out = ['"']
+    for i, char in enumerate(text):
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\" and (i + 1 == len(text) or text[i + 1] in '"\\'):
+            out.append("\\\\")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    raise TypeError(f"a config value cannot be {type(value).__name__}: {value!r}")
+
+
+def key_text(key: str) -> str:
+    """A dictionary key: bare when it is a plain name, else quoted."""
+    return key if _BARE_KEY.match(key) and key.lower() not in _INCLUDE else quote(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A stretch of the text (1-based, end exclusive) written from one JSON path."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    parts: Parts
+    role: str  # "key": the name of an option or scope; "value": a value
+
+
+@dataclass(frozen=True)
+class TextMap:
+    lines: tuple[Parts, ...]  # lines[n - 1]: the JSON path line n was written from
+    marks: tuple[Mark, ...]
+
+    def find(self, line: int, column: int) -> tuple[Parts, str]:
+        """The JSON path (and role) of the innermost mark holding this position; else the line's path."""
+        best: Mark | None = None
+        for mark in self.marks:
+            if (mark.line, mark.column) <= (line, column) < (mark.end_line, mark.end_column) and (
+                best is None or (mark.line, mark.column) >= (best.line, best.column)
+            ):
+                best = mark
+        if best is not None:
+            return best.parts, best.role
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1], "key"
+        return (), "key"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    map: TextMap
+
+
+@dataclass
+class _Line:
+    """One statement being written; it may cover several lines when a string holds a newline."""
+
+    text: str
+    marks: list[tuple[int, int, Parts, str]] = field(default_factory=list)
+
+    def add(self, piece: str, parts: Parts | None = None, role: str = "value") -> None:
+        start = len(self.text)
+        self.text += piece
+        if parts is not None:
+            self.marks.append((start, len(self.text), parts, role))
+
+    def inline(self, value: Any, parts: Parts) -> None:
+        start = len(self.text)
+        if isinstance(value, list):
+            self.text += "( "
+            for i, item in enumerate(value):
+                self.inline(item, (*parts, i))
+                self.text += " "
+            self.text += ")"
+        elif isinstance(value, dict):
+            self.text += "[ "
+            for key, item in value.items():
+                self.add(key_text(key), (*parts, key), "key")
+                self.text += " = "
+                self.inline(item, (*parts, key))
+                self.text += " "
+            self.text += "]"
+        else:
+            self.text += scalar(value)
+        self.marks.append((start, len(self.text), parts, "value"))
+
+
+def _has_dict(value: Any) -> bool:
+    if isinstance(value, dict):
+        return bool(value)
+    return isinstance(value, list) and any(_has_dict(item) for item in value)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.paths: list[Parts] = []
+        self.marks: list[Mark] = []
+
+    def commit(self, line: _Line, parts: Parts) -> None:
+        first = len(self.lines) + 1
+        starts = [0] + [i + 1 for i, ch in enumerate(line.text) if ch == "\n"]
+
+        def where(offset: int) -> tuple[int, int]:
+            n = bisect.bisect_right(starts, offset) - 1
+            return first + n, offset - starts[n] + 1
+
+        for start, end, mark_parts, role in line.marks:
+            self.marks.append(Mark(*where(start), *where(end), mark_parts, role))
+        for physical in line.text.split("\n"):
+            self.lines.append(physical)
+            self.paths.append(parts)
+
+    def blank(self) -> None:
+        if self.lines:
+            self.lines.append("")
+            self.paths.append(())
+
+    # -- options ------------------------------------------------------------------------------------------
+    def option(self, depth: int, name: str, value: Any, parts: Parts, *, bare_name: bool = True) -> None:
+        line = _Line(INDENT * depth)
+        line.add(name if bare_name else key_text(name), parts, "key")
+        line.add(" = ")
+        self.value(depth, line, value, parts)
+
+    def value(self, depth: int, line: _Line, value: Any, parts: Parts) -> None:
+        if isinstance(value, AuthParameters):
+            line.add("[", parts)
+            if not value.model_dump(exclude_defaults=True):
+                line.add(" ]", parts)
+                self.commit(line, parts)
+                return
+            self.commit(line, parts)
+            self.auth_entries(depth + 1, value, parts)
+            self.close(depth, "]", parts)
+            return
+        if isinstance(value, dict) and value:
+            line.add("[", parts)
+            self.commit(line, parts)
+            self.entries(depth + 1, value, parts)
+            self.close(depth, "]", parts)
+            return
+        if isinstance(value, list):
+            trial = _Line(line.text)
+            trial.inline(value, parts)
+            if _has_dict(value) or len(trial.text) > WIDTH or "\n" in trial.text:
+                line.add("(", parts)
+                self.commit(line, parts)
+                for i, item in enumerate(value):
+                    self.value(depth + 1, _Line(INDENT * (depth + 1)), item, (*parts, i))
+                self.close(depth, ")", parts)
+                return
+        line.inline(value, parts)
+        self.commit(line, parts)
+
+    def auth_entries(self, depth: int, auth: AuthParameters, parts: Parts) -> None:
+        for name in type(auth).model_fields:
+            if name != "options" and getattr(auth, name) is not None:
+                self.option(depth, SPELLING[name], getattr(auth, name), (*parts, name))
+        self.entries(depth, auth.options, (*parts, "options"))
+
+    def entries(self, depth: int, value: dict[str, Any], parts: Parts) -> None:
+        for key, item in value.items():
+            self.option(depth, key, item, (*parts, key), bare_name=False)
+
+    def close(self, depth: int, bracket: str, parts: Parts) -> None:
+        line = _Line(INDENT * depth)
+        line.add(bracket, parts)
+        self.commit(line, parts)
+
+    # -- scopes -------------------------------------------------------------------------------------------
+    def scope(self, depth: int, name: str, model: BaseModel, parts: Parts, identity: str | None) -> None:
+        line = _Line(INDENT * depth)
+        line.add(name, parts, "key")
+        written = getattr(model, identity) if identity else None
+        if written is not None and (written != "" or identity == "instance"):
+            line.add(" ")
+            line.add(quote(written), (*parts, identity), "value")  # type: ignore[operator]
+        line.add(" {")
+        self.commit(line, parts)
+        header_end = len(self.lines)
+        self.body(depth + 1, model, parts)
+        if len(self.lines) == header_end:  # nothing inside: `Name "x" { }` on one line
+            self.lines[-1] += " }"
+        else:
+            self.close(depth, "}", parts)
+
+    def body(self, depth: int, model: BaseModel, parts: Parts) -> None:
+        fields = type(model).model_fields
+        for name in fields:
+            value = getattr(model, name)
+            if name not in STRUCTURE and value is not None:
+                spelled = SPELLING[name]
+                self.option(depth, spelled, value, (*parts, name))
+        for key, value in getattr(model, "options", {}).items():
+            self.option(depth, key, value, (*parts, "options", key))
+        for field_name in ("esmtp_listener", "ec_loggers", "listens", "peers", "scopes"):
+            if field_name not in fields:
+                continue
+            children = getattr(model, field_name)
+            if field_name == "esmtp_listener":
+                if children is not None:
+                    self.blank_at_top(depth)
+                    self.scope(depth, SCOPE_SPELLING[field_name], children, (*parts, field_name), None)
+                continue
+            for i, child in enumerate(children):
+                self.blank_at_top(depth)
+                self.child(depth, field_name, child, (*parts, field_name, i))
+
+    def child(self, depth: int, field_name: str, child: BaseModel, parts: Parts) -> None:
+        if isinstance(child, GenericScope):
+            self.scope(depth, child.name, child, parts, "instance")
+        elif isinstance(child, Listen):
+            self.scope(depth, SCOPE_SPELLING[field_name], child, parts, "address")
+        elif isinstance(child, Peer):
+            self.scope(depth, SCOPE_SPELLING[field_name], child, parts, "network")
+        elif isinstance(child, EcLogger):
+            self.scope(depth, SCOPE_SPELLING[field_name], child, parts, "instance")
+
+    def blank_at_top(self, depth: int) -> None:
+        if depth == 0:
+            self.blank()
+
+
+def to_text(config: Config) -> Rendered:
+    """The config text of a model, with the JSON path of every line and of every name and value on it."""
+    writer = _Writer()
+    writer.body(0, config, ())
+    text = "\n".join(writer.lines) + "\n" if writer.lines else ""
+    return Rendered(text, TextMap(tuple(writer.paths), tuple(writer.marks)))
