@@ -85,6 +85,16 @@ def test_subprocess_stdin_is_read_for_dash() -> None:
     assert done.stdout.startswith("::error file=<stdin>,line=5,col=1,endColumn=2,title=E100::")
 
 
+def test_subprocess_sarif(tmp_path: Path) -> None:
+    _write(tmp_path, "bad.conf", UNCLOSED)
+    done = _run("lint", ISOLATE, "--format=sarif", "bad.conf", cwd=tmp_path)
+    assert done.returncode == 1
+    run = json.loads(done.stdout)["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"E001", "E100"}
+    assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("E100", "error")]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad.conf"
+
+
 def test_subprocess_version_and_usage_errors() -> None:
     assert _run("version").stdout == f"ecconf {__version__}\n"
     for args in (("lint",), ("lint", "--format", "xml", "a.conf"), ("frobnicate",), ()):
