@@ -4,9 +4,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_digest_realm_mismatch as rule  # noqa: E402
+from ecconf.compiler.rules import auth_digest_realm_mismatch as rule
+from test_auth_docs import lint, places
 
 HASH = "0123456789abcdef0123456789abcdef"
 

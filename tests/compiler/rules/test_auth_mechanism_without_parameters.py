@@ -4,14 +4,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.build import build  # noqa: E402
-from ecconf.compiler.fallback import ClientClass  # noqa: E402
-from ecconf.compiler.includes import load_text  # noqa: E402
-from ecconf.compiler.rules import auth_mechanism_without_parameters as rule  # noqa: E402
-from ecconf.compiler.to_runtime import to_runtime  # noqa: E402
-from ecconf.runtime.policy import resolve  # noqa: E402
+from ecconf.compiler.build import build
+from ecconf.compiler.fallback import ClientClass
+from ecconf.compiler.includes import load_text
+from ecconf.compiler.rules import auth_mechanism_without_parameters as rule
+from ecconf.compiler.to_runtime import to_runtime
+from ecconf.runtime.policy import resolve
+from test_auth_docs import lint, places
 
 
 def test_bad_example_points_at_the_smtp_extensions_item(tmp_path: Path) -> None:

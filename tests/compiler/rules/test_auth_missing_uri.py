@@ -5,13 +5,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_missing_uri as rule  # noqa: E402
+from ecconf.compiler.rules import auth_missing_uri as rule
+from test_auth_docs import lint, places
 
 
 def test_dict_without_uri_points_at_the_option_name(tmp_path: Path) -> None:
-    text = 'ESMTP_Listener {\n  AuthLoginParameters = [ log_authentication = true ]\n}\n'
+    text = "ESMTP_Listener {\n  AuthLoginParameters = [ log_authentication = true ]\n}\n"
     found = lint(rule, text, tmp_path / "a.conf")
     assert places(found) == [(2, 3)]
     assert "AuthLoginParameters has no uri" in found[0].message

@@ -3,9 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_parameters_not_advertised as rule  # noqa: E402
+from ecconf.compiler.rules import auth_parameters_not_advertised as rule
+from test_auth_docs import lint, places
 
 
 def test_parameters_without_an_auth_item_point_at_the_option_name(tmp_path: Path) -> None:

@@ -3,9 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_password_file as rule  # noqa: E402
+from ecconf.compiler.rules import auth_password_file as rule
+from test_auth_docs import lint, places
 
 HASH = "0123456789abcdef0123456789abcdef"
 

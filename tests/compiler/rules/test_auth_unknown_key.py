@@ -3,9 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_unknown_key as rule  # noqa: E402
+from ecconf.compiler.rules import auth_unknown_key as rule
+from test_auth_docs import lint, places
 
 
 def test_typo_gets_did_you_mean_at_the_key(tmp_path: Path) -> None:

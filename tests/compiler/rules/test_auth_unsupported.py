@@ -3,9 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_unsupported as rule  # noqa: E402
+from ecconf.compiler.rules import auth_unsupported as rule
+from test_auth_docs import lint, places
 
 
 def test_unsupported_mechanisms_in_items(tmp_path: Path) -> None:

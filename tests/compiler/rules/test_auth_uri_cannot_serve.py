@@ -5,9 +5,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_auth_docs import lint, places  # noqa: E402
-
-from ecconf.compiler.rules import auth_uri_cannot_serve as rule  # noqa: E402
+from ecconf.compiler.rules import auth_uri_cannot_serve as rule
+from test_auth_docs import lint, places
 
 OPTION = {
     "PLAIN": "AuthPlainParameters",
