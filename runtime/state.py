@@ -28,11 +28,12 @@ class State(enum.Enum):
     CLOSED = "closed"  # QUIT or 421 sent; further input is ignored
 
 
-# Internal events.
-END_AUTH = "END_AUTH"
-END_DATA = "END_DATA"
-STORED = "STORED"
-TLS_UP = "TLS_UP"
+# Internal events, spelt so that no client command can ever be mistaken for one.
+END_AUTH = "<end-auth>"
+END_DATA = "<end-data>"
+STORED = "<stored>"
+TLS_UP = "<tls-up>"
+INTERNAL_EVENTS = frozenset({END_AUTH, END_DATA, STORED, TLS_UP})
 
 # States in which the protocol processes no input: it waits for the driver or has finished.
 WAITING_STATES = frozenset({State.SPOOLING, State.TLS_HANDSHAKE, State.CLOSED})
@@ -74,7 +75,7 @@ _TABLE: dict[State, dict[str, State]] = {
 TRANSITIONS: Mapping[State, Mapping[str, State]] = MappingProxyType(
     {state: MappingProxyType(moves) for state, moves in _TABLE.items()}
 )
-KNOWN_VERBS = frozenset(verb for moves in _TABLE.values() for verb in moves if verb.isalpha()) | UNIMPLEMENTED
+KNOWN_VERBS = frozenset(verb for moves in _TABLE.values() for verb in moves) - INTERNAL_EVENTS | UNIMPLEMENTED
 
 # The reply for a known verb in the wrong state; anything not listed gets BAD_SEQUENCE.
 _REFUSALS: dict[tuple[State, str], Reply] = {
