@@ -1,0 +1,39 @@
+"""Accounting-log lines: format, escaping, appending."""
+
+from __future__ import annotations
+
+import threading
+
+from ecconf.runtime.acctlog import append, client_field, escape, format_line
+
+
+def test_line_format():
+    assert format_line(1700000000.9, "127.0.0.1:25", "192.0.2.7:4000", "alice", True) == (
+        "1700000000@N@127.0.0.1:25@192.0.2.7:4000@alice@1\n"
+    )
+    assert format_line(5, "l", "c", "bob", False, timeout=True) == "5@T@l@c@bob@0\n"
+
+
+def test_escaping_keeps_fields_and_lines_apart():
+    assert escape("a@b\\c") == "a\\@b\\\\c"
+    assert escape("x\ny\x7f") == "x\\x0ay\\x7f"
+    line = format_line(1, "l", "c", "evil@user\n1@N@x", False)
+    assert line.count("\n") == 1
+    assert line.replace("\\@", "").count("@") == 5
+
+
+def test_client_field():
+    assert client_field("192.0.2.7", 25) == "192.0.2.7:25"
+    assert client_field("2001:db8::1", 25) == "[2001:db8::1]:25"
+    assert client_field("", 0) == "local"
+
+
+def test_append_from_many_threads_keeps_lines_whole(tmp_path):
+    path = tmp_path / "acct"
+    lines = [format_line(i, "listener", "c:1", f"user{i}" * 20, i % 2 == 0) for i in range(200)]
+    threads = [threading.Thread(target=append, args=(path, line)) for line in lines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(path.read_text().splitlines(keepends=True)) == sorted(lines)

@@ -1,0 +1,68 @@
+"""DATA reading: the end marker, dot-unstuffing, long lines, the size limit — also fed byte by byte."""
+
+from __future__ import annotations
+
+import pytest
+from ecconf.runtime.datareader import DataReader
+
+
+def read(data: bytes, limit: int = 0, bytewise: bool = False) -> tuple[DataReader, bool, bytes]:
+    reader, buf, done = DataReader(limit), bytearray(), False
+    chunks = [data[i : i + 1] for i in range(len(data))] if bytewise else [data]
+    for chunk in chunks:
+        buf += chunk
+        if reader.consume(buf):
+            done = True
+            break
+    return reader, done, bytes(buf)
+
+
+@pytest.mark.parametrize("bytewise", [False, True])
+def test_end_marker_and_trailing_data(bytewise):
+    reader, done, rest = read(b"a\r\n..b\r\n.\r\nQUIT\r\n", bytewise=bytewise)
+    assert done and reader.message() == b"a\n.b\n"
+    assert rest == (b"" if bytewise else b"QUIT\r\n")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"x\n.\n", b"x\n.\r\n", b"x\r\n.\n", b"x\r.\r\n", b".\n", b"x\r\n.x\r\n"],
+    ids=["lf-dot-lf", "lf-dot-crlf", "crlf-dot-lf", "cr-dot-crlf", "dot-lf-first", "dot-text"],
+)
+@pytest.mark.parametrize("bytewise", [False, True])
+def test_smuggled_end_markers_are_content(data, bytewise):
+    _reader, done, _rest = read(data, bytewise=bytewise)
+    assert not done
+
+
+def test_empty_message():
+    reader, done, _ = read(b".\r\n")
+    assert done and reader.message() == b""
+
+
+def test_long_lines_are_taken_in_pieces_and_stay_whole():
+    line = b"." + b"y" * 50000
+    reader, buf = DataReader(0), bytearray(line)
+    assert not reader.consume(buf)
+    assert len(buf) == 1  # only the last byte waits, the rest is already taken
+    buf += b"\r\n.\r\n"
+    assert reader.consume(buf)
+    assert reader.message() == b"y" * 50000 + b"\n"  # unstuffed once, at the real line start
+
+
+def test_crlf_split_across_pieces():
+    reader, buf = DataReader(0), bytearray(b"z" * 9000 + b"\r")
+    reader.consume(buf)
+    buf += b"\n.\r\n"
+    assert reader.consume(buf) and reader.message() == b"z" * 9000 + b"\n"
+
+
+def test_size_limit_drops_content_but_finds_the_end():
+    reader, done, _ = read(b"a" * 60 + b"\r\n" + b"b" * 60 + b"\r\n.\r\n", limit=100)
+    assert done and reader.too_big and reader.message() == b""
+    assert reader.size == 124
+
+
+def test_exactly_at_the_limit_is_accepted():
+    reader, done, _ = read(b"a" * 98 + b"\r\n.\r\n", limit=100)
+    assert done and not reader.too_big and reader.message() == b"a" * 98 + b"\n"
