@@ -35,3 +35,17 @@ def test_a_chmod_between_two_runs_is_seen(tmp_path: Path) -> None:
     assert lint(rule, TEXT, tmp_path / "a.conf")
     (tmp_path / "p").chmod(0o600)
     assert lint(rule, TEXT, tmp_path / "a.conf") == []
+
+
+def test_one_finding_per_file_with_the_other_mentions_related(tmp_path: Path) -> None:
+    (tmp_path / "p").write_text("alice:secret\n")
+    (tmp_path / "p").chmod(0o644)
+    text = """
+    ESMTP_Listener {
+      AuthPlainParameters = [ uri = "file:p" ]
+      AuthLoginParameters = [ uri = "file:./p" ]
+    }
+    """
+    [found] = lint(rule, text, tmp_path / "a.conf")
+    assert places([found]) == [(2, 27)]
+    assert [(r.span.line, r.span.column) for r in found.related] == [(3, 27)]

@@ -73,3 +73,19 @@ def test_codes_are_unique_and_every_auth_rule_module_is_registered() -> None:
     folder = Path(auth_registry.__file__).parent
     modules = {p.stem for p in folder.glob("auth_*.py")} - {"auth_offers", "auth_registry"}
     assert modules == {rule.__name__.rsplit(".", 1)[1] for rule in auth_registry.RULES}
+
+
+@pytest.mark.parametrize("rule", auth_registry.RULES, ids=lambda r: r.CODE)
+def test_examples_work_in_place_in_samples_auth(rule: ModuleType) -> None:
+    """As the project's generic docstring test sees them: linted as a file in samples/auth, no copying."""
+    bad, good = doc_blocks(rule)
+    world_readable = (SAMPLES / "passwords" / "world-readable.txt").stat().st_mode & 0o004
+    if rule.CODE != "A412" or world_readable:
+        assert lint(rule, bad, SAMPLES / "example.conf")
+    assert lint(rule, good, SAMPLES / "example.conf") == []
+
+
+@pytest.mark.parametrize("rule", auth_registry.RULES, ids=lambda r: r.CODE)
+def test_submission_sample_is_clean(rule: ModuleType, samples: Path) -> None:
+    text = (samples / "submission.conf").read_text()
+    assert lint(rule, text, samples / "submission.conf") == []
