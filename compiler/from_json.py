@@ -143,34 +143,44 @@ def to_model(data: Any, located: Located, path: str) -> tuple[Config | None, lis
     return config, []
 
 
-def load_json_text(text: str, path: str) -> tuple[Loaded | None, list[Diagnostic], JsonMapping | None]:
+def load_json_text(text: str, path: str) -> tuple[Loaded, list[Diagnostic], JsonMapping | None]:
     """Like load_json() for JSON text already in memory; `path` names it (and places relative file: URIs)."""
     data, problems = parse_json(text, path)
-    if problems:
-        return None, problems, None
-    located = locate(text, path)
-    config, problems = to_model(data, located, path)
+    config: Config | None = None
+    if not problems:
+        config, problems = to_model(data, locate(text, path), path)
     if config is None:
-        return None, problems, None
+        # Like a syntax error in a config file: nothing to build, the problems are the findings.
+        return Loaded(None, problems=list(problems), texts={path: text}), problems, None
     rendered = to_text(config)
     text_path = path + TEXT_SUFFIX
     loaded = load_text(rendered.text, text_path)
-    loaded.texts[path] = text  # for caret excerpts once diagnostics point into the JSON file
-    return loaded, [], JsonMapping(path, text_path, rendered, located)
+    # Findings are moved into the JSON file by remap(), so the JSON is the text to quote them from; the
+    # generated text stays in the mapping.
+    loaded.texts = {path: text}
+    return loaded, [], JsonMapping(path, text_path, rendered, locate(text, path))
 
 
 def load_json(path: str) -> tuple[Loaded | None, list[Diagnostic], JsonMapping | None]:
-    """Read a JSON config. Loaded is None when it cannot become config text (unreadable, E110, E111); the
-    diagnostics then say why. Otherwise the Loaded holds the generated text, ready for the checker, and the
-    mapping lets remap() move the checker's findings back into the JSON file."""
+    """Read a JSON config and turn it into config text, parsed and ready for the checker.
+
+    Loaded is None only when the file cannot be read (the E101 diagnostic says why). Invalid JSON (E110) or
+    a schema violation (E111) gives a Loaded without a root whose problems are those diagnostics, like a
+    config file with a syntax error; the mapping is then None. Otherwise the mapping lets remap() move the
+    checker's findings from the generated text back into the JSON file."""
     text, problem = read_text(path)
-    if problem is not None or text is None:
+    if text is None:
         return None, [problem] if problem is not None else [], None
     return load_json_text(text, path)
 
 
-def remap(diagnostics: Iterable[Diagnostic], mapping: JsonMapping, json_file: str | None = None) -> list[Diagnostic]:
-    """Diagnostics on the generated text -> the same diagnostics at their place in the JSON file."""
+def remap(
+    diagnostics: Iterable[Diagnostic], mapping: JsonMapping | None, json_file: str | None = None
+) -> list[Diagnostic]:
+    """Diagnostics on the generated text -> the same diagnostics at their place in the JSON file, the JSON
+    path at the head of the message. Others (and all of them, without a mapping) pass unchanged."""
+    if mapping is None:
+        return sort_unique(diagnostics)
     target = json_file or mapping.json_file
 
     def move(span: Span) -> tuple[Span, Parts]:
@@ -192,16 +202,15 @@ def remap(diagnostics: Iterable[Diagnostic], mapping: JsonMapping, json_file: st
     return sort_unique(out)
 
 
-def lint_json(path: str, options: CheckOptions | None = None) -> tuple[Built | None, list[Diagnostic]]:
-    """Everything `ecconf lint FILE.json` reports: JSON and schema problems, or the rules' findings."""
+def lint_json(path: str, options: CheckOptions | None = None) -> tuple[Loaded | None, Built | None, list[Diagnostic]]:
+    """Everything `ecconf lint FILE.json` reports, at places in the JSON file.
+
+    Returns the Loaded (None: unreadable; its texts hold the JSON for excerpts), the build (None unless the
+    JSON became a config) and the findings, severity and selection applied by the checker."""
     loaded, problems, mapping = load_json(path)
-    if loaded is None or mapping is None:
-        # Through the checker so that severity and --select/--ignore apply to E101/E110/E111 too; only
-        # those codes are kept (the rules have nothing to look at).
-        _built, found = check(Loaded(None, problems=list(problems)), options)
-        codes = {p.code for p in problems}
-        kept = [d for d in found if d.code in codes]
-        kept += [p for p in problems if p.code not in rules.RULES]  # a code without a rule is still reported
-        return None, sort_unique(kept)
+    if loaded is None:
+        return None, None, problems
     built, found = check(loaded, options)
-    return built, remap(found, mapping)
+    # E110/E111 reach the operator even where no rule is registered for them (they come from loading).
+    found += [p for p in loaded.problems if p.code in (INVALID_JSON, SCHEMA_VIOLATION) and p.code not in rules.RULES]
+    return loaded, (built if mapping is not None else None), remap(found, mapping)
