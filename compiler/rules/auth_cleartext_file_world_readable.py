@@ -5,6 +5,9 @@ machine can collect every password. Make it readable by the server's user or gro
 0640), or, for DIGEST-MD5, store hashes in a `digest:` file instead (the Good example). Skipped when files
 are not checked.
 
+Requires files. The examples name password files in samples/auth/passwords/, relative to a config in
+samples/auth/.
+
 Bad:
     ESMTP_Listener {
       Listen ":587" {

@@ -5,6 +5,9 @@ offers the configured `realm`, else the global `Hostname`, else the machine's ho
 entries carry another realm (ec_md5passwd's default is "Momentum Console") can never log in. Entries with
 an empty realm are not counted: a client that sends no realm may still use them.
 
+Requires files. The examples name password files in samples/auth/passwords/, relative to a config in
+samples/auth/.
+
 Bad:
     Hostname = "mail.example.com"
     ESMTP_Listener {
