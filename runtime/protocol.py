@@ -11,18 +11,10 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from . import replies
 from .authflow import Exchange, MechanismFactory, Outcome, decode_response, is_cancel
-from .commands import (
-    MAX_PENDING_LINE,
-    SASL_LINE_LIMIT,
-    decode_xtext,
-    line_limit,
-    parse_command,
-    parse_path,
-)
+from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
 from .datareader import DataReader
 from .events import (
@@ -38,25 +30,15 @@ from .events import (
     StartTls,
     ValidationContext,
 )
+from .extensions import ehlo_keywords, offered_mechanisms
 from .headers import trace_headers
 from .policy import may_relay
 from .replies import ProtocolViolation, Reply
 from .sasl.base import MechanismContext
 from .state import END_AUTH, END_DATA, KNOWN_VERBS, STORED, TLS_UP, WAITING_STATES, State, refusal, transition
+from .transaction import Transaction, start_transaction
 
 log = logging.getLogger(__name__)
-
-# Extensions we implement and advertise as written when SMTP_Extensions lists them.
-_PLAIN_EXTENSIONS = ("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES")
-
-
-@dataclass(slots=True)
-class _Transaction:
-    mail_from: str = ""
-    rcpt_to: list[str] = field(default_factory=list)
-    body: str = ""
-    auth_param: str = ""
-    size_hint: int = 0
 
 
 class SmtpConnection:
@@ -85,7 +67,7 @@ class SmtpConnection:
         self._out = bytearray()
         self._events: deque[Event] = deque()
         self._discarding = False  # skipping the tail of an over-long line
-        self._tx = _Transaction()
+        self._tx = Transaction()
         self._data = DataReader(policy.max_message_size)
         self._exchange: Exchange | None = None  # set only in State.AUTHENTICATING
         self._auth_failures = 0
@@ -224,12 +206,17 @@ class SmtpConnection:
     # ----- commands ---------------------------------------------------------------------------------
 
     def _command(self, line: bytes) -> None:
-        cmd = parse_command(line.rstrip(b"\n").removesuffix(b"\r"))
-        if cmd.verb not in KNOWN_VERBS:
-            self._unknown_commands += 1
-            if self._unknown_commands > self.policy.max_unknown_commands:
-                raise ProtocolViolation(replies.TOO_MANY_ERRORS, fatal=True)
-            raise ProtocolViolation(replies.UNKNOWN_COMMAND)
+        try:
+            cmd = parse_command(line.rstrip(b"\n").removesuffix(b"\r"))
+            if cmd.verb not in KNOWN_VERBS:
+                raise ProtocolViolation(replies.UNKNOWN_COMMAND)
+        except ProtocolViolation as exc:
+            # Junk (an HTTP request, a binary flood) ends the session after a few lines.
+            if exc.reply is replies.UNKNOWN_COMMAND:
+                self._unknown_commands += 1
+                if self._unknown_commands > self.policy.max_unknown_commands:
+                    raise ProtocolViolation(replies.TOO_MANY_ERRORS, fatal=True) from None
+            raise
         if len(line) > line_limit(cmd.verb):
             raise ProtocolViolation(replies.LINE_TOO_LONG)
         if transition(self.state, cmd.verb) is None:
@@ -247,37 +234,21 @@ class SmtpConnection:
     def _do_ehlo(self, arg: str) -> None:
         if not arg:
             raise ProtocolViolation(replies.SYNTAX_ERROR)
-        self.helo, self.esmtp, self._tx = arg, True, _Transaction()
+        self.helo, self.esmtp, self._tx = arg, True, Transaction()
         greeting = replies.EHLO_OK.format(host=self.banner_host, helo=arg)
         self._send(greeting.with_lines(self.extensions()))
 
     def _do_helo(self, arg: str) -> None:
         if not arg:
             raise ProtocolViolation(replies.SYNTAX_ERROR)
-        self.helo, self.esmtp, self._tx = arg, False, _Transaction()
+        self.helo, self.esmtp, self._tx = arg, False, Transaction()
         self._send(replies.HELO_OK.format(host=self.banner_host, helo=arg))
 
     def extensions(self) -> tuple[str, ...]:
-        """EHLO keywords: the listed extensions we can honour, AUTH gathered on one line."""
-        items: list[str] = []
-        if self.policy.max_message_size > 0:
-            items.append(f"SIZE {self.policy.max_message_size}")
-        for words in self.policy.extension_words:
-            keyword = words[0]
-            if keyword == "AUTH" and not any(i.startswith("AUTH ") for i in items):
-                if offered := self.offered_mechanisms():
-                    items.append("AUTH " + " ".join(offered))
-            elif keyword == "STARTTLS" and self.policy.tls_available and not self.tls:
-                items.append(keyword)
-            elif keyword in _PLAIN_EXTENSIONS:
-                items.append(keyword)
-        return tuple(dict.fromkeys(items))
+        return ehlo_keywords(self.policy, self.tls, self._mechanisms)
 
     def offered_mechanisms(self) -> tuple[str, ...]:
-        auth = self.policy.auth
-        return tuple(
-            name for name in self.policy.listed_mechanisms if name in auth and self._mechanisms.available(auth[name])
-        )
+        return offered_mechanisms(self.policy, self._mechanisms)
 
     def _do_noop(self, arg: str) -> None:
         self._send(replies.OK)
@@ -292,7 +263,7 @@ class SmtpConnection:
 
     def _do_rset(self, arg: str) -> None:
         self._no_args("RSET", arg)
-        self._tx = _Transaction()
+        self._tx = Transaction()
         self._send(replies.OK)
 
     def _do_quit(self, arg: str) -> None:
@@ -314,26 +285,7 @@ class SmtpConnection:
     # ----- mail transaction -------------------------------------------------------------------------
 
     def _do_mail(self, arg: str) -> None:
-        path = parse_path(arg, "FROM:", null_ok=True)
-        tx = _Transaction(mail_from=path.address)
-        for key, value in path.params.items():
-            if key == "SIZE":
-                if value is None or not value.isdigit():
-                    raise ProtocolViolation(replies.BAD_PARAMETER.format(name=key))
-                tx.size_hint = int(value)
-                if 0 < self.policy.max_message_size < tx.size_hint:
-                    raise ProtocolViolation(replies.MESSAGE_TOO_BIG)
-            elif key == "BODY":
-                if value is None or value.upper() not in ("7BIT", "8BITMIME"):
-                    raise ProtocolViolation(replies.BAD_PARAMETER.format(name=key))
-                tx.body = value.upper()
-            elif key == "AUTH":
-                if value is None:
-                    raise ProtocolViolation(replies.BAD_PARAMETER.format(name=key))
-                # Informational only (RFC 4954 §5): trust comes from our own AUTH, never from this.
-                tx.auth_param = "" if value == "<>" else decode_xtext(value)
-            else:
-                raise ProtocolViolation(replies.UNKNOWN_PARAMETER.format(name=key))
+        tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.max_message_size)
         # A client that could authenticate is told so; without AUTH on offer, RCPT says "relaying denied".
         if not self.context.can_relay and self.offered_mechanisms():
             raise ProtocolViolation(replies.AUTH_REQUIRED)
@@ -383,7 +335,7 @@ class SmtpConnection:
         self._events.append(MessageReceived(envelope, data))
 
     def _end_transaction(self, event: str) -> None:
-        self._tx = _Transaction()
+        self._tx = Transaction()
         self._move(event)
 
     # ----- AUTH -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import smtplib
 import socket
 
 import pytest
+from ecconf.runtime.config import MechanismSpec
 
 MESSAGE = "From: alice@b.example\r\nSubject: test\r\n\r\nHello.\r\n..dot line\r\n"
 
@@ -186,3 +187,33 @@ def test_ipv6_listener(run_server, make_config):
 def test_disabled_listener_opens_no_socket(run_server, make_config):
     running = run_server(make_config(listen_values={"enable": False}))
     assert running.server.addresses == {}
+
+
+def test_cancelled_auth_and_bad_base64_over_the_wire(run_server, make_config):
+    running = run_server(make_config())
+    with client(running) as smtp:
+        assert smtp.docmd("AUTH", "LOGIN") == (334, b"VXNlcm5hbWU6")
+        assert smtp.docmd("*") == (501, b"5.7.0 Authentication cancelled")
+        assert smtp.docmd("AUTH", "PLAIN %%%") == (501, b"5.5.2 Cannot decode base64 response")
+        assert smtp.docmd("AUTH", "NTLM") == (504, b"5.5.4 Unrecognized authentication type")
+        assert login_with(smtp, "PLAIN", "alice", "s3cret")[0] == 235
+    outcomes = [line.rsplit("@", 2)[1:] for line in running.config.acctlog_path.read_text().splitlines()]
+    assert outcomes == [["", "0"], ["", "0"], ["alice", "1"]]
+
+
+def test_acctlog_only_when_log_authentication(run_server, make_config):
+    quiet = {"PLAIN": MechanismSpec("PLAIN", "file:passwd")}
+    running = run_server(make_config(mechanisms=("PLAIN",), listener_values={"auth": quiet}))
+    with client(running) as smtp:
+        assert login_with(smtp, "PLAIN", "alice", "s3cret")[0] == 235
+    assert not running.config.acctlog_path.exists()
+
+
+def test_stop_says_goodbye_to_idle_sessions(run_server, make_config):
+    running = run_server(make_config())
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220 ")
+        running.run(running.server.stop(2.0))
+        assert reader.readline() == b"421 4.3.2 mx.test Service shutting down, closing connection\r\n"
+        assert reader.readline() == b""

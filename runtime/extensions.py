@@ -1,0 +1,36 @@
+"""What EHLO offers: the effective SMTP_Extensions items this server can honour for this session.
+
+Rule of this room: advertise nothing we do not implement. AUTH items are gathered on one line and keep only
+mechanisms whose parameters resolve and whose store can serve them; STARTTLS needs a certificate and key
+and a session not yet under TLS; SIZE follows Max_Message_Size; unknown items (XCLIENT, CHUNKING...) are
+left out.
+"""
+
+from __future__ import annotations
+
+from .authflow import MechanismFactory
+from .config import SessionPolicy
+
+# Extensions we implement and advertise as written when SMTP_Extensions lists them.
+PLAIN_EXTENSIONS = ("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES")
+
+
+def offered_mechanisms(policy: SessionPolicy, mechanisms: MechanismFactory) -> tuple[str, ...]:
+    auth = policy.auth
+    return tuple(name for name in policy.listed_mechanisms if name in auth and mechanisms.available(auth[name]))
+
+
+def ehlo_keywords(policy: SessionPolicy, tls: bool, mechanisms: MechanismFactory) -> tuple[str, ...]:
+    items: list[str] = []
+    if policy.max_message_size > 0:
+        items.append(f"SIZE {policy.max_message_size}")
+    for words in policy.extension_words:
+        keyword = words[0]
+        if keyword == "AUTH" and not any(item.startswith("AUTH ") for item in items):
+            if offered := offered_mechanisms(policy, mechanisms):
+                items.append("AUTH " + " ".join(offered))
+        elif keyword == "STARTTLS" and policy.tls_available and not tls:
+            items.append(keyword)
+        elif keyword in PLAIN_EXTENSIONS:
+            items.append(keyword)
+    return tuple(dict.fromkeys(items))
