@@ -52,6 +52,7 @@ class _Link(asyncio.Protocol):
         self._buffered = 0
         self._paused = False
         self._eof = False
+        self._tls = False
         self._shutdown = False
         self._readable = asyncio.Event()
         self._writable = asyncio.Event()
@@ -72,7 +73,9 @@ class _Link(asyncio.Protocol):
     def eof_received(self) -> bool:
         self._eof = True
         self._readable.set()
-        return False
+        # Keep a plain transport open after a half-close: the replies to what the client sent before its
+        # EOF (`printf 'EHLO x\r\nQUIT\r\n' | nc ...`) still have to go out. SSL ignores the answer.
+        return not self._tls
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._eof = True
@@ -125,6 +128,7 @@ class _Link(asyncio.Protocol):
         if new is None:
             raise ConnectionError("connection closed during the TLS handshake")
         self.transport = new
+        self._tls = True
 
     def peer(self) -> tuple[str, int]:
         name = self.transport.get_extra_info("peername") if self.transport is not None else None
@@ -174,34 +178,42 @@ class Server:
     async def start(self) -> None:
         await asyncio.to_thread(self.credentials.open_all, _mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self._maildir.ensure)
-        loop = asyncio.get_running_loop()
-        for listener in self.config.listeners:
-            resolver = PolicyResolver(listener.layers)
-            base = resolver(None)
-            if not base.enable:
-                log.info("listener %s disabled (Enable = false)", listener.name)
-                continue
-            if base.tls_available:
-                self._ssl_context(base)  # a broken certificate should stop the start, not the first client
-            self._active[listener.name] = 0
-
-            def factory(listener: ListenerSpec = listener, resolver: PolicyResolver = resolver) -> _Link:
-                return _Link(lambda link: self._spawn(listener, resolver, link))
-
-            addr = listener.address
-            if addr.kind == "unix":
-                server = await loop.create_unix_server(factory, addr.path)
-                self.addresses[listener.name] = addr.path
-            else:
-                server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True)
-                sockname = server.sockets[0].getsockname()
-                self.addresses[listener.name] = (str(sockname[0]), int(sockname[1]))
-            self._servers.append(server)
-            log.info("listening on %s (%s)", self.addresses[listener.name], listener.name)
+        try:
+            for listener in self.config.listeners:
+                await self._listen(listener)
+        except BaseException:
+            for server in self._servers:  # do not leave half the listeners open
+                server.close()
+            raise
         self._refresher = asyncio.create_task(self._refresh_loop())
         self.ready.set()
         if self._on_ready is not None:
             self._on_ready(dict(self.addresses))
+
+    async def _listen(self, listener: ListenerSpec) -> None:
+        loop = asyncio.get_running_loop()
+        resolver = PolicyResolver(listener.layers)
+        base = resolver(None)
+        if not base.enable:
+            log.info("listener %s disabled (Enable = false)", listener.name)
+            return
+        if base.tls_available:
+            self._ssl_context(base)  # a broken certificate should stop the start, not the first client
+        self._active[listener.name] = 0
+
+        def factory() -> _Link:
+            return _Link(lambda link: self._spawn(listener, resolver, link))
+
+        addr = listener.address
+        if addr.kind == "unix":
+            server = await loop.create_unix_server(factory, addr.path)
+            self.addresses[listener.name] = addr.path
+        else:
+            server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True)
+            sockname = server.sockets[0].getsockname()
+            self.addresses[listener.name] = (str(sockname[0]), int(sockname[1]))
+        self._servers.append(server)
+        log.info("listening on %s (%s)", self.addresses[listener.name], listener.name)
 
     async def serve_forever(self) -> None:
         if not self.ready.is_set():

@@ -137,7 +137,11 @@ class RunningServer:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.server = Server(config)
-        self.run(self.server.start())
+        try:
+            self.run(self.server.start())
+        except BaseException:
+            self._stop_loop()
+            raise
 
     def run(self, coro: Any, timeout: float = 10.0) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -157,9 +161,12 @@ class RunningServer:
         try:
             self.run(self.server.stop(2.0))
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
-            self.loop.close()
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
 
 
 def server_config(

@@ -217,3 +217,19 @@ def test_stop_says_goodbye_to_idle_sessions(run_server, make_config):
         running.run(running.server.stop(2.0))
         assert reader.readline() == b"421 4.3.2 mx.test Service shutting down, closing connection\r\n"
         assert reader.readline() == b""
+
+
+def test_half_closed_client_still_gets_its_replies(run_server, make_config):
+    running = run_server(make_config())
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        sock.sendall(b"EHLO c\r\nNOOP\r\nQUIT\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.makefile("rb").read()
+    assert answer.endswith(b"250 2.0.0 OK\r\n221 2.0.0 mx.test closing connection\r\n")
+
+
+def test_start_fails_cleanly_when_a_port_is_taken(run_server, make_config):
+    first = run_server(make_config())
+    taken = f"127.0.0.1:{first.port}"
+    with pytest.raises(OSError):
+        run_server(make_config(listen=taken))
