@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from ecconf.runtime.datareader import DataReader
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def read(data: bytes, limit: int = 0, bytewise: bool = False) -> tuple[DataReader, bool, bytes]:
@@ -66,3 +68,27 @@ def test_size_limit_drops_content_but_finds_the_end():
 def test_exactly_at_the_limit_is_accepted():
     reader, done, _ = read(b"a" * 98 + b"\r\n.\r\n", limit=100)
     assert done and not reader.too_big and reader.message() == b"a" * 98 + b"\n"
+
+
+@given(
+    lines=st.lists(
+        st.binary(max_size=20).filter(lambda b: b"\n" not in b)
+        | st.integers(8185, 8200).map(lambda n: b"." + b"y" * n + b"\r"),  # long lines go in pieces
+        max_size=6,
+    ),
+    cuts=st.lists(st.integers(min_value=0, max_value=20000), max_size=10),
+)
+def test_any_chunking_gives_the_same_message(lines, cuts):
+    data = b"".join(line + b"\r\n" for line in lines) + b".\r\nNEXT"
+    whole, done_whole, rest_whole = read(data)
+    reader, buf, done, fed = DataReader(0), bytearray(), False, 0
+    for cut in [*sorted({c for c in cuts if c < len(data)}), len(data)]:
+        buf += data[fed:cut]
+        fed = cut
+        if reader.consume(buf):
+            done = True
+            break
+    buf += data[fed:]
+    assert done == done_whole
+    assert reader.message() == whole.message()
+    assert bytes(buf) == rest_whole
