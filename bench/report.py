@@ -1,0 +1,179 @@
+"""Render benchmark results as Markdown (bench/RESULTS.md).
+
+Rule of this room: formatting only; every number arrives already measured. Medians and ratios are what we
+print: the machine is shared, so single samples and absolute throughput are indicative at best.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+
+from .bench_compiler import Memory, Timing
+from .bench_startup import Startup
+from .generate import Corpus
+
+SCALING_TARGET = 1.1  # 10x input may cost at most 11x time or memory
+
+
+@dataclass
+class Results:
+    command: str
+    corpora: list[Corpus]
+    timings: list[Timing]
+    memory: list[Memory]
+    startup: list[Startup]
+    rounds: dict[int, int]  # listens -> samples per contender
+    note: str = ""
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> list[str]:
+    uname = platform.uname()
+    packages = ", ".join(f"{p} {_version(p)}" for p in ("ecconf", "lark", "pydantic", "crossplane"))
+    return [
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {uname.system} {uname.release} {uname.machine}, {os.cpu_count()} CPUs"
+        + (f" ({uname.processor})" if uname.processor else ""),
+        f"- Python: {sys.version.split()[0]} ({platform.python_implementation()})",
+        f"- Packages: {packages}",
+    ]
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.1f}"
+
+
+def _inputs(results: Results) -> list[str]:
+    out = [
+        "| Listens | Momentum bytes (files) | statements | nginx bytes | statements | JSON bytes |",
+        "|---" * 6 + "|",
+    ]
+    for c in results.corpora:
+        out.append(
+            f"| {c.listens} | {c.momentum_bytes:,} ({len(c.momentum_files)}) | {c.momentum_statements:,} "
+            f"| {c.nginx_bytes:,} | {c.nginx_statements:,} | {c.json_bytes:,} |"
+        )
+    return out
+
+
+def _throughput(results: Results) -> list[str]:
+    out = [
+        "| Listens | Contender | samples | median s | MB/s | statements/s | x json.loads | x crossplane | problems |",
+        "|---" * 9 + "|",
+    ]
+    by = {(t.listens, t.contender): t for t in results.timings}
+    for t in results.timings:
+        floor, peer = by.get((t.listens, "json.loads")), by.get((t.listens, "crossplane"))
+        vs_floor = f"{t.median / floor.median:.0f}" if floor else "n/a"
+        vs_peer = f"{t.median / peer.median:.2f}" if peer else "n/a"
+        out.append(
+            f"| {t.listens} | {t.contender} | {len(t.samples)} | {t.median:.4f} | {t.mb_per_s:.2f} "
+            f"| {t.statements_per_s:,.0f} | {vs_floor} | {vs_peer} | {t.problems} |"
+        )
+    return out
+
+
+def _memory(results: Results) -> list[str]:
+    if not results.memory:
+        return ["(not measured)"]
+    out = ["| Listens | Contender | peak RSS MiB | growth MiB |", "|---" * 4 + "|"]
+    for m in results.memory:
+        out.append(f"| {m.listens} | {m.contender} | {_mib(m.peak_rss_kib)} | {_mib(m.growth_kib)} |")
+    return out
+
+
+def _ratio(big: float, small: float) -> float | None:
+    return big / small if small > 0 else None
+
+
+def _scaling(results: Results) -> list[str]:
+    sizes = [c.listens for c in results.corpora]
+    times = {(t.listens, t.contender): t.median for t in results.timings}
+    growth = {(m.listens, m.contender): m.growth_kib for m in results.memory}
+    out = ["| From -> to | Contender | input ratio | time ratio | memory ratio | within target |", "|---" * 6 + "|"]
+    contenders = list(dict.fromkeys(t.contender for t in results.timings))
+    for small, big in itertools.pairwise(sizes):
+        limit = SCALING_TARGET * big / small
+        for name in contenders:
+            if (small, name) not in times or (big, name) not in times:
+                continue
+            t = _ratio(times[(big, name)], times[(small, name)])
+            m = _ratio(growth.get((big, name), 0), growth.get((small, name), 0))
+            verdict = "yes" if t is not None and t <= limit and (m is None or m <= limit) else "no"
+            out.append(
+                f"| {small} -> {big} | {name} | {big / small:.0f}x | {t:.1f}x | "
+                + (f"{m:.1f}x" if m is not None else "n/a")
+                + f" | {verdict} (<= {limit:.0f}x) |"
+            )
+    return out
+
+
+def _startup(results: Results) -> list[str]:
+    base = next((s.median for s in results.startup if s.label == "python -c pass"), None)
+    out = ["| Command | runs | median s | x `python -c pass` |", "|---" * 4 + "|"]
+    for s in results.startup:
+        if s.median is None:
+            out.append(f"| `{s.label}` | 0 | n/a | n/a ({s.unavailable or 'not run'}) |")
+            continue
+        ratio = f"{s.median / base:.1f}" if base else "n/a"
+        out.append(f"| `{s.label}` | {len(s.samples)} | {s.median:.3f} | {ratio} |")
+    return out
+
+
+def render(results: Results) -> str:
+    rounds = ", ".join(f"{n} Listens: {r}" for n, r in results.rounds.items())
+    parts = [
+        "# ecconf benchmark results",
+        "",
+        "Generated by `bench/run.py`; do not edit by hand.",
+        "",
+        "## How this was run",
+        "",
+        f"    {results.command}",
+        "",
+        *machine(),
+        f"- Samples per contender (interleaved A B C D A B C D ...): {rounds}; medians reported.",
+        "- The machine was shared with other work while this ran: read medians and ratios, not absolute speeds.",
+        *([f"- {results.note}"] if results.note else []),
+        "",
+        "Contenders: `ecconf-parse` = `parse_text` over every file (text already in memory); `ecconf-check` = "
+        "`includes.load` + `checker.check(CheckOptions(check_files=False))` reading the files; `crossplane` = "
+        "`crossplane.parse` (lex, parse, analyze, includes) of the equivalent nginx config; `json.loads` = the "
+        "equivalent JSON document (in memory), the floor. `problems` = diagnostics/errors each reported.",
+        "",
+        "## Inputs (generated, seeded)",
+        "",
+        *_inputs(results),
+        "",
+        "## Throughput",
+        "",
+        *_throughput(results),
+        "",
+        "## Peak memory (fresh process per measurement)",
+        "",
+        "Growth = RSS high-water mark minus the mark after imports and warm-up (what the run itself cost).",
+        "",
+        *_memory(results),
+        "",
+        "## Scaling (target: 10x input costs <= 11x time and memory)",
+        "",
+        *_scaling(results),
+        "",
+        "## Start-up",
+        "",
+        *_startup(results),
+        "",
+    ]
+    return "\n".join(parts)
