@@ -118,6 +118,8 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "tls_ciphers": str,
 }
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {"hostname": str, "spool_base": str}
+# Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
+GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}
 AUTH_KEYS: dict[str, Callable[[str], Any]] = {
     "uri": str,
     "realm": str,
@@ -200,6 +202,7 @@ class Builder:
     def global_option(self, config: Config, option: Option) -> None:
         self.facts.assignments.append(Assignment("global", config, option))
         key = option.name.lower()
+        key = GLOBAL_SYNONYMS.get(key, key)
         if key in GLOBAL_SCALARS:
             self.set(config, key, option, self.scalar(option.name, option.value, GLOBAL_SCALARS[key]))
         elif key == "relay_hosts":

@@ -69,6 +69,8 @@ def read_text(path: str, span: Span | None = None) -> tuple[str | None, Diagnost
 
 
 def parse_source(text: str, path: str) -> tuple[File | None, Diagnostic | None]:
+    if text.startswith("\ufeff"):  # a byte-order mark is not part of the first line's columns
+        text = text[1:]
     try:
         return parse_text(text, path), None
     except UnexpectedInput as exc:

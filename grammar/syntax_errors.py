@@ -74,7 +74,7 @@ def _describe(token: Token) -> str:
         return "the end of the file"
     if token.type in ("WORD", "STRING"):
         shown = token.value if len(token.value) <= 40 else token.value[:37] + "..."
-        return f"{FRIENDLY[token.type]} {shown!r}" if token.type == "WORD" else f"the string {shown}"
+        return f"the word {shown!r}" if token.type == "WORD" else f"the string {shown}"
     return FRIENDLY.get(token.type, repr(token.value))
 
 
@@ -105,13 +105,83 @@ def _from_characters(exc: UnexpectedCharacters, text: str) -> GrammarError:
             column,
             'use double quotes: "..."',
         )
-    shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end of file"
-    return GrammarError(f"unexpected character {shown}", line, column, _hint_for(set(exc.allowed or ())))
+    if char and not char.isprintable():
+        return GrammarError(
+            f"unexpected control character U+{ord(char):04X}",
+            line,
+            column,
+            "remove it; configuration files are plain text",
+        )
+    return GrammarError(f"unexpected character {char!r}", line, column, _hint_for(set(exc.allowed or ()), None))
 
 
-def _hint_for(expected: set[str]) -> str:
+def _hint_for(expected: set[str], opened: Opened | None) -> str:
+    if opened is None:  # LALR look-ahead may list closers although nothing is open
+        expected = expected - {"RBRACE", "RSQB", "RPAR"}
     listed = _expected_list(expected)
     return f"expected {listed}" if listed else ""
+
+
+def _previous(exc: UnexpectedInput) -> object:
+    """What the parser had just read before the error: a token, a built node, or None at the start."""
+    stack = getattr(getattr(exc, "state", None), "value_stack", None) or []
+    return stack[-1] if stack else None
+
+
+def _name_without_value(prev: object, line: int, column: int, found: str) -> GrammarError:
+    name = prev.value if isinstance(prev, Token) else "the name"
+    if name.startswith("*/"):
+        return GrammarError("'*/' closes no comment", prev.line or line, prev.column or column, "remove it")
+    return GrammarError(
+        f"{name!r} must be followed by '=' and a value, or by '{{'; found {found}",
+        line,
+        column,
+        f"write `{name} = value` for an option or `{name} {{ ... }}` for a scope",
+    )
+
+
+def _from_end(exc: UnexpectedToken, text: str, expected: set[str], opened: Opened | None) -> GrammarError:
+    line, column = _end_position(text)
+    prev = _previous(exc)
+    if "EQUALS" in expected and "LBRACE" in expected:
+        return _name_without_value(prev, line, column, "the end of the file")
+    if opened is not None:
+        return GrammarError(
+            f"unexpected end of file: the {opened.what} opened at line {opened.line}, column "
+            f"{opened.column} is never closed",
+            line,
+            column,
+            f"add '{opened.closer}' to close it",
+            opened,
+        )
+    if expected & VALUE_START:
+        return GrammarError("unexpected end of file: a value is missing", line, column, "add a value")
+    if expected == {"LBRACE"}:
+        return GrammarError(
+            "unexpected end of file: expected '{'",
+            line,
+            column,
+            "an option needs '=' (`Name = value`); a scope needs braces (`Name instance { ... }`)",
+        )
+    return GrammarError("unexpected end of file", line, column, _hint_for(expected, opened))
+
+
+def _stray_equals(exc: UnexpectedToken, line: int, column: int, opened: Opened | None) -> GrammarError:
+    stack = getattr(getattr(exc, "state", None), "value_stack", None) or []
+    prev = stack[-1] if stack else None
+    before = stack[-2] if len(stack) > 1 else None
+    if isinstance(prev, Token) and prev.type == "LSQB":
+        return GrammarError("a dictionary entry needs a key before '='", line, column, "write `[ key = value ]`")
+    if opened is not None and opened.what == "array":
+        return GrammarError("'=' cannot stand inside an array", line, column, 'quote the item: "a=b"')
+    if isinstance(before, Token) and before.type == "EQUALS":
+        return GrammarError(
+            "unexpected '=' after a value",
+            line,
+            column,
+            "an option holds one value; quote values that contain spaces or '='",
+        )
+    return GrammarError("'=' needs a name before it", line, column, "write `Name = value` or `Name { ... }`")
 
 
 def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
@@ -119,43 +189,31 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
     expected = set(exc.expected or ())
     opened = _innermost_open(exc)
     if token.type == "$END":
-        line, column = _end_position(text)
-        if opened is not None:
-            return GrammarError(
-                f"unexpected end of file: the {opened.what} opened at line {opened.line}, column "
-                f"{opened.column} is never closed",
-                line,
-                column,
-                f"add '{opened.closer}' to close it",
-                opened,
-            )
-        if expected & VALUE_START:
-            return GrammarError("unexpected end of file: a value is missing", line, column, "add a value")
-        if expected == {"LBRACE"}:
-            return GrammarError(
-                "unexpected end of file: expected '{'",
-                line,
-                column,
-                "an option needs '=' (`Name = value`); a scope needs braces (`Name instance { ... }`)",
-            )
-        return GrammarError("unexpected end of file", line, column, _hint_for(expected))
+        return _from_end(exc, text, expected, opened)
     line, column = token.line or 1, token.column or 1
     found = _describe(token)
+    prev = _previous(exc)
+    statement_start = "INCLUDE" in expected  # the parser was ready for a new statement
     closers = {"RBRACE": "}", "RSQB": "]", "RPAR": ")"}
-    if token.type in closers and opened is not None and token.type not in expected:
-        if closers[token.type] != opened.closer:
-            return GrammarError(
-                f"'{closers[token.type]}' does not close the {opened.what} opened at line {opened.line}, "
-                f"column {opened.column}",
-                line,
-                column,
-                f"close the {opened.what} with '{opened.closer}' first",
-                opened,
-            )
+    stray = token.type in closers and token.type not in expected
+    if stray and opened is not None and closers[token.type] != opened.closer:
+        return GrammarError(
+            f"'{closers[token.type]}' does not close the {opened.what} opened at line {opened.line}, "
+            f"column {opened.column}",
+            line,
+            column,
+            f"close the {opened.what} with '{opened.closer}' first",
+            opened,
+        )
     if expected >= {"WORD", "STRING"} and not expected & {"EQUALS", "RSQB", "RBRACE", "INCLUDE"}:
         return GrammarError(f"a value is missing before {found}", line, column, "add a value")
-    if token.type == "RBRACE" and opened is None:
-        return GrammarError("'}' closes no scope", line, column, "remove it, or open a scope before it")
+    if stray and opened is None:
+        what = "no scope" if token.type == "RBRACE" else "nothing"
+        return GrammarError(
+            f"'{closers[token.type]}' closes {what}", line, column, "remove it, or open a scope before it"
+        )
+    if "EQUALS" in expected and "LBRACE" in expected and token.type not in VALUE_START:
+        return _name_without_value(prev, line, column, found)
     if expected == {"LBRACE"}:
         return GrammarError(
             f"expected '{{' but found {found}",
@@ -163,14 +221,7 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
             column,
             "an option needs '=' (`Name = value`); a scope needs braces (`Name instance { ... }`)",
         )
-    if "EQUALS" in expected and "LBRACE" in expected and token.type not in VALUE_START:
-        return GrammarError(
-            f"a name must be followed by '=' and a value, or by '{{'; found {found}",
-            line,
-            column,
-            "write `Name = value` or `Name { ... }`",
-        )
-    if "RSQB" in expected and token.type == "COMMA":
+    if token.type == "COMMA" and "RSQB" in expected:
         return GrammarError("dictionary entries are not separated by commas", line, column, "write `[ a = 1 b = 2 ]`")
     if expected == {"LPAR", "LSQB", "EQUALS"}:
         return GrammarError(
@@ -179,16 +230,18 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
             column,
             "write `[ key = value ]`",
         )
-    if token.type in ("EQUALS", "LBRACE") and "INCLUDE" in expected:
-        return GrammarError(f"{found} needs a name before it", line, column, "write `Name = value` or `Name { ... }`")
     if token.type == "EQUALS":
+        return _stray_equals(exc, line, column, opened)
+    if token.type == "LBRACE" and statement_start:
+        return GrammarError("'{' needs a name before it", line, column, "write `Name { ... }`")
+    if token.type == "STRING" and statement_start:
         return GrammarError(
-            "unexpected '=' after a value",
+            f"{found} cannot start a statement",
             line,
             column,
-            "an option holds one value; quote values that contain spaces or '='",
+            'an option holds one value; to give several, use an array: ( "a" "b" )',
         )
-    return GrammarError(f"unexpected {found}", line, column, _hint_for(expected), opened)
+    return GrammarError(f"unexpected {found}", line, column, _hint_for(expected, opened), opened)
 
 
 def explain(exc: UnexpectedInput, text: str) -> GrammarError:
@@ -199,7 +252,7 @@ def explain(exc: UnexpectedInput, text: str) -> GrammarError:
         return _from_token(exc, text)
     if isinstance(exc, UnexpectedEOF):
         line, column = _end_position(text)
-        return GrammarError("unexpected end of file", line, column, _hint_for(set(exc.expected or ())))
+        return GrammarError("unexpected end of file", line, column, _hint_for(set(exc.expected or ()), None))
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     return GrammarError("syntax error", line, column)

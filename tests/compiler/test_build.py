@@ -85,3 +85,8 @@ def test_every_assignment_is_recorded_with_its_scope_kind() -> None:
     b = built('Hostname = a\nESMTP_Listener { idle_time = 1 Listen ":25" { Peer "::1" { enable = true } } }')
     kinds = [(a.scope_kind, a.option.name) for a in b.facts.assignments]
     assert kinds == [("global", "Hostname"), ("esmtp_listener", "idle_time"), ("peer", "enable")]
+
+
+def test_spoolbase_is_a_synonym_of_spool_base() -> None:
+    assert built('SpoolBase = "/var/spool/x"').config.spool_base == "/var/spool/x"
+    assert built('Spool_Base = "/var/spool/y"').config.spool_base == "/var/spool/y"

@@ -53,8 +53,14 @@ def test_client_classes_cover_overlapping_peer_combinations() -> None:
     c = config()
     listener = c.esmtp_listener
     classes = list(client_classes(listener, listener.listens[0]))
-    described = {(k.listen_peer and k.listen_peer.network, k.listener_peer and k.listener_peer.network) for k in classes}
+    described = {
+        (k.listen_peer and k.listen_peer.network, k.listener_peer and k.listener_peer.network) for k in classes
+    }
     assert described == {
-        (None, None), ("10.1.2.0/24", None), (None, "10.0.0.0/8"), (None, "10.1.0.0/16"),
-        ("10.1.2.0/24", "10.0.0.0/8"), ("10.1.2.0/24", "10.1.0.0/16"),
+        (None, None),
+        ("10.1.2.0/24", None),
+        (None, "10.0.0.0/8"),
+        (None, "10.1.0.0/16"),
+        ("10.1.2.0/24", "10.0.0.0/8"),
+        ("10.1.2.0/24", "10.1.0.0/16"),
     }

@@ -2,7 +2,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from ecconf.compiler.includes import INCLUDE_CYCLE, INCLUDE_MISSING, SYNTAX, UNREADABLE, load
 from ecconf.compiler.nodes import Include, Option
 
@@ -69,7 +68,7 @@ def test_syntax_error_in_included_file_names_that_file(tmp_path: Path) -> None:
 
 def test_invalid_utf8_points_at_the_byte(tmp_path: Path) -> None:
     path = tmp_path / "latin1.conf"
-    path.write_bytes(b"a = 1\nb = \"caf\xe9\"\n")
+    path.write_bytes(b'a = 1\nb = "caf\xe9"\n')
     [problem] = load(str(path)).problems
     assert problem.code == UNREADABLE
     assert (problem.span.line, problem.span.column) == (2, 9)

@@ -1,7 +1,6 @@
 import ipaddress
 
 import pytest
-
 from ecconf.compiler.values import to_bool, to_cidr, to_int, to_listen_address, to_octal_mode
 
 
@@ -65,8 +64,14 @@ def test_same_socket_has_same_key() -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("25", "no port"), ("1.2.3.4:99999", "out of range"), ("::1:25", "brackets"), ("[::1]25", "as \\[address\\]:port"),
-     ("host:25", "not an IPv4"), ("[zz]:25", "not an IPv6")],
+    [
+        ("25", "no port"),
+        ("1.2.3.4:99999", "out of range"),
+        ("::1:25", "brackets"),
+        ("[::1]25", "as \\[address\\]:port"),
+        ("host:25", "not an IPv4"),
+        ("[zz]:25", "not an IPv6"),
+    ],
 )
 def test_bad_listen_addresses(text: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):

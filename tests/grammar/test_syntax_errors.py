@@ -64,7 +64,7 @@ CASES = [
     ('A "q" = 1', "expected '{' but found '='", 1, 7, "a scope needs braces"),
     ('S "a" "b" { }', "expected '{' but found the string \"b\"", 1, 7, "a scope needs braces"),
     ("A B", "unexpected end of file: expected '{'", 1, 4, "an option needs '='"),
-    ("A { B }", "a name must be followed by '=' and a value, or by '{'; found '}'", 1, 7, "`Name = value`"),
+    ("A { B }", "'B' must be followed by '=' and a value, or by '{'; found '}'", 1, 7, "`B = value`"),
     # dictionaries
     ("A = [ k = 1, l = 2 ]", "dictionary entries are not separated by commas", 1, 12, "[ a = 1 b = 2 ]"),
     ("A = [ k = v, ]", "not separated by commas", 1, 12, "[ a = 1 b = 2 ]"),
@@ -135,3 +135,31 @@ def test_no_parser_internals_ever(pieces: list[str]) -> None:
     lines = text.replace("\r\n", "\n").split("\n")
     assert 1 <= problem.span.line <= len(lines)
     assert 1 <= problem.span.column <= len(lines[problem.span.line - 1]) + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "line", "column"),
+    [
+        ("Hostname", "'Hostname' must be followed by '=' and a value, or by '{'; found the end of the file", 1, 9),
+        ("A = b c", "'c' must be followed by '='", 1, 8),
+        ("*/", "'*/' closes no comment", 1, 1),
+        ('A = "x" "y"', 'the string "y" cannot start a statement', 1, 9),
+        ("A = ( a ) )", "')' closes nothing", 1, 11),
+        ("A = ( a = b )", "'=' cannot stand inside an array", 1, 9),
+        ("A = [ = 1 ]", "a dictionary entry needs a key before '='", 1, 7),
+        ("A = a=b", "unexpected '=' after a value", 1, 6),
+        ("\ufeffA =", "a value is missing", 1, 4),
+        ("A = 1\x00", "unexpected control character U+0000", 1, 6),
+    ],
+)
+def test_messages_name_the_real_mistake(text: str, fragment: str, line: int, column: int) -> None:
+    _, problem = parse_source(text, "bad.conf")
+    assert problem is not None
+    assert fragment in problem.message
+    assert (problem.span.line, problem.span.column) == (line, column)
+
+
+def test_crlf_comments_do_not_keep_the_carriage_return() -> None:
+    tree, problem = parse_source("# note\r\nA = 1\r\n", "crlf.conf")
+    assert problem is None and tree is not None
+    assert [c.text for c in tree.comments] == ["# note"]
