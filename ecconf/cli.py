@@ -147,10 +147,123 @@ def cmd_version(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- further subcommands (json, schema, serve, passwd) are added below, each as add_<name> + cmd_<name> ---
+# --- serve ------------------------------------------------------------------------------------------------
 
 
-SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [add_lint, add_rules, add_version]
+def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="compile a config and run its SMTP AUTH server",
+        description="Run the SMTP submission server a config describes. Without CONFIG, serves the built-in "
+        "quick-start config on 127.0.0.1:2525 (user alice, password wonderland). Stops on SIGTERM/SIGINT.",
+    )
+    p.add_argument("config", nargs="?", metavar="CONFIG", help="a config file or its JSON form (default: quick start)")
+    p.add_argument(
+        "--refresh-interval", type=float, default=2.0, metavar="SECONDS", help="how often password files are re-read"
+    )
+    p.add_argument(
+        "--drain", type=float, default=10.0, metavar="SECONDS", help="how long SIGTERM waits for sessions (10)"
+    )
+    p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--no-file-checks", action="store_true", help="do not check password/TLS files before starting")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serving import ServeOptions, serve
+
+    if args.config is not None and args.config != "-" and not os.path.isfile(args.config):
+        _error(f"cannot read {args.config}: no such file")
+        return EXIT_USAGE
+    options = ServeOptions(
+        config=args.config,
+        refresh_interval=args.refresh_interval,
+        drain_seconds=args.drain,
+        log_level=args.log_level,
+        check_files=not args.no_file_checks,
+    )
+    return serve(options)
+
+
+# --- passwd -----------------------------------------------------------------------------------------------
+
+
+def add_passwd(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "passwd",
+        parents=[common],
+        help="write password lines (like ec_md5passwd) and edit password files in place",
+        description="Without -f, print `user:realm:md5hex` as ec_md5passwd does. With -f, set the user in that "
+        "htdigest file (or, with --clear, in a clear-text file: store), atomically and under a lock. The realm "
+        "defaults to $EC_DIGEST_REALM, else 'Momentum Console'. A missing password is asked for (or read from "
+        "standard input when it is not a terminal).",
+    )
+    p.add_argument("user", nargs="?", help="the user name (asked for when missing)")
+    p.add_argument("password", nargs="?", help="the password (asked for when missing; prefer that: argv is visible)")
+    p.add_argument("-f", "--file", metavar="FILE", help="the password file to update")
+    p.add_argument("-r", "--realm", help="the DIGEST-MD5 realm")
+    p.add_argument("--clear", action="store_true", help="FILE is a clear-text `file:` store (user:password)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--add", dest="op", action="store_const", const="add", help="the user must be new")
+    mode.add_argument("--change", dest="op", action="store_const", const="change", help="the user must exist")
+    mode.add_argument("--delete", dest="op", action="store_const", const="delete", help="remove the user")
+    p.set_defaults(func=cmd_passwd, op="set")
+
+
+def _ask(prompt: str, *, secret: bool) -> str | None:
+    import getpass
+
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n") if line else None
+    if not secret:
+        return input(prompt)
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        _error("the passwords differ")
+        return None
+    return first
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from .runtime.passwd import PasswdError, StoreOp, check_fields, default_realm, digest_line, update_store_file
+    from .runtime.stores import StoreKind
+
+    if args.clear and not args.file:
+        _error("--clear needs -f FILE")
+        return EXIT_USAGE
+    if args.op != "set" and not args.file:
+        _error(f"--{args.op} needs -f FILE")
+        return EXIT_USAGE
+    user = args.user if args.user is not None else _ask("user: ", secret=False)
+    password = args.password
+    if password is None and args.op != "delete":
+        password = _ask("password: ", secret=True)
+    if not user or (password is None and args.op != "delete"):
+        _error("a user name and a password are needed")
+        return EXIT_USAGE
+    kind = StoreKind.FILE if args.clear else StoreKind.DIGEST
+    realm = None if args.clear else (args.realm if args.realm is not None else default_realm())
+    try:
+        check_fields(kind, user, password, realm)
+        if args.file:
+            update_store_file(args.file, kind, StoreOp(args.op), user, password, realm)
+        if kind is StoreKind.DIGEST and password is not None:
+            print(digest_line(user, realm or "", password))
+    except PasswdError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
+    add_lint,
+    add_serve,
+    add_passwd,
+    add_rules,
+    add_version,
+]
 
 
 # --- entry point ------------------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""`ecconf serve`: compile a config and run its SMTP server until SIGTERM or SIGINT.
+
+Rule of this room: glue only. The config is checked exactly as `ecconf lint` checks it (same diagnostics,
+same renderer); a config with errors never starts. The server itself is runtime/server.py; this file owns
+the process around it: logging to stderr, one "listening on" line per listener, signals, exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .compiler.checker import CheckOptions, failed
+from .compiler.diagnostics import Severity
+from .compiler.to_runtime import to_runtime
+from .pipeline import LintReport, load_config, render_report
+from .runtime.config import ServerConfig
+from .runtime.server import Server
+
+log = logging.getLogger("ecconf.serve")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def default_config() -> Path:
+    """The embedded quick-start config: 127.0.0.1:2525, user alice / wonderland."""
+    return Path(str(resources.files("ecconf").joinpath("samples", "quickstart.conf")))
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    config: str | None = None
+    refresh_interval: float = 2.0  # seconds between checks of the credential files
+    drain_seconds: float = 10.0  # how long SIGTERM waits for sessions in flight
+    log_level: str = "INFO"
+    check_files: bool = True
+
+
+def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintReport]:
+    """The runtime config, or None with the report that says why not."""
+    path = options.config or str(default_config())
+    config, diagnostics = load_config(path, CheckOptions(check_files=options.check_files))
+    report = LintReport(diagnostics, 1, sources=_sources(path, diagnostics))
+    if config is None or failed(diagnostics, strict=False):
+        return None, report
+    server_config = to_runtime(config)
+    return dataclasses.replace(server_config, store_refresh_interval=options.refresh_interval), report
+
+
+def _sources(path: str, diagnostics: list) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for diagnostic in diagnostics:
+        name = diagnostic.span.path
+        if name not in texts:
+            try:
+                texts[name] = Path(name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    return texts
+
+
+def _announce(addresses: Mapping[str, object]) -> None:
+    for name, bound in addresses.items():
+        where = f"{bound[0]}:{bound[1]}" if isinstance(bound, tuple) else str(bound)
+        if isinstance(bound, tuple) and ":" in str(bound[0]):
+            where = f"[{bound[0]}]:{bound[1]}"
+        print(f"ecconf: listening on {where} (Listen {name!r})", file=sys.stderr, flush=True)
+
+
+async def run(server_config: ServerConfig, options: ServeOptions) -> int:
+    server = Server(server_config, on_ready=_announce)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not server.addresses:
+        print("ecconf: the config enables no Listen; nothing to serve", file=sys.stderr)
+        await server.stop(0)
+        return EXIT_FAILED
+    await stop.wait()
+    log.info("stopping: waiting up to %.0f s for sessions in flight", options.drain_seconds)
+    await server.stop(options.drain_seconds)
+    return EXIT_OK
+
+
+def serve(options: ServeOptions) -> int:
+    logging.basicConfig(
+        level=getattr(logging, options.log_level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    server_config, report = compile_config(options)
+    shown = [d for d in report.diagnostics if d.severity >= Severity.WARNING]
+    if shown:
+        sys.stderr.write(render_report(dataclasses.replace(report, diagnostics=shown), "text", False))
+    if server_config is None:
+        print("ecconf: the config has errors; not starting", file=sys.stderr)
+        return EXIT_FAILED
+    return asyncio.run(run(server_config, options))
