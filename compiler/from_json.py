@@ -47,24 +47,26 @@ class JsonMapping:
         return self.rendered.text
 
 
-def _reject_constant(name: str) -> float:
-    return float(name)  # NaN / Infinity: not JSON; the schema refuses the float with a clear message
+def _non_json_constant(name: str) -> float:
+    return float(name)  # NaN / Infinity are not JSON: let them through for the schema to refuse by name
 
 
-def parse_json(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
-    """The JSON data, or E110 diagnostics (syntax errors with line and column, duplicate keys)."""
+def parse_json(text: str, path: str) -> tuple[Any, Located, list[Diagnostic]]:
+    """The JSON data and where each part of it is written, or E110 diagnostics (syntax errors with line and
+    column, duplicate keys)."""
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # same length: columns stay right
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_non_json_constant)
     except json.JSONDecodeError as exc:
         where = json_path(path_at(text, exc.pos))
         span = Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
-        return None, [Diagnostic(INVALID_JSON, f"{where}: invalid JSON: {exc.msg}", span)]
+        return None, Located({}, []), [Diagnostic(INVALID_JSON, f"{where}: invalid JSON: {exc.msg}", span)]
     except RecursionError:
-        return None, [Diagnostic(INVALID_JSON, "$: the JSON nests too deeply to be read", whole_file(path))]
+        problem = Diagnostic(INVALID_JSON, "$: the JSON nests too deeply to be read", whole_file(path))
+        return None, Located({}, []), [problem]
     located = locate(text, path)
-    return data, [
+    twice = [
         Diagnostic(
             INVALID_JSON,
             f"{json_path(parts)}: duplicate key {parts[-1]!r}",
@@ -73,6 +75,7 @@ def parse_json(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
         )
         for parts, span in located.duplicates
     ]
+    return data, located, twice
 
 
 def _place_span(located: Located, parts: Parts, role: str, path: str) -> Span:
@@ -145,10 +148,10 @@ def to_model(data: Any, located: Located, path: str) -> tuple[Config | None, lis
 
 def load_json_text(text: str, path: str) -> tuple[Loaded, list[Diagnostic], JsonMapping | None]:
     """Like load_json() for JSON text already in memory; `path` names it (and places relative file: URIs)."""
-    data, problems = parse_json(text, path)
+    data, located, problems = parse_json(text, path)
     config: Config | None = None
     if not problems:
-        config, problems = to_model(data, locate(text, path), path)
+        config, problems = to_model(data, located, path)
     if config is None:
         # Like a syntax error in a config file: nothing to build, the problems are the findings.
         return Loaded(None, problems=list(problems), texts={path: text}), problems, None
@@ -158,7 +161,7 @@ def load_json_text(text: str, path: str) -> tuple[Loaded, list[Diagnostic], Json
     # Findings are moved into the JSON file by remap(), so the JSON is the text to quote them from; the
     # generated text stays in the mapping.
     loaded.texts = {path: text}
-    return loaded, [], JsonMapping(path, text_path, rendered, locate(text, path))
+    return loaded, [], JsonMapping(path, text_path, rendered, located)
 
 
 def load_json(path: str) -> tuple[Loaded | None, list[Diagnostic], JsonMapping | None]:

@@ -260,7 +260,7 @@ class _Writer:
         written = getattr(model, identity) if identity else None
         if written is not None and (written != "" or identity == "instance"):
             line.add(" ")
-            line.add(quote(written), (*parts, identity), "value")  # type: ignore[operator]
+            line.add(quote(written), (*parts, identity), "value")
         line.add(" {")
         self.commit(line, parts)
         header_end = len(self.lines)
