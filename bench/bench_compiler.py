@@ -39,6 +39,7 @@ class Timing:
     statements: int
     samples: list[float] = field(default_factory=list)
     problems: int = 0  # diagnostics / errors the contender reported: a sanity check that it did real work
+    skipped: str | None = None  # why this contender was not run at this size
 
     @property
     def median(self) -> float:
@@ -115,6 +116,10 @@ def warm_up() -> None:
     from ecconf.compiler.includes import load_text
 
     check(load_text(WARM_UP_TEXT, "warm-up.conf"), CheckOptions(check_files=False))
+
+
+def skipped(contender: str, corpus: Corpus, reason: str) -> Timing:
+    return Timing(contender, corpus.listens, *_size_of(contender, corpus), skipped=reason)
 
 
 def measure_times(corpus: Corpus, rounds: int, contenders: tuple[str, ...] = CONTENDERS) -> list[Timing]:

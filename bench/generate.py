@@ -111,19 +111,20 @@ def _peer(rng: random.Random, index: int, number: int) -> Block:
     if rng.random() < 0.4:
         body.append(Opt(_case(rng, "Max_Recipients_Per_Message"), str(rng.choice((50, 100, 500))), quoted=False))
     if rng.random() < 0.3:
-        body.append(Opt(_case(rng, "SMTP_Extensions"), ["ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"]))
+        body.append(Opt(_case(rng, "SMTP_Extensions"), ["ENHANCEDSTATUSCODES", "STARTTLS", "AUTH PLAIN LOGIN"]))
     return Block("Peer", cidr, tuple(body), one_line=len(body) == 1 and rng.random() < 0.5)
 
 
 def _listen(rng: random.Random, index: int) -> list[Node]:
-    extensions = [e for e in EXTENSIONS if rng.random() < 0.7] + ["AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5"]
+    extensions = [e for e in EXTENSIONS if rng.random() < 0.7] + ["STARTTLS", "AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5"]
     body: list[Node] = [
         Opt(_case(rng, "Enable"), rng.choice(("true", "yes", "on")), quoted=rng.random() < 0.5),
         Opt(_case(rng, "SMTP_Extensions"), extensions),
     ]
     if rng.random() < 0.3:
         body.append(Note(f"relaying for the office network of tenant {index}", block=True))
-    body += [_auth(rng, option, index) for option in AUTH_OPTIONS]
+    if rng.random() < 0.6:  # the others use the listener-wide dictionaries
+        body += [_auth(rng, option, index) for option in AUTH_OPTIONS]
     body.append(Opt(_case(rng, "Relay_Hosts"), ["127.0.0.0/8", f"10.{index % 250}.0.0/16"]))
     body.append(Opt(_case(rng, "Max_Message_Size"), str(rng.choice((10485760, 26214400, 52428800))), quoted=False))
     body.append(Opt(_case(rng, "Idle_Time"), str(rng.choice((60, 120, 300))), quoted=rng.random() < 0.3))
@@ -148,6 +149,8 @@ def build_tree(listens: int, seed: int = 7) -> tuple[list[Node], list[list[Node]
         Opt("SMTP_Extensions", ["ENHANCEDSTATUSCODES", "PIPELINING", "8BITMIME", "AUTH PLAIN LOGIN"]),
         *[_auth(rng, option, 0) for option in AUTH_OPTIONS],
         Opt("Idle_Time", "120", quoted=False),
+        Opt("TLS_Certificate", f"{ETC}/tls/mail.example.net.crt"),
+        Opt("TLS_Key", f"{ETC}/tls/mail.example.net.key"),
         Note("loopback may always relay", block=True),
         Block("Peer", "127.0.0.0/8", (Opt("Open_Relay", "true", quoted=False),)),
         Inc("listeners.d"),
@@ -220,6 +223,8 @@ NGINX_DIRECTIVES = {
     "open_relay": "autoindex",
     "max_recipients_per_message": "sendfile_max_chunk",
     "banner_hostname": "server_name",
+    "tls_certificate": "ssl_certificate",
+    "tls_key": "ssl_certificate_key",
 }
 _FLAGS = {"true": "on", "yes": "on", "on": "on", "false": "off", "no": "off", "off": "off"}
 

@@ -29,7 +29,7 @@ class Results:
     memory: list[Memory]
     startup: list[Startup]
     rounds: dict[int, int]  # listens -> samples per contender
-    note: str = ""
+    commit: str = "unknown"
 
 
 def _version(package: str) -> str:
@@ -75,7 +75,12 @@ def _throughput(results: Results) -> list[str]:
     ]
     by = {(t.listens, t.contender): t for t in results.timings}
     for t in results.timings:
+        if t.skipped is not None:
+            out.append(f"| {t.listens} | {t.contender} | 0 | n/a ({t.skipped}) | | | | | |")
+            continue
         floor, peer = by.get((t.listens, "json.loads")), by.get((t.listens, "crossplane"))
+        floor = floor if floor and floor.skipped is None else None
+        peer = peer if peer and peer.skipped is None else None
         vs_floor = f"{t.median / floor.median:.0f}" if floor else "n/a"
         vs_peer = f"{t.median / peer.median:.2f}" if peer else "n/a"
         out.append(
@@ -100,7 +105,7 @@ def _ratio(big: float, small: float) -> float | None:
 
 def _scaling(results: Results) -> list[str]:
     sizes = [c.listens for c in results.corpora]
-    times = {(t.listens, t.contender): t.median for t in results.timings}
+    times = {(t.listens, t.contender): t.median for t in results.timings if t.skipped is None}
     growth = {(m.listens, m.contender): m.growth_kib for m in results.memory}
     out = ["| From -> to | Contender | input ratio | time ratio | memory ratio | within target |", "|---" * 6 + "|"]
     contenders = list(dict.fromkeys(t.contender for t in results.timings))
@@ -108,6 +113,7 @@ def _scaling(results: Results) -> list[str]:
         limit = SCALING_TARGET * big / small
         for name in contenders:
             if (small, name) not in times or (big, name) not in times:
+                out.append(f"| {small} -> {big} | {name} | {big / small:.0f}x | n/a (not run) | n/a | n/a |")
                 continue
             t = _ratio(times[(big, name)], times[(small, name)])
             m = _ratio(growth.get((big, name), 0), growth.get((small, name), 0))
@@ -144,9 +150,9 @@ def render(results: Results) -> str:
         f"    {results.command}",
         "",
         *machine(),
+        f"- ecconf commit: {results.commit}",
         f"- Samples per contender (interleaved A B C D A B C D ...): {rounds}; medians reported.",
         "- The machine was shared with other work while this ran: read medians and ratios, not absolute speeds.",
-        *([f"- {results.note}"] if results.note else []),
         "",
         "Contenders: `ecconf-parse` = `parse_text` over every file (text already in memory); `ecconf-check` = "
         "`includes.load` + `checker.check(CheckOptions(check_files=False))` reading the files; `crossplane` = "

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .bench_compiler import CONTENDERS, measure_memory, measure_times
+from .bench_compiler import CONTENDERS, Timing, measure_memory, measure_times, skipped
 from .bench_startup import measure_startup
 from .generate import generate
 from .report import Results, render
@@ -34,6 +35,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="timed samples per contender (default 5)")
     parser.add_argument("--big-rounds", type=int, default=3, help=f"samples for sizes >= {BIG} (default 3)")
     parser.add_argument("--startup-runs", type=int, default=15, help="processes per start-up command")
+    parser.add_argument(
+        "--budget", type=float, default=120, help="skip a contender whose sample would exceed this many seconds"
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the per-process memory measurements")
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one round, one start-up run")
     parser.add_argument("--seed", type=int, default=7)
@@ -49,24 +53,63 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _over_budget(previous: list[Timing], listens: int, budget: float) -> dict[str, str]:
+    """Contenders whose next sample would take longer than the budget, even if they scaled linearly."""
+    out: dict[str, str] = {}
+    for t in previous:
+        if t.skipped is not None:
+            out[t.contender] = t.skipped
+            continue
+        estimate = t.median * listens / t.listens
+        if estimate > budget:
+            out[t.contender] = (
+                f"skipped: {t.median:.0f} s at {t.listens} Listens, so at least {estimate:.0f} s a sample "
+                f"(budget {budget:.0f} s)"
+            )
+    return out
+
+
 def run(args: argparse.Namespace, work: Path, command: str) -> Results:
-    results = Results(command, [], [], [], [], {})
+    results = Results(command, [], [], [], [], {}, commit=_commit())
+    previous: list[Timing] = []
     for listens in args.sizes:
         started = time.perf_counter()
         corpus = generate(work / f"listens-{listens}", listens, args.seed)
         results.corpora.append(corpus)
         rounds = args.big_rounds if listens >= BIG else args.rounds
         results.rounds[listens] = rounds
-        _log(f"{listens} Listens: {corpus.momentum_bytes:,} bytes; timing {rounds} rounds")
-        results.timings += measure_times(corpus, rounds)
-        if not args.no_memory:
-            # In --quick mode one size is enough to show that the measurement works.
-            if not args.quick or listens == args.sizes[0]:
-                results.memory += [measure_memory(work / f"listens-{listens}", name) for name in CONTENDERS]
+        skip = _over_budget(previous, listens, args.budget)
+        running = tuple(name for name in CONTENDERS if name not in skip)
+        _log(f"{listens} Listens: {corpus.momentum_bytes:,} bytes; timing {rounds} rounds of {', '.join(running)}")
+        timings = measure_times(corpus, rounds, running)
+        timings += [skipped(name, corpus, reason) for name, reason in skip.items()]
+        results.timings += timings
+        previous = timings
+        # In --quick mode one size is enough to show that the memory measurement works.
+        if not args.no_memory and (not args.quick or listens == args.sizes[0]):
+            results.memory += [measure_memory(work / f"listens-{listens}", name) for name in running]
         _log(f"{listens} Listens done in {time.perf_counter() - started:.0f} s")
     small = generate(work / "small", 1, args.seed)
     results.startup = measure_startup(small.momentum_root, small.nginx_root, args.startup_runs)
     return results
+
+
+def _commit() -> str:
+    """The checkout's commit, and whether ecconf's sources differ from it (others may be editing)."""
+    root = Path(__file__).parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "grammar", "compiler", "ecconf"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + (" (with uncommitted changes in ecconf's sources)" if dirty.stdout.strip() else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,7 +96,7 @@ def _typed_default(info_default: str) -> Callable[[str], Any] | None:
     word = words[0] if words else ""
     if word in ("true", "false"):
         return to_bool
-    if word.isdigit():
+    if word.isdigit() and not (len(word) > 1 and word.startswith("0")):  # 0660 is an octal mode: keep as written
         return to_int
     return None
 

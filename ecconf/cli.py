@@ -147,6 +147,90 @@ def cmd_version(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- json, schema, text -------------------------------------------------------------------------------
+
+
+def add_json(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("json", parents=[common], help="print a config as typed JSON (see `ecconf schema`)")
+    p.add_argument("file", metavar="FILE", help="a config file (with its includes), its JSON form, or -")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the JSON to FILE instead of standard output")
+    p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    p.set_defaults(func=cmd_json)
+
+
+def add_text(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "text",
+        parents=[common],
+        help="print a config (or its JSON form) as Momentum config text",
+        description="The way back from `ecconf json`: canonical config text with Momentum's spellings. Comments "
+        "are not kept and includes are merged.",
+    )
+    p.add_argument("file", metavar="FILE", help="a .json config, a config file, or -")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the text to FILE instead of standard output")
+    p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    p.set_defaults(func=cmd_text)
+
+
+def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
+    """The config model, or None with the exit status; findings go to stderr as `lint` prints them."""
+    from .compiler.checker import CheckOptions, failed
+    from .pipeline import LintReport, load_config, render_report
+
+    config, diagnostics = load_config(args.file, CheckOptions(check_files=not args.no_file_checks))
+    if diagnostics:
+        report = LintReport(diagnostics, 1, sources=_sources_of(diagnostics))
+        sys.stderr.write(render_report(report, "text", False))
+    if config is None and not diagnostics:
+        _error(f"cannot read {args.file}")
+        return None, EXIT_USAGE
+    if config is None or failed(diagnostics, strict=False):
+        _error(f"{args.file} has errors; nothing written")
+        return None, EXIT_FAILED
+    return config, EXIT_OK
+
+
+def _sources_of(diagnostics: Sequence[Any]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for path in {d.span.path for d in diagnostics}:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                texts[path] = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+    return texts
+
+
+def cmd_json(args: argparse.Namespace) -> int:
+    from .compiler.to_json import dumps
+
+    config, status = _checked_config(args)
+    if config is None:
+        return status
+    return EXIT_OK if _write(dumps(config), args.output, sys.stdout) else EXIT_USAGE
+
+
+def cmd_text(args: argparse.Namespace) -> int:
+    from .compiler.to_text import to_text
+
+    config, status = _checked_config(args)
+    if config is None:
+        return status
+    return EXIT_OK if _write(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
+
+
+def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("schema", parents=[common], help="print the JSON Schema (draft 2020-12) of `ecconf json`")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE instead of standard output")
+    p.set_defaults(func=cmd_schema)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .compiler.schema import schema_text
+
+    return EXIT_OK if _write(schema_text(), args.output, sys.stdout) else EXIT_USAGE
+
+
 # --- serve ------------------------------------------------------------------------------------------------
 
 
@@ -259,6 +343,9 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
     add_lint,
+    add_json,
+    add_text,
+    add_schema,
     add_serve,
     add_passwd,
     add_rules,

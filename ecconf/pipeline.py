@@ -17,6 +17,7 @@ from . import __version__
 from .compiler import rules, suppress
 from .compiler.checker import CheckOptions, check, failed
 from .compiler.diagnostics import Diagnostic, sort_unique
+from .compiler.from_json import lint_json
 from .compiler.includes import UNREADABLE, Loaded, load, load_text
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
@@ -77,6 +78,11 @@ def _load_input(path: str, stdin: BinaryIO | None) -> tuple[Loaded | None, str |
     return (None, error) if error else (loaded, None)
 
 
+def is_json(path: str) -> bool:
+    """A `.json` path is a config in ecconf's JSON form (checked with the schema, then like any config)."""
+    return path.lower().endswith(".json")
+
+
 def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin: BinaryIO | None = None) -> LintReport:
     """Lint each file (with its includes); a file named twice, or included by two roots, is reported once."""
     options = options or CheckOptions()
@@ -84,6 +90,14 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
     sources: dict[str, str] = {}
     errors: list[str] = []
     for path in dict.fromkeys(paths):
+        if is_json(path):
+            loaded_json, _built, problems = lint_json(path, options)
+            if loaded_json is None:
+                errors.append(_input_error(path, Loaded(None, problems)) or f"cannot read {path}")
+                continue
+            found.extend(problems)
+            sources.update(loaded_json.texts)
+            continue
         loaded, error = _load_input(path, stdin)
         if loaded is None:
             errors.append(error or f"cannot read {path}")
@@ -110,6 +124,9 @@ def load_config(
         if text is None:
             return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))]
         loaded = load_text(text, STDIN_NAME)
+    elif is_json(path):
+        _loaded, built_json, problems = lint_json(path, options)
+        return (built_json.config if built_json is not None else None), problems
     else:
         loaded = load(path)
         if path not in loaded.texts:

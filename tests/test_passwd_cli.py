@@ -10,8 +10,12 @@ from pathlib import Path
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ecconf", "passwd", *args], input=stdin, capture_output=True, text=True,
-        timeout=30, env=env,
+        [sys.executable, "-m", "ecconf", "passwd", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
     )
 
 

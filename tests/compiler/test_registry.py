@@ -95,6 +95,8 @@ def test_rule_is_documented(rule: ModuleType) -> None:
 
 
 def _lint_codes(text: str, path: Path, code: str, check_files: bool) -> set[str]:
+    if text.lstrip().startswith(("{", "[")) or text.strip() in ("", "null"):  # examples in ecconf's JSON form
+        path = path.with_suffix(".json")
     path.write_text(text, encoding="utf-8")
     report = lint_paths([str(path)], CheckOptions(select=(code,), check_files=check_files))
     assert report.input_errors == []

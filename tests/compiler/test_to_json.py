@@ -112,11 +112,6 @@ def test_dumps_is_indented_deterministic_and_ends_with_a_newline() -> None:
     assert json.loads(out) == to_json(config)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py types File_Mode by its default 0660 as a decimal int (660); JSON should keep the octal "
-    "mode as written",
-)
 def test_octal_file_mode_stays_the_string_written() -> None:
     data = as_json('ESMTP_Listener { File_Mode = 0660 Listen ":25" { } }')
     assert data["esmtp_listener"]["options"]["file_mode"] == "0660"
