@@ -63,7 +63,7 @@ def _over_budget(previous: list[Timing], listens: int, budget: float) -> dict[st
         estimate = t.median * listens / t.listens
         if estimate > budget:
             out[t.contender] = (
-                f"skipped: {t.median:.0f} s at {t.listens} Listens, so at least {estimate:.0f} s a sample "
+                f"skipped: {t.median:.1f} s at {t.listens} Listens, so at least {estimate:.1f} s a sample "
                 f"(budget {budget:.0f} s)"
             )
     return out
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace, work: Path, command: str) -> Results:
         _log(f"{listens} Listens: {corpus.momentum_bytes:,} bytes; timing {rounds} rounds of {', '.join(running)}")
         timings = measure_times(corpus, rounds, running)
         timings += [skipped(name, corpus, reason) for name, reason in skip.items()]
+        timings.sort(key=lambda t: CONTENDERS.index(t.contender))
         results.timings += timings
         previous = timings
         # In --quick mode one size is enough to show that the memory measurement works.
