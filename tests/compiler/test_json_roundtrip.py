@@ -26,9 +26,10 @@ from ecconf.compiler.to_json import dumps, to_json
 from ecconf.compiler.to_text import to_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_paths import MOMENTUM_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_SAMPLES = Path("/work/shared/momentum_samples")
+SHARED_SAMPLES = MOMENTUM_SAMPLES
 
 
 def sample_configs() -> list[Path]:

@@ -15,10 +15,11 @@ from ecconf.compiler.includes import load
 from ecconf.compiler.schema import SCHEMA_ID, schema, schema_text, validate, violations
 from ecconf.compiler.to_json import to_json
 from jsonschema import Draft202012Validator
+from shared_paths import MOMENTUM_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "compiler" / "ecconf.schema.json"
-SHARED_SAMPLES = Path("/work/shared/momentum_samples")
+SHARED_SAMPLES = MOMENTUM_SAMPLES
 
 
 def sample_configs() -> list[Path]:

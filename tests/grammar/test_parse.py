@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from ecconf.compiler.nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement
 from ecconf.compiler.span import Span
 from ecconf.compiler.transform import parse_text
+from shared_paths import MOMENTUM_SAMPLES
 
 PATH = "test.conf"
-_CANDIDATES = (Path(__file__).resolve().parents[2] / "samples" / "momentum", Path("/work/shared/momentum_samples"))
-SAMPLES = next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[-1])
+SAMPLES = MOMENTUM_SAMPLES
 
 
 def parse(text: str) -> File:

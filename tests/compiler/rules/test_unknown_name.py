@@ -13,6 +13,7 @@ from ecconf.compiler.diagnostics import Diagnostic, Severity
 from ecconf.compiler.includes import load
 from ecconf.compiler.option_table import table
 from ecconf.compiler.rules import unknown_name as rule
+from shared_paths import MOMENTUM_SAMPLES
 
 
 def run(text: str, path: Path, *, check_files: bool = True) -> list[Diagnostic]:
@@ -41,8 +42,7 @@ def test_identity() -> None:
 
 
 # The three real Momentum files: in the repository if the lead copied them there, else where the spec keeps them.
-_CANDIDATES = (Path(__file__).resolve().parents[3] / "samples" / "momentum", Path("/work/shared/momentum_samples"))
-SAMPLES = next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[-1])
+SAMPLES = MOMENTUM_SAMPLES
 
 
 def test_doc_examples(tmp_path: Path) -> None:

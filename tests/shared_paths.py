@@ -1,0 +1,18 @@
+"""Where the project's shared material lives: `../shared` beside the checkout (as laid out for CI too).
+
+The three real Momentum files in shared/momentum_samples/ belong to another project (Apache-2.0); the tests
+read them from there rather than copying them into this repository.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+MOMENTUM_SAMPLES = SHARED / "momentum_samples"
+VECTORS = SHARED / "vectors.json"
+
+
+def momentum_sample_files() -> list[Path]:
+    return sorted(MOMENTUM_SAMPLES.glob("*.conf")) if MOMENTUM_SAMPLES.is_dir() else []
