@@ -138,8 +138,19 @@ def measure_times(corpus: Corpus, rounds: int, contenders: tuple[str, ...] = CON
 
 
 def _max_rss_kib() -> int:
-    # ru_maxrss is KiB on Linux (bytes on macOS; we report what Linux gives).
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process image's RSS high-water mark in KiB.
+
+    Linux's ru_maxrss carries over the RSS of the process that spawned us (the benchmark, holding the big
+    inputs), so it cannot tell contenders apart; VmHWM belongs to this image's own address space.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
 
 
 def measure_memory(corpus_dir: Path, contender: str) -> Memory:
