@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .config import MechanismSpec
+from .config import ListenerSpec, MechanismSpec
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
 from .stores import CredentialStore, StoreError, open_store
@@ -21,6 +21,16 @@ from .stores import CredentialStore, StoreError, open_store
 log = logging.getLogger(__name__)
 
 Opener = Callable[[str, Path], CredentialStore]
+
+
+def mechanism_specs(listeners: Iterable[ListenerSpec]) -> Iterator[MechanismSpec]:
+    """Every Auth<Mech>Parameters dictionary the listeners name, in any scope (the stores to open)."""
+    for listener in listeners:
+        for layer in listener.layers:
+            for values in (layer.values, *(vals for _, vals in layer.peers)):
+                auth = values.get("auth")
+                if isinstance(auth, Mapping):
+                    yield from auth.values()
 
 
 class Credentials:

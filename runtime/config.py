@@ -70,6 +70,20 @@ def _networks(values: object) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(v, strict=False) for v in values)  # type: ignore[union-attr]
 
 
+# A message is held in memory until it is spooled, so even "no limit" has one: 64 MiB, answered with 552.
+HARD_MESSAGE_CAP = 64 * 1024 * 1024
+BARE_LF_MODES = ("accept", "reject")
+_DURATIONS = (
+    "idle_time",
+    "auth_failure_delay",
+    "data_timeout",
+    "data_deadline",
+    "greeting_delay",
+    "auth_penalty_base",
+    "auth_penalty_cap",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionPolicy:
     """The effective option values for one client on one listener (after the fallback of SPEC §3)."""
@@ -92,10 +106,19 @@ class SessionPolicy:
     use_ssl: bool = False
     always_allow: bool = False
     always_deny: bool = False
-    # Limits of our own (Momentum documents none for these).
-    max_auth_failures: int = 3
-    max_unknown_commands: int = 10
+    # Limits of our own (Momentum documents none for these); README "Security" explains each.
+    max_auth_failures: int = 3  # failed AUTH exchanges per session before 421 (RFC 4954: not fewer than 3)
+    auth_failure_delay: float = 1.0  # seconds before answering a session's 2nd failure, doubling after that
+    max_unknown_commands: int = 10  # unknown or malformed commands per session before 421
     data_timeout: float = 600.0  # RFC 5321 §4.5.3.2.6 asks for 10 minutes between data blocks
+    data_deadline: float = 1800.0  # seconds for a whole DATA transfer, however steadily it trickles in
+    greeting_delay: float = 0.0  # hold the 220 back this long; a client that talks first gets 554 (0: off)
+    bare_lf: str = "accept"  # "accept": a bare LF ends a line but never the message; "reject": 421, close
+    # Per client address (IPv6 per /64), across sessions: each AUTH failure spaces that address's next
+    # AUTH answers further apart, base * (2**failures - 1) seconds up to the cap; failures halve every half-life.
+    auth_penalty_base: float = 1.0
+    auth_penalty_cap: float = 30.0
+    auth_penalty_half_life: float = 300.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -107,9 +130,17 @@ class SessionPolicy:
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 set_(self, name, Path(value))
-        for name in ("max_auth_failures", "max_unknown_commands"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        if self.max_auth_failures < 3:
+            raise ValueError("max_auth_failures must be at least 3 (RFC 4954 §4)")
+        if self.max_unknown_commands < 1:
+            raise ValueError("max_unknown_commands must be at least 1")
+        if self.bare_lf not in BARE_LF_MODES:
+            raise ValueError(f"bare_lf must be one of {', '.join(BARE_LF_MODES)}")
+        for name in _DURATIONS:
+            if not getattr(self, name) >= 0:  # also refuses NaN
+                raise ValueError(f"{name} must not be negative")
+        if self.auth_penalty_half_life <= 0:
+            raise ValueError("auth_penalty_half_life must be positive")
 
     @property
     def extension_words(self) -> tuple[tuple[str, ...], ...]:
@@ -131,6 +162,11 @@ class SessionPolicy:
     @property
     def tls_available(self) -> bool:
         return self.tls_certificate is not None and self.tls_key is not None
+
+    @property
+    def message_size_limit(self) -> int:
+        """Max_Message_Size, or the hard safety cap when it is 0 ("no limit" must not mean unbounded memory)."""
+        return self.max_message_size if self.max_message_size > 0 else HARD_MESSAGE_CAP
 
 
 POLICY_FIELDS: frozenset[str] = frozenset(f.name for f in fields(SessionPolicy))

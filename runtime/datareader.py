@@ -1,20 +1,25 @@
 """Reading the DATA phase: end-of-data detection, dot-unstuffing, the size limit.
 
 Rule of this room: only `<CRLF>.<CRLF>` ends a message (RFC 5321 §4.1.1.4). A "." line that follows or ends
-with a bare LF is content, never the end — that closes the SMTP-smuggling hole of `<LF>.<LF>`. Other bare
-LF line ends are accepted as line ends (RFC 5321 §2.3.8 leaves the server to cope) and stored in Maildir
-form with LF endings. Once the size limit is passed, content is counted but no longer kept.
+with a bare LF is content, never the end — that closes the SMTP-smuggling hole of `<LF>.<LF>`, `<CR>.<CR>`
+and `<CRLF>.<LF>`. In lenient mode other bare LF line ends are taken as line ends and stored in Maildir form
+with LF endings; in strict mode (bare_lf = "reject") the first bare CR or LF raises a fatal violation, so
+the session ends before anything is stored. Once the size limit is passed, content is counted but no
+longer kept: memory never holds more than the limit.
 """
 
 from __future__ import annotations
+
+from .linereader import bare_line_end
 
 # A line longer than this is taken in pieces so the pending buffer stays small.
 _CHUNK = 8192
 
 
 class DataReader:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, strict: bool = False) -> None:
         self.limit = limit  # 0: no limit
+        self.strict = strict  # refuse bare CR and bare LF
         self.size = 0  # message octets received so far (line ends counted as CRLF)
         self.too_big = False
         self._lines: list[bytes] = []
@@ -37,13 +42,21 @@ class DataReader:
             if self._line_start and self._prev_crlf and line == b".\r\n":
                 return True
             crlf = line.endswith(b"\r\n")
+            if self.strict and not crlf:
+                raise bare_line_end()
             self._piece(line[:-2] if crlf else line[:-1])
             self._end_line()
             self._prev_crlf = crlf
 
     def _piece(self, data: bytes) -> None:
-        if self._line_start and data.startswith(b"."):
-            data = data[1:]  # dot-unstuffing, RFC 5321 §4.5.2
+        # Every CR in a piece is bare: a line's own CRLF is cut off before, and a piece taken from an
+        # unfinished line keeps back its last byte.
+        if self.strict and b"\r" in data:
+            raise bare_line_end()
+        if self._line_start and data.startswith(b".") and data != b".":
+            # Dot-unstuffing, RFC 5321 §4.5.2: only when other characters follow, so a lone "." that did
+            # not end the message (it followed or ended with a bare LF) is kept as it was sent.
+            data = data[1:]
         self._line_start = False
         self._count(len(data))
         if not self.too_big:

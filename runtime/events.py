@@ -64,6 +64,11 @@ class AuthAttempted:
     success: bool
     timeout: bool
     log: bool  # the mechanism's log_authentication setting
+    # Seconds the driver waits before sending the answer: a session's repeated failures are slowed down.
+    # The protocol never sleeps; the driver may wait longer (its per-address penalty), never shorter.
+    delay: float = 0.0
+    penalised: bool = False  # a failure held against the client (not a cancel or a server-side error)
+    abandoned: bool = False  # no verdict: the client left or fell silent inside the exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +86,13 @@ class Close:
 class Sentinel(enum.Enum):
     NEED_DATA = "need-data"  # nothing to do until more bytes arrive
     PAUSED = "paused"  # waiting for the driver (spool result or TLS handshake)
+    # Replies have piled up (a client pipelining without reading): send them, wait until the client has
+    # taken them, then ask again. Input stays buffered meanwhile, so output never grows without bound.
+    FLUSH = "flush"
 
 
 NEED_DATA = Sentinel.NEED_DATA
 PAUSED = Sentinel.PAUSED
+FLUSH = Sentinel.FLUSH
 
 Event = MessageReceived | AuthAttempted | StartTls | Close

@@ -2,8 +2,8 @@
 
 Rule of this room: advertise nothing we do not implement. AUTH items are gathered on one line and keep only
 mechanisms whose parameters resolve and whose store can serve them; STARTTLS needs a certificate and key
-and a session not yet under TLS; SIZE follows Max_Message_Size; unknown items (XCLIENT, CHUNKING...) are
-left out.
+and a session not yet under TLS; SIZE is Max_Message_Size or the hard cap; unknown items (XCLIENT,
+CHUNKING...) are left out.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def offered_mechanisms(policy: SessionPolicy, mechanisms: MechanismFactory) -> t
 
 def ehlo_keywords(policy: SessionPolicy, tls: bool, mechanisms: MechanismFactory) -> tuple[str, ...]:
     items: list[str] = []
-    if policy.max_message_size > 0:
-        items.append(f"SIZE {policy.max_message_size}")
+    # Always announced: with Max_Message_Size = 0 the hard safety cap is the limit (RFC 1870 §4).
+    items.append(f"SIZE {policy.message_size_limit}")
     for words in policy.extension_words:
         keyword = words[0]
         if keyword == "AUTH" and not any(item.startswith("AUTH ") for item in items):

@@ -4,23 +4,26 @@ Rule of this room: bytes in (`receive_data`), events and bytes out (`next_event`
 No sockets, no files, no clock or randomness except the injected callables. Legality of a verb comes from
 state.py, reply text from replies.py, the relay decision from policy.py. Every refusal is a
 `ProtocolViolation` caught in one place, `_step`, which sends its reply and closes the session when fatal.
+Every resource a client can make us hold is bounded here: pending input (linereader.py), message content
+(datareader.py), pending output (FLUSH), refused commands and AUTH failures (a budget each), and time
+(`read_timeout()` tells the driver how long to wait; the protocol itself never waits).
 """
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable
 
 from . import replies
-from .authflow import Exchange, MechanismFactory, Outcome, decode_response, is_cancel
+from .authdialogue import AuthDialogue
+from .authflow import MechanismFactory, Outcome
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
 from .datareader import DataReader
 from .events import (
+    FLUSH,
     NEED_DATA,
     PAUSED,
-    AuthAttempted,
     AuthStatus,
     Close,
     Envelope,
@@ -32,13 +35,29 @@ from .events import (
 )
 from .extensions import ehlo_keywords, offered_mechanisms
 from .headers import trace_headers
+from .linereader import LineReader
 from .policy import may_relay
 from .replies import ProtocolViolation, Reply
-from .sasl.base import MechanismContext
-from .state import END_AUTH, END_DATA, KNOWN_VERBS, STORED, TLS_UP, WAITING_STATES, State, refusal, transition
+from .state import (
+    AT_REST_STATES,
+    END_AUTH,
+    END_DATA,
+    GREETED,
+    KNOWN_VERBS,
+    STORED,
+    TLS_UP,
+    WAITING_STATES,
+    State,
+    refusal,
+    transition,
+)
 from .transaction import Transaction, start_transaction
 
-log = logging.getLogger(__name__)
+# Replies held back before the driver must send them (FLUSH): a client that pipelines thousands of commands
+# without reading its replies makes us wait for it, not buffer for it.
+OUTPUT_HIGH_WATER = 64 * 1024
+# Refusals that count towards max_unknown_commands: unknown, malformed or out-of-sequence commands.
+_BAD_COMMAND_CODES = frozenset({500, 501, 502, 503, 504, 555})
 
 
 class SmtpConnection:
@@ -57,7 +76,6 @@ class SmtpConnection:
         self.hostname = hostname
         self.client_ip, self.client_port = client
         self.tls = tls
-        self.state = State.CONNECTED
         self.helo = ""
         self.esmtp = False
         self._mechanisms = mechanisms
@@ -66,14 +84,18 @@ class SmtpConnection:
         self._in = bytearray()
         self._out = bytearray()
         self._events: deque[Event] = deque()
-        self._discarding = False  # skipping the tail of an over-long line
+        self._strict = policy.bare_lf == "reject"
+        self._lines = LineReader(self._strict)
         self._tx = Transaction()
-        self._data = DataReader(policy.max_message_size)
-        self._exchange: Exchange | None = None  # set only in State.AUTHENTICATING
-        self._auth_failures = 0
-        self._unknown_commands = 0
+        self._data = DataReader(0)
+        self._data_started = 0.0  # clock reading when the current DATA phase began
+        self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
+        self._bad_commands = 0
         self._set_context(ValidationContext())
-        self._send(replies.GREETING.format(host=self.banner_host))
+        # With a greeting delay the banner waits for `timeout()`; input before it is an early talker.
+        self.state = State.GREETING if policy.greeting_delay > 0 else State.CONNECTED
+        if self.state is State.CONNECTED:
+            self._send(replies.GREETING.format(host=self.banner_host))
 
     # ----- the driver's interface -------------------------------------------------------------------
 
@@ -83,8 +105,22 @@ class SmtpConnection:
 
     @property
     def reading_data(self) -> bool:
-        """In the DATA phase (the driver uses the longer data timeout)."""
+        """In the DATA phase."""
         return self.state is State.DATA
+
+    @property
+    def at_rest(self) -> bool:
+        """No transaction or AUTH exchange open: a draining server may end the session now."""
+        return self.state in AT_REST_STATES
+
+    def read_timeout(self) -> float:
+        """How long the driver may wait for more input before it calls `timeout()`."""
+        if self.state is State.GREETING:
+            return self.policy.greeting_delay
+        if self.state is State.DATA:
+            left = self._data_started + self.policy.data_deadline - self._clock()
+            return max(0.0, min(self.policy.data_timeout, left))
+        return self.policy.idle_time
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" means the client closed its side."""
@@ -100,6 +136,8 @@ class SmtpConnection:
         while not self._events:
             if self.state in WAITING_STATES:
                 return PAUSED
+            if len(self._out) >= OUTPUT_HIGH_WATER:
+                return FLUSH
             if not self._step():
                 return NEED_DATA
         return self._events.popleft()
@@ -125,9 +163,18 @@ class SmtpConnection:
         self._move(TLS_UP)
 
     def timeout(self) -> None:
+        """The time `read_timeout()` granted has passed without input."""
         if self.state is State.CLOSED:
             return
+        if self.state is State.GREETING:  # the client waited for the banner, as it should
+            self._move(GREETED)
+            self._send(replies.GREETING.format(host=self.banner_host))
+            return
         self._abandon_auth(timeout=True)
+        if self.state is State.DATA and self._clock() >= self._data_started + self.policy.data_deadline:
+            self._send(replies.DATA_DEADLINE.format(host=self.banner_host))
+            self._close("DATA deadline passed")
+            return
         self._send(replies.IDLE_TIMEOUT.format(host=self.banner_host))
         self._close("idle timeout")
 
@@ -156,38 +203,20 @@ class SmtpConnection:
         can_relay = may_relay(self.policy, self.client_ip, context)
         self.context = ValidationContext(context.auth_name, context.auth_status, context.auth_user, can_relay)
 
-    def _take_line(self, limit: int) -> bytes | None:
-        """The next line with its line end; None when incomplete. Over-long lines raise 500 5.5.6."""
-        while self._discarding:
-            nl = self._in.find(b"\n")
-            if nl < 0:
-                self._in.clear()
-                return None
-            del self._in[: nl + 1]
-            self._discarding = False
-        nl = self._in.find(b"\n")
-        if nl < 0:
-            if len(self._in) > MAX_PENDING_LINE:
-                self._in.clear()
-                self._discarding = True
-                raise ProtocolViolation(replies.LINE_TOO_LONG)
-            return None
-        line = bytes(self._in[: nl + 1])
-        del self._in[: nl + 1]
-        if len(line) > limit:
-            raise ProtocolViolation(replies.LINE_TOO_LONG)
-        return line
-
     def _step(self) -> bool:
         """Handle one unit of input; False when more bytes are needed."""
         before = len(self._in)
         try:
+            if self.state is State.GREETING:
+                if not self._in:
+                    return False
+                raise ProtocolViolation(replies.EARLY_TALKER.format(host=self.banner_host), fatal=True)
             if self.state is State.DATA:
                 if self._data.consume(self._in):
                     self._end_data()
                 return len(self._in) != before or self.state is not State.DATA
             limit = SASL_LINE_LIMIT if self.state is State.AUTHENTICATING else MAX_PENDING_LINE
-            line = self._take_line(limit)
+            line = self._lines.take(self._in, limit)
             if line is None:
                 return False
             if self.state is State.AUTHENTICATING:
@@ -195,28 +224,30 @@ class SmtpConnection:
             else:
                 self._command(line)
         except ProtocolViolation as exc:
-            if self.state is State.AUTHENTICATING:
-                self._finish_auth(self._exchange_or_fail().failed(exc.reply))
-            else:
-                self._send(exc.reply)
-                if exc.fatal:
-                    self._close(exc.reply.text)
+            self._refuse(exc)
         return True
+
+    def _refuse(self, exc: ProtocolViolation) -> None:
+        if self.state is State.AUTHENTICATING and not exc.fatal:
+            self._finish_auth(self._auth.fail(exc.reply))
+            return
+        reply, fatal = exc.reply, exc.fatal
+        if not fatal and reply.code in _BAD_COMMAND_CODES:
+            # Junk (an HTTP request, a binary flood, a confused script) ends the session after a few lines.
+            self._bad_commands += 1
+            if self._bad_commands > self.policy.max_unknown_commands:
+                reply, fatal = replies.TOO_MANY_ERRORS, True
+        self._send(reply)
+        if fatal:
+            self._abandon_auth(timeout=False)
+            self._close(reply.text)
 
     # ----- commands ---------------------------------------------------------------------------------
 
     def _command(self, line: bytes) -> None:
-        try:
-            cmd = parse_command(line.rstrip(b"\n").removesuffix(b"\r"))
-            if cmd.verb not in KNOWN_VERBS:
-                raise ProtocolViolation(replies.UNKNOWN_COMMAND)
-        except ProtocolViolation as exc:
-            # Junk (an HTTP request, a binary flood) ends the session after a few lines.
-            if exc.reply is replies.UNKNOWN_COMMAND:
-                self._unknown_commands += 1
-                if self._unknown_commands > self.policy.max_unknown_commands:
-                    raise ProtocolViolation(replies.TOO_MANY_ERRORS, fatal=True) from None
-            raise
+        cmd = parse_command(line.rstrip(b"\n").removesuffix(b"\r"))
+        if cmd.verb not in KNOWN_VERBS:
+            raise ProtocolViolation(replies.UNKNOWN_COMMAND)
         if len(line) > line_limit(cmd.verb):
             raise ProtocolViolation(replies.LINE_TOO_LONG)
         if transition(self.state, cmd.verb) is None:
@@ -285,7 +316,7 @@ class SmtpConnection:
     # ----- mail transaction -------------------------------------------------------------------------
 
     def _do_mail(self, arg: str) -> None:
-        tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.max_message_size)
+        tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.message_size_limit)
         # A client that could authenticate is told so; without AUTH on offer, RCPT says "relaying denied".
         if not self.context.can_relay and self.offered_mechanisms():
             raise ProtocolViolation(replies.AUTH_REQUIRED)
@@ -306,7 +337,8 @@ class SmtpConnection:
 
     def _do_data(self, arg: str) -> None:
         self._no_args("DATA", arg)
-        self._data = DataReader(self.policy.max_message_size)
+        self._data = DataReader(self.policy.message_size_limit, strict=self._strict)
+        self._data_started = self._clock()
         self._send(replies.START_DATA)
 
     def _end_data(self) -> None:
@@ -338,54 +370,19 @@ class SmtpConnection:
         self._tx = Transaction()
         self._move(event)
 
-    # ----- AUTH -------------------------------------------------------------------------------------
+    # ----- AUTH (the dialogue's memory lives in authdialogue.py) -------------------------------------
 
     def _do_auth(self, arg: str) -> None:
         if not self.esmtp:
             raise ProtocolViolation(replies.HELLO_FIRST)
         if self.context.auth_status is AuthStatus.PASS:
             raise ProtocolViolation(replies.AUTH_ALREADY)
-        offered = self.offered_mechanisms()
-        if not offered:
-            raise ProtocolViolation(replies.AUTH_NOT_AVAILABLE)
-        parts = arg.split()
-        if not 1 <= len(parts) <= 2:
-            raise ProtocolViolation(replies.SYNTAX_ERROR)
-        name = parts[0].upper()
-        if name not in offered:
-            raise ProtocolViolation(replies.AUTH_UNKNOWN_MECHANISM)
-        spec = self.policy.auth[name]
-        ctx = MechanismContext(
-            hostname=self.hostname,
-            realm=spec.realm or self.hostname,
-            stored_cleartext=spec.stored_cleartext,
-            random_bytes=self._random,
-            clock=self._clock,
-        )
-        try:
-            mechanism = self._mechanisms.create(spec, ctx)
-        except Exception:
-            log.exception("cannot set up SASL mechanism %s", name)
-            raise ProtocolViolation(replies.AUTH_TEMPORARY) from None
-        self._exchange = Exchange(spec, mechanism, self.policy)
+        initial = self._auth.open(arg, self.offered_mechanisms())
         self._move("AUTH")
-        if len(parts) == 1:
-            self._auth_result(self._exchange.start(None))
-        elif is_cancel(parts[1].encode()):
-            raise ProtocolViolation(replies.AUTH_CANCELLED)
-        else:
-            self._auth_result(self._exchange.start(decode_response(parts[1].encode())))
+        self._auth_result(self._auth.start(initial))
 
     def _auth_response(self, line: bytes) -> None:
-        text = line.rstrip(b"\n").removesuffix(b"\r")
-        if is_cancel(text):
-            raise ProtocolViolation(replies.AUTH_CANCELLED)
-        self._auth_result(self._exchange_or_fail().step(decode_response(text)))
-
-    def _exchange_or_fail(self) -> Exchange:
-        if self._exchange is None:
-            raise RuntimeError("AUTHENTICATING without an exchange")
-        return self._exchange
+        self._auth_result(self._auth.respond(line))
 
     def _auth_result(self, result: Reply | Outcome) -> None:
         if isinstance(result, Reply):
@@ -394,26 +391,15 @@ class SmtpConnection:
             self._finish_auth(result)
 
     def _finish_auth(self, outcome: Outcome) -> None:
-        exchange = self._exchange_or_fail()
-        self._exchange = None
+        event, spent = self._auth.finish(outcome)
         self._move(END_AUTH)
         self._send(outcome.reply)
-        self._set_context(ValidationContext(exchange.spec.name, outcome.status, outcome.user))
-        passed = outcome.status is AuthStatus.PASS
-        self._events.append(
-            AuthAttempted(exchange.spec.name, outcome.user, passed, False, exchange.spec.log_authentication)
-        )
-        if outcome.counts_as_failure:
-            self._auth_failures += 1
-            if self._auth_failures >= self.policy.max_auth_failures:
-                self._send(replies.TOO_MANY_AUTH_FAILURES)
-                self._close("too many authentication failures")
+        self._set_context(ValidationContext(event.mechanism, outcome.status, outcome.user))
+        self._events.append(event)
+        if spent:
+            self._send(replies.TOO_MANY_AUTH_FAILURES)
+            self._close("too many authentication failures")
 
     def _abandon_auth(self, timeout: bool) -> None:
-        """The client went away or fell silent inside an exchange: record a failed attempt."""
-        exchange, self._exchange = self._exchange, None
-        if exchange is not None and self.state is State.AUTHENTICATING:
-            spec = exchange.spec
-            self._events.append(
-                AuthAttempted(spec.name, exchange.claimed_user, False, timeout, spec.log_authentication)
-            )
+        if self.state is State.AUTHENTICATING and (event := self._auth.abandon(timeout)) is not None:
+            self._events.append(event)

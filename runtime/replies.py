@@ -61,6 +61,12 @@ CONCURRENCY_LIMIT = Reply(421, "4.4.5", "Service unavailable, concurrency limit 
 SHUTTING_DOWN = Reply(421, "4.3.2", "{host} Service shutting down, closing connection")
 TOO_MANY_AUTH_FAILURES = Reply(421, "4.7.0", "Too many authentication failures, closing connection")
 TOO_MANY_ERRORS = Reply(421, "4.7.0", "Too many unrecognized commands, closing connection")
+DATA_DEADLINE = Reply(421, "4.4.2", "{host} Message transfer took too long, closing connection")
+# RFC 5321 §3.1 lets a server answer 554 instead of 220; a client that did not wait for the banner gets it.
+EARLY_TALKER = Reply(554, "5.5.1", "{host} Protocol error: data sent before the greeting, closing connection")
+# RFC 5321 §2.3.8: lines end with CRLF only. In "reject" mode anything else ends the session (no guessing
+# where a message ends, so nothing can be smuggled past us).
+BARE_LINE_END = Reply(421, "4.5.2", "Bare <CR> or <LF> received; lines must end with <CR><LF>, closing connection")
 
 # Syntax and sequence.
 UNKNOWN_COMMAND = Reply(500, "5.5.1", "Command unrecognized")

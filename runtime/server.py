@@ -1,9 +1,12 @@
 """The asyncio shell around the sans-IO protocol: sockets, TLS, timeouts, concurrency caps, disk work.
 
 Rule of this room: the only runtime file that touches asyncio, sockets or ssl, and it holds no SMTP logic.
-Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers, and
-carries out its events. Anything that blocks (spool fsyncs, acctlog appends, credential reloads) runs in a
-worker thread so one slow disk does not stall the other sessions.
+Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers,
+carries out its events and waits as long as the protocol (`read_timeout()`, an AUTH event's delay) and the
+per-address AUTH penalty ask. Anything that blocks (spool fsyncs, acctlog appends, credential reloads) runs in
+a worker thread so one slow disk does not stall the other sessions. A reload serves the new config to new
+sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
+address is new are bound (those that went away stop accepting).
 """
 
 from __future__ import annotations
@@ -13,29 +16,24 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import acctlog, replies
-from .authn import Credentials
-from .config import ListenerSpec, MechanismSpec, ServerConfig, SessionPolicy
+from . import acctlog, listeners, replies
+from .authn import Credentials, mechanism_specs
+from .config import ListenAddress, ServerConfig, SessionPolicy
 from .events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
-from .policy import PolicyResolver
+from .listeners import Generation, Plan, ReloadResult, Slot
+from .penalty import AuthPenalty, PenaltyRule
 from .protocol import SmtpConnection
 from .spool import Maildir, SpoolError
 from .tls import allowed_versions
 
 log = logging.getLogger(__name__)
 
-BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
-_TLS_VERSIONS = {
-    "SSLv3": ssl.TLSVersion.SSLv3,
-    "TLSv1": ssl.TLSVersion.TLSv1,
-    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
-    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
-    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
-}
+BoundAddress = listeners.BoundAddress
 _READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
+SslCache = dict[tuple[object, ...], ssl.SSLContext]
 
 
 class _Shutdown:
@@ -92,12 +90,16 @@ class _Link(asyncio.Protocol):
         self._shutdown = True
         self._readable.set()
 
-    async def read(self) -> bytes | type[_Shutdown]:
-        """The bytes received so far (at least one), b"" at end of stream, or _Shutdown."""
-        while not self._inbox and not self._eof and not self._shutdown:
+    @property
+    def shutdown_requested(self) -> bool:
+        return self._shutdown
+
+    async def read(self, stop_on_shutdown: bool = True) -> bytes | type[_Shutdown]:
+        """The bytes received so far (at least one), b"" at end of stream, or _Shutdown when asked to stop."""
+        while not self._inbox and not self._eof and not (self._shutdown and stop_on_shutdown):
             self._readable.clear()
             await self._readable.wait()
-        if self._shutdown:
+        if self._shutdown and stop_on_shutdown:
             return _Shutdown
         chunk = b"".join(self._inbox)
         self._inbox.clear()
@@ -108,9 +110,16 @@ class _Link(asyncio.Protocol):
         return chunk
 
     async def write(self, data: bytes, timeout: float) -> None:
+        """Send `data`, then wait (up to `timeout`) until the transport is below its high-water mark again."""
+        self.write_nowait(data)
+        await asyncio.wait_for(self._writable.wait(), timeout)
+
+    def write_nowait(self, data: bytes) -> None:
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
-            await asyncio.wait_for(self._writable.wait(), timeout)
+
+    def buffered_output(self) -> int:
+        return self.transport.get_write_buffer_size() if self.transport is not None else 0
 
     async def start_tls(self, context: ssl.SSLContext, timeout: float, first: bytes = b"") -> None:
         """Send `first` (the 220) and start the handshake in one go, with no await in between."""
@@ -139,15 +148,6 @@ class _Link(asyncio.Protocol):
             self.transport.close()
 
 
-def _mechanism_specs(listeners: tuple[ListenerSpec, ...]) -> Iterator[MechanismSpec]:
-    for listener in listeners:
-        for layer in listener.layers:
-            for values in (layer.values, *(vals for _, vals in layer.peers)):
-                auth = values.get("auth")
-                if isinstance(auth, Mapping):
-                    yield from auth.values()
-
-
 class Server:
     def __init__(
         self,
@@ -157,63 +157,96 @@ class Server:
         on_ready: Callable[[Mapping[str, BoundAddress]], None] | None = None,
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = os.urandom,
+        maildir: Maildir | None = None,
     ) -> None:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
+        self.maildir = maildir or Maildir(config.spool_base)
+        self.penalty = AuthPenalty(time.monotonic)
         self.addresses: dict[str, BoundAddress] = {}
         self.ready = asyncio.Event()
         self._on_ready = on_ready
         self._clock = clock
         self._random = random_bytes
-        self._maildir = Maildir(config.spool_base)
-        self._servers: list[asyncio.AbstractServer] = []
+        self._slots: dict[ListenAddress, Slot] = {}
         self._sessions: dict[asyncio.Task[None], _Link] = {}
-        self._active: dict[str, int] = {}
-        self._ssl: dict[tuple[object, ...], ssl.SSLContext] = {}
+        self._ssl: SslCache = {}
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.credentials.open_all, _mechanism_specs(self.config.listeners))
-        await asyncio.to_thread(self._maildir.ensure)
-        try:
-            for listener in self.config.listeners:
-                await self._listen(listener)
-        except BaseException:
-            for server in self._servers:  # do not leave half the listeners open
-                server.close()
-            raise
+        await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
+        await asyncio.to_thread(self.maildir.ensure)
+        self._slots = (await self._prepare(self.config, self._ssl)).commit()
+        self.addresses = listeners.addresses(self._slots)
         self._refresher = asyncio.create_task(self._refresh_loop())
         self.ready.set()
         if self._on_ready is not None:
             self._on_ready(dict(self.addresses))
 
-    async def _listen(self, listener: ListenerSpec) -> None:
+    async def reload(self, config: ServerConfig) -> ReloadResult:
+        """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
+        socket fails; sessions in flight finish under the config they started with."""
+        same_base = config.base_dir == self.config.base_dir
+        credentials = self.credentials if same_base else Credentials(config.base_dir)
+        await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
+        maildir = Maildir(config.spool_base)
+        await asyncio.to_thread(maildir.ensure)
+        contexts: SslCache = {}
+        plan = await self._prepare(config, contexts)
+        for slot in plan.removed:
+            self._unbind(slot)
+        self._slots = plan.commit()
+        self.addresses = listeners.addresses(self._slots)
+        self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
+        if self._refresher is not None:
+            self._refresher.cancel()
+        self._refresher = asyncio.create_task(self._refresh_loop())
+        await self.refresh_stores()  # a reload also means "look at the password files now"
+        return plan.result()
+
+    async def _prepare(self, config: ServerConfig, contexts: SslCache) -> Plan:
+        """Load the certificates and bind the new sockets `config` asks for: all or nothing."""
+        plan = listeners.plan(config, self._slots)
+        for name in plan.disabled:
+            log.info("listener %s disabled (Enable = false)", name)
+        try:
+            for policy in plan.tls:
+                self._ssl_context(policy, contexts)  # a broken certificate stops the (re)start, not a client
+            for slot in plan.added:
+                await self._bind(slot)
+        except BaseException:
+            for slot in plan.added:  # do not leave half the listeners open
+                self._unbind(slot)
+            raise
+        return plan
+
+    async def _bind(self, slot: Slot) -> None:
         loop = asyncio.get_running_loop()
-        resolver = PolicyResolver(listener.layers)
-        base = resolver(None)
-        if not base.enable:
-            log.info("listener %s disabled (Enable = false)", listener.name)
-            return
-        if base.tls_available:
-            self._ssl_context(base)  # a broken certificate should stop the start, not the first client
-        self._active[listener.name] = 0
 
         def factory() -> _Link:
-            return _Link(lambda link: self._spawn(listener, resolver, link))
+            return _Link(lambda link: self._spawn(slot, link))
 
-        addr = listener.address
+        addr = slot.spec.address
         if addr.kind == "unix":
             server = await loop.create_unix_server(factory, addr.path)
-            self.addresses[listener.name] = addr.path
+            slot.bound = addr.path
         else:
             server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True)
             sockname = server.sockets[0].getsockname()
-            self.addresses[listener.name] = (str(sockname[0]), int(sockname[1]))
-        self._servers.append(server)
-        log.info("listening on %s (%s)", self.addresses[listener.name], listener.name)
+            slot.bound = (str(sockname[0]), int(sockname[1]))
+        slot.handle = server
+        log.info("listening on %s (%s)", slot.bound, slot.spec.name)
+
+    def _unbind(self, slot: Slot) -> None:
+        if isinstance(slot.handle, asyncio.AbstractServer):
+            slot.handle.close()
+            log.info("stopped listening on %s (%s)", slot.bound, slot.spec.name)
+            if slot.spec.address.kind == "unix":
+                Path(slot.spec.address.path).unlink(missing_ok=True)
+        slot.handle = None
 
     async def serve_forever(self) -> None:
         if not self.ready.is_set():
@@ -221,9 +254,10 @@ class Server:
         await self._stopped.wait()
 
     async def stop(self, deadline: float = 5.0) -> None:
-        """Stop accepting, ask every session to end (421 at its next read), cancel what is left at the deadline."""
-        for server in self._servers:
-            server.close()
+        """Stop accepting; sessions end (421) at their next pause between transactions; at the deadline
+        whatever is left is told 421 and cancelled."""
+        for slot in self._slots.values():
+            self._unbind(slot)
         if self._refresher is not None:
             self._refresher.cancel()
         for link in self._sessions.values():
@@ -235,11 +269,6 @@ class Server:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
-        for server in self._servers:
-            await server.wait_closed()
-        for listener in self.config.listeners:
-            if listener.address.kind == "unix" and listener.name in self.addresses:
-                Path(listener.address.path).unlink(missing_ok=True)
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -252,48 +281,57 @@ class Server:
             await self.refresh_stores()
 
     def active_sessions(self, listener_name: str) -> int:
-        return self._active.get(listener_name, 0)
+        return sum(slot.active for slot in self._slots.values() if slot.spec.name == listener_name)
+
+    def buffered_output(self) -> int:
+        """Reply bytes accepted by transports but not yet taken by clients, over all sessions."""
+        return sum(link.buffered_output() for link in self._sessions.values())
 
     # ----- sessions ---------------------------------------------------------------------------------
 
-    def _spawn(self, listener: ListenerSpec, resolver: PolicyResolver, link: _Link) -> None:
-        task = asyncio.get_running_loop().create_task(self._session(listener, resolver, link))
+    def _spawn(self, slot: Slot, link: _Link) -> None:
+        generation = Generation(self.config, self.maildir, self.credentials)
+        task = asyncio.get_running_loop().create_task(self._session(slot, generation, link))
         self._sessions[task] = link
         task.add_done_callback(lambda t: self._sessions.pop(t, None))
 
-    async def _session(self, listener: ListenerSpec, resolver: PolicyResolver, link: _Link) -> None:
+    async def _session(self, slot: Slot, gen: Generation, link: _Link) -> None:
         ip, port = link.peer()
-        policy = resolver(ip or None)
-        cap = policy.listener_sessions
-        if cap and self._active[listener.name] >= cap:
-            log.warning("%s: refusing %s:%s, %d sessions open", listener.name, ip, port, cap)
+        name, policy = slot.spec.name, slot.resolver(ip or None)
+        if not slot.admit(policy):
+            log.warning("%s: refusing %s:%s, %d sessions open", name, ip, port, slot.active)
             await link.write(replies.CONCURRENCY_LIMIT.render(True), policy.idle_time)
             link.close()
             return
-        self._active[listener.name] += 1
-        log.info("%s: connection from %s:%s", listener.name, ip, port)
+        log.info("%s: connection from %s:%s", name, ip, port)
+        conn: SmtpConnection | None = None
         try:
             if policy.use_ssl:
                 await link.start_tls(self._ssl_context(policy), policy.idle_time)
             conn = SmtpConnection(
                 policy,
-                self.config.hostname,
-                self.credentials,
+                gen.config.hostname,
+                gen.credentials,
                 client=(ip, port),
                 clock=self._clock,
                 random_bytes=self._random,
                 tls=policy.use_ssl,
             )
-            await self._converse(listener, conn, link)
+            await self._converse(name, gen, conn, link)
+        except asyncio.CancelledError:
+            if conn is not None:  # the drain deadline passed: a last word before the line goes dead
+                conn.shutdown()
+                link.write_nowait(conn.data_to_send())
+            raise
         except (ConnectionError, ssl.SSLError, TimeoutError, OSError) as exc:
-            log.info("%s: connection from %s:%s ended: %r", listener.name, ip, port, exc)
+            log.info("%s: connection from %s:%s ended: %r", name, ip, port, exc)
         except Exception:
-            log.exception("%s: session with %s:%s failed", listener.name, ip, port)
+            log.exception("%s: session with %s:%s failed", name, ip, port)
         finally:
-            self._active[listener.name] -= 1
+            slot.active -= 1
             link.close()
 
-    async def _converse(self, listener: ListenerSpec, conn: SmtpConnection, link: _Link) -> None:
+    async def _converse(self, name: str, gen: Generation, conn: SmtpConnection, link: _Link) -> None:
         policy = conn.policy
         while True:
             event = conn.next_event()
@@ -305,22 +343,27 @@ class Server:
                 continue
             if isinstance(event, AuthAttempted):
                 # Recorded before the client sees the verdict, so the log never lags behind the reply.
-                await self._record_auth(listener, conn, event)
+                await self._record_auth(name, gen, conn, event)
+                await self._hold_auth_answer(conn, event)
+            # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
                 await self._receive(conn, link)
             elif isinstance(event, MessageReceived):
-                await self._store(conn, event)
+                await self._store(gen, conn, event)
             elif isinstance(event, Close):
-                log.info("%s: closing %s:%s: %s", listener.name, conn.client_ip, conn.client_port, event.reason)
+                log.info("%s: closing %s:%s: %s", name, conn.client_ip, conn.client_port, event.reason)
                 return
             elif event is PAUSED:
                 raise RuntimeError("protocol paused although every event was handled")
 
     async def _receive(self, conn: SmtpConnection, link: _Link) -> None:
-        timeout = conn.policy.data_timeout if conn.reading_data else conn.policy.idle_time
+        if link.shutdown_requested and conn.at_rest:
+            conn.shutdown()
+            return
         try:
-            chunk = await asyncio.wait_for(link.read(), timeout)
+            # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
+            chunk = await asyncio.wait_for(link.read(stop_on_shutdown=conn.at_rest), conn.read_timeout())
         except TimeoutError:
             conn.timeout()
             return
@@ -329,10 +372,19 @@ class Server:
         else:
             conn.shutdown()
 
-    async def _store(self, conn: SmtpConnection, event: MessageReceived) -> None:
+    async def _hold_auth_answer(self, conn: SmtpConnection, event: AuthAttempted) -> None:
+        if event.abandoned:
+            return
+        rule = PenaltyRule.of(conn.policy)
+        wait = max(event.delay, self.penalty.answer_delay(conn.client_ip, event.penalised, rule))
+        if wait > 0:
+            log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
+            await asyncio.sleep(wait)
+
+    async def _store(self, gen: Generation, conn: SmtpConnection, event: MessageReceived) -> None:
         env = event.envelope
         try:
-            path = await asyncio.to_thread(self._maildir.deliver, event.data, env.queue_id, env.received_at)
+            path = await asyncio.to_thread(gen.maildir.deliver, event.data, env.queue_id, env.received_at)
         except SpoolError as exc:
             log.error("message %s from %s not stored: %s", env.queue_id, env.client_ip, exc)
             conn.message_rejected(exc.reply)
@@ -344,14 +396,14 @@ class Server:
         log.info("message %s stored as %s (%d recipients)", env.queue_id, path.name, len(env.rcpt_to))
         conn.message_stored(env.queue_id)
 
-    async def _record_auth(self, listener: ListenerSpec, conn: SmtpConnection, event: AuthAttempted) -> None:
+    async def _record_auth(self, name: str, gen: Generation, conn: SmtpConnection, event: AuthAttempted) -> None:
         outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
-        log.info("%s: AUTH %s user=%r from %s: %s", listener.name, event.mechanism, event.user, conn.client_ip, outcome)
-        path = self.config.acctlog_path
+        log.info("%s: AUTH %s user=%r from %s: %s", name, event.mechanism, event.user, conn.client_ip, outcome)
+        path = gen.config.acctlog_path
         if path is None or not event.log:
             return
         client = acctlog.client_field(conn.client_ip, conn.client_port)
-        line = acctlog.format_line(self._clock(), listener.name, client, event.user, event.success, event.timeout)
+        line = acctlog.format_line(self._clock(), name, client, event.user, event.success, event.timeout)
         try:
             await asyncio.to_thread(acctlog.append, path, line)
         except OSError as exc:
@@ -359,9 +411,10 @@ class Server:
 
     # ----- TLS --------------------------------------------------------------------------------------
 
-    def _ssl_context(self, policy: SessionPolicy) -> ssl.SSLContext:
+    def _ssl_context(self, policy: SessionPolicy, cache: SslCache | None = None) -> ssl.SSLContext:
+        cache = self._ssl if cache is None else cache
         key = (policy.tls_certificate, policy.tls_key, policy.tls_protocols, policy.tls_ciphers)
-        context = self._ssl.get(key)
+        context = cache.get(key)
         if context is None:
             if policy.tls_certificate is None or policy.tls_key is None:
                 raise ssl.SSLError("TLS requested but TLS_Certificate or TLS_Key is not set")
@@ -369,9 +422,10 @@ class Server:
             context.load_cert_chain(policy.tls_certificate, policy.tls_key)
             versions = allowed_versions(policy.tls_protocols)
             if versions:
-                context.minimum_version = _TLS_VERSIONS[versions[0]]
-                context.maximum_version = _TLS_VERSIONS[versions[-1]]
+                # tls.VERSIONS spell "TLSv1.2" where ssl.TLSVersion names "TLSv1_2".
+                context.minimum_version = ssl.TLSVersion[versions[0].replace(".", "_")]
+                context.maximum_version = ssl.TLSVersion[versions[-1].replace(".", "_")]
             if policy.tls_ciphers:
                 context.set_ciphers(policy.tls_ciphers)
-            self._ssl[key] = context
+            cache[key] = context
         return context

@@ -17,6 +17,7 @@ from .replies import Reply
 
 
 class State(enum.Enum):
+    GREETING = "greeting"  # banner held back (greeting_delay); any input now is an early talker
     CONNECTED = "connected"  # greeting sent, no EHLO/HELO yet
     READY = "ready"  # greeted, no transaction
     AUTHENTICATING = "authenticating"  # inside a SASL exchange: lines are responses, not commands
@@ -29,14 +30,17 @@ class State(enum.Enum):
 
 
 # Internal events, spelt so that no client command can ever be mistaken for one.
+GREETED = "<greeted>"
 END_AUTH = "<end-auth>"
 END_DATA = "<end-data>"
 STORED = "<stored>"
 TLS_UP = "<tls-up>"
-INTERNAL_EVENTS = frozenset({END_AUTH, END_DATA, STORED, TLS_UP})
+INTERNAL_EVENTS = frozenset({GREETED, END_AUTH, END_DATA, STORED, TLS_UP})
 
 # States in which the protocol processes no input: it waits for the driver or has finished.
 WAITING_STATES = frozenset({State.SPOOLING, State.TLS_HANDSHAKE, State.CLOSED})
+# Between transactions: a draining server may end the session here without losing anything.
+AT_REST_STATES = frozenset({State.GREETING, State.CONNECTED, State.READY})
 
 # Verbs we know but do not offer (answered 502, not counted as unknown).
 UNIMPLEMENTED = frozenset({"EXPN", "TURN", "ETRN", "BDAT", "SEND", "SOML", "SAML"})
@@ -56,6 +60,7 @@ def _anywhere(state: State) -> dict[str, State]:
 
 
 _TABLE: dict[State, dict[str, State]] = {
+    State.GREETING: {GREETED: State.CONNECTED},
     State.CONNECTED: _anywhere(State.CONNECTED),
     State.READY: {
         **_anywhere(State.READY),

@@ -20,7 +20,7 @@ from ecconf.runtime.config import (
     ServerConfig,
     SessionPolicy,
 )
-from ecconf.runtime.events import NEED_DATA, PAUSED, Event, MessageReceived, StartTls
+from ecconf.runtime.events import FLUSH, NEED_DATA, PAUSED, Event, MessageReceived, StartTls
 from ecconf.runtime.protocol import SmtpConnection
 from ecconf.runtime.server import Server
 from ecconf.runtime.stores import MemoryStore
@@ -68,6 +68,8 @@ class Session:
             out += self.conn.data_to_send()
             if event is NEED_DATA or event is PAUSED:
                 return out.decode()
+            if event is FLUSH:  # replies piled up; a real driver waits here until the client reads them
+                continue
             self.events.append(event)
             if isinstance(event, MessageReceived):
                 self.messages.append(event)

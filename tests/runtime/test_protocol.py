@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from ecconf.runtime import replies
-from ecconf.runtime.config import MechanismSpec
+from ecconf.runtime.config import HARD_MESSAGE_CAP, MechanismSpec
 from ecconf.runtime.events import AuthAttempted, Close, StartTls
 from ecconf.runtime.state import State
 
@@ -45,8 +45,8 @@ def test_ehlo_advertises_only_usable_listed_extensions(session, make_policy):
 
 def test_ehlo_offers_starttls_with_certificate_and_key(session, tmp_path, make_policy):
     policy = make_policy(smtp_extensions=("STARTTLS",), tls_certificate=tmp_path / "c", tls_key=tmp_path / "k")
-    assert ehlo_keywords(session(policy).send("EHLO c\r\n")) == ["STARTTLS"]
-    assert ehlo_keywords(session(policy, tls=True).send("EHLO c\r\n")) == []
+    assert ehlo_keywords(session(policy).send("EHLO c\r\n")) == [f"SIZE {HARD_MESSAGE_CAP}", "STARTTLS"]
+    assert ehlo_keywords(session(policy, tls=True).send("EHLO c\r\n")) == [f"SIZE {HARD_MESSAGE_CAP}"]
 
 
 def test_auth_not_offered_when_store_cannot_serve_mechanism(session, make_policy):
@@ -54,7 +54,7 @@ def test_auth_not_offered_when_store_cannot_serve_mechanism(session, make_policy
     spec = MechanismSpec("PLAIN", "memory:users")
     digest = MechanismSpec("DIGEST-MD5", "memory:users")
     policy = make_policy(smtp_extensions=("AUTH PLAIN", "AUTH DIGEST-MD5"), auth={"PLAIN": spec, "DIGEST-MD5": digest})
-    assert ehlo_keywords(session(policy).send("EHLO c\r\n")) == ["AUTH PLAIN"]
+    assert ehlo_keywords(session(policy).send("EHLO c\r\n"))[1:] == ["AUTH PLAIN"]
 
 
 def test_enhanced_codes_follow_the_extension_list(session, make_policy):

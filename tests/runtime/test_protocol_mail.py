@@ -140,7 +140,9 @@ def test_only_crlf_dot_crlf_ends_data(session, make_policy):
     assert s.send(".\r\n").startswith("250 2.0.0")
     [msg] = s.of_type(MessageReceived)
     body = msg.data.decode().split("\n\tfor <x@y.example>; ", 1)[1].split("\n", 1)[1]
-    assert body == "one\n\nMAIL FROM:<evil@x.example>\ntwo\n\nthree\n\nfour\n"
+    # A lone "." that did not end the message is content and stays as sent (RFC 5321 §4.5.2 unstuffs
+    # only a dot followed by other characters).
+    assert body == "one\n.\nMAIL FROM:<evil@x.example>\ntwo\n.\nthree\n.\nfour\n"
 
 
 def test_empty_message(session, make_policy):

@@ -1,0 +1,95 @@
+"""Which listening sockets a config asks for, and what a reload changes: bookkeeping for server.py.
+
+Rule of this room: no I/O. A `Slot` records one listening socket: the spec and policy resolver that new
+sessions get, the bound address, how many sessions are open on it. `plan()` compares a config with the
+current slots. Slots are matched by ListenAddress, not by name (":25" and "*:25" are one socket): an address
+already bound keeps its socket and only gets the new spec at commit; a new address needs binding; a slot the
+config no longer asks for (or disables) stops accepting. server.py binds, closes and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .authn import Credentials
+from .config import ListenAddress, ListenerSpec, ServerConfig, SessionPolicy
+from .policy import PolicyResolver
+from .spool import Maildir
+
+BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What a session keeps from the config it started under, whatever reloads happen meanwhile."""
+
+    config: ServerConfig
+    maildir: Maildir
+    credentials: Credentials
+
+
+@dataclass(eq=False)
+class Slot:
+    spec: ListenerSpec
+    resolver: PolicyResolver
+    handle: object = None  # the server's listening object; None while unbound
+    bound: BoundAddress = ""
+    active: int = 0  # sessions open (counted against Listener_Sessions)
+
+    def admit(self, policy: SessionPolicy) -> bool:
+        """Count one more session, unless Listener_Sessions is reached (the caller answers 421 4.4.5)."""
+        if policy.listener_sessions and self.active >= policy.listener_sessions:
+            return False
+        self.active += 1
+        return True
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    added: Mapping[str, BoundAddress] = field(default_factory=dict)  # listeners newly bound, by name
+    removed: tuple[str, ...] = ()  # listeners that stopped accepting
+
+
+@dataclass
+class Plan:
+    wanted: dict[ListenAddress, tuple[Slot, ListenerSpec, PolicyResolver]]
+    added: list[Slot]  # to bind before committing
+    removed: list[Slot]  # to close when committing
+    tls: list[SessionPolicy]  # listener-wide policies whose certificates must load
+    disabled: list[str]  # listeners with Enable = false
+
+    def commit(self) -> dict[ListenAddress, Slot]:
+        """Hand every kept or added slot its new spec; the slots to serve from now on."""
+        for slot, spec, resolver in self.wanted.values():
+            slot.spec, slot.resolver = spec, resolver
+        return {address: slot for address, (slot, _spec, _resolver) in self.wanted.items()}
+
+    def result(self) -> ReloadResult:
+        return ReloadResult({s.spec.name: s.bound for s in self.added}, tuple(s.spec.name for s in self.removed))
+
+
+def plan(config: ServerConfig, current: Mapping[ListenAddress, Slot]) -> Plan:
+    wanted: dict[ListenAddress, tuple[Slot, ListenerSpec, PolicyResolver]] = {}
+    added: list[Slot] = []
+    tls: list[SessionPolicy] = []
+    disabled: list[str] = []
+    for spec in config.listeners:
+        resolver = PolicyResolver(spec.layers)
+        base = resolver(None)
+        if not base.enable:
+            disabled.append(spec.name)
+            continue
+        if base.tls_available:
+            tls.append(base)
+        slot = current.get(spec.address) or (wanted[spec.address][0] if spec.address in wanted else None)
+        if slot is None:
+            slot = Slot(spec, resolver)
+            added.append(slot)
+        wanted[spec.address] = (slot, spec, resolver)
+    removed = [slot for address, slot in current.items() if address not in wanted]
+    return Plan(wanted, added, removed, tls, disabled)
+
+
+def addresses(slots: Mapping[ListenAddress, Slot]) -> dict[str, BoundAddress]:
+    return {slot.spec.name: slot.bound for slot in slots.values()}

@@ -1,0 +1,123 @@
+"""AUTH penalties per client address, across sessions: slow a password guesser down, never lock anyone out.
+
+Rule of this room: pure bookkeeping with an injected clock. Each failed AUTH from an address adds one to that
+address's score; the score halves every `half_life` seconds. The address's AUTH answers (from any of its
+sessions) are spaced at least `base * (2**score - 1)` seconds apart, capped at `cap` — one failure costs the
+next answer `base`, two cost `3 * base`, three `7 * base`. The driver asks `answer_delay()` before sending each
+AUTH verdict and waits that long. Only the guilty address pays: IPv4 addresses stand alone, IPv6 addresses are
+grouped by /64 (one host usually owns a whole /64), and addresses that are not IP (Unix sockets) are never
+penalised. Memory is bounded: the least recently seen address is forgotten first, which can only ever shorten
+a penalty.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import SessionPolicy
+from .policy import client_address
+
+DEFAULT_MAX_ADDRESSES = 10_000
+_FORGET_BELOW = 0.01  # a score this small no longer delays anything worth remembering
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRule:
+    base: float = 1.0
+    cap: float = 30.0
+    half_life: float = 300.0
+
+    @classmethod
+    def of(cls, policy: SessionPolicy) -> PenaltyRule:
+        return cls(policy.auth_penalty_base, policy.auth_penalty_cap, policy.auth_penalty_half_life)
+
+    def spacing(self, score: float) -> float:
+        """Seconds between two AUTH answers to an address with this score."""
+        if score <= 0 or self.base <= 0:
+            return 0.0
+        return min(self.cap, self.base * math.expm1(score * math.log(2)))  # base * (2**score - 1)
+
+
+@dataclass(slots=True)
+class _Entry:
+    score: float
+    updated: float  # when `score` was last decayed
+    not_before: float  # the address's next AUTH answer may not go out earlier
+
+
+def address_key(client_ip: str | None) -> str | None:
+    """The unit a penalty applies to: the IPv4 address, the IPv6 /64, or None (not an IP: no penalty)."""
+    addr = client_address(client_ip)
+    if addr is None:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
+
+
+class AuthPenalty:
+    def __init__(self, clock: Callable[[], float], max_addresses: int = DEFAULT_MAX_ADDRESSES) -> None:
+        if max_addresses < 1:
+            raise ValueError("max_addresses must be at least 1")
+        self._clock = clock
+        self._max = max_addresses
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def answer_delay(self, client_ip: str | None, failed: bool, rule: PenaltyRule) -> float:
+        """Seconds to wait before sending this AUTH verdict; `failed` verdicts raise the address's score."""
+        key = address_key(client_ip)
+        if key is None:
+            return 0.0
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is None:
+            if not failed:
+                return 0.0
+            entry = self._entries[key] = _Entry(0.0, now, now)
+        self._entries.move_to_end(key)
+        self._decay(entry, now, rule)
+        slot = max(now, entry.not_before)
+        if failed:
+            entry.score += 1.0
+            # Reserve the next slot now, so parallel sessions from one address queue up instead of all
+            # waiting for the same moment.
+            entry.not_before = slot + rule.spacing(entry.score)
+        elif self._faded(entry, now):
+            del self._entries[key]
+        self._evict(now, rule)
+        return slot - now
+
+    def score(self, client_ip: str | None, rule: PenaltyRule) -> float:
+        """The address's current (decayed) failure score; for tests and diagnostics."""
+        key = address_key(client_ip)
+        entry = self._entries.get(key) if key is not None else None
+        if entry is None:
+            return 0.0
+        self._decay(entry, self._clock(), rule)
+        return entry.score
+
+    def _decay(self, entry: _Entry, now: float, rule: PenaltyRule) -> None:
+        elapsed = now - entry.updated
+        if elapsed > 0:
+            entry.score *= 0.5 ** (elapsed / rule.half_life)
+            entry.updated = now
+
+    @staticmethod
+    def _faded(entry: _Entry, now: float) -> bool:
+        return entry.score < _FORGET_BELOW and entry.not_before <= now
+
+    def _evict(self, now: float, rule: PenaltyRule) -> None:
+        """Drop the least recently seen addresses while over the bound or while their penalty has faded."""
+        while self._entries:
+            key, oldest = next(iter(self._entries.items()))
+            self._decay(oldest, now, rule)
+            if len(self._entries) <= self._max and not self._faded(oldest, now):
+                return
+            del self._entries[key]
