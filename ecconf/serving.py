@@ -1,8 +1,10 @@
-"""`ecconf serve`: compile a config and run its SMTP server until SIGTERM or SIGINT.
+"""`ecconf serve`: compile a config and run its SMTP server; SIGHUP reloads it, SIGTERM/SIGINT drain and stop.
 
 Rule of this room: glue only. The config is checked exactly as `ecconf lint` checks it (same diagnostics,
-same renderer); a config with errors never starts. The server itself is runtime/server.py; this file owns
-the process around it: logging to stderr, one "listening on" line per listener, signals, exit status.
+same renderer); a config with errors never starts, and a reload to a config with errors is refused (its
+diagnostics go to the log) while the running config keeps serving. The server itself is runtime/server.py;
+this file owns the process around it: logging to stderr, one "listening on" line per listener, signals,
+exit status.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
 from .pipeline import LintReport, load_config, render_report
+from .runtime import listeners
 from .runtime.config import ServerConfig
 from .runtime.server import Server
 
@@ -74,12 +77,54 @@ def _announce(addresses: Mapping[str, object]) -> None:
         print(f"ecconf: listening on {where} (Listen {name!r})", file=sys.stderr, flush=True)
 
 
+def _shown_diagnostics(report: LintReport) -> str:
+    shown = [d for d in report.diagnostics if d.severity >= Severity.WARNING]
+    return render_report(dataclasses.replace(report, diagnostics=shown), "text", False) if shown else ""
+
+
+async def reload_config(server: Server, options: ServeOptions) -> bool:
+    """Re-read the config and serve it to new sessions; on any problem keep the running config."""
+    path = options.config or str(default_config())
+    try:
+        server_config, report = await asyncio.to_thread(compile_config, options)
+    except Exception:
+        log.exception("reload of %s failed; still serving the previous config", path)
+        return False
+    text = _shown_diagnostics(report)
+    if server_config is None:
+        log.error("reload refused: %s has errors; still serving the previous config\n%s", path, text.rstrip())
+        return False
+    if not listeners.plan(server_config, {}).wanted:
+        log.error("reload refused: %s enables no Listen; still serving the previous config", path)
+        return False
+    if text:
+        log.warning("%s\n%s", path, text.rstrip())
+    try:
+        result = await server.reload(server_config)
+    except Exception as exc:  # a port in use, an unreadable certificate, an unwritable spool...
+        log.error("reload refused: %s; still serving the previous config", exc)
+        return False
+    _announce(result.added)
+    for name in result.removed:
+        print(f"ecconf: stopped listening (Listen {name!r})", file=sys.stderr, flush=True)
+    log.info("reloaded %s", path)
+    return True
+
+
+async def _reload_on_sighup(server: Server, options: ServeOptions, hangup: asyncio.Event) -> None:
+    while True:
+        await hangup.wait()
+        hangup.clear()  # signals that arrive while a reload runs are folded into one more reload
+        await reload_config(server, options)
+
+
 async def run(server_config: ServerConfig, options: ServeOptions) -> int:
     server = Server(server_config, on_ready=_announce)
-    stop = asyncio.Event()
+    stop, hangup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, hangup.set)
     try:
         await server.start()
     except OSError as exc:
@@ -89,7 +134,9 @@ async def run(server_config: ServerConfig, options: ServeOptions) -> int:
         print("ecconf: the config enables no Listen; nothing to serve", file=sys.stderr)
         await server.stop(0)
         return EXIT_FAILED
+    reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup))
     await stop.wait()
+    reloader.cancel()
     log.info("stopping: waiting up to %.0f s for sessions in flight", options.drain_seconds)
     await server.stop(options.drain_seconds)
     return EXIT_OK
@@ -102,9 +149,7 @@ def serve(options: ServeOptions) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     server_config, report = compile_config(options)
-    shown = [d for d in report.diagnostics if d.severity >= Severity.WARNING]
-    if shown:
-        sys.stderr.write(render_report(dataclasses.replace(report, diagnostics=shown), "text", False))
+    sys.stderr.write(_shown_diagnostics(report))
     if server_config is None:
         print("ecconf: the config has errors; not starting", file=sys.stderr)
         return EXIT_FAILED

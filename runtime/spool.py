@@ -13,6 +13,7 @@ import errno
 import itertools
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from . import replies
@@ -34,9 +35,13 @@ def _host() -> str:
     return os.uname().nodename.replace("/", "\\057").replace(":", "\\072") or "localhost"
 
 
+Writer = Callable[[int, memoryview], int]  # os.write's shape; tests inject a full disk here
+
+
 class Maildir:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, write: Writer | None = None) -> None:
         self.base = Path(base)
+        self._write = write  # None: os.write, looked up at each call
 
     def ensure(self) -> None:
         for sub in ("tmp", "new", "cur"):
@@ -57,8 +62,9 @@ class Maildir:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 view = memoryview(data)
+                write = self._write or os.write
                 while view:
-                    view = view[os.write(fd, view) :]
+                    view = view[write(fd, view) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)

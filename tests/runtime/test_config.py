@@ -6,7 +6,14 @@ import ipaddress
 from pathlib import Path
 
 import pytest
-from ecconf.runtime.config import ListenAddress, MechanismSpec, PolicyLayer, ServerConfig, SessionPolicy
+from ecconf.runtime.config import (
+    HARD_MESSAGE_CAP,
+    ListenAddress,
+    MechanismSpec,
+    PolicyLayer,
+    ServerConfig,
+    SessionPolicy,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,9 +53,25 @@ def test_session_policy_normalises_values(tmp_path):
         policy.auth["LOGIN"] = MechanismSpec("LOGIN", "file:x")  # type: ignore[index]
 
 
-def test_policy_limits_must_be_positive():
-    with pytest.raises(ValueError, match="max_auth_failures"):
-        SessionPolicy(max_auth_failures=0)
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"max_auth_failures": 2}, "max_auth_failures must be at least 3"),  # RFC 4954: not before 3
+        ({"max_unknown_commands": 0}, "max_unknown_commands"),
+        ({"bare_lf": "maybe"}, "bare_lf must be one of accept, reject"),
+        ({"data_deadline": -1.0}, "data_deadline must not be negative"),
+        ({"greeting_delay": float("nan")}, "greeting_delay"),
+        ({"auth_penalty_half_life": 0.0}, "auth_penalty_half_life must be positive"),
+    ],
+)
+def test_policy_limits_are_validated(values, message):
+    with pytest.raises(ValueError, match=message):
+        SessionPolicy(**values)
+
+
+def test_message_size_limit_has_a_hard_cap_when_unlimited():
+    assert SessionPolicy(max_message_size=0).message_size_limit == HARD_MESSAGE_CAP == 64 * 1024 * 1024
+    assert SessionPolicy(max_message_size=1000).message_size_limit == 1000
 
 
 def test_policy_layer_rejects_unknown_keys():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from ecconf.runtime import replies
 from ecconf.runtime.datareader import DataReader
+from ecconf.runtime.replies import ProtocolViolation
 from hypothesis import given
 from hypothesis import strategies as st
 
 
-def read(data: bytes, limit: int = 0, bytewise: bool = False) -> tuple[DataReader, bool, bytes]:
-    reader, buf, done = DataReader(limit), bytearray(), False
+def read(data: bytes, limit: int = 0, bytewise: bool = False, strict: bool = False) -> tuple[DataReader, bool, bytes]:
+    reader, buf, done = DataReader(limit, strict=strict), bytearray(), False
     chunks = [data[i : i + 1] for i in range(len(data))] if bytewise else [data]
     for chunk in chunks:
         buf += chunk
@@ -35,6 +37,47 @@ def test_end_marker_and_trailing_data(bytewise):
 def test_smuggled_end_markers_are_content(data, bytewise):
     _reader, done, _rest = read(data, bytewise=bytewise)
     assert not done
+
+
+@pytest.mark.parametrize(
+    "data, kept",
+    [(b"x\n.\nQUIT\r\n", b"x\n.\nQUIT\n"), (b"x\r\n.\ny\r\n", b"x\n.\ny\n"), (b"x\r.\ry\r\n", b"x\r.\ry\n")],
+    ids=["lf-dot-lf", "crlf-dot-lf", "cr-dot-cr"],
+)
+def test_lenient_mode_keeps_a_lone_dot_that_did_not_end_the_message(data, kept):
+    reader, done, _ = read(data + b".\r\n")
+    assert done and reader.message() == kept
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"x\n.\n", b"x\r\n.\n", b"x\r.\r\n", b"a\rb\r\n", b"line\n", b"y" * 9000 + b"\r" + b"z" * 10],
+    ids=["lf-dot-lf", "crlf-dot-lf", "cr-dot-crlf", "bare-cr", "bare-lf", "bare-cr-in-a-long-line"],
+)
+@pytest.mark.parametrize("bytewise", [False, True])
+def test_strict_mode_refuses_bare_cr_and_lf(data, bytewise):
+    with pytest.raises(ProtocolViolation) as refused:
+        read(data + b"\r\n.\r\n", strict=True, bytewise=bytewise)
+    assert refused.value.fatal and refused.value.reply is replies.BARE_LINE_END
+
+
+def test_strict_mode_accepts_crlf_content_and_a_crlf_split_across_reads():
+    reader, done, _ = read(b"a\r\n..b\r\n" + b"z" * 9000 + b"\r\n.\r\n", strict=True, bytewise=False)
+    assert done and reader.message() == b"a\n.b\n" + b"z" * 9000 + b"\n"
+    reader, buf = DataReader(0, strict=True), bytearray(b"z" * 9000 + b"\r")
+    assert not reader.consume(buf)
+    buf += b"\n.\r\n"
+    assert reader.consume(buf)
+
+
+def test_memory_never_holds_more_than_the_limit():
+    reader, buf = DataReader(1000), bytearray()
+    for _ in range(200):
+        buf += b"x" * 100 + b"\r\n"
+        reader.consume(buf)
+        assert sum(map(len, reader._lines)) + len(reader._partial) <= 1000
+    buf += b".\r\n"
+    assert reader.consume(buf) and reader.too_big
 
 
 def test_empty_message():
