@@ -85,16 +85,36 @@ def _where(span: Span) -> str:
     return f"{span.path}:{span.line}:{span.column}"
 
 
+# A source line longer than this is shown as a window around the column, marked "..." where it was cut:
+# quoting a 10 MB line whole helps nobody.
+EXCERPT_WIDTH = 120
+_CUT = "..."
+
+
+def _window(line: str, start: int, stop: int) -> tuple[str, int, int]:
+    """The part of `line` to show, with `start` and `stop` moved into it."""
+    if len(line) <= EXCERPT_WIDTH:
+        return line, start, stop
+    begin = max(0, min(start - EXCERPT_WIDTH // 4, len(line) - EXCERPT_WIDTH))
+    end = begin + EXCERPT_WIDTH
+    head = _CUT if begin else ""
+    tail = _CUT if end < len(line) else ""
+    shift = len(head) - begin
+    return head + line[begin:end] + tail, start + shift, min(stop, end) + shift
+
+
 def excerpt(span: Span, source: str | None, color: bool = False) -> list[str]:
     """The source line of the span and a caret line under it (`^~~~` to the end column, or the line's end)."""
-    if source is None:
-        return []
-    lines = source.split("\n")
-    if not 1 <= span.line <= len(lines):
+    return _excerpt(span, None if source is None else source.split("\n"), color)
+
+
+def _excerpt(span: Span, lines: list[str] | None, color: bool) -> list[str]:
+    if lines is None or not 1 <= span.line <= len(lines):
         return []
     line = lines[span.line - 1].rstrip("\r")
     start = max(span.column, 1) - 1
     stop = span.end_column - 1 if span.end_line == span.line else len(line)
+    line, start, stop = _window(line, start, stop)
     width = max(stop - start, 1)
     # Keep tabs as tabs in the padding so the caret lines up however the terminal expands them.
     pad = "".join(ch if ch == "\t" else " " for ch in line[:start])
@@ -121,12 +141,16 @@ def _note(related: Related, color: bool) -> str:
 
 
 def render_one(diagnostic: Diagnostic, source: str | None, color: bool = False) -> list[str]:
+    return _render_one(diagnostic, None if source is None else source.split("\n"), color)
+
+
+def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool) -> list[str]:
     d = diagnostic
     head = (
         f"{_paint(_where(d.span), _BOLD, color)}: {_paint(d.severity.label, _COLOUR[d.severity], color)}: "
         f"{d.message} [{d.code}]"
     )
-    out = [head, *excerpt(d.span, source, color)]
+    out = [head, *_excerpt(d.span, lines, color)]
     if d.hint:
         out.append(f"  hint: {d.hint}")
     out.extend(_note(related, color) for related in d.related)
@@ -136,9 +160,15 @@ def render_one(diagnostic: Diagnostic, source: str | None, color: bool = False) 
 def render_text(
     diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], files_checked: int, color: bool = False
 ) -> str:
+    # Each source is split into lines once: thousands of findings in one big file must not split it each time.
+    split: dict[str, list[str] | None] = {}
     lines: list[str] = []
     for d in diagnostics:
-        lines.extend(render_one(d, sources.get(d.span.path), color))
+        path = d.span.path
+        if path not in split:
+            source = sources.get(path)
+            split[path] = None if source is None else source.split("\n")
+        lines.extend(_render_one(d, split[path], color))
     lines.append(summary(diagnostics, files_checked))
     return "\n".join(lines) + "\n"
 
