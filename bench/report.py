@@ -175,6 +175,10 @@ def render(results: Results) -> str:
         "",
         "## Scaling (target: 10x input costs <= 11x time and memory)",
         "",
+        "Memory ratios from the smallest size are dominated by allocator granularity (growth under a few MiB). "
+        "Compare a contender's time ratio with the json.loads floor's before blaming the contender: at the "
+        "largest size every contender pays for a bigger heap (cyclic garbage collection, cache misses).",
+        "",
         *_scaling(results),
         "",
         "## Start-up",
