@@ -3,7 +3,9 @@
 Rule of this room: SPEC §2's include rules — a relative path looks in the including file's directory first,
 then in the working directory; a directory includes its files in alphabetical order, skipping names that
 start with `.`, without following sub-directories. A missing target, an unreadable file or a cycle is a
-diagnostic at the include statement; loading carries on with the rest.
+diagnostic at the include statement; loading carries on with the rest. An include is one level of nesting,
+like a scope: a file included inside two scopes starts three levels deep, and nothing nests deeper than
+grammar.MAX_DEPTH (an endless chain of includes under different names stops there).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from lark.exceptions import UnexpectedInput
 
-from ..grammar import explain
+from ..grammar import MAX_DEPTH, NestingTooDeep, explain
 from .diagnostics import Diagnostic, Related
 from .nodes import File, Include, Scalar, Scope, Statement
 from .span import Span, whole_file
@@ -68,11 +70,20 @@ def read_text(path: str, span: Span | None = None) -> tuple[str | None, Diagnost
         )
 
 
-def parse_source(text: str, path: str) -> tuple[File | None, Diagnostic | None]:
+NESTING_HINT = "scopes, arrays, dictionaries and includes may nest {limit} levels deep; real configs need a few"
+
+
+def _too_deep(limit: int, span: Span) -> Diagnostic:
+    return Diagnostic(SYNTAX, f"nesting deeper than {limit} levels", span, hint=NESTING_HINT.format(limit=limit))
+
+
+def parse_source(text: str, path: str, depth: int = 0) -> tuple[File | None, Diagnostic | None]:
     if text.startswith("\ufeff"):  # a byte-order mark is not part of the first line's columns
         text = text[1:]
     try:
-        return parse_text(text, path), None
+        return parse_text(text, path, depth), None
+    except NestingTooDeep as exc:
+        return None, _too_deep(exc.limit, Span(path, exc.line, exc.column, exc.line, exc.column + 1))
     except UnexpectedInput as exc:
         error = explain(exc, text)
         span = Span(path, error.line, error.column, error.line, error.column + 1)
@@ -110,7 +121,7 @@ class _Loader:
         self.out = Loaded(None)
         self.stack: list[str] = []
 
-    def load(self, path: str, span: Span | None) -> File | None:
+    def load(self, path: str, span: Span | None, depth: int = 0) -> File | None:
         real = os.path.realpath(path)
         if real in self.stack:
             assert span is not None
@@ -124,7 +135,7 @@ class _Loader:
             return None
         assert text is not None
         self.out.texts[path] = text
-        tree, problem = parse_source(text, path)
+        tree, problem = parse_source(text, path, depth)
         if problem is not None:
             self.out.problems.append(problem)
             return None
@@ -132,23 +143,27 @@ class _Loader:
         self.out.files[path] = tree
         self.stack.append(real)
         try:
-            self._resolve(tree.body, Path(path).parent)
+            self._resolve(tree.body, Path(path).parent, depth)
         finally:
             self.stack.pop()
         return tree
 
-    def _resolve(self, body: list[Statement], here: Path) -> None:
-        pending: list[list[Statement]] = [body]
+    def _resolve(self, body: list[Statement], here: Path, depth: int) -> None:
+        pending: list[tuple[list[Statement], int]] = [(body, depth)]
         while pending:
-            for statement in pending.pop():
+            statements, level = pending.pop()
+            for statement in statements:
                 if isinstance(statement, Scope):
-                    pending.append(statement.body)
+                    pending.append((statement.body, level + 1))
                 elif isinstance(statement, Include):
+                    if level + 1 > MAX_DEPTH:
+                        self.out.problems.append(_too_deep(MAX_DEPTH, statement.span))
+                        continue
                     targets, problem = _targets(statement, here)
                     if problem is not None:
                         self.out.problems.append(problem)
                     for target in targets:
-                        loaded = self.load(str(target), statement.span)
+                        loaded = self.load(str(target), statement.span, level + 1)
                         if loaded is not None:
                             statement.files.append(loaded)
 
@@ -172,5 +187,5 @@ def load_text(text: str, path: str) -> Loaded:
     loader.out.files[path] = tree
     loader.out.root = tree
     loader.stack.append(os.path.realpath(path))
-    loader._resolve(tree.body, Path(path).parent)
+    loader._resolve(tree.body, Path(path).parent, 0)
     return loader.out

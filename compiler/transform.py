@@ -101,13 +101,14 @@ class NodeBuilder(Transformer):  # type: ignore[type-arg]
 _BUILDER = NodeBuilder()
 
 
-def parse_text(text: str, path: str) -> File:
-    """Parse one file's text. Raises lark errors; grammar.syntax_errors.explain makes them friendly."""
+def parse_text(text: str, path: str, depth: int = 0) -> File:
+    """Parse one file's text. Raises lark errors (grammar.syntax_errors.explain makes them friendly) and
+    grammar.NestingTooDeep; `depth` is how deeply the file sits inside the scopes and includes of others."""
     if text.startswith("\ufeff"):
         text = text[1:]
     _current.path = path
     try:
-        out = grammar_parser.parse(text, _BUILDER)
+        out = grammar_parser.parse(text, _BUILDER, depth)
         comments = [Comment(tok.value, _span(tok)) for tok in out.comments]
     finally:
         _current.path = None

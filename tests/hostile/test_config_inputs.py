@@ -1,0 +1,91 @@
+"""Hostile config text: `ecconf lint` and `ecconf json` refuse it with a positioned diagnostic, never a traceback.
+
+Each case is one input an attacker, a broken editor or a bad generator could hand us. The verdict is the same
+every time (conftest.assert_refused): exit status 1 or 2, a `file:line:col:` diagnostic, output that does
+not grow with the input, no traceback. Where the place is known exactly, the test checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from ecconf.grammar import MAX_DEPTH
+from hostile_cli import Run, assert_refused
+
+Ecconf = Callable[..., Run]
+DEEP = 10_000
+COMMANDS = ("lint", "json")
+
+
+def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# --- nesting ------------------------------------------------------------------------------------------
+
+NESTED = {
+    "scopes": "a { " * DEEP + "} " * DEEP,
+    "arrays": "x = " + "( " * DEEP + ") " * DEEP,
+    "dicts": "x = " + "[ k = " * DEEP + "v" + " ]" * DEEP,
+    "peers": "ESMTP_Listener { " + 'Peer "10.0.0.0/8" { ' * DEEP + "} " * DEEP + "}",
+    "unclosed": "a { " * DEEP,
+    "mixed": "a { x = " + "( [ k = " * DEEP,
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("shape", sorted(NESTED))
+def test_deep_nesting_stops_at_the_bracket_that_goes_too_deep(
+    ecconf: Ecconf, tmp_path: Path, shape: str, command: str
+) -> None:
+    text = NESTED[shape]
+    path = _write(tmp_path, "deep.conf", text)
+    run = ecconf(command, path)
+    assert_refused(run, path)
+    assert f"nesting deeper than {MAX_DEPTH} levels" in run.both
+    [(line, column)] = run.positions(path)
+    opened = [i for i, char in enumerate(text) if char in "{[("]
+    assert (line, column) == (1, opened[MAX_DEPTH] + 1)
+
+
+def test_nesting_at_the_limit_is_accepted(ecconf: Ecconf, tmp_path: Path) -> None:
+    text = "# ecconf: disable-file=E2\n" + "a { " * MAX_DEPTH + "} " * MAX_DEPTH + "\n"
+    path = _write(tmp_path, "limit.conf", text)
+    run = ecconf("json", path)
+    assert run.status == 0, run.both[:2000]
+    assert run.out.count('"name": "a"') == MAX_DEPTH
+
+
+def test_nesting_one_past_the_limit_points_at_that_bracket(ecconf: Ecconf, tmp_path: Path) -> None:
+    text = "a {\n" * MAX_DEPTH + "  x = ( 1 )\n" + "}\n" * MAX_DEPTH
+    path = _write(tmp_path, "over.conf", text)
+    run = ecconf("lint", path)
+    assert_refused(run, path)
+    assert run.positions(path) == [(MAX_DEPTH + 1, 7)]
+
+
+def test_include_chain_counts_as_nesting(ecconf: Ecconf, tmp_path: Path) -> None:
+    """1000 files, each including the next: stops at the include that goes too deep, not at Python's limit."""
+    for i in range(1000):
+        _write(tmp_path, f"c{i}.conf", f'include "c{i + 1}.conf"\n' if i < 999 else 'Hostname = "x"\n')
+    run = ecconf("lint", str(tmp_path / "c0.conf"))
+    deepest = str(tmp_path / f"c{MAX_DEPTH}.conf")  # c0 sits at depth 0, c32 at depth 32
+    assert_refused(run, deepest)
+    assert run.positions(deepest) == [(1, 1)]
+    assert f"nesting deeper than {MAX_DEPTH} levels" in run.both
+
+
+def test_include_inside_scopes_counts_the_scopes(ecconf: Ecconf, tmp_path: Path) -> None:
+    inner = _write(tmp_path, "inner.conf", "b { " * 3 + "} " * 3 + "\n")
+    depth = MAX_DEPTH - 3  # the include sits this deep; the included file adds one, its scopes three more
+    outer = _write(tmp_path, "outer.conf", "a { " * depth + 'include "inner.conf" ' + "} " * depth + "\n")
+    run = ecconf("lint", outer)
+    assert_refused(run, inner)
+    assert run.positions(inner) == [(1, 11)]
