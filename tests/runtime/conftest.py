@@ -133,12 +133,12 @@ PASSWORDS = "# test users\nalice:s3cret\nbob@example.org:hunter2\n"
 
 
 class RunningServer:
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, **server_options: Any) -> None:
         self.config = config
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.server = Server(config)
+        self.server = Server(config, **server_options)
         try:
             self.run(self.server.start())
         except BaseException:
@@ -204,11 +204,11 @@ def server_config(
 
 
 @pytest.fixture
-def run_server() -> Iterator[Callable[[ServerConfig], RunningServer]]:
+def run_server() -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
-    def start(config: ServerConfig) -> RunningServer:
-        running = RunningServer(config)
+    def start(config: ServerConfig, **server_options: Any) -> RunningServer:
+        running = RunningServer(config, **server_options)
         started.append(running)
         return running
 
