@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,180 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path, server: Running) -> None
     )
     assert done.returncode == 1
     assert "cannot start the server" in done.stderr and "Traceback" not in done.stderr
+
+
+# ----- faults and signals: SIGHUP reload, SIGTERM drain, SIGKILL mid-DATA ------------------------------------
+
+
+class Watched:
+    """A serve process whose stderr is read line by line in a thread (so the pipe never fills up)."""
+
+    def __init__(self, config: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ecconf", "serve", str(config), "--log-level", "INFO", *args],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._seen = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        match = READY.search(self.wait_for("ecconf: listening on "))
+        assert match
+        self.host, self.port = match.group(1), int(match.group(2))
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            with self._seen:
+                self.lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self.lines.append("<eof>")
+            self._seen.notify_all()
+
+    def wait_for(self, text: str, start: int = 0, timeout: float = 20.0) -> str:
+        """The first stderr line from index `start` on that contains `text`."""
+        with self._seen:
+            for _ in range(2):
+                for line in self.lines[start:]:
+                    if text in line:
+                        return line
+                    if line == "<eof>":
+                        break
+                self._seen.wait_for(lambda: any(text in s or s == "<eof>" for s in self.lines[start:]), timeout)
+        pytest.fail(f"no {text!r} on stderr:\n" + "".join(self.lines))
+
+    def mark(self) -> int:
+        with self._seen:
+            return len(self.lines)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[Callable[..., Watched]]:
+    started: list[Watched] = []
+
+    def start_one(config: Path, *args: str) -> Watched:
+        started.append(Watched(config, *args))
+        return started[-1]
+
+    yield start_one
+    for one in started:
+        one.stop()
+
+
+class Line:
+    """A raw SMTP client: one command, one (last) reply line."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.reader = self.sock.makefile("rb")
+        self.banner = self.reader.readline()
+
+    def say(self, text: str) -> bytes:
+        self.sock.sendall(text.encode() + b"\r\n")
+        while True:
+            reply = self.reader.readline()
+            if reply[3:4] != b"-":
+                return reply
+
+    def start_message(self, user: str = "carol", password: str = "s3cret-pass") -> None:
+        self.say("EHLO c")
+        assert self.say("AUTH PLAIN " + base64.b64encode(f"\0{user}\0{password}".encode()).decode())[:3] == b"235"
+        assert self.say("MAIL FROM:<carol@mx.test>")[:3] == b"250"
+        assert self.say("RCPT TO:<dave@example.org>")[:3] == b"250"
+        assert self.say("DATA")[:3] == b"354"
+        self.sock.sendall(b"Subject: in flight\r\n\r\n" + b"part of the body\r\n" * 100)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_sighup_reloads_a_good_config_and_refuses_a_broken_one(tmp_path: Path, watched) -> None:
+    config = write_config(tmp_path)
+    server = watched(config)
+    in_flight = Line(server.host, server.port)
+    assert in_flight.banner == b"220 mx.test ESMTP ready\r\n"
+    in_flight.start_message()
+
+    good_text = config.read_text()
+    config.write_text(good_text.replace('Listen "127.0.0.1:0" {', 'Listen "127.0.0.1:0" { Idle_Time = "soon"'))
+    mark = server.mark()
+    server.proc.send_signal(signal.SIGHUP)
+    refused = server.wait_for("reload refused", mark)
+    assert "still serving the previous config" in refused
+    assert f"{config}:" in "".join(server.lines[mark:])  # the diagnostics, with file:line:col, are in the log
+    assert Line(server.host, server.port).banner == b"220 mx.test ESMTP ready\r\n"
+
+    sock_path = tmp_path / "extra.sock"
+    (tmp_path / "passwd").write_text("carol:rotated-pass\n")
+    config.write_text(
+        good_text.replace('Listen "127.0.0.1:0" {', f'Listen "{sock_path}" {{ }} Listen "127.0.0.1:0" {{').replace(
+            'Hostname = "mx.test"', 'Hostname = "mx2.test"'
+        )
+    )
+    mark = server.mark()
+    server.proc.send_signal(signal.SIGHUP)
+    server.wait_for("reloaded", mark)
+    assert f"listening on {sock_path}" in "".join(server.lines[mark:])
+    fresh = Line(server.host, server.port)  # the same port, the new config
+    assert fresh.banner == b"220 mx2.test ESMTP ready\r\n"
+    fresh.start_message(password="rotated-pass")
+    fresh.close()
+    with socket.socket(socket.AF_UNIX) as unix:
+        unix.settimeout(10)
+        unix.connect(str(sock_path))
+        assert unix.makefile("rb").readline() == b"220 mx2.test ESMTP ready\r\n"
+
+    in_flight.sock.sendall(b".\r\n")  # the old session finishes under the config it started with
+    assert in_flight.reader.readline().startswith(b"250 2.0.0 Message accepted")
+    assert in_flight.say("QUIT").startswith(b"221 2.0.0 mx.test")
+    [stored] = list((tmp_path / "spool" / "new").iterdir())
+    assert "by mx.test with ESMTPA" in stored.read_text()
+
+    config.write_text(good_text)
+    mark = server.mark()
+    server.proc.send_signal(signal.SIGHUP)
+    assert f"stopped listening (Listen '{sock_path}')" in server.wait_for("ecconf: stopped listening", mark)
+    assert not sock_path.exists()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=15) == 0
+
+
+def test_sigterm_drains_a_session_in_flight_then_exits(tmp_path: Path, watched) -> None:
+    server = watched(write_config(tmp_path), "--drain", "10")
+    busy = Line(server.host, server.port)
+    busy.start_message()
+    idle = Line(server.host, server.port)
+    mark = server.mark()
+    server.proc.send_signal(signal.SIGTERM)
+    server.wait_for("stopping: waiting up to 10 s", mark)
+    assert idle.reader.readline() == b"421 4.3.2 mx.test Service shutting down, closing connection\r\n"
+    with pytest.raises(OSError):
+        socket.create_connection((server.host, server.port), timeout=5)  # no longer accepting
+    busy.sock.sendall(b".\r\n")
+    assert busy.reader.readline().startswith(b"250 2.0.0 Message accepted")
+    assert busy.reader.readline().startswith(b"421 4.3.2")
+    assert server.proc.wait(timeout=15) == 0
+    assert len(list((tmp_path / "spool" / "new").iterdir())) == 1
+
+
+def test_sigkill_in_the_middle_of_data_leaves_no_partial_message(tmp_path: Path, watched) -> None:
+    server = watched(write_config(tmp_path))
+    done = Line(server.host, server.port)
+    done.start_message()
+    done.sock.sendall(b".\r\n")
+    assert done.reader.readline().startswith(b"250 2.0.0")
+    cut = Line(server.host, server.port)
+    cut.start_message()
+    cut.sock.sendall(b"x" * 200_000)  # well into the transfer, no end in sight
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(timeout=10)
+    spool = tmp_path / "spool"
+    assert len(list((spool / "new").iterdir())) == 1  # only the complete message
+    assert list((spool / "tmp").iterdir()) == []
