@@ -7,10 +7,12 @@ not grow with the input, no traceback. Where the place is known exactly, the tes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from ecconf.compiler.includes import load_text
 from ecconf.grammar import MAX_DEPTH
 from hostile_cli import Run, assert_refused
 
@@ -89,3 +91,35 @@ def test_include_inside_scopes_counts_the_scopes(ecconf: Ecconf, tmp_path: Path)
     run = ecconf("lint", outer)
     assert_refused(run, inner)
     assert run.positions(inner) == [(1, 11)]
+
+
+# --- 10 MB on one line --------------------------------------------------------------------------------
+
+TEN_MB = 10 * 2**20
+LONG_LINES = {
+    # (text, line and column of the one error)
+    "string then stray brace": ('x = "' + "a" * TEN_MB + '" }', (1, TEN_MB + 8)),
+    "word then name without value": ("x = " + "a" * TEN_MB + " y", (1, TEN_MB + 7)),  # at the end
+    "unterminated string": ('x = "' + "a" * TEN_MB, (1, 5)),
+    "unterminated comment": ("x = 1 /* " + "a" * TEN_MB, (1, 7)),
+    "comment then stray brace": ("# " + "a" * TEN_MB + "\n}", (2, 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_LINES))
+def test_a_10_mb_line_gets_one_short_positioned_diagnostic(ecconf: Ecconf, tmp_path: Path, case: str) -> None:
+    text, where = LONG_LINES[case]
+    path = _write(tmp_path, "long.conf", text)
+    run = ecconf("lint", path)
+    assert assert_refused(run, path) == [where]
+
+
+@pytest.mark.parametrize("case", ["string then stray brace", "unterminated comment"])
+def test_a_10_mb_string_or_comment_is_lexed_in_one_stride(case: str) -> None:
+    """The string and comment patterns must not step through a long token one backtracking frame per character."""
+    text, (_line, column) = LONG_LINES[case]
+    started = time.perf_counter()
+    loaded = load_text(text, "long.conf")
+    elapsed = time.perf_counter() - started
+    assert [p.span.column for p in loaded.problems] == [column]
+    assert elapsed < 1.5, f"{elapsed:.1f} s"  # ~0.2 s; the per-character patterns took 4-6 s
