@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -63,6 +63,7 @@ def render(
     rules: Sequence[RuleInfo] = (),
 ) -> str:
     """The whole output for one run, in the chosen format, ending with a newline (empty for github and none)."""
+    diagnostics = [_clipped(d) for d in diagnostics]
     if options.format == "text":
         return render_text(diagnostics, sources or {}, options.files_checked, options.color)
     if options.format == "json":
@@ -72,6 +73,26 @@ def render(
     if options.format == "github":
         return render_github(diagnostics)
     raise ValueError(f"unknown format {options.format!r}; known: {', '.join(FORMATS)}")
+
+
+# A message (or hint, or note) longer than this quotes something huge, a 10 MB name or value: it keeps its
+# head and its tail around "...", in every format, so that the output does not grow with the input.
+MESSAGE_WIDTH = 500
+
+
+def clip(text: str, width: int = MESSAGE_WIDTH) -> str:
+    if len(text) <= width:
+        return text
+    tail = width // 4
+    return f"{text[: width - tail - 5]} ... {text[-tail:]}"
+
+
+def _clipped(d: Diagnostic) -> Diagnostic:
+    long_note = any(len(r.message) > MESSAGE_WIDTH for r in d.related)
+    if len(d.message) <= MESSAGE_WIDTH and len(d.hint) <= MESSAGE_WIDTH and not long_note:
+        return d
+    related = tuple(Related(r.span, clip(r.message)) for r in d.related)
+    return replace(d, message=clip(d.message), hint=clip(d.hint), related=related)
 
 
 # --- text -------------------------------------------------------------------------------------------------

@@ -1,15 +1,26 @@
-"""The text renderer under hostile sources: output does not grow with the input, time grows linearly.
+"""The renderer under hostile sources: output does not grow with the input, time grows linearly.
 
-A 10 MB line is quoted as a window around the column (cut with "..."), and thousands of findings in one big
-file do not make the renderer re-split that file for each of them.
+A 10 MB line is quoted as a window around the column (cut with "..."), a message that quotes a 10 MB name
+keeps only its head and tail, and thousands of findings in one big file do not make the renderer re-split
+that file for each of them.
 """
 
 from __future__ import annotations
 
 import time
 
-from ecconf.compiler.diagnostics import Diagnostic
-from ecconf.compiler.render import EXCERPT_WIDTH, excerpt, render_text
+import pytest
+from ecconf.compiler.diagnostics import Diagnostic, Related
+from ecconf.compiler.render import (
+    EXCERPT_WIDTH,
+    FORMATS,
+    MESSAGE_WIDTH,
+    RenderOptions,
+    clip,
+    excerpt,
+    render,
+    render_text,
+)
 from ecconf.compiler.span import Span
 
 LONG = 10 * 2**20
@@ -67,3 +78,26 @@ def test_many_findings_in_one_big_file_render_in_linear_time() -> None:
     assert out.count("\n") == 3 * count + 1
     # Splitting the 360 kB source once per finding took ~10 s; once per file it is a fraction of a second.
     assert elapsed < 3.0, f"{elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_message_quoting_a_10_mb_name_is_clipped_in_every_format(fmt: str) -> None:
+    name = "n" * LONG
+    huge = Diagnostic(
+        "E201",
+        f"{name!r} is not a valid option name in the global scope",
+        Span("big.conf", 1, 1, 1, LONG + 1),
+        hint=f"did you mean {name!r}?",
+        related=(Related(Span("big.conf", 2, 1, 2, 2), f"first set here as {name!r}"),),
+    )
+    out = render([huge], RenderOptions(fmt), {"big.conf": name + " = 1\n"})
+    assert len(out) < 8 * MESSAGE_WIDTH + 2048  # SARIF adds its fixed envelope
+    assert "is not a valid option name in the global scope" in out  # the tail survives
+    assert "'nnnn" in out and " ... " in out  # and the head, around the cut
+
+
+def test_clip_keeps_short_text_and_bounds_long_text() -> None:
+    assert clip("short") == "short"
+    text = "h" * 1000 + "TAIL"
+    clipped = clip(text)
+    assert len(clipped) == MESSAGE_WIDTH and clipped.startswith("hhh") and clipped.endswith("TAIL")
