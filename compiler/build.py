@@ -134,6 +134,9 @@ class Builder:
     def __init__(self, options: OptionTable) -> None:
         self.table = options
         self.facts = Facts()
+        # Scopes that merge, by (id of the parent model, merge key): a dict, not a scan, so that many
+        # Listens and Peers cost linear time.
+        self._merged: dict[tuple[int, str], Model] = {}
 
     # -- values -------------------------------------------------------------------------------------------
     def problem(self, code: str, message: str, span: Span, hint: str = "") -> None:
@@ -220,11 +223,13 @@ class Builder:
             self.listener_body(config.esmtp_listener, "esmtp_listener", scope)
         elif key == "ec_logger":
             instance = scope.instance.value if scope.instance else None
-            logger = next((lg for lg in config.ec_loggers if lg.instance == instance), None)
+            logger = self._merged.get((id(config), f"ec_logger {instance}"))
             if logger is None:
                 logger = EcLogger(instance=instance)
                 logger._span = scope.span
                 config.ec_loggers.append(logger)
+                self._merged[(id(config), f"ec_logger {instance}")] = logger
+            assert isinstance(logger, EcLogger)
             for statement in iter_statements(scope.body):
                 if isinstance(statement, Option) and statement.name.lower() == "acctlog":
                     self.set(logger, "acctlog", statement, self.scalar(statement.name, statement.value, str))
@@ -271,11 +276,13 @@ class Builder:
             where = scope.instance.span if scope.instance else scope.name_span
             message = str(exc) if scope.instance else 'Listen needs an address, e.g. Listen ":25" { ... }'
             self.problem(LISTEN_ADDRESS, message, where)
-        listen = next((ls for ls in listener.listens if ls.address == written), None)
+        listen = self._merged.get((id(listener), f"listen {written}"))
         if listen is None:
             listen = Listen(address=written)
             listen._span = scope.span
             listener.listens.append(listen)
+            self._merged[(id(listener), f"listen {written}")] = listen
+        assert isinstance(listen, Listen)
         self.facts.listens.append((listen, address, scope))
         self.listener_body(listen, "listen", scope)
 
@@ -290,11 +297,13 @@ class Builder:
             message = f"Peer: {exc}" if scope.instance else 'Peer needs a CIDR, e.g. Peer "10.0.0.0/8" { ... }'
             self.problem(BAD_CIDR, message, where)
             network = written
-        peer = next((p for p in owner.peers if p.network == network), None)
+        peer = self._merged.get((id(owner), f"peer {network}"))
         if peer is None:
             peer = Peer(network=network)
             peer._span = scope.span
             owner.peers.append(peer)
+            self._merged[(id(owner), f"peer {network}")] = peer
+        assert isinstance(peer, Peer)
         self.facts.peers.append((peer, cidr, scope))
         self.listener_body(peer, "peer", scope)
 
@@ -333,10 +342,10 @@ class Builder:
                 value = self.scalar(entry.key, entry.value, AUTH_KEYS[key])
                 if value is not None:
                     setattr(params, key, value)
-                    params._spans[key] = entry.span
+                    params.set_span_of(key, entry.span)
             else:
                 params.options[key] = plain(entry.value)
-                params._spans[key] = entry.span
+                params.set_span_of(key, entry.span)
         return params
 
     @staticmethod
@@ -344,7 +353,7 @@ class Builder:
         if value is None:
             return
         setattr(model, field_name, value)
-        model._spans[field_name] = option.span
+        model.set_span_of(field_name, option.span)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic
 from .fallback import ClientClass, Resolved, all_classes, effective
 from .includes import Loaded
 from .models import Config
+from .nodes import Option, Scope
 from .option_table import OptionTable
 from .span import Span
 
@@ -42,8 +43,31 @@ class CheckContext:
     def classes(self) -> list[ClientClass]:
         return list(all_classes(self.config))
 
+    @cached_property
+    def _effective_memo(self) -> dict[tuple[int, int, int, str], Resolved]:
+        return {}
+
     def effective(self, cls: ClientClass, field_name: str) -> Resolved:
-        return effective(self.config, cls, field_name)
+        """fallback.effective, remembered: many rules ask the same question of the same client class."""
+        key = (id(cls.listen), id(cls.listen_peer), id(cls.listener_peer), field_name)
+        memo = self._effective_memo
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = effective(self.config, cls, field_name)
+        return found
+
+    @cached_property
+    def option_at(self) -> dict[Span, Option]:
+        """Every assignment by the span of its statement (a Resolved's span finds the option that set it)."""
+        return {assignment.option.span: assignment.option for assignment in self.facts.assignments}
+
+    @cached_property
+    def listen_scopes(self) -> dict[int, Scope]:
+        """The first Scope node written for each Listen model, by id of the model."""
+        out: dict[int, Scope] = {}
+        for model, _address, scope in self.facts.listens:
+            out.setdefault(id(model), scope)
+        return out
 
     def resolve_path(self, written: str, span: Span | None) -> Path:
         """A path named in the config: relative paths are relative to the file that names them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .models import Config, EsmtpListener, Listen, Model, Peer
@@ -51,8 +52,13 @@ class ClientClass:
 
 
 def _network(peer: Peer) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    return _parse_network(peer.network)
+
+
+@lru_cache(maxsize=8192)
+def _parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        return ipaddress.ip_network(peer.network, strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
@@ -89,6 +95,17 @@ def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientCl
                 yield ClientClass(listen, lp, ep)
 
 
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _has_field(owner: Model, field: str) -> bool:
+    kind = type(owner)
+    names = _FIELDS.get(kind)
+    if names is None:  # pydantic builds model_fields on each access; keep the names per class
+        names = _FIELDS[kind] = frozenset(kind.model_fields)
+    return field in names
+
+
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
     """The value of `field` for clients of this class, and where it was set."""
     listener = config.esmtp_listener
@@ -100,7 +117,7 @@ def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
         ("global", config),
     ]
     for level, owner in levels:
-        if owner is None or field not in type(owner).model_fields:
+        if owner is None or not _has_field(owner, field):
             continue
         value = getattr(owner, field)
         if value is not None:

@@ -19,17 +19,28 @@ JsonValue = Any  # str | int | bool | list[JsonValue] | dict[str, JsonValue]; th
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    _spans: dict[str, Span] = PrivateAttr(default_factory=dict)
+    # Positions are private (never in the JSON). They are read on hot paths (every fallback lookup), so the
+    # accessors below go to pydantic's private dict directly rather than through its attribute hook, and the
+    # per-field dict is created only when a field is set from text (a default_factory costs per instance).
+    _spans: dict[str, Span] | None = PrivateAttr(default=None)
     _span: Span | None = PrivateAttr(default=None)
 
     def span_of(self, field: str) -> Span | None:
         """Where `field` was set (the option's span), or None if it was not set in the text."""
-        return self._spans.get(field)
+        spans = self.__pydantic_private__["_spans"]  # type: ignore[index]
+        return spans.get(field) if spans else None
+
+    def set_span_of(self, field: str, span: Span) -> None:
+        private = self.__pydantic_private__
+        assert private is not None
+        if private["_spans"] is None:
+            private["_spans"] = {}
+        private["_spans"][field] = span
 
     @property
     def span(self) -> Span | None:
         """Where this scope or dictionary is written."""
-        return self._span
+        return self.__pydantic_private__["_span"]  # type: ignore[index]
 
 
 class AuthParameters(Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 TRUE_WORDS = frozenset({"true", "yes", "on", "enabled", "enable", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "disabled", "disable", "0"})
@@ -54,18 +55,21 @@ class CidrValue:
     had_host_bits: bool
 
 
+@lru_cache(maxsize=8192)
 def to_cidr(text: str) -> CidrValue:
+    """Parsed once per distinct text: configs repeat the same networks across many scopes."""
     word = text.strip()
+    try:
+        return CidrValue(ipaddress.ip_network(word, strict=True), False)
+    except ValueError:
+        pass
     try:
         network = ipaddress.ip_network(word, strict=False)
     except ValueError:
-        raise ValueError(f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)") from None
-    try:
-        ipaddress.ip_network(word, strict=True)
-        host_bits = False
-    except ValueError:
-        host_bits = True
-    return CidrValue(network, host_bits)
+        raise ValueError(
+            f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)"
+        ) from None
+    return CidrValue(network, True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,9 +145,9 @@ class Offers:
 
 def listen_span(ctx: CheckContext, listen: Listen) -> Span | None:
     """The Listen's address as first written (the most precise place to say something about a Listen)."""
-    for model, _address, scope in ctx.facts.listens:
-        if model is listen:
-            return scope.instance.span if scope.instance is not None else scope.name_span
+    scope = ctx.listen_scopes.get(id(listen))
+    if scope is not None:
+        return scope.instance.span if scope.instance is not None else scope.name_span
     return listen.span
 
 

@@ -40,13 +40,25 @@ DEFAULT_SEVERITY = Severity.WARNING
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     offers = Offers(ctx)
     classes = list(offers.classes())
+    # One pass over (class, mechanism): which dictionaries serve some client, and which are offered to one.
+    served: set[int] = set()
+    offered: set[int] = set()
+    mechanisms = {auth.mechanism for auth in ctx.facts.auth_dicts}
+    for cls in classes:
+        advertised = {a.mechanism for a in offers.advertised(cls)}
+        for mechanism in mechanisms:
+            resolved = offers.params(cls, mechanism)
+            if resolved is None or resolved.value is None:
+                continue
+            served.add(id(resolved.value))
+            if mechanism in advertised:
+                offered.add(id(resolved.value))
     for auth in ctx.facts.auth_dicts:
-        mechanism = auth.mechanism
-        served = [c for c in classes if (r := offers.params(c, mechanism)) is not None and r.value is auth.params]
-        if any(mechanism in {a.mechanism for a in offers.advertised(c)} for c in served):
+        if id(auth.params) in offered:
             continue
+        mechanism = auth.mechanism
         name = PARAMETER_NAMES[mechanism]
-        if served:
+        if id(auth.params) in served:
             why = f'no client it applies to has "AUTH {mechanism}" in SMTP_Extensions'
             hint = f'add "AUTH {mechanism}" to SMTP_Extensions, or remove {name}'
         elif not classes:

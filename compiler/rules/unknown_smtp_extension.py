@@ -62,10 +62,10 @@ def advertising(ctx: CheckContext, cls: ClientClass, wanted: str) -> Scalar | No
     resolved = ctx.effective(cls, "smtp_extensions")
     if not resolved.value:
         return None
-    for assignment in ctx.facts.assignments:
-        if assignment.owner is resolved.owner and assignment.option.span == resolved.span:
-            return next((i for i in items(assignment.option.value) if keyword(i.value) == wanted), None)
-    return None
+    option = ctx.option_at.get(resolved.span) if resolved.span is not None else None
+    if option is None:
+        return None
+    return next((i for i in items(option.value) if keyword(i.value) == wanted), None)
 
 
 def _problem(text: str) -> tuple[str, str] | None:

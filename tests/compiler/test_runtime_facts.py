@@ -68,7 +68,7 @@ def test_secret_descriptions() -> None:
 def test_uri_file_resolves_like_the_server(tmp_path: Path) -> None:
     conf = tmp_path / "etc" / "ecelerity.conf"
     params = AuthParameters(uri="file:pw/users")
-    params._spans["uri"] = Span(str(conf), 1, 1, 1, 2)
+    params.set_span_of("uri", Span(str(conf), 1, 1, 1, 2))
     ours = facts.uri_file("file:pw/users", conf.parent)
     assert ours == tmp_path / "etc" / "pw" / "users"
     assert ours.resolve() == uri_path(absolute_uri(params, "file:pw/users"))
