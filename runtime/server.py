@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 BoundAddress = listeners.BoundAddress
 _READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
+# asyncio's default accept queue of 100 overflows when hundreds of clients connect at once; the overflow is
+# silent (the client believes it is connected and waits for a banner that never comes). The kernel caps it
+# at net.core.somaxconn.
+_BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
 
 
@@ -231,10 +235,10 @@ class Server:
 
         addr = slot.spec.address
         if addr.kind == "unix":
-            server = await loop.create_unix_server(factory, addr.path)
+            server = await loop.create_unix_server(factory, addr.path, backlog=_BACKLOG)
             slot.bound = addr.path
         else:
-            server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True)
+            server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True, backlog=_BACKLOG)
             sockname = server.sockets[0].getsockname()
             slot.bound = (str(sockname[0]), int(sockname[1]))
         slot.handle = server

@@ -176,8 +176,12 @@ class Watched:
         self.lines: list[str] = []
         self._seen = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
-        match = READY.search(self.wait_for("ecconf: listening on "))
-        assert match
+        try:
+            match = READY.search(self.wait_for("ecconf: listening on "))
+            assert match
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
         self.host, self.port = match.group(1), int(match.group(2))
 
     def _read(self) -> None:
@@ -249,6 +253,7 @@ class Line:
         self.sock.sendall(b"Subject: in flight\r\n\r\n" + b"part of the body\r\n" * 100)
 
     def close(self) -> None:
+        self.reader.close()  # the file object holds the socket open too
         self.sock.close()
 
 

@@ -20,17 +20,20 @@ PLAIN = "AUTH PLAIN " + base64.b64encode(b"\0alice\0s3cret").decode()
 OVER_CAP = b"421 4.4.5 Service unavailable, concurrency limit reached.\r\n"
 
 
+STALL = 30.0  # seconds without an answer that count as a failure (a hang would stall the whole test)
+
+
 async def reply(reader: asyncio.StreamReader) -> bytes:
     """One whole (possibly multi-line) reply; its last line."""
     while True:
-        line = await reader.readline()
+        line = await asyncio.wait_for(reader.readline(), STALL)
         if line[3:4] != b"-":
             return line
 
 
 async def mail_session(host: str, port: int, n: int) -> None:
     """EHLO, AUTH, one small message, QUIT, then wait for the server to close; raises on anything unexpected."""
-    reader, writer = await asyncio.open_connection(host, port)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), STALL)
     try:
         steps = [
             (None, b"220"),
@@ -48,15 +51,15 @@ async def mail_session(host: str, port: int, n: int) -> None:
             answer = await reply(reader)
             if not answer.startswith(expected):
                 raise AssertionError(f"{command!r}: {answer!r}")
-        if await reader.read() != b"":  # the server closes first, so its slot is free again
+        if await asyncio.wait_for(reader.read(), STALL) != b"":  # the server closes first: its slot is free
             raise AssertionError("data after 221")
     finally:
         writer.close()
 
 
 async def hold(host: str, port: int) -> tuple[bytes, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection(host, port)
-    return await reader.readline(), writer
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), STALL)
+    return await asyncio.wait_for(reader.readline(), STALL), writer
 
 
 def test_sessions_over_listener_sessions_get_421_and_the_server_stays_healthy(run_server, make_config):
@@ -169,6 +172,7 @@ def test_soak_500_concurrent_sessions(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    print(f"soak: {done} sessions in {SECONDS:.0f} s, server RSS every 5 s (KiB): {samples}")
     assert errors == [], f"{len(errors)} failed sessions, e.g. {errors[:3]}"
     assert done > CLIENTS  # every client went round more than once
     assert len(list((tmp_path / "spool" / "new").iterdir())) == done

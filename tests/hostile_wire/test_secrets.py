@@ -46,6 +46,7 @@ class Client:
                 return reply
 
     def close(self) -> None:
+        self.reader.close()  # the file object holds the socket open too
         self.sock.close()
 
 

@@ -112,7 +112,7 @@ def session(feed: str) -> Iterator[Callable[..., Session]]:
             HOST,
             kw.pop("mechanisms", None) or memory_credentials(),
             client=client,
-            clock=lambda: NOW,
+            clock=kw.pop("clock", lambda: NOW),
             # Real randomness: DIGEST-MD5 nonces are single-use across the whole process.
             random_bytes=os.urandom,
             **kw,

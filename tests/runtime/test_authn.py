@@ -55,3 +55,19 @@ def test_refresh_reloads_changes_and_retries_missing_stores(tmp_path):
     assert creds.refresh() == ["file:pw"]
     assert creds.store("file:pw").cleartext("alice") == "second"
     assert creds.refresh() == []
+
+
+def test_refresh_keeps_the_last_good_contents_and_logs_why(tmp_path, caplog):
+    (tmp_path / "pw").write_text("alice:one\n")
+    creds = Credentials(tmp_path)
+    spec = MechanismSpec("PLAIN", "file:pw")
+    creds.open_all([spec])
+    (tmp_path / "pw").unlink()
+    assert creds.refresh() == []
+    assert creds.available(spec) and creds.store("file:pw").cleartext("alice") == "one"
+    assert "keeping the last good contents" in caplog.text and "pw" in caplog.text
+    caplog.clear()
+    (tmp_path / "pw").write_text("alice:two\nno separator here\n")
+    assert creds.refresh() == []
+    assert creds.store("file:pw").cleartext("alice") == "one"
+    assert "pw:2:" in caplog.text and "alice:two" not in caplog.text

@@ -4,15 +4,15 @@ the hard message cap and strict line ends (fed whole and byte by byte unless the
 from __future__ import annotations
 
 import base64
-import os
 
 import pytest
-from conftest import HOST, Session, memory_credentials
 from ecconf.runtime import config as runtime_config
 from ecconf.runtime import replies
 from ecconf.runtime.events import FLUSH, NEED_DATA, AuthAttempted, Close, MessageReceived
-from ecconf.runtime.protocol import OUTPUT_HIGH_WATER, SmtpConnection
+from ecconf.runtime.protocol import OUTPUT_HIGH_WATER
 from ecconf.runtime.state import State
+
+HOST = "mx.test"  # the host name the session fixture uses
 
 BAD_PLAIN = "AUTH PLAIN " + base64.b64encode(b"\0alice\0nope").decode() + "\r\n"
 GOOD_PLAIN = "AUTH PLAIN " + base64.b64encode(b"\0alice\0s3cret").decode() + "\r\n"
@@ -24,13 +24,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def whole_session(policy, clock=None) -> Session:
-    conn = SmtpConnection(
-        policy, HOST, memory_credentials(), client=("192.0.2.7", 40000), clock=clock or Clock(), random_bytes=os.urandom
-    )
-    return Session(conn, "whole")
 
 
 @pytest.mark.parametrize(
@@ -102,9 +95,9 @@ def test_a_patient_client_gets_the_banner_after_the_delay(session, make_policy):
     assert s.send("EHLO c\r\n").startswith("250-")
 
 
-def test_data_has_a_deadline_for_the_whole_transfer(make_policy):
+def test_data_has_a_deadline_for_the_whole_transfer(session, make_policy):
     clock = Clock()
-    s = whole_session(make_policy(open_relay=True, data_timeout=60.0, data_deadline=100.0), clock)
+    s = session(make_policy(open_relay=True, data_timeout=60.0, data_deadline=100.0), clock=clock)
     s.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n")
     assert s.conn.read_timeout() == 60.0  # per read: the data timeout
     for _ in range(9):  # a line every 10 s keeps each read well inside the data timeout...
@@ -118,15 +111,15 @@ def test_data_has_a_deadline_for_the_whole_transfer(make_policy):
     assert s.conn.state is State.CLOSED and not s.of_type(MessageReceived)
 
 
-def test_a_quiet_client_in_data_gets_the_idle_reply(make_policy):
-    s = whole_session(make_policy(open_relay=True, data_timeout=60.0, data_deadline=100.0))
+def test_a_quiet_client_in_data_gets_the_idle_reply(session, make_policy):
+    s = session(make_policy(open_relay=True, data_timeout=60.0, data_deadline=100.0))
     s.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n")
     s.conn.timeout()
     assert s.conn.data_to_send().startswith(b"421 4.4.2 mx.test Idle timeout")
 
 
-def test_pipelined_flood_is_answered_in_bounded_batches(make_policy):
-    s = whole_session(make_policy())
+def test_pipelined_flood_is_answered_in_bounded_batches(session, make_policy):
+    s = session(make_policy())
     s.conn.receive_data(b"HELP\r\n" * 10_000)
     reply = replies.HELP.render(True)
     answered, flushes = 0, 0
@@ -142,9 +135,9 @@ def test_pipelined_flood_is_answered_in_bounded_batches(make_policy):
     assert answered == 10_000 and flushes >= 10
 
 
-def test_unlimited_size_still_has_the_hard_cap(make_policy, monkeypatch):
+def test_unlimited_size_still_has_the_hard_cap(session, make_policy, monkeypatch):
     monkeypatch.setattr(runtime_config, "HARD_MESSAGE_CAP", 1000)
-    s = whole_session(make_policy(open_relay=True, max_message_size=0))
+    s = session(make_policy(open_relay=True, max_message_size=0))
     assert "SIZE 1000" in s.send("EHLO c\r\n")
     s.send("MAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n")
     assert s.send("x" * 2000 + "\r\n.\r\n") == "552 5.3.4 Message size exceeds fixed maximum message size\r\n"

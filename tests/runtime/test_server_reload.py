@@ -8,8 +8,9 @@ import smtplib
 import socket
 
 import pytest
-from conftest import HOST, server_config
 from ecconf.runtime.config import ListenAddress, ListenerSpec
+
+HOST = "mx.test"  # the host name make_config uses
 
 
 def banner(port: int) -> bytes:
@@ -24,8 +25,8 @@ def with_listener(config, listen: str, **values):
     return dataclasses.replace(config, listeners=(*config.listeners, extra))
 
 
-def test_new_sessions_get_the_new_config_and_sessions_in_flight_finish_under_the_old(run_server, tmp_path):
-    old = server_config(tmp_path, listen_values={"open_relay": True})
+def test_new_sessions_get_the_new_config_and_sessions_in_flight_finish_under_the_old(run_server, make_config, tmp_path):
+    old = make_config(listen_values={"open_relay": True})
     running = run_server(old)
     port = running.port
     in_flight = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -33,7 +34,7 @@ def test_new_sessions_get_the_new_config_and_sessions_in_flight_finish_under_the
     assert reader.readline() == f"220 {HOST} ESMTP ready\r\n".encode()
     in_flight.sendall(b"EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\nSubject: old\r\n")
     new = dataclasses.replace(
-        server_config(tmp_path, listen_values={"open_relay": True, "banner_hostname": "new.example"}),
+        make_config(listen_values={"open_relay": True, "banner_hostname": "new.example"}),
         spool_base=tmp_path / "spool2",
         hostname="new.example",
     )
@@ -53,11 +54,11 @@ def test_new_sessions_get_the_new_config_and_sessions_in_flight_finish_under_the
     assert "by new.example with ESMTP" in stored.read_text()
 
 
-def test_listeners_are_added_and_removed(run_server, tmp_path):
+def test_listeners_are_added_and_removed(run_server, make_config, tmp_path):
     sock_path = tmp_path / "smtp.sock"
-    running = run_server(with_listener(server_config(tmp_path), str(sock_path)))
+    running = run_server(with_listener(make_config(), str(sock_path)))
     assert sock_path.exists()
-    tcp_only = server_config(tmp_path)
+    tcp_only = make_config()
     result = running.run(running.server.reload(tcp_only))
     assert result.removed == (str(sock_path),) and not sock_path.exists()
     assert list(running.server.addresses) == ["127.0.0.1:0"]
@@ -69,11 +70,11 @@ def test_listeners_are_added_and_removed(run_server, tmp_path):
     assert banner(running.port).startswith(b"220 ")  # the kept listener never stopped
 
 
-def test_a_broken_certificate_refuses_the_reload_and_changes_nothing(run_server, tmp_path):
-    running = run_server(server_config(tmp_path))
+def test_a_broken_certificate_refuses_the_reload_and_changes_nothing(run_server, make_config, tmp_path):
+    running = run_server(make_config())
     before = dict(running.server.addresses)
     broken = with_listener(
-        server_config(tmp_path, listener_values={"banner_hostname": "new.example"}),
+        make_config(listener_values={"banner_hostname": "new.example"}),
         "127.0.0.2:0",
         tls_certificate=tmp_path / "missing-cert.pem",
         tls_key=tmp_path / "missing-key.pem",
@@ -84,14 +85,14 @@ def test_a_broken_certificate_refuses_the_reload_and_changes_nothing(run_server,
     assert banner(running.port) == f"220 {HOST} ESMTP ready\r\n".encode()
 
 
-def test_a_port_in_use_refuses_the_reload_and_unbinds_what_it_had_bound(run_server, tmp_path):
-    running = run_server(server_config(tmp_path))
+def test_a_port_in_use_refuses_the_reload_and_unbinds_what_it_had_bound(run_server, make_config, tmp_path):
+    running = run_server(make_config())
     other = socket.socket()
     other.bind(("127.0.0.2", 0))
     other.listen()
     taken = f"127.0.0.2:{other.getsockname()[1]}"
     sock_path = tmp_path / "new.sock"
-    config = with_listener(with_listener(server_config(tmp_path), str(sock_path)), taken)
+    config = with_listener(with_listener(make_config(), str(sock_path)), taken)
     with pytest.raises(OSError):
         running.run(running.server.reload(config))
     other.close()
