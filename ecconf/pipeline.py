@@ -19,7 +19,6 @@ from . import __version__
 from .compiler import rules, suppress
 from .compiler.checker import CheckOptions, check, failed
 from .compiler.diagnostics import Diagnostic, sort_unique
-from .compiler.from_json import lint_json
 from .compiler.includes import UNREADABLE, Loaded, load, load_text
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
@@ -121,6 +120,8 @@ def _lint_one(
 ) -> tuple[Loaded | None, str | None, list[Diagnostic]]:
     """One root file: (what was loaded, why it could not be read, findings)."""
     if is_json(path):
+        from .compiler.from_json import lint_json  # jsonschema is loaded only for JSON input
+
         loaded_json, _built, problems = lint_json(path, options)
         if loaded_json is None:
             return None, _input_error(path, Loaded(None, problems)), []
@@ -149,6 +150,8 @@ def load_config(
             return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))]
         loaded = load_text(text, STDIN_NAME)
     elif is_json(path):
+        from .compiler.from_json import lint_json
+
         _loaded, built_json, problems = lint_json(path, options)
         return (built_json.config if built_json is not None else None), problems
     else:
