@@ -18,6 +18,10 @@ DATA_FILES = ("momentum_options.tsv", "ecconf_options.tsv")
 
 # Scopes whose contents ecconf knows completely enough to call an unknown name a mistake.
 CHECKED_SCOPES = frozenset({"global", "esmtp_listener", "listen", "peer"})
+# "Did you mean": how alike (difflib's ratio) a documented name must be. Answers are remembered, up to a
+# bound: a config of 50 000 misspelled names asks the same few questions many times (and two rules ask each).
+SUGGEST_CUTOFF = 0.75
+SUGGEST_MEMORY = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class OptionTable:
     def __init__(self, rows: list[OptionInfo]) -> None:
         self._options: dict[str, OptionInfo] = {}
         self._scopes: dict[str, OptionInfo] = {}
+        self._folded: dict[tuple[str, bool], dict[str, str]] = {}
+        self._suggested: dict[tuple[str, str, bool], str | None] = {}
         for row in rows:
             target = self._scopes if row.is_scope else self._options
             known = target.get(row.key)
@@ -64,10 +70,27 @@ class OptionTable:
         """The closest documented name valid in `scope_kind`, for "did you mean".
 
         Compares lower-case names; underscores are dropped too, so `SMTPExtensions` finds `smtp_extensions`."""
-        candidates = self.names_in(scope_kind, scopes=scopes) or []
-        folded = {c.lower().replace("_", ""): c for c in candidates}
-        close = difflib.get_close_matches(name.lower().replace("_", ""), list(folded), n=1, cutoff=0.75)
-        return folded[close[0]] if close else None
+        query = name.lower().replace("_", "")
+        folded = self._folded_names(scope_kind, scopes)
+        longest = max(map(len, folded), default=0)
+        # difflib's ratio is at most 2*shorter/(sum of lengths): a name this long cannot reach the cut-off
+        # (and a 10 MB name must not be compared character by character with every documented one).
+        if len(query) * SUGGEST_CUTOFF > longest * (2 - SUGGEST_CUTOFF):
+            return None
+        key = (query, scope_kind, scopes)
+        if key not in self._suggested:
+            if len(self._suggested) >= SUGGEST_MEMORY:
+                self._suggested.clear()
+            close = difflib.get_close_matches(query, list(folded), n=1, cutoff=SUGGEST_CUTOFF)
+            self._suggested[key] = folded[close[0]] if close else None
+        return self._suggested[key]
+
+    def _folded_names(self, scope_kind: str, scopes: bool) -> dict[str, str]:
+        key = (scope_kind, scopes)
+        if key not in self._folded:
+            candidates = self.names_in(scope_kind, scopes=scopes)
+            self._folded[key] = {c.lower().replace("_", ""): c for c in candidates}
+        return self._folded[key]
 
 
 def _rows(text: str) -> list[OptionInfo]:

@@ -123,3 +123,17 @@ def test_a_10_mb_string_or_comment_is_lexed_in_one_stride(case: str) -> None:
     elapsed = time.perf_counter() - started
     assert [p.span.column for p in loaded.problems] == [column]
     assert elapsed < 1.5, f"{elapsed:.1f} s"  # ~0.2 s; the per-character patterns took 4-6 s
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "n" * TEN_MB + " = 1\n",  # an unknown option with a 10 MB name: the message quotes it, clipped
+        'ESMTP_Listener { Listen "' + "9" * TEN_MB + '" { } }\n',  # a 10 MB Listen address
+        "ESMTP_Listener { Idle_Time = " + "9" * TEN_MB + " }\n",  # a 10 MB number
+    ],
+    ids=["name", "listen", "number"],
+)
+def test_a_10_mb_name_or_value_gets_a_short_diagnostic(ecconf: Ecconf, tmp_path: Path, text: str) -> None:
+    path = _write(tmp_path, "long.conf", text)
+    assert_refused(ecconf("lint", "--no-file-checks", path), path)
