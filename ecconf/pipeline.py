@@ -19,7 +19,7 @@ from . import __version__
 from .compiler import rules, suppress
 from .compiler.checker import CheckOptions, check, failed
 from .compiler.diagnostics import Diagnostic, sort_unique
-from .compiler.includes import UNREADABLE, Loaded, load, load_text
+from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_text
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.span import whole_file
@@ -51,7 +51,10 @@ class LintReport:
 
 
 def _read_stdin(stream: BinaryIO | None) -> tuple[str | None, str | None]:
-    data = (stream or sys.stdin.buffer).read()
+    # Read no more than a file may hold: `ecconf lint - < /dev/zero` must end, not fill the memory.
+    data = (stream or sys.stdin.buffer).read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"{STDIN_NAME}: the input is larger than {MAX_FILE_BYTES // 2**20} MiB"
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:

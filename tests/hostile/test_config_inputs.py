@@ -7,6 +7,7 @@ not grow with the input, no traceback. Where the place is known exactly, the tes
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from ecconf.compiler.includes import load_text
 from ecconf.grammar import MAX_DEPTH
 from hostile_cli import Run, assert_refused
+
+from ecconf import pipeline
 
 Ecconf = Callable[..., Run]
 DEEP = 10_000
@@ -137,3 +140,37 @@ def test_a_10_mb_string_or_comment_is_lexed_in_one_stride(case: str) -> None:
 def test_a_10_mb_name_or_value_gets_a_short_diagnostic(ecconf: Ecconf, tmp_path: Path, text: str) -> None:
     path = _write(tmp_path, "long.conf", text)
     assert_refused(ecconf("lint", "--no-file-checks", path), path)
+
+
+# --- standard input -----------------------------------------------------------------------------------
+
+
+class EndlessZeros(io.RawIOBase):
+    """/dev/zero as a stream; asking it for everything it has is the bug."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        assert size is not None and size >= 0, "an endless stream was read to its end"
+        return b"\0" * size
+
+
+@pytest.mark.parametrize("reader", ["lint", "load"])
+def test_endless_standard_input_is_refused_after_the_size_limit(reader: str) -> None:
+    if reader == "lint":
+        report = pipeline.lint_paths(["-"], stdin=EndlessZeros())  # type: ignore[arg-type]
+        assert report.exit_status == 2
+        [problem] = report.input_errors
+    else:
+        config, [diagnostic] = pipeline.load_config("-", stdin=EndlessZeros())  # type: ignore[arg-type]
+        assert config is None
+        problem = diagnostic.message
+    assert problem.startswith("<stdin>: the input is larger than")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_dev_zero_on_standard_input_ends(ecconf_subprocess: Callable[..., Run], command: str) -> None:
+    run = ecconf_subprocess(command, "-", stdin="/dev/zero")
+    assert run.status in (1, 2) and "Traceback" not in run.both
+    assert "<stdin>" in run.both and "larger than" in run.both
