@@ -191,13 +191,15 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
 
 
 def _sources_of(diagnostics: Sequence[Any]) -> dict[str, str]:
+    """The texts to quote excerpts from, read the way the loader reads: only regular files of sane size (a
+    diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever)."""
+    from .compiler.includes import read_text
+
     texts: dict[str, str] = {}
     for path in {d.span.path for d in diagnostics}:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                texts[path] = handle.read()
-        except (OSError, UnicodeDecodeError):
-            continue
+        text, _problem = read_text(path)
+        if text is not None:
+            texts[path] = text
     return texts
 
 

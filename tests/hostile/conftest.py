@@ -7,6 +7,7 @@ hard timeout, for inputs that could make a broken build wait forever (devices, F
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from collections.abc import Callable
@@ -30,6 +31,12 @@ def ecconf(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     return run
 
 
+def _bounded_child() -> None:
+    """In the child: at most 2 GiB of memory, so a build that reads /dev/zero to its end fails, alone."""
+    limit = 2 * 2**30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 @pytest.fixture
 def ecconf_subprocess() -> Callable[..., Run]:
     """Run `python -m ecconf ARGS` with a timeout; stdin is a path to read from, or nothing."""
@@ -47,6 +54,7 @@ def ecconf_subprocess() -> Callable[..., Run]:
                 cwd=cwd,
                 env=env,
                 timeout=SUBPROCESS_TIMEOUT,
+                preexec_fn=_bounded_child,
             )
         finally:
             if stdin is not None:

@@ -8,6 +8,7 @@ not grow with the input, no traceback. Where the place is known exactly, the tes
 from __future__ import annotations
 
 import io
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -174,3 +175,27 @@ def test_dev_zero_on_standard_input_ends(ecconf_subprocess: Callable[..., Run], 
     run = ecconf_subprocess(command, "-", stdin="/dev/zero")
     assert run.status in (1, 2) and "Traceback" not in run.both
     assert "<stdin>" in run.both and "larger than" in run.both
+
+
+# --- files that are not regular files -------------------------------------------------------------------
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> str:
+    path = tmp_path / "pipe.conf"
+    os.mkfifo(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("command", COMMANDS)  # `text` reads its input the way `json` does
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "/dev/stdin"])
+def test_a_device_or_fifo_as_the_config_is_refused_at_once(
+    ecconf_subprocess: Callable[..., Run], fifo: str, special: str, command: str
+) -> None:
+    """Nothing is read from them: /dev/zero never ends and a FIFO without a writer never starts."""
+    path = fifo if special == "fifo" else special
+    run = ecconf_subprocess(command, path)  # standard input is /dev/null, not a regular file either
+    assert run.status in (1, 2) and "Traceback" not in run.both, run.both
+    assert f"cannot read {path}: it is not a regular file" in run.both
+    if command != "lint":  # lint reports unreadable inputs on their own, without a position
+        assert run.positions(path) == [(1, 1)]
