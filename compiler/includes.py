@@ -101,13 +101,16 @@ def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnos
     if not isinstance(target, Scalar) or not target.value.strip():
         return [], Diagnostic(INCLUDE_VALUE, "include needs one file or directory name", include.span)
     written = Path(target.value)
-    candidates = [written] if written.is_absolute() else [including_dir / written, Path.cwd() / written]
-    for candidate in candidates:
-        if candidate.is_dir():
-            names = sorted(n for n in os.listdir(candidate) if not n.startswith("."))
-            return [candidate / n for n in names if (candidate / n).is_file()], None
-        if candidate.exists():
-            return [candidate], None
+    try:
+        candidates = [written] if written.is_absolute() else [including_dir / written, Path.cwd() / written]
+        for candidate in candidates:
+            if candidate.is_dir():
+                names = sorted(n for n in os.listdir(candidate) if not n.startswith("."))
+                return [candidate / n for n in names if (candidate / n).is_file()], None
+            if candidate.exists():
+                return [candidate], None
+    except OSError as exc:  # a name too long, a directory we may not list: the include cannot be followed
+        return [], Diagnostic(UNREADABLE, f"cannot read {target.value!r}: {exc.strerror or exc}", target.span)
     return [], Diagnostic(
         INCLUDE_MISSING,
         f"included file {target.value!r} does not exist",

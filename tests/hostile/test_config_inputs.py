@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from ecconf.compiler import includes
 from ecconf.compiler.includes import load_text
 from ecconf.grammar import MAX_DEPTH
 from hostile_cli import Run, assert_refused
@@ -199,3 +200,90 @@ def test_a_device_or_fifo_as_the_config_is_refused_at_once(
     assert f"cannot read {path}: it is not a regular file" in run.both
     if command != "lint":  # lint reports unreadable inputs on their own, without a position
         assert run.positions(path) == [(1, 1)]
+
+
+# --- includes that cannot be followed -----------------------------------------------------------------
+
+
+def _include(tmp_path: Path, target: str, *, scoped: bool = False) -> str:
+    statement = f'include "{target}"'
+    return _write(tmp_path, "main.conf", f"ESMTP_Listener {{ {statement} }}\n" if scoped else statement + "\n")
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/stdin", "/dev/null", "fifo"])
+def test_include_of_a_device_or_fifo_is_refused_at_the_include(
+    ecconf_subprocess: Callable[..., Run], tmp_path: Path, fifo: str, special: str
+) -> None:
+    target = fifo if special == "fifo" else special
+    main = _include(tmp_path, target, scoped=True)
+    run = ecconf_subprocess("lint", main)
+    assert assert_refused(run, main) == [(1, 18)]
+    assert "it is not a regular file" in run.both
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_include_loops_are_reported_at_the_include_that_closes_them(
+    ecconf: Ecconf, tmp_path: Path, command: str
+) -> None:
+    _write(tmp_path, "a.conf", 'include "b.conf"\n')
+    b = _write(tmp_path, "b.conf", '# back to a\ninclude "a.conf"\n')
+    self_loop = _write(tmp_path, "self.conf", 'Hostname = "x"\ninclude "."\n')  # the directory holds itself
+    run = ecconf(command, str(tmp_path / "a.conf"))
+    assert assert_refused(run, b) == [(2, 1)]
+    assert "include cycle" in run.both
+    run = ecconf(command, self_loop)
+    assert (2, 1) in assert_refused(run, self_loop)
+
+
+def test_include_of_a_directory_reads_its_files_not_its_subdirectories(ecconf: Ecconf, tmp_path: Path) -> None:
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    bad = _write(tmp_path, "d/a.conf", "Hostname = \n")
+    _write(tmp_path, "d/sub/never.conf", "this is never read {\n")
+    main = _include(tmp_path, "d")
+    run = ecconf("lint", main)
+    assert assert_refused(run, bad) == [(2, 1)]
+    assert "never.conf" not in run.both
+
+
+def test_include_of_a_directory_of_10_000_files(ecconf: Ecconf, tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    for i in range(10_000):  # os.open: pathlib's write_text takes seconds for 10 000 files
+        fd = os.open(tmp_path / "d" / f"f{i:05}.conf", os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, b"# a comment\n" if i != 9_999 else b"}\n")
+        os.close(fd)
+    main = _include(tmp_path, "d")
+    run = ecconf("lint", main)
+    assert assert_refused(run, str(tmp_path / "d" / "f09999.conf")) == [(1, 1)]
+    assert "in 10001 files" in run.both
+
+
+def test_include_of_a_name_too_long_for_the_file_system(ecconf: Ecconf, tmp_path: Path) -> None:
+    main = _include(tmp_path, "n" * 5000)
+    run = ecconf("lint", main)
+    assert assert_refused(run, main) == [(1, 9)]
+    assert "File name too long" in run.both
+
+
+def test_include_of_a_directory_that_may_not_be_listed(
+    ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "locked").mkdir()
+    main = _include(tmp_path, "locked")
+
+    def refuse(path: object) -> list[str]:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(includes.os, "listdir", refuse)  # as root, chmod 000 would not stop us
+    run = ecconf("lint", main)
+    assert assert_refused(run, main) == [(1, 9)]
+    assert "Permission denied" in run.both
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path) -> None:
+    secret = _write(tmp_path, "secret.conf", 'Hostname = "x"\n')
+    os.chmod(secret, 0)
+    main = _include(tmp_path, "secret.conf")
+    run = ecconf("lint", main)
+    assert assert_refused(run, main) == [(1, 1)]
+    assert "Permission denied" in run.both
