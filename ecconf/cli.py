@@ -260,7 +260,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serving import ServeOptions, serve
 
     if args.config is not None and args.config != "-" and not os.path.isfile(args.config):
-        _error(f"cannot read {args.config}: no such file")
+        from .compiler.includes import read_text
+
+        _text, problem = read_text(args.config)  # not a regular file: says why without reading from it
+        _error(problem.message if problem is not None else f"cannot read {args.config}")
         return EXIT_USAGE
     options = ServeOptions(
         config=args.config,

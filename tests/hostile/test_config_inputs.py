@@ -287,3 +287,28 @@ def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path) -> None:
     run = ecconf("lint", main)
     assert assert_refused(run, main) == [(1, 1)]
     assert "Permission denied" in run.both
+
+
+# --- serve --------------------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_hostile_config_with_the_diagnostics_lint_prints(
+    ecconf_subprocess: Callable[..., Run], tmp_path: Path
+) -> None:
+    text = 'ESMTP_Listener { Listen "127.0.0.1:0" { } ' + "a { " * DEEP + "} " * DEEP + "}\n"
+    path = _write(tmp_path, "hostile.conf", text)
+    run = ecconf_subprocess("serve", "--no-file-checks", path)
+    opened = [i for i, char in enumerate(text) if char == "{"]
+    assert assert_refused(run, path, statuses=(1,)) == [(1, opened[MAX_DEPTH + 1] + 1)]  # Listen closes first
+    assert "not starting" in run.err and "listening on" not in run.err
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "directory"])
+def test_serve_refuses_a_config_that_is_not_a_regular_file(
+    ecconf_subprocess: Callable[..., Run], tmp_path: Path, fifo: str, special: str
+) -> None:
+    path = {"fifo": fifo, "directory": str(tmp_path)}.get(special, special)
+    run = ecconf_subprocess("serve", path)
+    assert run.status == 2 and "Traceback" not in run.both, run.both
+    reason = "it is a directory" if special == "directory" else "it is not a regular file"
+    assert f"ecconf: cannot read {path}: {reason}" in run.err
