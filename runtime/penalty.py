@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .config import SessionPolicy
+from .events import AuthAttempted
 from .policy import client_address
 
 DEFAULT_MAX_ADDRESSES = 10_000
@@ -69,6 +70,13 @@ class AuthPenalty:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def hold(self, client_ip: str | None, event: AuthAttempted, policy: SessionPolicy) -> float:
+        """Seconds to hold back the answer to this AUTH exchange: the session's own delay or the address's
+        penalty, whichever is longer; an abandoned exchange has no answer to hold."""
+        if event.abandoned:
+            return 0.0
+        return max(event.delay, self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy)))
 
     def answer_delay(self, client_ip: str | None, failed: bool, rule: PenaltyRule) -> float:
         """Seconds to wait before sending this AUTH verdict; `failed` verdicts raise the address's score."""

@@ -24,7 +24,7 @@ from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
 from .listeners import Generation, Plan, ReloadResult, Slot
-from .penalty import AuthPenalty, PenaltyRule
+from .penalty import AuthPenalty
 from .protocol import SmtpConnection
 from .spool import Maildir, SpoolError
 from .tls import allowed_versions
@@ -377,10 +377,7 @@ class Server:
             conn.shutdown()
 
     async def _hold_auth_answer(self, conn: SmtpConnection, event: AuthAttempted) -> None:
-        if event.abandoned:
-            return
-        rule = PenaltyRule.of(conn.policy)
-        wait = max(event.delay, self.penalty.answer_delay(conn.client_ip, event.penalised, rule))
+        wait = self.penalty.hold(conn.client_ip, event, conn.policy)
         if wait > 0:
             log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
             await asyncio.sleep(wait)

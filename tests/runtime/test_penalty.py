@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from ecconf.runtime.config import SessionPolicy
+from ecconf.runtime.events import AuthAttempted
 from ecconf.runtime.penalty import AuthPenalty, PenaltyRule, address_key
 
 RULE = PenaltyRule(base=1.0, cap=30.0, half_life=300.0)
@@ -98,3 +99,15 @@ def test_rule_comes_from_the_session_policy():
     assert PenaltyRule.of(policy) == PenaltyRule(0.5, 4.0, 60.0)
     assert PenaltyRule(0.5, 4.0, 60.0).spacing(2) == pytest.approx(1.5)
     assert PenaltyRule(0.0, 4.0, 60.0).spacing(5) == 0.0  # base 0 turns the penalty off
+
+
+def test_hold_takes_the_longer_of_the_session_delay_and_the_address_penalty(clock):
+    penalty = AuthPenalty(clock)
+    policy = SessionPolicy(auth_penalty_base=2.0)
+    failed = AuthAttempted("PLAIN", "alice", False, False, False, delay=0.5, penalised=True)
+    assert penalty.hold("192.0.2.1", failed, policy) == 0.5  # no penalty yet: the session's own delay
+    assert penalty.hold("192.0.2.1", failed, policy) == pytest.approx(2.0)  # now the address's is longer
+    gone = AuthAttempted("PLAIN", "alice", False, False, False, abandoned=True)
+    assert penalty.hold("192.0.2.1", gone, policy) == 0.0  # nobody is waiting for an answer
+    cancelled = AuthAttempted("PLAIN", "", False, False, False)
+    assert penalty.hold("192.0.2.9", cancelled, policy) == 0.0 and len(penalty) == 1
