@@ -10,18 +10,20 @@ of the text, with the path at the head of the message. Nothing here prints or de
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..grammar import MAX_DEPTH
 from . import rules
 from .build import Built
 from .checker import CheckOptions, check
 from .diagnostics import Diagnostic, Related, sort_unique
 from .includes import Loaded, load_text, read_text
-from .json_locate import Located, Parts, json_path, locate, path_at
+from .json_locate import Located, Parts, first_excess, json_path, locate, path_at
 from .models import Config, EsmtpListener, Listen
 from .schema import Violation, violations
 from .span import Span, whole_file
@@ -51,21 +53,82 @@ def _non_json_constant(name: str) -> float:
     return float(name)  # NaN / Infinity are not JSON: let them through for the schema to refuse by name
 
 
+# ecconf's JSON nests a few levels. A scope of the config text is two levels of JSON (an object in an array),
+# so anything the text may nest (grammar.MAX_DEPTH) fits in this; the schema check and the model after it
+# walk the data recursively, and must never meet more.
+MAX_JSON_DEPTH = 2 * MAX_DEPTH + 8
+# Python refuses to read longer integers (and reading one is quadratic without that limit).
+MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+def _excess(text: str, path: str) -> Diagnostic | None:
+    found = first_excess(text, MAX_JSON_DEPTH, MAX_DIGITS)
+    if found is None:
+        return None
+    offset, kind = found
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    span = Span(path, line, column, line, column + 1)
+    where = json_path(path_at(text, offset))
+    if kind == "depth":
+        hint = f"ecconf's JSON form nests a few levels; {MAX_JSON_DEPTH} is far beyond any configuration"
+        return Diagnostic(INVALID_JSON, f"{where}: nesting deeper than {MAX_JSON_DEPTH} levels", span, hint=hint)
+    return Diagnostic(INVALID_JSON, f"{where}: a number of more than {MAX_DIGITS} digits", span)
+
+
+def _lone_surrogate(data: Any) -> tuple[Parts, str] | None:
+    """The first key or string holding half a UTF-16 surrogate pair (`"\\ud800"` alone): JSON lets it
+    through, but it is not a character and cannot be written as UTF-8. Returns (path, "key" or "value")."""
+    pending: list[tuple[Parts, Any]] = [((), data)]
+    while pending:
+        parts, value = pending.pop()
+        if isinstance(value, str) and not value.isascii() and not _encodes(value):
+            return parts, "value"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not key.isascii() and not _encodes(key):
+                    return (*parts, key), "key"
+                pending.append(((*parts, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*parts, i), item) for i, item in enumerate(value))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_json(text: str, path: str) -> tuple[Any, Located, list[Diagnostic]]:
     """The JSON data and where each part of it is written, or E110 diagnostics (syntax errors with line and
-    column, duplicate keys)."""
+    column, nesting or numbers past the limits, lone surrogates, duplicate keys)."""
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # same length: columns stay right
+    nothing = Located({}, [])
     try:
         data = json.loads(text, parse_constant=_non_json_constant)
     except json.JSONDecodeError as exc:
         where = json_path(path_at(text, exc.pos))
         span = Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
-        return None, Located({}, []), [Diagnostic(INVALID_JSON, f"{where}: invalid JSON: {exc.msg}", span)]
-    except RecursionError:
-        problem = Diagnostic(INVALID_JSON, "$: the JSON nests too deeply to be read", whole_file(path))
-        return None, Located({}, []), [problem]
+        return None, nothing, [Diagnostic(INVALID_JSON, f"{where}: invalid JSON: {exc.msg}", span)]
+    except (RecursionError, ValueError) as exc:  # too deep for the reader, or a number too long for int()
+        problem = _excess(text, path)
+        if problem is None:
+            problem = Diagnostic(INVALID_JSON, f"$: the JSON cannot be read: {exc}", whole_file(path))
+        return None, nothing, [problem]
+    problem = _excess(text, path)
+    if problem is not None:
+        return None, nothing, [problem]
     located = locate(text, path)
+    lone = _lone_surrogate(data)
+    if lone is not None:
+        parts, role = lone
+        message = f"{json_path(parts)}: a lone UTF-16 surrogate (\\ud800-\\udfff) is not a character"
+        span = _place_span(located, parts, role, path)
+        return None, nothing, [Diagnostic(INVALID_JSON, message, span, hint="write the character itself")]
     twice = [
         Diagnostic(
             INVALID_JSON,

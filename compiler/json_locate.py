@@ -4,7 +4,8 @@ Rule of this room: the standard library's `json` turns the text into data but fo
 scanner walks the same text once and records, for every JSON path, the span of its key (object members) and
 of its value, so that problems found on the data can be shown at the right place in the file. It also finds
 duplicate keys (which `json` silently resolves) and, for text `json` refused, the path being read when it
-failed. JSON paths are written `$.esmtp_listener.listens[0].smtp_extensions`.
+failed. JSON paths are written `$.esmtp_listener.listens[0].smtp_extensions`. `first_excess` finds where a text
+goes past the reader's limits (nesting, digits) without recursing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def json_path(parts: Sequence[str | int]) -> str:
         elif _NAME.match(part):
             out += f".{part}"
         else:
-            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+            quoted = json.dumps(part, ensure_ascii=False)
+            if not quoted.isascii() and any("\ud800" <= char <= "\udfff" for char in quoted):
+                quoted = json.dumps(part)  # a lone surrogate cannot be printed: keep its \u escape
+            out += f"[{quoted}]"
     return out
 
 
@@ -193,6 +197,29 @@ def locate(text: str, path: str) -> Located:
     except (_Stop, RecursionError):
         pass  # a partial index still answers for what was read
     return Located(scanner.places, scanner.duplicates)
+
+
+# What matters to the limits scan: strings (skipped whole: brackets and digits inside them are text), brackets,
+# and runs of digits (a number's length).
+_LIMITS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|[0-9]+')
+
+
+def first_excess(text: str, max_depth: int, max_digits: int) -> tuple[int, str] | None:
+    """Where a JSON text first nests deeper than `max_depth` or writes a number of more than `max_digits`
+    digits: (offset, "depth" or "digits"), or None. A flat scan, no recursion: it is what stands between a
+    hostile text and the recursive readers after it."""
+    depth = 0
+    for match in _LIMITS.finditer(text):
+        char = text[match.start()]
+        if char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return match.start(), "depth"
+        elif char in "]}":
+            depth -= 1
+        elif char != '"' and match.end() - match.start() > max_digits:
+            return match.start(), "digits"
+    return None
 
 
 def path_at(text: str, offset: int) -> Parts:

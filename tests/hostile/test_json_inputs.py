@@ -1,0 +1,297 @@
+"""Hostile JSON configs: every one is refused with an E110/E111 at its place in the JSON file, never a traceback.
+
+Wrong shapes (a top-level array, nesting 10 000 deep), numbers JSON allows but Python or the schema does not
+(a 5 000-digit integer, 1e999, NaN), text JSON allows but UTF-8 does not (a lone surrogate), keys written
+twice, and a wrong type at every place of a full configuration.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH
+from ecconf.compiler.json_locate import json_path
+from hostile_cli import Run, assert_refused
+
+from ecconf import pipeline
+
+Ecconf = Callable[..., Run]
+DEEP = 10_000
+COMMANDS = ("lint", "json")
+
+# A configuration that uses every key of ecconf's JSON form at least once.
+FULL: dict[str, Any] = {
+    "$schema": "urn:ecconf:schema:config:1",
+    "hostname": "mail.example.com",
+    "spool_base": "/var/spool/ecconf",
+    "relay_hosts": ["10.0.0.0/8"],
+    "options": {"server_name": "mx", "keep_message_dicts_in_memory": ["a", 1, True]},
+    "esmtp_listener": {
+        "enable": True,
+        "smtp_extensions": ["ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"],
+        "relay_hosts": ["192.0.2.0/24"],
+        "open_relay": False,
+        "auth_plain_parameters": {"uri": "file:///etc/passwd.txt", "log_authentication": True},
+        "auth_digest_md5_parameters": {
+            "uri": "digest:///etc/htdigest",
+            "realm": "example.com",
+            "stored_cleartext": False,
+            "options": {"nas-ip-address": "192.0.2.1"},
+        },
+        "banner_hostname": "mx.example.com",
+        "idle_time": 300,
+        "listener_sessions": 100,
+        "max_message_size": 10485760,
+        "max_recipients_per_message": 100,
+        "tls_certificate": "/etc/cert.pem",
+        "tls_key": "/etc/key.pem",
+        "tls_protocols": "TLSv1.2:TLSv1.3",
+        "tls_ciphers": "HIGH",
+        "use_ssl": False,
+        "always_allow": False,
+        "always_deny": False,
+        "options": {"concurrency": 10},
+        "scopes": [{"name": "custom", "instance": "one", "options": {"k": "v"}}],
+        "listens": [
+            {
+                "address": "127.0.0.1:2525",
+                "idle_time": 60,
+                "peers": [{"network": "127.0.0.0/8", "listener_sessions": 5}],
+            }
+        ],
+        "peers": [{"network": "10.0.0.0/8", "max_message_size": 1000}],
+    },
+    "ec_loggers": [{"instance": "acct", "acctlog": "/var/log/acct", "options": {"mode": "0640"}}],
+    "scopes": [{"name": "threads", "options": {"count": 4}, "scopes": [{"name": "inner"}]}],
+}
+
+
+def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_full_configuration_is_valid(ecconf: Ecconf, tmp_path: Path) -> None:
+    """The baseline of the wrong-type table below: as written, FULL has no schema problem."""
+    path = _write(tmp_path, "full.json", json.dumps(FULL, indent=2))
+    run = ecconf("lint", "--no-file-checks", "--select", "E1", path)
+    assert run.status == 0, run.both
+
+
+# --- shapes -------------------------------------------------------------------------------------------
+
+SHAPES = {
+    "top-level array": ("[1, 2, 3]", (1, 1)),
+    "top-level string": ('"hello"', (1, 1)),
+    "top-level number": ("42", (1, 1)),
+    "top-level null": ("null", (1, 1)),
+    "empty file": ("", (1, 1)),
+    "only white space": ("  \n  ", (2, 3)),
+    "truncated": ('{"hostname": "a', (1, 14)),
+    "trailing garbage": ('{"hostname": "a"} x', (1, 19)),
+    "trailing comma": ('{"hostname": "a",}', (1, 18)),
+    "raw NUL in a string": ('{"hostname": "a\x00b"}', (1, 16)),
+    "raw control character": ('{"hostname": "a\x1bb"}', (1, 16)),
+    "a comment": ('{"hostname": "a"} // no', (1, 19)),
+    "single quotes": ("{'hostname': 'a'}", (1, 2)),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_wrong_shapes(ecconf: Ecconf, tmp_path: Path, shape: str, command: str) -> None:
+    text, where = SHAPES[shape]
+    path = _write(tmp_path, "shape.json", text)
+    assert assert_refused(ecconf(command, path), path) == [where]
+
+
+NESTED = {
+    "arrays": "[" * DEEP + "]" * DEEP,
+    "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+    "in an option": '{"options": {"x": ' + "[" * DEEP + "]" * DEEP + "}}",
+    "in scopes": '{"scopes": [' + '{"name": "a", "scopes": [' * DEEP + "]}" * DEEP + "]}",
+    "unclosed": '{"options": {"x": ' + "[" * DEEP,
+    "just past the limit": '{"options": {"x": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}}",
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("shape", sorted(NESTED))
+def test_deep_nesting_is_refused_at_the_bracket_that_goes_too_deep(
+    ecconf: Ecconf, tmp_path: Path, shape: str, command: str
+) -> None:
+    text = NESTED[shape]
+    path = _write(tmp_path, "deep.json", text)
+    run = ecconf(command, path)
+    assert f"nesting deeper than {MAX_JSON_DEPTH} levels" in run.both
+    opened = [i for i, char in enumerate(text) if char in "[{"]
+    assert assert_refused(run, path) == [(1, opened[MAX_JSON_DEPTH] + 1)]
+
+
+def test_nesting_that_the_config_text_allows_reads_back_from_json(ecconf: Ecconf, tmp_path: Path) -> None:
+    """`ecconf json` of a config nested as deep as the text may be is JSON that `ecconf lint` accepts."""
+    from ecconf.grammar import MAX_DEPTH
+
+    text = "ESMTP_Listener { " + "x { " * (MAX_DEPTH - 2) + "y = [ k = v ] " + "} " * (MAX_DEPTH - 1) + "\n"
+    conf = _write(tmp_path, "deep.conf", "# ecconf: disable-file=E2\n" + text)
+    run = ecconf("json", conf)
+    assert run.status == 0, run.both
+    path = _write(tmp_path, "deep.json", run.out)
+    run = ecconf("lint", "--select", "E1", path)
+    assert run.status == 0, run.both
+
+
+# --- numbers ------------------------------------------------------------------------------------------
+
+NUMBERS = {
+    "an integer too long to read": ('{"options": {"x": ' + "9" * (MAX_DIGITS + 1) + "}}", "$.options.x", "E110"),
+    "a 10 MB integer": ('{"esmtp_listener": {"idle_time": -' + "1" * 10 * 2**20 + "}}", "$.esmtp_listener", "E110"),
+    "1e999": ('{"options": {"x": 1e999}}', "$.options.x", "E111"),
+    "NaN": ('{"options": {"x": NaN}}', "$.options.x", "E111"),
+    "-Infinity": ('{"esmtp_listener": {"idle_time": -Infinity}}', "$.esmtp_listener.idle_time", "E111"),
+    "a fraction": ('{"esmtp_listener": {"idle_time": 1.5}}', "$.esmtp_listener.idle_time", "E111"),
+    "negative": ('{"esmtp_listener": {"idle_time": -1}}', "$.esmtp_listener.idle_time", "E111"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NUMBERS))
+def test_numbers_json_writes_but_a_config_cannot_hold(ecconf: Ecconf, tmp_path: Path, case: str) -> None:
+    text, where, code = NUMBERS[case]
+    path = _write(tmp_path, "number.json", text)
+    run = ecconf("lint", path)
+    assert_refused(run, path)
+    assert f"{where}" in run.both and f"[{code}]" in run.both
+
+
+def test_forty_digit_integers_are_whole_numbers(ecconf: Ecconf, tmp_path: Path) -> None:
+    path = _write(tmp_path, "big.json", '{"esmtp_listener": {"idle_time": ' + "9" * 40 + "}}")
+    run = ecconf("json", path)
+    assert run.status == 0 and "9" * 40 in run.out
+
+
+# --- text UTF-8 cannot carry, keys twice --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"hostname": "\\ud800"}',
+        '{"options": {"\\udfff": "x"}}',
+        '{"scopes": [{"name": "a", "options": {"k": ["ok", "\\udc00x"]}}]}',
+    ],
+    ids=["value", "key", "deep"],
+)
+@pytest.mark.parametrize("command", ["lint", "json", "text"])
+def test_a_lone_surrogate_is_refused_where_it_is_written(
+    ecconf: Ecconf, tmp_path: Path, text: str, command: str
+) -> None:
+    path = _write(tmp_path, "surrogate.json", text)
+    run = ecconf(command, path)
+    assert assert_refused(run, path) == [(1, text.index('"\\ud') + 1)]  # the string (or key) that holds it
+    assert "surrogate" in run.both
+
+
+def test_a_surrogate_pair_is_one_character(ecconf: Ecconf, tmp_path: Path) -> None:
+    path = _write(tmp_path, "pair.json", '{"hostname": "mail-\\ud83d\\udce7.example"}')
+    run = ecconf("json", path)
+    assert run.status == 0 and "mail-\U0001f4e7.example" in run.out
+
+
+def test_not_utf8_and_keys_written_twice(ecconf: Ecconf, tmp_path: Path) -> None:
+    path = _write(tmp_path, "latin1.json", '{"hostname": "caf\xe9"}'.encode("latin-1"))
+    assert assert_refused(ecconf("json", path), path) == [(1, 18)]
+    text = '{"esmtp_listener": {"idle_time": 1,\n "idle_time": 2}}'
+    path = _write(tmp_path, "twice.json", text)
+    run = ecconf("lint", path)
+    assert assert_refused(run, path) == [(2, 2)]
+    assert "duplicate key" in run.both
+
+
+def test_a_10_mb_string_value(ecconf: Ecconf, tmp_path: Path) -> None:
+    path = _write(tmp_path, "long.json", '{"hostname": "' + "h" * 10 * 2**20 + '", "x": 1}')
+    assert assert_refused(ecconf("lint", "--select", "E1", path), path) == [(1, 10 * 2**20 + 18)]
+
+
+# --- a wrong type at every place ----------------------------------------------------------------------
+
+
+def _places(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "$schema":
+                yield (*parts, key), item
+                yield from _places(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield (*parts, i), item
+            yield from _places(item, (*parts, i))
+
+
+def _wrong(parts: tuple[str | int, ...], value: Any) -> list[Any]:
+    """Values of a type the schema refuses at this place (null is refused everywhere: no nulls)."""
+    if "options" in parts[:-1]:  # an option's value may be any JSON but a fraction or null
+        return [None, 0.5]
+    if isinstance(value, bool):
+        return [None, "yes"]
+    if isinstance(value, int):
+        return [None, "many"]
+    if isinstance(value, str):
+        return [None, 7]
+    if isinstance(value, list):
+        return [None, {"a": 1}]
+    return [None, ["a"]]
+
+
+def _cases() -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    for parts, value in _places(FULL):
+        for wrong in _wrong(parts, value):
+            yield parts, wrong
+
+
+WRONG = list(_cases())
+
+
+def _set(document: Any, parts: tuple[str | int, ...], value: Any) -> None:
+    for part in parts[:-1]:
+        document = document[part]
+    document[parts[-1]] = value
+
+
+def test_every_place_of_the_full_configuration_is_tried() -> None:
+    assert len(WRONG) > 120
+
+
+@pytest.mark.parametrize(("parts", "wrong"), WRONG, ids=[f"{json_path(p)}={w!r}" for p, w in WRONG])
+def test_a_wrong_type_anywhere_is_an_e111_at_that_place(
+    tmp_path: Path, parts: tuple[str | int, ...], wrong: Any
+) -> None:
+    document = copy.deepcopy(FULL)
+    _set(document, parts, "@SENTINEL@")
+    text = json.dumps(document, separators=(",", ":"))  # one line: the place is a column range
+    at = text.index('"@SENTINEL@"')
+    start = at if isinstance(parts[-1], int) else text.rindex(json.dumps(parts[-1]), 0, at)
+    text = text.replace('"@SENTINEL@"', json.dumps(wrong))
+    end = at + len(json.dumps(wrong))
+    path = _write(tmp_path, "wrong.json", text)
+    report = pipeline.lint_paths([path])
+    assert report.exit_status == 1, report.input_errors
+    found = [d for d in report.diagnostics if d.code in ("E110", "E111")]
+    assert found, report.diagnostics
+    # The path is named, the caret is within the key and value that were changed. A value inside an option
+    # is one JSON value to the schema: it names the option, and points at the option's key.
+    named = parts[: parts.index("options") + 2] if "options" in parts[:-1] else parts
+    if named != parts:
+        start = text.rindex(json.dumps(named[-1]), 0, at)
+    here = json_path(named)
+    assert any(d.message.startswith(here) and start < d.span.column <= end + 1 for d in found), [
+        (d.span.column, d.message) for d in found
+    ] + [(start, end)]
