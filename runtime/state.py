@@ -2,8 +2,8 @@
 
 Rule of this room: "which verb is legal when" lives only in the tables below (h11 style). The protocol asks
 `transition(state, event)` and either moves on or sends the refusal that `refusal(state, event)` names.
-Events are command verbs plus a few internal ones (END_AUTH, END_DATA, STORED, TLS_UP) that mark the end
-of a phase the protocol does not drive by a command.
+Events are command verbs plus a few internal ones (GREETED, END_AUTH, END_DATA, STORED, TLS_UP) that mark
+the end of a phase the protocol does not drive by a command.
 """
 
 from __future__ import annotations

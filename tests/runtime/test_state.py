@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from ecconf.runtime import replies
 from ecconf.runtime.state import (
+    AT_REST_STATES,
     END_AUTH,
     END_DATA,
+    GREETED,
     KNOWN_VERBS,
     STORED,
     TLS_UP,
@@ -29,6 +31,12 @@ def test_transaction_path():
     for event, expected in path:
         state = transition(state, event)
         assert state is expected
+
+
+def test_a_held_banner_is_sent_once_then_commands_start():
+    assert transition(State.GREETING, GREETED) is State.CONNECTED
+    assert transition(State.CONNECTED, GREETED) is None
+    assert State.GREETING in AT_REST_STATES and State.MAIL not in AT_REST_STATES
 
 
 def test_auth_and_starttls_paths():
@@ -74,5 +82,5 @@ def test_internal_events_are_not_verbs():
 
 
 def test_waiting_states_take_no_commands():
-    for state in WAITING_STATES | {State.AUTHENTICATING, State.DATA}:
+    for state in WAITING_STATES | {State.GREETING, State.AUTHENTICATING, State.DATA}:
         assert not any(transition(state, verb) for verb in KNOWN_VERBS)
