@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -51,6 +52,16 @@ class JsonMapping:
 
 def _non_json_constant(name: str) -> float:
     return float(name)  # NaN / Infinity are not JSON: let them through for the schema to refuse by name
+
+
+def _number(text: str) -> int | float:
+    """A JSON number written with a fraction or an exponent. A whole one (`2.0`, `1e3`) is an integer, as JSON
+    Schema counts integers (so every validator of the published schema accepts it); the others stay floats
+    for the schema to refuse. Exact: `1e23` is 10**23, not the float nearest to it."""
+    number = Decimal(text)
+    if number.adjusted() < MAX_DIGITS and number == number.to_integral_value():
+        return int(number)
+    return float(text)
 
 
 # ecconf's JSON nests a few levels. A scope of the config text is two levels of JSON (an object in an array),
@@ -109,7 +120,7 @@ def parse_json(text: str, path: str) -> tuple[Any, Located, list[Diagnostic]]:
         text = " " + text[1:]  # same length: columns stay right
     nothing = Located({}, [])
     try:
-        data = json.loads(text, parse_constant=_non_json_constant)
+        data = json.loads(text, parse_constant=_non_json_constant, parse_float=_number)
     except json.JSONDecodeError as exc:
         where = json_path(path_at(text, exc.pos))
         span = Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)

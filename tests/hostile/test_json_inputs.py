@@ -2,21 +2,25 @@
 
 Wrong shapes (a top-level array, nesting 10 000 deep), numbers JSON allows but Python or the schema does not
 (a 5 000-digit integer, 1e999, NaN), text JSON allows but UTF-8 does not (a lone surrogate), keys written
-twice, and a wrong type at every place of a full configuration.
+twice, and a wrong type at every place of a full configuration. Finally, any JSON value at all, anywhere.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH
+from ecconf.compiler.checker import CheckOptions
+from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH, parse_json
 from ecconf.compiler.json_locate import json_path
 from hostile_cli import Run, assert_refused
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecconf import pipeline
 
@@ -155,7 +159,7 @@ def test_nesting_that_the_config_text_allows_reads_back_from_json(ecconf: Ecconf
 NUMBERS = {
     "an integer too long to read": ('{"options": {"x": ' + "9" * (MAX_DIGITS + 1) + "}}", "$.options.x", "E110"),
     "a 10 MB integer": ('{"esmtp_listener": {"idle_time": -' + "1" * 10 * 2**20 + "}}", "$.esmtp_listener", "E110"),
-    "1e999": ('{"options": {"x": 1e999}}', "$.options.x", "E111"),
+    "an exponent past the digit limit": ('{"options": {"x": 1e5000}}', "$.options.x", "E111"),
     "NaN": ('{"options": {"x": NaN}}', "$.options.x", "E111"),
     "-Infinity": ('{"esmtp_listener": {"idle_time": -Infinity}}', "$.esmtp_listener.idle_time", "E111"),
     "a fraction": ('{"esmtp_listener": {"idle_time": 1.5}}', "$.esmtp_listener.idle_time", "E111"),
@@ -170,6 +174,20 @@ def test_numbers_json_writes_but_a_config_cannot_hold(ecconf: Ecconf, tmp_path: 
     run = ecconf("lint", path)
     assert_refused(run, path)
     assert f"{where}" in run.both and f"[{code}]" in run.both
+
+
+def test_whole_numbers_written_with_a_fraction_or_exponent_are_integers(ecconf: Ecconf, tmp_path: Path) -> None:
+    """JSON Schema counts 2.0 as an integer, so must we: in typed keys and in options alike (exactly)."""
+    text = '{"esmtp_listener": {"idle_time": 2.0, "options": {"a": 1.0, "b": [1e3, -0.0], "c": 1e23, "d": 1e999}}}'
+    path = _write(tmp_path, "whole.json", text)
+    for command in ("lint", "text"):
+        run = ecconf(command, "--no-file-checks", path)
+        assert "internal error" not in run.both and "E11" not in run.both, run.both
+    data, _located, problems = parse_json(text, path)
+    assert not problems
+    assert data["esmtp_listener"]["idle_time"] == 2
+    assert data["esmtp_listener"]["options"] == {"a": 1, "b": [1000, 0], "c": 10**23, "d": 10**999}
+    assert all(type(v) is int for v in data["esmtp_listener"]["options"]["b"])
 
 
 def test_forty_digit_integers_are_whole_numbers(ecconf: Ecconf, tmp_path: Path) -> None:
@@ -295,3 +313,58 @@ def test_a_wrong_type_anywhere_is_an_e111_at_that_place(
     assert any(d.message.startswith(here) and start < d.span.column <= end + 1 for d in found), [
         (d.span.column, d.message) for d in found
     ] + [(start, end)]
+
+
+# --- any JSON at all ----------------------------------------------------------------------------------
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _dumps(value: Any) -> str:
+    """JSON text as a careless writer makes it: NaN and Infinity as Python writes them, surrogates escaped."""
+    return json.dumps(value, allow_nan=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=JSON_VALUES, place=st.sampled_from([parts for parts, _ in _places(FULL)] + [()]))
+def test_any_json_value_anywhere_is_accepted_or_refused_with_a_place(
+    tmp_path: Path, value: Any, place: tuple[str | int, ...]
+) -> None:
+    document: Any = copy.deepcopy(FULL)
+    if place:
+        _set(document, place, value)
+    else:
+        document = value
+    text = _dumps(document)
+    path = _write(tmp_path, "any.json", text)
+    report = pipeline.lint_paths([path], CheckOptions(select=("E1",), check_files=False))
+    assert not report.input_errors
+    lines = text.count("\n") + 1
+    for d in report.diagnostics:
+        assert d.span.path == path and 1 <= d.span.line <= lines and d.span.column >= 1
+    # No float is a config value, unless it is a whole number: the schema must say so.
+    if any(isinstance(v, float) and not (math.isfinite(v) and v.is_integer()) for v in _leaves(value)):
+        assert report.exit_status == 1
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        else:
+            yield item
