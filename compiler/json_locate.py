@@ -22,8 +22,9 @@ Parts = tuple[str | int, ...]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WS = re.compile(r"[ \t\n\r]*")
-# Numbers and the three literals; the scanner only needs their extent, json.loads judged their validity.
-_ATOM = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
+# Numbers and the three literals; the scanner only needs their extent, json.loads judged their validity. It
+# lets NaN and Infinity through (for the schema to refuse by name), so they are placed too.
+_ATOM = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity")
 
 
 def json_path(parts: Sequence[str | int]) -> str:
@@ -201,7 +202,7 @@ def locate(text: str, path: str) -> Located:
 
 # What matters to the limits scan: strings (skipped whole: brackets and digits inside them are text), brackets,
 # and runs of digits (a number's length).
-_LIMITS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|[0-9]+')
+_LIMITS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|-?[0-9]+')
 
 
 def first_excess(text: str, max_depth: int, max_digits: int) -> tuple[int, str] | None:
@@ -217,7 +218,7 @@ def first_excess(text: str, max_depth: int, max_digits: int) -> tuple[int, str] 
                 return match.start(), "depth"
         elif char in "]}":
             depth -= 1
-        elif char != '"' and match.end() - match.start() > max_digits:
+        elif char != '"' and match.end() - match.start() - (char == "-") > max_digits:
             return match.start(), "digits"
     return None
 
