@@ -39,6 +39,8 @@ def _problem(path: Path) -> str | None:
         return "does not exist"
     if path.is_dir():
         return "is a directory, not a file"
+    if not path.is_file():  # a FIFO would block the open below forever; a device is no certificate either
+        return "is not a regular file"
     try:
         with open(path, "rb"):
             pass  # opening is the test: the server needs to read it; what is inside is not this rule's concern

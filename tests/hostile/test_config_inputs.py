@@ -312,3 +312,26 @@ def test_serve_refuses_a_config_that_is_not_a_regular_file(
     assert run.status == 2 and "Traceback" not in run.both, run.both
     reason = "it is a directory" if special == "directory" else "it is not a regular file"
     assert f"ecconf: cannot read {path}: {reason}" in run.err
+
+
+# --- files the config names ---------------------------------------------------------------------------
+
+
+def test_tls_and_password_files_that_are_fifos_or_devices_are_refused_without_opening_them(
+    ecconf_subprocess: Callable[..., Run], tmp_path: Path, fifo: str
+) -> None:
+    """Opening a FIFO nobody writes to blocks forever: the checks look at what a path is before opening it."""
+    text = (
+        "ESMTP_Listener {\n"
+        '  SMTP_Extensions = ( "AUTH PLAIN LOGIN" "STARTTLS" )\n'
+        '  AuthPlainParameters = [ uri = "file:///dev/zero" ]\n'
+        f'  AuthLoginParameters = [ uri = "file://{fifo}" ]\n'
+        '  TLS_Certificate = "/dev/zero"\n'
+        f'  TLS_Key = "{fifo}"\n'
+        '  Listen "127.0.0.1:2525" { }\n'
+        "}\n"
+    )
+    path = _write(tmp_path, "files.conf", text)
+    run = ecconf_subprocess("lint", path)
+    assert {(3, 27), (4, 27), (5, 21), (6, 13)} <= set(assert_refused(run, path))
+    assert run.both.count("not a regular file") == 4
