@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .diagnostics import Diagnostic
@@ -28,7 +29,16 @@ from .models import (
 from .nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement, Value
 from .option_table import OptionTable, table
 from .span import Span
-from .values import CidrValue, ListenAddress, to_bool, to_cidr, to_int, to_listen_address
+from .values import (
+    CidrValue,
+    ListenAddress,
+    to_bool,
+    to_choice,
+    to_cidr,
+    to_int,
+    to_listen_address,
+    to_seconds,
+)
 
 VALUE_TYPE = "E301"
 LISTEN_ADDRESS = "E302"
@@ -116,7 +126,30 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "tls_key": str,
     "tls_protocols": str,
     "tls_ciphers": str,
+    # ecconf's own limits
+    "max_auth_failures": partial(to_int, minimum=3),
+    "max_unknown_commands": partial(to_int, minimum=1),
+    "auth_failure_delay": to_seconds,
+    "auth_penalty_base": to_seconds,
+    "auth_penalty_cap": to_seconds,
+    "auth_penalty_half_life": to_seconds,
+    "data_timeout": to_seconds,
+    "data_deadline": to_seconds,
+    "greeting_delay": to_seconds,
+    "bare_lf": to_choice("accept", "reject"),
 }
+ECCONF_LIMITS = (
+    "max_auth_failures",
+    "max_unknown_commands",
+    "auth_failure_delay",
+    "auth_penalty_base",
+    "auth_penalty_cap",
+    "auth_penalty_half_life",
+    "data_timeout",
+    "data_deadline",
+    "greeting_delay",
+    "bare_lf",
+)
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {"hostname": str, "spool_base": str}
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
 GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}

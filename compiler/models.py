@@ -8,7 +8,7 @@ private attribute so they never reach the JSON.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -81,6 +81,17 @@ class ListenerOptions(Model):
     use_ssl: bool | None = Field(None, description="Implicit TLS from the first byte (not with STARTTLS)")
     always_allow: bool | None = Field(None, description="Accept these clients whatever other policy says")
     always_deny: bool | None = Field(None, description="Refuse these clients")
+    # ecconf's own limits (Momentum has no such options; README "Security" explains each).
+    max_auth_failures: int | None = Field(None, ge=3, description="ecconf: failed AUTHs per session before 421")
+    auth_failure_delay: float | None = Field(None, ge=0, description="ecconf: seconds before a 2nd failure's reply")
+    auth_penalty_base: float | None = Field(None, ge=0, description="ecconf: per-address AUTH penalty base (s)")
+    auth_penalty_cap: float | None = Field(None, ge=0, description="ecconf: longest per-address AUTH penalty (s)")
+    auth_penalty_half_life: float | None = Field(None, ge=0, description="ecconf: counted failures halve after (s)")
+    max_unknown_commands: int | None = Field(None, ge=1, description="ecconf: bad commands per session before 421")
+    data_timeout: float | None = Field(None, ge=0, description="ecconf: seconds between DATA blocks")
+    data_deadline: float | None = Field(None, ge=0, description="ecconf: seconds for a whole DATA transfer")
+    greeting_delay: float | None = Field(None, ge=0, description="ecconf: hold the banner (s); early talkers get 554")
+    bare_lf: Literal["accept", "reject"] | None = Field(None, description="ecconf: bare LF in SMTP: accept or reject")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runtime.config import ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from .build import ECCONF_LIMITS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
 from .values import to_listen_address
@@ -31,6 +32,7 @@ PLAIN_FIELDS = (
     "use_ssl",
     "always_allow",
     "always_deny",
+    *ECCONF_LIMITS,
 )
 PATH_FIELDS = ("tls_certificate", "tls_key")
 DEFAULT_SPOOL = "spool"

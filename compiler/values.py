@@ -7,6 +7,7 @@ with a message an operator understands (it becomes a diagnostic at the value's p
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,6 +36,30 @@ def to_int(text: str, *, minimum: int = 0) -> int:
     if number < minimum:
         raise ValueError(f"expected a number of at least {minimum}, got {number}")
     return number
+
+
+def to_seconds(text: str) -> float:
+    """A duration in seconds; fractions allowed ("0.5")."""
+    word = text.strip()
+    try:
+        seconds = float(word)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"expected a number of seconds of at least 0, got {text!r}")
+    return seconds
+
+
+def to_choice(*choices: str) -> Callable[[str], str]:
+    """A converter that accepts one of `choices` (case-insensitive) and returns it in lower case."""
+
+    def convert(text: str) -> str:
+        word = text.strip().lower()
+        if word not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {text!r}")
+        return word
+
+    return convert
 
 
 def to_octal_mode(text: str) -> int:
@@ -66,9 +91,7 @@ def to_cidr(text: str) -> CidrValue:
     try:
         network = ipaddress.ip_network(word, strict=False)
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)"
-        ) from None
+        raise ValueError(f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)") from None
     return CidrValue(network, True)
 
 

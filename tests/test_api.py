@@ -10,6 +10,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+import ecconf
+from ecconf import pipeline
 from ecconf.compiler import rules
 from ecconf.compiler.build import iter_statements
 from ecconf.compiler.checker import CheckOptions
@@ -17,9 +20,6 @@ from ecconf.compiler.context import CheckContext
 from ecconf.compiler.diagnostics import Diagnostic, Severity
 from ecconf.compiler.models import Config
 from ecconf.compiler.nodes import Option
-
-import ecconf
-from ecconf import pipeline
 
 UNCLOSED = "ESMTP_Listener {\n"
 

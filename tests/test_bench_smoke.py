@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ecconf.compiler.checker import CheckOptions, check
 from ecconf.compiler.includes import load
 

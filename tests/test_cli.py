@@ -17,13 +17,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from ecconf import __version__, cli, pipeline
 from ecconf.compiler import rules
 from ecconf.compiler.build import iter_statements
 from ecconf.compiler.context import CheckContext
 from ecconf.compiler.diagnostics import Diagnostic, Severity
 from ecconf.compiler.nodes import Option
-
-from ecconf import __version__, cli, pipeline
 
 UNCLOSED = 'ESMTP_Listener {\n  Listen ":25" {\n    SMTP_Extensions = ( "AUTH PLAIN" )\n}\n'
 CLEAN = 'Hostname = "mx.example.com"\n'

@@ -27,6 +27,7 @@ from . import (
     cidr_host_bits,
     duplicate_listen,
     duplicate_option,
+    ecconf_option,
     include_cycle,
     include_missing,
     include_value,
@@ -60,6 +61,7 @@ ALL: tuple[RuleModule, ...] = (
     wrong_scope,  # E202
     duplicate_option,  # E203
     invalid_name,  # E205
+    ecconf_option,  # E206
     value_type,  # E301
     listen_address,  # E302
     duplicate_listen,  # E303

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+
 from ecconf.compiler import rules
 from ecconf.compiler.build import iter_statements
 from ecconf.compiler.checker import CheckOptions, check, failed, known_codes, parse_prefix, parse_severity

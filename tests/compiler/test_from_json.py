@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from ecconf.compiler.build import build
 from ecconf.compiler.checker import CheckOptions
 from ecconf.compiler.diagnostics import Diagnostic, Related

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from ecconf.compiler.includes import INCLUDE_CYCLE, INCLUDE_MISSING, SYNTAX, UNREADABLE, load
 from ecconf.compiler.nodes import Include, Option
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.compiler.json_locate import json_path, locate, path_at
 from ecconf.compiler.span import Span
 

@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shared_paths import MOMENTUM_SAMPLES
+
 from ecconf.compiler.build import build
 from ecconf.compiler.from_json import load_json, load_json_text
 from ecconf.compiler.includes import load, load_text
@@ -24,9 +28,6 @@ from ecconf.compiler.models import (
 from ecconf.compiler.schema import validate
 from ecconf.compiler.to_json import dumps, to_json
 from ecconf.compiler.to_text import to_text
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from shared_paths import MOMENTUM_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_SAMPLES = MOMENTUM_SAMPLES

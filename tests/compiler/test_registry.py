@@ -16,10 +16,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from ecconf.compiler import rules
 from ecconf.compiler.checker import CheckOptions
 from ecconf.compiler.diagnostics import Severity
-
 from ecconf.pipeline import lint_paths
 
 CODE = re.compile(r"^[A-Z]\d{3}$")

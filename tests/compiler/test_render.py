@@ -7,6 +7,7 @@ import json
 
 import jsonschema
 import pytest
+
 from ecconf.compiler.diagnostics import Diagnostic, Related, Severity
 from ecconf.compiler.render import (
     FORMATS,

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from ecconf.compiler import runtime_facts as facts
 from ecconf.compiler.models import AuthParameters
 from ecconf.compiler.span import Span

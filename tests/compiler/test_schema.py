@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from shared_paths import MOMENTUM_SAMPLES
+
 from ecconf.compiler import schema as schema_module
 from ecconf.compiler.build import build
 from ecconf.compiler.includes import load
 from ecconf.compiler.schema import SCHEMA_ID, schema, schema_text, validate, violations
 from ecconf.compiler.to_json import to_json
-from jsonschema import Draft202012Validator
-from shared_paths import MOMENTUM_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "compiler" / "ecconf.schema.json"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from ecconf.compiler.build import build
 from ecconf.compiler.includes import load_text
 from ecconf.compiler.models import Config, EsmtpListener, Listen

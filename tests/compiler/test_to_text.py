@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.compiler.build import build
 from ecconf.compiler.includes import load_text
 from ecconf.compiler.json_locate import json_path

@@ -1,6 +1,7 @@
 import ipaddress
 
 import pytest
+
 from ecconf.compiler.values import to_bool, to_cidr, to_int, to_listen_address, to_octal_mode
 
 

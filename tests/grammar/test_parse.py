@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from shared_paths import MOMENTUM_SAMPLES
+
 from ecconf.compiler.nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement
 from ecconf.compiler.span import Span
 from ecconf.compiler.transform import parse_text
-from shared_paths import MOMENTUM_SAMPLES
 
 PATH = "test.conf"
 SAMPLES = MOMENTUM_SAMPLES

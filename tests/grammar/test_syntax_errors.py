@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from ecconf.compiler.diagnostics import Diagnostic
-from ecconf.compiler.includes import parse_source
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from ecconf.compiler.diagnostics import Diagnostic
+from ecconf.compiler.includes import parse_source
 
 PATH = "bad.conf"
 INTERNALS = re.compile(

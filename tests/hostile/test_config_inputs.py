@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ecconf.compiler import includes
-from ecconf.compiler.includes import load_text
-from ecconf.grammar import MAX_DEPTH
 from hostile_cli import Run, assert_refused
 
 from ecconf import pipeline
+from ecconf.compiler import includes
+from ecconf.compiler.includes import load_text
+from ecconf.grammar import MAX_DEPTH
 
 Ecconf = Callable[..., Run]
 DEEP = 10_000

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ecconf.compiler.checker import CheckOptions
-from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH, parse_json
-from ecconf.compiler.json_locate import json_path
 from hostile_cli import Run, assert_refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecconf import pipeline
+from ecconf.compiler.checker import CheckOptions
+from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH, parse_json
+from ecconf.compiler.json_locate import json_path
 
 Ecconf = Callable[..., Run]
 DEEP = 10_000

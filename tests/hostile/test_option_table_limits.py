@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from ecconf.compiler import option_table
 from ecconf.compiler.option_table import OptionTable, table
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from ecconf.compiler.diagnostics import Diagnostic, Related
 from ecconf.compiler.render import (
     EXCERPT_WIDTH,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import base64
 import re
 
-from ecconf.runtime.events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
-from ecconf.runtime.protocol import SmtpConnection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runtime_harness import HOST, auth_policy, memory_credentials
+
+from ecconf.runtime.events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
+from ecconf.runtime.protocol import SmtpConnection
 
 
 def b64(data: bytes) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.events import MessageReceived
 from ecconf.runtime.state import State

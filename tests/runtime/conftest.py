@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.authn import Credentials
 from ecconf.runtime.config import (

@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 
 import pytest
+
 from ecconf.runtime.config import (
     HARD_MESSAGE_CAP,
     ListenAddress,

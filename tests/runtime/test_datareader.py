@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ecconf.runtime import replies
 from ecconf.runtime.datareader import DataReader
 from ecconf.runtime.replies import ProtocolViolation
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def read(data: bytes, limit: int = 0, bytewise: bool = False, strict: bool = False) -> tuple[DataReader, bool, bytes]:

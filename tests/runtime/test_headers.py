@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime.events import AuthStatus, Envelope, ValidationContext
 from ecconf.runtime.headers import authentication_results, protocol_keyword, received, trace_headers
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.commands import MAX_PENDING_LINE
 from ecconf.runtime.linereader import LineReader

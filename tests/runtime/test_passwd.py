@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from ecconf.runtime import passwd
 from ecconf.runtime.passwd import (
     DEFAULT_REALM,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from ecconf.runtime.config import SessionPolicy
 from ecconf.runtime.events import AuthAttempted
 from ecconf.runtime.penalty import AuthPenalty, PenaltyRule, address_key

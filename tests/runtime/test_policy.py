@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime.config import MechanismSpec, PolicyLayer
 from ecconf.runtime.events import AuthStatus, ValidationContext
 from ecconf.runtime.policy import PolicyResolver, auth_verdict, client_address, may_relay, resolve

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from ecconf.runtime.authn import Credentials
 from ecconf.runtime.events import AuthAttempted, AuthStatus, Close
 from ecconf.runtime.sasl.base import SecretKind

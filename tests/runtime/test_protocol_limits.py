@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from ecconf.runtime import config as runtime_config
 from ecconf.runtime import replies
 from ecconf.runtime.events import FLUSH, NEED_DATA, AuthAttempted, Close, MessageReceived

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.events import NEED_DATA, PAUSED, MessageReceived
 from ecconf.runtime.state import State

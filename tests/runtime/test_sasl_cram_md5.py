@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+
 from ecconf.runtime.sasl.base import EXCHANGE_OVER, Challenge, Failure, FailureKind, MechanismContext, Success
 from ecconf.runtime.sasl.cram_md5 import CramMd5Mechanism, compute_digest, make_challenge
 from ecconf.runtime.stores import MemoryStore

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime.sasl.base import EXCHANGE_OVER, Challenge, Failure, FailureKind, MechanismContext, Success
 from ecconf.runtime.sasl.login import PASSWORD_PROMPT, USERNAME_PROMPT, LoginMechanism
 from ecconf.runtime.stores import MemoryStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from ecconf.runtime.sasl.base import (
     EXCHANGE_OVER,
     Challenge,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime.sasl import MECHANISMS, REQUIRED_SECRETS, can_serve, create
 from ecconf.runtime.sasl.base import Challenge, Failure, FailureKind, MechanismContext, SecretKind
 from ecconf.runtime.sasl.digest_md5 import parse_directives

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from ecconf.runtime.sasl.base import EXCHANGE_OVER, Challenge, Failure, FailureKind, MechanismContext, Success
 from ecconf.runtime.sasl.scram_sha256 import ITERATIONS, DerivedSalts, ScramSha256Mechanism, saslprep
 from ecconf.runtime.stores import MemoryStore

@@ -8,6 +8,7 @@ import smtplib
 import socket
 
 import pytest
+
 from ecconf.runtime.config import MechanismSpec
 
 MESSAGE = "From: alice@b.example\r\nSubject: test\r\n\r\nHello.\r\n..dot line\r\n"

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from ecconf.runtime.config import MechanismSpec
 
 pytestmark = pytest.mark.clients

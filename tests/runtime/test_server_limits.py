@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+
 from ecconf.runtime.spool import Maildir
 
 GOOD = base64.b64encode(b"\0alice\0s3cret").decode()

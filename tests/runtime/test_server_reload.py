@@ -8,6 +8,7 @@ import smtplib
 import socket
 
 import pytest
+
 from ecconf.runtime.config import ListenAddress, ListenerSpec
 
 HOST = "mx.test"  # the host name make_config uses

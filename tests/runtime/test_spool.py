@@ -6,6 +6,7 @@ import errno
 import os
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.spool import Maildir, SpoolError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.state import (
     AT_REST_STATES,

@@ -7,6 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ecconf.runtime import stores
 from ecconf.runtime.sasl.base import SecretKind
 from ecconf.runtime.stores import (
@@ -21,8 +24,6 @@ from ecconf.runtime.stores import (
     split_digest_key,
     uri_path,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 HTDIGEST_LINE = "a:b:02cc8f08398a4f3113b554e8105ebe4c"  # htdigest for user a, realm b, password c
 

@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_bypassed_by_relay as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_bypassed_by_relay as rule
 
 AUTH = 'SMTP_Extensions = ( "AUTH PLAIN" ) AuthPlainParameters = [ uri = "file:p" ]'
 

@@ -5,8 +5,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_cleartext_without_tls as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_cleartext_without_tls as rule
 
 TLS = 'TLS_Certificate = "/c.pem" TLS_Key = "/k.pem"'
 

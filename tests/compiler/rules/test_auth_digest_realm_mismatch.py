@@ -4,8 +4,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_digest_realm_mismatch as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_digest_realm_mismatch as rule
 
 HASH = "0123456789abcdef0123456789abcdef"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from ecconf.compiler import rules as registry
 from ecconf.compiler.build import build
 from ecconf.compiler.context import CheckContext

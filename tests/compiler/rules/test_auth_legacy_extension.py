@@ -3,6 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from test_auth_docs import lint, places
+
 from ecconf.compiler.build import build
 from ecconf.compiler.context import CheckContext
 from ecconf.compiler.includes import load_text
@@ -10,7 +12,6 @@ from ecconf.compiler.option_table import table
 from ecconf.compiler.rules import auth_legacy_extension as rule
 from ecconf.compiler.rules.auth_offers import legacy_adverts
 from ecconf.compiler.to_runtime import legacy_mechanisms
-from test_auth_docs import lint, places
 
 
 def test_legacy_pair_is_accepted_and_explained(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_log_without_acctlog as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_log_without_acctlog as rule
 
 LISTENER = """
 ESMTP_Listener {

@@ -4,13 +4,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from test_auth_docs import lint, places
+
 from ecconf.compiler.build import build
 from ecconf.compiler.fallback import ClientClass
 from ecconf.compiler.includes import load_text
 from ecconf.compiler.rules import auth_mechanism_without_parameters as rule
 from ecconf.compiler.to_runtime import to_runtime
 from ecconf.runtime.policy import resolve
-from test_auth_docs import lint, places
 
 
 def test_bad_example_points_at_the_smtp_extensions_item(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_missing_uri as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_missing_uri as rule
 
 
 def test_dict_without_uri_points_at_the_option_name(tmp_path: Path) -> None:

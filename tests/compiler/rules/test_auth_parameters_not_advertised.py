@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_parameters_not_advertised as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_parameters_not_advertised as rule
 
 
 def test_parameters_without_an_auth_item_point_at_the_option_name(tmp_path: Path) -> None:

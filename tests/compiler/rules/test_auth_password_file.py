@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_password_file as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_password_file as rule
 
 HASH = "0123456789abcdef0123456789abcdef"
 

@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_scram_extension as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_scram_extension as rule
 
 
 def test_item_and_parameters_are_both_noted(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_unknown_key as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_unknown_key as rule
 
 
 def test_typo_gets_did_you_mean_at_the_key(tmp_path: Path) -> None:

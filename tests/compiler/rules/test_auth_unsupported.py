@@ -3,8 +3,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_unsupported as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_unsupported as rule
 
 
 def test_unsupported_mechanisms_in_items(tmp_path: Path) -> None:

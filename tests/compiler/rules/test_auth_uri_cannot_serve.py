@@ -5,8 +5,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ecconf.compiler.rules import auth_uri_cannot_serve as rule
 from test_auth_docs import lint, places
+
+from ecconf.compiler.rules import auth_uri_cannot_serve as rule
 
 OPTION = {
     "PLAIN": "AuthPlainParameters",

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from ecconf.compiler.build import build
 from ecconf.compiler.context import CheckContext
 from ecconf.compiler.diagnostics import Diagnostic, Severity

@@ -7,13 +7,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from shared_paths import MOMENTUM_SAMPLES
+
 from ecconf.compiler.build import build
 from ecconf.compiler.context import CheckContext
 from ecconf.compiler.diagnostics import Diagnostic, Severity
 from ecconf.compiler.includes import load
 from ecconf.compiler.option_table import table
 from ecconf.compiler.rules import unknown_name as rule
-from shared_paths import MOMENTUM_SAMPLES
 
 
 def run(text: str, path: Path, *, check_files: bool = True) -> list[Diagnostic]:

@@ -1,0 +1,44 @@
+"""E206 ecconf-option: an option that only ecconf knows (one of its server limits).
+
+ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
+bad commands, DATA deadlines, the banner delay and bare-LF handling (README, "Security"). They are valid here
+and take part in the fallback like any listener option, but Momentum would refuse them: keep them out of
+configs that a Momentum server also reads.
+
+Bad:
+    ESMTP_Listener {
+      Max_Auth_Failures = 5
+      Listen ":25" { }
+    }
+
+Good:
+    ESMTP_Listener {
+      Idle_Time = 120
+      Listen ":25" { }
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..build import ECCONF_LIMITS
+from ..context import CheckContext
+from ..diagnostics import Diagnostic, Severity
+
+CODE = "E206"
+SUMMARY = "an option only ecconf knows (one of its server limits); Momentum would refuse it"
+DEFAULT_SEVERITY = Severity.INFO
+
+_NAMES = frozenset(ECCONF_LIMITS)
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for assignment in ctx.facts.assignments:
+        if assignment.scope_kind in ("esmtp_listener", "listen", "peer") and assignment.option.name.lower() in _NAMES:
+            yield Diagnostic(
+                CODE,
+                f"{assignment.option.name} is an ecconf extension: ecconf serve applies it, Momentum does not know it",
+                assignment.option.name_span,
+                hint="keep it out of configs that a Momentum server also reads",
+            )

@@ -1,0 +1,20 @@
+from ecconf.compiler.checker import CheckOptions, check
+from ecconf.compiler.includes import load_text
+
+
+def codes(text: str) -> list[tuple[str, int, int]]:
+    _built, found = check(load_text(text, "/virtual/e206.conf"), CheckOptions(select=("E206", "E201", "E301")))
+    return [(d.code, d.span.line, d.span.column) for d in found]
+
+
+def test_each_ecconf_limit_is_noted_where_it_is_set() -> None:
+    text = 'ESMTP_Listener {\n  Bare_LF = reject\n  Listen ":25" { Peer "10.0.0.0/8" { greeting_delay = 2 } }\n}\n'
+    assert codes(text) == [("E206", 2, 3), ("E206", 3, 38)]
+
+
+def test_momentum_options_are_not_noted() -> None:
+    assert codes('ESMTP_Listener { Idle_Time = 5 Listen ":25" { } }') == []
+
+
+def test_a_limit_below_its_floor_is_a_value_error() -> None:
+    assert ("E301", 1, 38) in codes('ESMTP_Listener { max_auth_failures = 2 Listen ":25" { } }')
