@@ -340,3 +340,18 @@ def test_sigkill_in_the_middle_of_data_leaves_no_partial_message(tmp_path: Path,
     spool = tmp_path / "spool"
     assert len(list((spool / "new").iterdir())) == 1  # only the complete message
     assert list((spool / "tmp").iterdir()) == []
+
+
+def test_serve_takes_the_json_form_of_a_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    converted = subprocess.run(
+        [sys.executable, "-m", "ecconf", "json", str(config)], capture_output=True, text=True, timeout=30
+    )
+    assert converted.returncode == 0, converted.stderr
+    as_json = tmp_path / "server.json"  # beside the password file: relative file: URIs resolve from here
+    as_json.write_text(converted.stdout)
+    for running in start(as_json):
+        with smtplib.SMTP(running.host, running.port, timeout=10) as client:
+            client.login("carol", "s3cret-pass")
+            client.sendmail("carol@mx.test", ["dave@example.org"], b"Subject: json\r\n\r\nvia json\r\n")
+        assert len(list((tmp_path / "spool" / "new").iterdir())) == 1
