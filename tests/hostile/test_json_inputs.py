@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from config_strategies import FULL_JSON, json_places, json_values, set_at
 from hostile_cli import Run, assert_refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,52 +30,6 @@ Ecconf = Callable[..., Run]
 DEEP = 10_000
 COMMANDS = ("lint", "json")
 
-# A configuration that uses every key of ecconf's JSON form at least once.
-FULL: dict[str, Any] = {
-    "$schema": "urn:ecconf:schema:config:1",
-    "hostname": "mail.example.com",
-    "spool_base": "/var/spool/ecconf",
-    "relay_hosts": ["10.0.0.0/8"],
-    "options": {"server_name": "mx", "keep_message_dicts_in_memory": ["a", 1, True]},
-    "esmtp_listener": {
-        "enable": True,
-        "smtp_extensions": ["ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"],
-        "relay_hosts": ["192.0.2.0/24"],
-        "open_relay": False,
-        "auth_plain_parameters": {"uri": "file:///etc/passwd.txt", "log_authentication": True},
-        "auth_digest_md5_parameters": {
-            "uri": "digest:///etc/htdigest",
-            "realm": "example.com",
-            "stored_cleartext": False,
-            "options": {"nas-ip-address": "192.0.2.1"},
-        },
-        "banner_hostname": "mx.example.com",
-        "idle_time": 300,
-        "listener_sessions": 100,
-        "max_message_size": 10485760,
-        "max_recipients_per_message": 100,
-        "tls_certificate": "/etc/cert.pem",
-        "tls_key": "/etc/key.pem",
-        "tls_protocols": "TLSv1.2:TLSv1.3",
-        "tls_ciphers": "HIGH",
-        "use_ssl": False,
-        "always_allow": False,
-        "always_deny": False,
-        "options": {"concurrency": 10},
-        "scopes": [{"name": "custom", "instance": "one", "options": {"k": "v"}}],
-        "listens": [
-            {
-                "address": "127.0.0.1:2525",
-                "idle_time": 60,
-                "peers": [{"network": "127.0.0.0/8", "listener_sessions": 5}],
-            }
-        ],
-        "peers": [{"network": "10.0.0.0/8", "max_message_size": 1000}],
-    },
-    "ec_loggers": [{"instance": "acct", "acctlog": "/var/log/acct", "options": {"mode": "0640"}}],
-    "scopes": [{"name": "threads", "options": {"count": 4}, "scopes": [{"name": "inner"}]}],
-}
-
 
 def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
     path = tmp_path / name
@@ -86,8 +41,8 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
 
 
 def test_the_full_configuration_is_valid(ecconf: Ecconf, tmp_path: Path) -> None:
-    """The baseline of the wrong-type table below: as written, FULL has no schema problem."""
-    path = _write(tmp_path, "full.json", json.dumps(FULL, indent=2))
+    """The baseline of the wrong-type table below: as written, FULL_JSON has no schema problem."""
+    path = _write(tmp_path, "full.json", json.dumps(FULL_JSON, indent=2))
     run = ecconf("lint", "--no-file-checks", "--select", "E1", path)
     assert run.status == 0, run.both
 
@@ -245,18 +200,6 @@ def test_a_10_mb_string_value(ecconf: Ecconf, tmp_path: Path) -> None:
 # --- a wrong type at every place ----------------------------------------------------------------------
 
 
-def _places(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key != "$schema":
-                yield (*parts, key), item
-                yield from _places(item, (*parts, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield (*parts, i), item
-            yield from _places(item, (*parts, i))
-
-
 def _wrong(parts: tuple[str | int, ...], value: Any) -> list[Any]:
     """Values of a type the schema refuses at this place (null is refused everywhere: no nulls)."""
     if "options" in parts[:-1]:  # an option's value may be any JSON but a fraction or null
@@ -273,18 +216,12 @@ def _wrong(parts: tuple[str | int, ...], value: Any) -> list[Any]:
 
 
 def _cases() -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    for parts, value in _places(FULL):
+    for parts, value in json_places(FULL_JSON):
         for wrong in _wrong(parts, value):
             yield parts, wrong
 
 
 WRONG = list(_cases())
-
-
-def _set(document: Any, parts: tuple[str | int, ...], value: Any) -> None:
-    for part in parts[:-1]:
-        document = document[part]
-    document[parts[-1]] = value
 
 
 def test_every_place_of_the_full_configuration_is_tried() -> None:
@@ -295,8 +232,8 @@ def test_every_place_of_the_full_configuration_is_tried() -> None:
 def test_a_wrong_type_anywhere_is_an_e111_at_that_place(
     tmp_path: Path, parts: tuple[str | int, ...], wrong: Any
 ) -> None:
-    document = copy.deepcopy(FULL)
-    _set(document, parts, "@SENTINEL@")
+    document = copy.deepcopy(FULL_JSON)
+    set_at(document, parts, "@SENTINEL@")
     text = json.dumps(document, separators=(",", ":"))  # one line: the place is a column range
     at = text.index('"@SENTINEL@"')
     start = at if isinstance(parts[-1], int) else text.rindex(json.dumps(parts[-1]), 0, at)
@@ -320,19 +257,6 @@ def test_a_wrong_type_anywhere_is_an_e111_at_that_place(
 
 # --- any JSON at all ----------------------------------------------------------------------------------
 
-JSON_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=20)
-)
-JSON_VALUES = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=20,
-)
-
 
 def _dumps(value: Any) -> str:
     """JSON text as a careless writer makes it: NaN and Infinity as Python writes them, surrogates escaped."""
@@ -340,13 +264,13 @@ def _dumps(value: Any) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=JSON_VALUES, place=st.sampled_from([parts for parts, _ in _places(FULL)] + [()]))
+@given(value=json_values, place=st.sampled_from([parts for parts, _ in json_places(FULL_JSON)] + [()]))
 def test_any_json_value_anywhere_is_accepted_or_refused_with_a_place(
     tmp_path: Path, value: Any, place: tuple[str | int, ...]
 ) -> None:
-    document: Any = copy.deepcopy(FULL)
+    document: Any = copy.deepcopy(FULL_JSON)
     if place:
-        _set(document, place, value)
+        set_at(document, place, value)
     else:
         document = value
     text = _dumps(document)
