@@ -102,8 +102,25 @@ def _paint(text: str, sgr: str, color: bool) -> str:
     return f"\x1b[{sgr}m{text}{_RESET}" if color else text
 
 
+# What the text format quotes from the input (a source line, a name inside a message, a file name) shows
+# control characters as their Unicode pictures (ESC as U+241B), and C1 controls, bidirectional overrides
+# and line separators as U+FFFD: an escape sequence in a config must not reach the terminal, and a line
+# break inside a message must not forge a line of output. One character for one, so carets stay in place;
+# tabs stay tabs (the caret padding copies them).
+_VISIBLE = {
+    **{code: 0x2400 + code for code in range(0x20) if code != 0x09},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+    **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029], 0xFFFD),
+}
+
+
+def visible(text: str) -> str:
+    return text.translate(_VISIBLE)
+
+
 def _where(span: Span) -> str:
-    return f"{span.path}:{span.line}:{span.column}"
+    return f"{visible(span.path)}:{span.line}:{span.column}"
 
 
 # A source line longer than this is shown as a window around the column, marked "..." where it was cut:
@@ -136,6 +153,7 @@ def _excerpt(span: Span, lines: list[str] | None, color: bool) -> list[str]:
     start = max(span.column, 1) - 1
     stop = span.end_column - 1 if span.end_line == span.line else len(line)
     line, start, stop = _window(line, start, stop)
+    line = visible(line)
     width = max(stop - start, 1)
     # Keep tabs as tabs in the padding so the caret lines up however the terminal expands them.
     pad = "".join(ch if ch == "\t" else " " for ch in line[:start])
@@ -158,7 +176,7 @@ def summary(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
 
 
 def _note(related: Related, color: bool) -> str:
-    return f"  {_paint('note', _COLOUR[Severity.INFO], color)}: {_where(related.span)}: {related.message}"
+    return f"  {_paint('note', _COLOUR[Severity.INFO], color)}: {_where(related.span)}: {visible(related.message)}"
 
 
 def render_one(diagnostic: Diagnostic, source: str | None, color: bool = False) -> list[str]:
@@ -169,11 +187,11 @@ def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool) ->
     d = diagnostic
     head = (
         f"{_paint(_where(d.span), _BOLD, color)}: {_paint(d.severity.label, _COLOUR[d.severity], color)}: "
-        f"{d.message} [{d.code}]"
+        f"{visible(d.message)} [{d.code}]"
     )
     out = [head, *_excerpt(d.span, lines, color)]
     if d.hint:
-        out.append(f"  hint: {d.hint}")
+        out.append(f"  hint: {visible(d.hint)}")
     out.extend(_note(related, color) for related in d.related)
     return out
 

@@ -102,3 +102,23 @@ def test_clip_keeps_short_text_and_bounds_long_text() -> None:
     text = "h" * 1000 + "TAIL"
     clipped = clip(text)
     assert len(clipped) == MESSAGE_WIDTH and clipped.startswith("hhh") and clipped.endswith("TAIL")
+
+
+def test_control_characters_from_the_input_never_reach_the_terminal() -> None:
+    """An escape sequence in a config (or in a file name) is shown, not obeyed; a line break in a message does
+    not forge a line of output; the caret still points at the right character."""
+    source = 'Hostname = "\x1b[2J\x1b]0;owned\x07" \u202eevil\x00 \tX\n'
+    column = source.index("X") + 1
+    hostile = Diagnostic(
+        "E301",
+        "value '\x1b[31mred' is wrong\nfake.conf:1:1: error: forged [E999]",
+        Span("dir\x1b[1m/a.conf", 1, column, 1, column + 1),
+        hint="remove \x9b2J",
+        related=(Related(Span("b\r.conf", 1, 1, 1, 2), "see \x1b[0m here"),),
+    )
+    out = render_text([hostile], {"dir\x1b[1m/a.conf": source}, 1)
+    assert not [char for char in out if (char < " " and char not in "\n\t") or "\x7f" <= char < "\xa0"]
+    assert "\u202e" not in out
+    assert len(out.splitlines()) == 6  # head, source line, caret line, hint, note, summary: nothing forged
+    _head, shown, caret, *_ = out.splitlines()
+    assert shown.index("X") == caret.index("^")  # tabs kept as tabs, every other character one for one
