@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +97,47 @@ def test_include_inside_scopes_counts_the_scopes(ecconf: Ecconf, tmp_path: Path)
     run = ecconf("lint", outer)
     assert_refused(run, inner)
     assert run.positions(inner) == [(1, 11)]
+
+
+# --- bytes that are not text, text that ends too soon ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("seed", range(4))
+def test_random_bytes(ecconf: Ecconf, tmp_path: Path, seed: int, command: str) -> None:
+    data = random.Random(seed).randbytes(4096)
+    path = _write(tmp_path, "random.conf", data)
+    assert_refused(ecconf(command, path), path)
+
+
+ENDINGS = {
+    # (bytes, line and column of the one diagnostic)
+    "invalid UTF-8": (b'Hostname = "caf\xe9"\n', (1, 16)),
+    "a truncated UTF-8 sequence at the end": (b"Hostname = caf\xc3", (1, 15)),
+    "a NUL byte": (b"Hostname = x\x00\n", (1, 13)),
+    "NUL bytes only": (b"\x00" * 64, (1, 1)),
+    "an unterminated string at the end": (b'ESMTP_Listener {\n  Banner_Hostname = "mx', (2, 21)),
+    "a lone quote at the end": (b'Hostname = "', (1, 12)),
+    "an unterminated comment at the end": (b"Hostname = x\n/* to be continued", (2, 1)),
+    "a comment opener at the end": (b"Hostname = x /*", (1, 14)),
+    "a scope still open at the end": (b'ESMTP_Listener {\n  Listen ":25" {\n', (3, 1)),
+    "a name at the end": (b"Hostname", (1, 9)),
+    "an equals sign at the end": (b"Hostname =", (1, 11)),
+    "after a byte-order mark": (b"\xef\xbb\xbfHostname = = x\n", (1, 12)),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("case", sorted(ENDINGS))
+def test_text_that_is_not_text_or_ends_too_soon(ecconf: Ecconf, tmp_path: Path, case: str, command: str) -> None:
+    data, where = ENDINGS[case]
+    path = _write(tmp_path, "end.conf", data)
+    assert assert_refused(ecconf(command, path), path) == [where]
+
+
+def test_a_line_comment_may_end_the_file_without_a_newline(ecconf: Ecconf, tmp_path: Path) -> None:
+    path = _write(tmp_path, "ok.conf", 'Hostname = "mx.example.com" # the end')
+    assert ecconf("lint", path).status == 0
 
 
 # --- 10 MB on one line --------------------------------------------------------------------------------
