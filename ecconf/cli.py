@@ -253,6 +253,12 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     p.add_argument("--no-file-checks", action="store_true", help="do not check password/TLS files before starting")
+    p.add_argument(
+        "--loop",
+        choices=("auto", "asyncio", "uvloop"),
+        default="auto",
+        help="event loop: uvloop when installed (auto, the default), or force one",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -271,6 +277,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         drain_seconds=args.drain,
         log_level=args.log_level,
         check_files=not args.no_file_checks,
+        loop=args.loop,
     )
     return serve(options)
 

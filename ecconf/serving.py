@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +44,7 @@ class ServeOptions:
     drain_seconds: float = 10.0  # how long SIGTERM waits for sessions in flight
     log_level: str = "INFO"
     check_files: bool = True
+    loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
 
 
 def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintReport]:
@@ -153,4 +154,26 @@ def serve(options: ServeOptions) -> int:
     if server_config is None:
         print("ecconf: the config has errors; not starting", file=sys.stderr)
         return EXIT_FAILED
-    return asyncio.run(run(server_config, options))
+    try:
+        factory = loop_factory(options.loop)
+    except ImportError:
+        print("ecconf: --loop uvloop needs uvloop (pip install 'ecconf[fast]')", file=sys.stderr)
+        return EXIT_FAILED
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(run(server_config, options))
+
+
+LOOPS = ("auto", "asyncio", "uvloop")
+
+
+def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop to serve on: uvloop's when asked for, or under "auto" when it is installed."""
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if name == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop

@@ -7,6 +7,7 @@ construction (strings to networks and paths, lists to tuples) so everything down
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -84,6 +85,27 @@ _DURATIONS = (
 )
 
 
+# Every session asks these of its policy several times (each reply asks about ENHANCEDSTATUSCODES); a
+# server has a handful of distinct SMTP_Extensions lists, so they are worked out once per list.
+@functools.lru_cache(maxsize=256)
+def _extension_words(items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(item.upper().split()) for item in items if item.strip())
+
+
+@functools.lru_cache(maxsize=256)
+def _extension_keywords(items: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words[0] for words in _extension_words(items))
+
+
+@functools.lru_cache(maxsize=256)
+def _listed_mechanisms(items: tuple[str, ...]) -> tuple[str, ...]:
+    names: list[str] = []
+    for words in _extension_words(items):
+        if words[0] == "AUTH":
+            names.extend(w for w in words[1:] if w not in names)
+    return tuple(names)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionPolicy:
     """The effective option values for one client on one listener (after the fallback of SPEC §3)."""
@@ -145,19 +167,15 @@ class SessionPolicy:
     @property
     def extension_words(self) -> tuple[tuple[str, ...], ...]:
         """SMTP_Extensions items split into upper-case words: "auth plain" -> ("AUTH", "PLAIN")."""
-        return tuple(tuple(item.upper().split()) for item in self.smtp_extensions if item.strip())
+        return _extension_words(self.smtp_extensions)
 
     def has_extension(self, keyword: str) -> bool:
-        return any(words[0] == keyword.upper() for words in self.extension_words)
+        return keyword.upper() in _extension_keywords(self.smtp_extensions)
 
     @property
     def listed_mechanisms(self) -> tuple[str, ...]:
         """SASL names listed as "AUTH X" items, in order, without duplicates."""
-        names: list[str] = []
-        for words in self.extension_words:
-            if words[0] == "AUTH":
-                names.extend(w for w in words[1:] if w not in names)
-        return tuple(names)
+        return _listed_mechanisms(self.smtp_extensions)
 
     @property
     def tls_available(self) -> bool:
