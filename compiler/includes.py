@@ -30,6 +30,10 @@ INCLUDE_CYCLE = "E103"
 INCLUDE_VALUE = "E104"
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# One config and its includes, in all. A file is read again for every include of it, so seven small files
+# that each include the next one ten times would make a million reads: past these bounds the loader stops.
+MAX_INCLUDED_FILES = 10_000
+MAX_TOTAL_CHARS = 4 * MAX_FILE_BYTES
 
 
 @dataclass
@@ -123,6 +127,30 @@ class _Loader:
     def __init__(self) -> None:
         self.out = Loaded(None)
         self.stack: list[str] = []
+        self.included = 0  # files read for includes, each include counted
+        self.chars = 0
+        self.stopped = False  # past a bound: said so once, read nothing more
+
+    def _within_bounds(self, span: Span) -> bool:
+        if self.stopped:
+            return False
+        if self.included < MAX_INCLUDED_FILES and self.chars <= MAX_TOTAL_CHARS:
+            return True
+        self.stopped = True
+        what = (
+            f"includes {MAX_INCLUDED_FILES} files"
+            if self.included >= MAX_INCLUDED_FILES
+            else f"holds more than {MAX_TOTAL_CHARS:,} characters"
+        )
+        self.out.problems.append(
+            Diagnostic(
+                UNREADABLE,
+                f"not read, nor any include after it: the configuration already {what}, the most ecconf reads",
+                span,
+                hint="a file is read again for every include of it: include each file once",
+            )
+        )
+        return False
 
     def load(self, path: str, span: Span | None, depth: int = 0) -> File | None:
         real = os.path.realpath(path)
@@ -132,11 +160,15 @@ class _Loader:
                 Diagnostic(INCLUDE_CYCLE, f"include cycle: {path} includes itself (through its includes)", span)
             )
             return None
+        if span is not None and not self._within_bounds(span):
+            return None
         text, problem = read_text(path, span)
         if problem is not None:
             self.out.problems.append(problem)
             return None
         assert text is not None
+        self.included += span is not None
+        self.chars += len(text)
         self.out.texts[path] = text
         tree, problem = parse_source(text, path, depth)
         if problem is not None:

@@ -377,3 +377,36 @@ def test_tls_and_password_files_that_are_fifos_or_devices_are_refused_without_op
     run = ecconf_subprocess("lint", path)
     assert {(3, 27), (4, 27), (5, 21), (6, 13)} <= set(assert_refused(run, path))
     assert run.both.count("not a regular file") == 4
+
+
+def _include_bomb(tmp_path: Path, levels: int) -> str:
+    """`levels` files, each including the next ten times: 10**levels reads of the last one."""
+    for level in range(levels):
+        _write(tmp_path, f"l{level}.conf", f'include "l{level + 1}.conf"\n' * 10)
+    _write(tmp_path, f"l{levels}.conf", 'Hostname = "x"  # ecconf: disable=E203\n')
+    return str(tmp_path / "l0.conf")
+
+
+def test_an_include_bomb_stops_at_the_file_limit(
+    ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(includes, "MAX_INCLUDED_FILES", 50)  # the real bound (10 000) takes seconds to reach
+    root = _include_bomb(tmp_path, 4)  # 11 110 reads without a bound
+    run = ecconf("lint", root)
+    assert "the configuration already includes 50 files, the most ecconf reads" in run.both
+    assert run.both.count("[E101]") == 1  # said once, at the include that would be one too many
+    last = str(tmp_path / "l3.conf")
+    # Reads, depth first: l1, l2, four whole l3 (4 x 11), a fifth l3 and three of its l4: 50. The fourth is one
+    # too many.
+    assert assert_refused(run, last) == [(4, 1)]
+
+
+def test_an_include_bomb_stops_at_the_size_limit(
+    ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(includes, "MAX_TOTAL_CHARS", 1000)
+    _write(tmp_path, "big.conf", "# " + "x" * 600 + "\n")
+    root = _write(tmp_path, "main.conf", 'include "big.conf"\n' * 5)
+    run = ecconf("lint", root)
+    assert "already holds more than 1,000 characters" in run.both
+    assert assert_refused(run, root) == [(3, 1)]  # two reads make 1 208 characters: the third is refused
