@@ -321,10 +321,18 @@ def test_include_of_a_directory_that_may_not_be_listed(
     assert "Permission denied" in run.both
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path) -> None:
+def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secret = _write(tmp_path, "secret.conf", 'Hostname = "x"\n')
     os.chmod(secret, 0)
+    if os.geteuid() == 0:  # root reads files whatever their mode: refuse the open the way the kernel would
+        real_open = open
+
+        def guarded(path: str, *args: object, **kwargs: object) -> object:
+            if str(path) == secret:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(includes, "open", guarded, raising=False)
     main = _include(tmp_path, "secret.conf")
     run = ecconf("lint", main)
     assert assert_refused(run, main) == [(1, 1)]

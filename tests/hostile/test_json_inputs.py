@@ -97,6 +97,15 @@ def test_deep_nesting_is_refused_at_the_bracket_that_goes_too_deep(
     assert assert_refused(run, path) == [(1, opened[MAX_JSON_DEPTH] + 1)]
 
 
+def test_serve_refuses_a_json_config_nested_10_000_deep(ecconf_subprocess: Callable[..., Run], tmp_path: Path) -> None:
+    text = NESTED["in scopes"]
+    path = _write(tmp_path, "deep.json", text)
+    run = ecconf_subprocess("serve", path)
+    opened = [i for i, char in enumerate(text) if char in "[{"]
+    assert assert_refused(run, path, statuses=(1,)) == [(1, opened[MAX_JSON_DEPTH] + 1)]
+    assert "not starting" in run.err
+
+
 def test_nesting_that_the_config_text_allows_reads_back_from_json(ecconf: Ecconf, tmp_path: Path) -> None:
     """`ecconf json` of a config nested as deep as the text may be is JSON that `ecconf lint` accepts."""
     from ecconf.grammar import MAX_DEPTH
