@@ -119,10 +119,12 @@ def start(name: str, argv: list[str], cpus: str | None = None, env: dict[str, st
         raise RuntimeError(f"{name} did not start:\n" + "".join(seen))
     running = Running(name, proc, match.group(1), int(match.group(2)), seen)
 
-    def drain() -> None:  # a full pipe would block the server's logging, and so the server
+    def drain() -> None:
+        # A full pipe would block the server's logging, and so the server: read in big gulps, keep the tail.
         assert proc.stderr is not None
-        for raw in proc.stderr:
-            running.log.append(raw.decode(errors="replace"))
+        fd = proc.stderr.fileno()
+        while chunk := os.read(fd, 1 << 16):
+            running.log.extend(chunk.decode(errors="replace").splitlines(keepends=True)[-50:])
 
     threading.Thread(target=drain, daemon=True).start()
     return running

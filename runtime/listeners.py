@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from .authn import Credentials
 from .config import ListenAddress, ListenerSpec, ServerConfig, SessionPolicy
@@ -18,6 +19,13 @@ from .policy import PolicyResolver
 from .spool import Maildir
 
 BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
+
+
+@runtime_checkable
+class Listening(Protocol):
+    """What an event loop's create_server returns: asyncio's Server, or uvloop's (not a subclass of it)."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -3,26 +3,28 @@
 Rule of this room: the only runtime file that touches asyncio, sockets or ssl, and it holds no SMTP logic.
 Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers,
 carries out its events and waits as long as the protocol (`read_timeout()`, an AUTH event's delay) and the
-per-address AUTH penalty ask. Anything that blocks (spool fsyncs, acctlog appends, credential reloads) runs in
-a worker thread so one slow disk does not stall the other sessions. A reload serves the new config to new
-sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
-address is new are bound (those that went away stop accepting).
+per-address AUTH penalty ask. Anything that blocks runs off the loop so one slow disk does not stall the
+other sessions: spool writes and acctlog appends on the disk thread (diskqueue.py), credential reloads in a
+worker thread. A reload serves the new config to new sessions only: a session keeps the config, spool and
+credentials it started with, and only listeners whose address is new are bound (those that went away stop
+accepting).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import ssl
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-from . import acctlog, listeners, replies
+from . import listeners, replies, sessionlog
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
+from .diskqueue import Append, Deliver, DiskQueue, Job, Result, settle
 from .events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
 from .listeners import Generation, Plan, ReloadResult, Slot
 from .penalty import AuthPenalty
@@ -39,13 +41,6 @@ _READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
-
-
-@runtime_checkable
-class _Listening(Protocol):
-    """What a loop's create_server returns (asyncio's Server or uvloop's)."""
-
-    def close(self) -> None: ...
 
 
 class _Shutdown:
@@ -224,6 +219,7 @@ class Server:
         self._ssl: SslCache = {}
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
+        self._disk = DiskQueue(self._jobs_done)
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -293,7 +289,7 @@ class Server:
 
     def _unbind(self, slot: Slot) -> None:
         # Not isinstance(asyncio.AbstractServer): uvloop's servers are not subclasses of it.
-        if isinstance(slot.handle, _Listening):
+        if isinstance(slot.handle, listeners.Listening):
             slot.handle.close()
             log.info("stopped listening on %s (%s)", slot.bound, slot.spec.name)
             if slot.spec.address.kind == "unix":
@@ -321,6 +317,7 @@ class Server:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -433,47 +430,36 @@ class Server:
     async def _store(self, gen: Generation, conn: SmtpConnection, event: MessageReceived) -> None:
         env = event.envelope
         try:
-            path = await asyncio.to_thread(gen.maildir.deliver, event.data, env.queue_id, env.received_at)
-        except SpoolError as exc:
-            log.error("message %s from %s not stored: %s", env.queue_id, env.client_ip, exc)
-            conn.message_rejected(exc.reply)
+            path = await self._offload(Deliver(gen.maildir, event.data, env.queue_id, env.received_at))
+        except Exception as exc:
+            sessionlog.not_stored(env, exc, expected=isinstance(exc, SpoolError))
+            conn.message_rejected(exc.reply if isinstance(exc, SpoolError) else replies.SPOOL_ERROR)
             return
-        except Exception:
-            log.exception("message %s from %s not stored", env.queue_id, env.client_ip)
-            conn.message_rejected(replies.SPOOL_ERROR)
-            return
-        # The one INFO line of an ordinary session (a line per connection and per AUTH cost a busy server
-        # a quarter of its time): who sent what, as whom. Connections and AUTH passes are DEBUG lines.
-        log.info(
-            "message %s from %s (auth %s) stored as %s (%d recipients)",
-            env.queue_id,
-            env.client_ip or "local",
-            env.context.auth_user or "none",
-            path.name,
-            len(env.rcpt_to),
-        )
+        sessionlog.stored(env, path)  # type: ignore[arg-type]
         conn.message_stored(env.queue_id)
 
     async def _record_auth(self, name: str, gen: Generation, conn: SmtpConnection, event: AuthAttempted) -> None:
-        outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
-        log.log(
-            logging.DEBUG if event.success else logging.INFO,
-            "%s: AUTH %s user=%r from %s: %s",
-            name,
-            event.mechanism,
-            event.user,
-            conn.client_ip,
-            outcome,
-        )
+        sessionlog.auth_attempt(name, conn.client_ip, event)
         path = gen.config.acctlog_path
         if path is None or not event.log:
             return
-        client = acctlog.client_field(conn.client_ip, conn.client_port)
-        line = acctlog.format_line(self._clock(), name, client, event.user, event.success, event.timeout)
+        line = sessionlog.acct_line(self._clock(), name, conn.client_ip, conn.client_port, event)
         try:
-            await asyncio.to_thread(acctlog.append, path, line)
+            await self._offload(Append(path, line))
         except OSError as exc:
             log.error("cannot write accounting log %s: %s", path, exc)
+
+    def _offload(self, job: Job) -> asyncio.Future[object]:
+        """Run a blocking disk job on the disk thread; a batch of finished jobs wakes the loop once."""
+        future = asyncio.get_running_loop().create_future()
+        self._disk.submit(job, future)
+        return future
+
+    @staticmethod
+    def _jobs_done(results: list[Result]) -> None:  # on the disk thread
+        loop = results[0][0].get_loop()  # type: ignore[attr-defined]
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, results)
 
     # ----- TLS --------------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Durable Maildir delivery under Spool_Base.
 
 Rule of this room: a message appears in `new/` complete or not at all. Write to `tmp/` under a unique name,
-fsync the file, rename it into `new/`, fsync `new/` — all before the caller may answer 250. On any failure
+fsync the file, rename it into `new/`, fsync `new/` — all before the caller may answer 250 (`deliver`, or
+`stage` then `commit`, which lets a batch of messages share the fsync of `new/`). On any failure
 the tmp file is removed and a `SpoolError` carries the reply to give (452 4.3.1 for a full disk, else
-451 4.3.0). Blocking calls: the server runs `deliver` in a worker thread.
+451 4.3.0). Blocking calls: the server runs them on its disk thread (diskqueue.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import errno
 import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import replies
@@ -35,6 +36,9 @@ def _host() -> str:
     return os.uname().nodename.replace("/", "\\057").replace(":", "\\072") or "localhost"
 
 
+_HOST = _host()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+
 Writer = Callable[[int, memoryview], int]  # os.write's shape; tests inject a full disk here
 
 
@@ -50,16 +54,25 @@ class Maildir:
     def unique_name(self, queue_id: str, when: float) -> str:
         with _lock:
             n = next(_counter)
-        return f"{int(when)}.P{os.getpid()}Q{n}R{queue_id}.{_host()}"
+        return f"{int(when)}.P{os.getpid()}Q{n}R{queue_id}.{_HOST}"
 
     def deliver(self, data: bytes, queue_id: str, when: float) -> Path:
         """Store `data` durably; returns the path in new/."""
+        final = self.stage(data, queue_id, when)
+        self.commit([final])
+        return final
+
+    def stage(self, data: bytes, queue_id: str, when: float) -> Path:
+        """Write, fsync and rename one message into new/; durable once `commit` has synced new/."""
         name = self.unique_name(queue_id, when)
         tmp = self.base / "tmp" / name
         final = self.base / "new" / name
         try:
-            self.ensure()
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                fd = os.open(tmp, _CREATE, 0o600)
+            except FileNotFoundError:  # the spool was removed under us: make it again, once
+                self.ensure()
+                fd = os.open(tmp, _CREATE, 0o600)
             try:
                 view = memoryview(data)
                 write = self._write or os.write
@@ -68,16 +81,29 @@ class Maildir:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            os.rename(tmp, final)
-            _fsync_dir(self.base / "new")
+            try:
+                os.rename(tmp, final)
+            except FileNotFoundError:  # new/ went away meanwhile
+                self.ensure()
+                os.rename(tmp, final)
             return final
         except OSError as exc:
-            # The client will retry after 4xx; a copy left in new/ would be delivered twice.
-            for leftover in (tmp, final):
-                with contextlib.suppress(OSError):
-                    leftover.unlink(missing_ok=True)
-            reply = replies.SPOOL_FULL if exc.errno in _FULL else replies.SPOOL_ERROR
-            raise SpoolError(reply, exc) from exc
+            raise _failed(exc, (tmp, final)) from exc
+
+    def commit(self, staged: list[Path]) -> None:
+        """fsync new/ once for messages staged there (a batch shares it); on failure none of them stays."""
+        try:
+            _fsync_dir(self.base / "new")
+        except OSError as exc:
+            raise _failed(exc, staged) from exc
+
+
+def _failed(exc: OSError, leftovers: Iterable[Path]) -> SpoolError:
+    # The client will retry after 4xx; a copy left in new/ would be delivered twice.
+    for leftover in leftovers:
+        with contextlib.suppress(OSError):
+            leftover.unlink(missing_ok=True)
+    return SpoolError(replies.SPOOL_FULL if exc.errno in _FULL else replies.SPOOL_ERROR, exc)
 
 
 def _fsync_dir(path: Path) -> None:

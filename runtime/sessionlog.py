@@ -1,0 +1,47 @@
+"""What the server says about sessions: log lines and accounting-log lines for AUTH and stored messages.
+
+Rule of this room: wording and levels only, no I/O besides logging. An ordinary session says nothing at
+INFO until a message is stored (one line: who sent it, as whom, where it went); connections, closes and
+AUTH passes are DEBUG lines, since a line per connection and per AUTH cost a busy server a quarter of its
+time. AUTH failures, refused and failed deliveries stay at INFO and above. Never a password or a blob.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from . import acctlog
+from .events import AuthAttempted, Envelope
+
+log = logging.getLogger("ecconf.runtime.server")  # one logger for everything the server says
+
+
+def auth_attempt(listener: str, client_ip: str, event: AuthAttempted) -> None:
+    outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
+    level = logging.DEBUG if event.success else logging.INFO
+    log.log(level, "%s: AUTH %s user=%r from %s: %s", listener, event.mechanism, event.user, client_ip, outcome)
+
+
+def acct_line(when: float, listener: str, client_ip: str, client_port: int, event: AuthAttempted) -> str:
+    client = acctlog.client_field(client_ip, client_port)
+    return acctlog.format_line(when, listener, client, event.user, event.success, event.timeout)
+
+
+def stored(envelope: Envelope, path: Path) -> None:
+    log.info(
+        "message %s from %s (auth %s) stored as %s (%d recipients)",
+        envelope.queue_id,
+        envelope.client_ip or "local",
+        envelope.context.auth_user or "none",
+        path.name,
+        len(envelope.rcpt_to),
+    )
+
+
+def not_stored(envelope: Envelope, exc: BaseException, expected: bool) -> None:
+    """`expected`: a spool error with its own reply (full disk...); otherwise a bug, logged with its trace."""
+    if expected:
+        log.error("message %s from %s not stored: %s", envelope.queue_id, envelope.client_ip, exc)
+    else:
+        log.error("message %s from %s not stored", envelope.queue_id, envelope.client_ip, exc_info=exc)
