@@ -5,6 +5,9 @@ Rule of this room: orchestration only (what runs, in which order, where the repo
     python -m bench                                   # sizes 100, 1000, 10000 -> bench/RESULTS.md
     python -m bench --sizes 100 1000 --rounds 5       # skip the big one
     python -m bench --quick --out /tmp/RESULTS.md     # seconds; for the smoke test
+    python -m bench server                            # the server benchmarks (bench/bench_server.py)
+
+Each command rewrites its own part of RESULTS.md and keeps the other's.
 
 Needs `pip install -r bench/requirements.txt` (crossplane) next to ecconf itself.
 """
@@ -23,6 +26,7 @@ from .bench_compiler import CONTENDERS, Timing, measure_memory, measure_times, s
 from .bench_startup import measure_startup
 from .generate import generate
 from .report import Results, render
+from .report_server import server_section
 
 DEFAULT_OUT = Path(__file__).parent / "RESULTS.md"
 QUICK_SIZES = (10, 30)
@@ -114,15 +118,21 @@ def _commit() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["server"]:
+        from .bench_server import main as server_main
+
+        return server_main(argv[1:])
     args = _parse_args(argv)
-    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    command = shlex.join(["python", "-m", "bench", *argv])
     if args.work_dir is not None:
         args.work_dir.mkdir(parents=True, exist_ok=True)
         results = run(args, args.work_dir, command)
     else:
         with tempfile.TemporaryDirectory(prefix="ecconf-bench-") as work:
             results = run(args, Path(work), command)
-    args.out.write_text(render(results), encoding="utf-8")
+    kept = server_section(args.out.read_text(encoding="utf-8")) if args.out.exists() else ""
+    args.out.write_text(render(results) + ("\n" + kept if kept else ""), encoding="utf-8")
     _log(f"wrote {args.out}")
     return 0
 

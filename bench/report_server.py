@@ -1,0 +1,215 @@
+"""Render the server benchmarks as the "Server" section of bench/RESULTS.md.
+
+Rule of this room: formatting only; every number arrives measured. The section starts at its heading and
+runs to the end of the file, so `python -m bench server` replaces it and `python -m bench` (the compiler
+suite) keeps it: each command owns its half of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from .bench_server import Series, ServerResults
+
+HEADING = "## Server"
+IDLE_TARGET = 0.5  # ecconf's memory per idle connection, as a share of aiosmtpd's at most
+PEER_TARGET, FLOOR_TARGET, MECH_SPREAD = 2.0, 0.6, 0.2
+
+
+def server_section(text: str) -> str:
+    """The Server section of a RESULTS.md text ("" when there is none)."""
+    at = text.find("\n" + HEADING + "\n")
+    return text[at + 1 :] if at >= 0 else ""
+
+
+def write_section(path: Path, results: ServerResults) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    at = old.find("\n" + HEADING + "\n")
+    head = (old[:at] if at >= 0 else old).rstrip("\n")
+    path.write_text((head + "\n\n" if head else "") + render(results), encoding="utf-8")
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _find(results: ServerResults, contender: str, mechanism: str) -> Series | None:
+    return next((s for s in results.throughput if s.contender == contender and s.mechanism == mechanism), None)
+
+
+def _ratio(a: Series | None, b: Series | None) -> float | None:
+    if a is None or b is None or b.median("per_second") <= 0:
+        return None
+    return a.median("per_second") / b.median("per_second")
+
+
+def _x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _throughput(results: ServerResults) -> list[str]:
+    out = [
+        "| Server | AUTH | sessions/s | p50 ms | p99 ms | errors | x aiosmtpd | x canned (asyncio) "
+        "| x canned (uvloop) |",
+        "|---" * 9 + "|",
+    ]
+    for s in results.throughput:
+        peer = _find(results, "aiosmtpd", s.mechanism) or _find(results, "aiosmtpd", "PLAIN")
+        floors = [_find(results, f"canned ({loop})", s.mechanism) for loop in ("asyncio", "uvloop")]
+        out.append(
+            f"| {s.contender} | {s.mechanism} | {s.median('per_second'):,.0f} | {s.median('p50_ms'):.1f} "
+            f"| {s.median('p99_ms'):.1f} | {s.errors} | {_x(_ratio(s, peer))} | {_x(_ratio(s, floors[0]))} "
+            f"| {_x(_ratio(s, floors[1]))} |"
+        )
+    return out
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _targets(results: ServerResults) -> list[str]:
+    out = [f"| Target (concurrency {results.concurrency}) | measured | |", "|---|---|---|"]
+    aio = _find(results, "aiosmtpd", "PLAIN")
+    for name in ("ecconf", "ecconf (asyncio)"):
+        plain = _find(results, name, "PLAIN")
+        if plain is None:
+            continue
+        loop = "uvloop" if name == "ecconf" and _find(results, "canned (uvloop)", "PLAIN") else "asyncio"
+        floor = _find(results, f"canned ({loop})", "PLAIN")
+        vs_peer, vs_floor = _ratio(plain, aio), _ratio(plain, floor)
+        out.append(
+            f"| {name} PLAIN >= {PEER_TARGET:.0f}x aiosmtpd | {_x(vs_peer)}x "
+            f"| {_verdict(None if vs_peer is None else vs_peer >= PEER_TARGET)} |"
+        )
+        out.append(
+            f"| {name} PLAIN >= {FLOOR_TARGET}x canned ({loop}) | {_x(vs_floor)}x "
+            f"| {_verdict(None if vs_floor is None else vs_floor >= FLOOR_TARGET)} |"
+        )
+        if aio is not None:
+            p99, peer_p99 = plain.median("p99_ms"), aio.median("p99_ms")
+            out.append(f"| {name} p99 below aiosmtpd's | {p99:.1f} vs {peer_p99:.1f} ms | {_verdict(p99 < peer_p99)} |")
+        for mech in ("CRAM-MD5", "DIGEST-MD5"):
+            other = _ratio(_find(results, name, mech), plain)
+            ok = None if other is None else other >= 1 - MECH_SPREAD
+            out.append(f"| {name} {mech} within 20 % of PLAIN | {_x(other)}x PLAIN | {_verdict(ok)} |")
+        errors = sum(s.errors for s in results.throughput if s.contender == name)
+        out.append(f"| {name}: zero errors | {errors} | {_verdict(errors == 0)} |")
+    return out
+
+
+def _fsync(results: ServerResults) -> list[str]:
+    out = ["| Spool | sessions/s | p50 ms | p99 ms | errors |", "|---" * 5 + "|"]
+    for s in results.fsync:
+        out.append(
+            f"| {s.contender} | {s.median('per_second'):,.0f} | {s.median('p50_ms'):.1f} "
+            f"| {s.median('p99_ms'):.1f} | {s.errors} |"
+        )
+    if len(results.fsync) == 2 and results.fsync[0].median("per_second") > 0:
+        cost = 1 - results.fsync[1].median("per_second") / results.fsync[0].median("per_second")
+        out += ["", f"On disk ({results.fsync_dir}) ecconf does {cost * 100:.0f} % fewer sessions per second."]
+    return out
+
+
+def _idle(results: ServerResults) -> list[str]:
+    out = ["| Server | idle sessions held | errors | RSS before MiB | RSS holding MiB | KiB per connection |"]
+    out.append("|---" * 6 + "|")
+    per = {}
+    for row in results.idle:
+        per[row["server"]] = float(row["kib_per_connection"])  # type: ignore[arg-type]
+        out.append(
+            f"| {row['server']} | {row['held']} | {row['errors']} | {int(row['before_kib']) / 1024:.1f} "  # type: ignore[call-overload]
+            f"| {int(row['during_kib']) / 1024:.1f} | {float(row['kib_per_connection']):.1f} |"  # type: ignore[arg-type]
+        )
+    if per.get("aiosmtpd"):
+        share = per.get("ecconf", 0) / per["aiosmtpd"]
+        out += ["", f"ecconf needs {share:.2f}x aiosmtpd's memory per idle connection (target <= {IDLE_TARGET}): "
+                + _verdict(share <= IDLE_TARGET) + "."]  # fmt: skip
+    return out
+
+
+def _store(results: ServerResults) -> list[str]:
+    out = ["| Users | file bytes | load s | peak growth MiB | held MiB | look-up ns |", "|---" * 6 + "|"]
+    for row in results.store:
+        out.append(
+            f"| {int(row['users']):,} | {int(row['bytes']):,} | {float(row['load_s']):.2f} "  # type: ignore[call-overload, arg-type]
+            f"| {float(row['peak_growth_mib']):.0f} | {float(row['held_mib']):.0f} | {float(row['lookup_ns']):.0f} |"  # type: ignore[arg-type]
+        )
+    return out
+
+
+def _reload(results: ServerResults) -> list[str]:
+    r = results.reload
+    if not r:
+        return ["(not measured)"]
+    out = ["| Run | sessions | sessions/s | p50 ms | p99 ms | max ms | errors |", "|---" * 7 + "|"]
+    for label, key in (("no change", "quiet"), ("password file changed 1 s in", "reloading")):
+        row = r[key]
+        out.append(
+            f"| {label} | {row['sessions']} | {row['per_second']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "  # type: ignore[index]
+            f"| {row['max_ms']:.1f} | {row['errors']} |"  # type: ignore[index]
+        )
+    took = r.get("reload_ms")
+    seen = "the server logged the reload" + (f" {took:.0f} ms after the change" if took is not None else "")
+    out += ["", f"Store of {int(r['users']):,} users (`--refresh-interval 0.25`); "  # type: ignore[call-overload]
+            + (seen if r.get("reload_logged") else "**no reload was logged**") + "."]  # fmt: skip
+    return out
+
+
+def render(results: ServerResults) -> str:
+    uname = platform.uname()
+    packages = ", ".join(f"{p} {_version(p)}" for p in ("ecconf", "aiosmtpd", "uvloop"))
+    parts = [
+        HEADING,
+        "",
+        "Generated by `python -m bench server` (bench/bench_server.py); do not edit by hand.",
+        "",
+        f"    {results.command}",
+        "",
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {uname.system} {uname.release} {uname.machine}, {os.cpu_count()} CPUs; "
+        f"Python {sys.version.split()[0]}; {packages}",
+        "- Each server runs as its own process pinned to CPU 0 (`taskset -c 0`), the load client "
+        "(`python -m bench.smtp_load`, uvloop when installed) pinned to CPU 1; loopback only.",
+        f"- One session: connect, EHLO, AUTH, MAIL, RCPT, 1 KiB DATA, QUIT; {results.concurrency} at a time, "
+        f"at most {results.sessions:,} sessions or {results.time_limit:g} s per run; {results.rounds} "
+        "interleaved rounds; medians. Latency is connect to 221. Spools on tmpfs (/dev/shm).",
+        "- The machine is shared with other work: read ratios, not absolute speeds.",
+        *(f"- {note}" for note in results.notes),
+        "",
+        "### Throughput",
+        "",
+        *_throughput(results),
+        "",
+        "### Targets",
+        "",
+        *_targets(results),
+        "",
+        "### What durability costs: ecconf's spool fsync on tmpfs and on disk (PLAIN)",
+        "",
+        *_fsync(results),
+        "",
+        "### Memory per idle connection (sessions held after EHLO)",
+        "",
+        *_idle(results),
+        "",
+        "### Credential store (a `file:` store, loaded in a fresh process)",
+        "",
+        "Target: 1,000,000 users load in under 2 s and 300 MB; look-ups take the same time at any size.",
+        "",
+        *_store(results),
+        "",
+        "### Sessions while a big credential store reloads (ecconf, PLAIN)",
+        "",
+        *_reload(results),
+        "",
+    ]
+    return "\n".join(parts)
