@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hmac
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -44,6 +45,9 @@ class FileAuthenticator:
 
 
 async def serve(host: str, port: int, users: Path, maildir: Path) -> None:
+    # aiosmtpd 1.4 logs a deprecation WARNING (Session.login_data) on every AUTH, which an unconfigured
+    # logging module prints to stderr: a cost of the version, not of its design, so it is switched off.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     loop = asyncio.get_running_loop()
     handler = Mailbox(maildir)
     authenticator = FileAuthenticator(read_users(users))

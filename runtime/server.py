@@ -25,7 +25,7 @@ from . import listeners, replies, sessionlog
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import Append, Deliver, DiskQueue, Job, Result, settle
-from .events import NEED_DATA, PAUSED, AuthAttempted, Close, MessageReceived, StartTls
+from .events import NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
 from .listeners import Generation, Plan, ReloadResult, Slot
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
@@ -64,12 +64,21 @@ class _Link(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._writable = asyncio.Event()
         self._writable.set()
+        # While read() waits with a connection to answer for, input is handled right in data_received; what
+        # needs the session (an event, an error) waits in _pending and wakes it.
+        self._inline: SmtpConnection | None = None
+        self._pending: Event | Sentinel | Exception | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self._on_connect(self)
 
     def data_received(self, data: bytes) -> None:
+        conn = self._inline
+        if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
+            if not self._shutdown and self._writable.is_set():
+                self._answer_inline(conn, data)
+                return
         self._inbox.append(data)
         self._buffered += len(data)
         if self._buffered > _READ_PAUSE_AT and not self._paused and self.transport is not None:
@@ -106,12 +115,44 @@ class _Link(asyncio.Protocol):
     def shutdown_requested(self) -> bool:
         return self._shutdown
 
-    async def read(self, timeout: float, stop_on_shutdown: bool = True) -> bytes | type[_Shutdown]:
+    def _answer_inline(self, conn: SmtpConnection, data: bytes) -> None:
+        """The fast path: most commands need no waiting, so a session parked in read() is answered here,
+        saving a round trip through the event loop per command. Timeouts follow the protocol as before."""
+        try:
+            conn.receive_data(data)
+            event = conn.next_event()
+            if event is NEED_DATA:
+                self.write_nowait(conn.data_to_send())
+                self._arm(conn.read_timeout())
+                return
+            self._pending = event  # the session sends what is pending once it has dealt with the event
+        except Exception as exc:
+            self._pending = exc
+        self._wake()
+
+    async def read(
+        self, timeout: float, stop_on_shutdown: bool = True, inline: SmtpConnection | None = None
+    ) -> bytes | type[_Shutdown] | Event | Sentinel:
         """The bytes received so far (at least one), b"" at end of stream, or _Shutdown when asked to stop;
-        TimeoutError when nothing came for `timeout` seconds."""
-        if not self._inbox and not self._eof and not (self._shutdown and stop_on_shutdown):
-            await self._wait_readable(timeout, stop_on_shutdown)
-        if self._shutdown and stop_on_shutdown:
+        TimeoutError when nothing came for `timeout` seconds. With `inline`, input that arrives meanwhile is
+        fed to it at once; then the first event it needs the session for is returned instead of bytes, and
+        a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
+
+        def stopping() -> bool:
+            return self._shutdown and (stop_on_shutdown if inline is None else inline.at_rest)
+
+        if not self._inbox and not self._eof and not stopping():
+            self._inline = inline
+            try:
+                await self._wait_readable(timeout, stopping)
+            finally:
+                self._inline = None
+        pending, self._pending = self._pending, None
+        if isinstance(pending, Exception):
+            raise pending
+        if pending is not None:
+            return pending
+        if stopping():
             return _Shutdown
         chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
         self._inbox.clear()
@@ -121,24 +162,30 @@ class _Link(asyncio.Protocol):
             self.transport.resume_reading()
         return chunk
 
-    async def _wait_readable(self, timeout: float, stop_on_shutdown: bool) -> None:
+    async def _wait_readable(self, timeout: float, stopping: Callable[[], bool]) -> None:
         # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and a timer
         # per read), which costs a busy server a measurable share of its time.
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        self._deadline = deadline
-        if self._timer is None or self._timer.when() > deadline:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = loop.call_at(deadline, self._expire)
-        while not self._inbox and not self._eof and not (self._shutdown and stop_on_shutdown):
-            if loop.time() >= deadline:
+        self._arm(timeout)
+        while not self._inbox and not self._eof and not stopping():
+            if self._pending is not None:
+                return
+            if loop.time() >= self._deadline:
                 raise TimeoutError
             self._waiter = loop.create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+
+    def _arm(self, timeout: float) -> None:
+        """The waiting read gives up `timeout` seconds from now."""
+        loop = asyncio.get_running_loop()
+        deadline = self._deadline = loop.time() + timeout
+        if self._timer is None or self._timer.when() > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = loop.call_at(deadline, self._expire)
 
     def _expire(self) -> None:
         self._timer = None
@@ -382,8 +429,9 @@ class Server:
 
     async def _converse(self, name: str, gen: Generation, conn: SmtpConnection, link: _Link) -> None:
         policy = conn.policy
+        pending: Event | Sentinel | None = None  # an event the link already took from conn while reading
         while True:
-            event = conn.next_event()
+            event, pending = (conn.next_event() if pending is None else pending), None
             if isinstance(event, StartTls):
                 # The 220 and the handshake start must happen without yielding to the loop in between, or
                 # the client's ClientHello would be read (and dropped) as plaintext.
@@ -397,7 +445,7 @@ class Server:
             # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
-                await self._receive(conn, link)
+                pending = await self._receive(conn, link)
             elif isinstance(event, MessageReceived):
                 await self._store(gen, conn, event)
             elif isinstance(event, Close):
@@ -406,20 +454,24 @@ class Server:
             elif event is PAUSED:
                 raise RuntimeError("protocol paused although every event was handled")
 
-    async def _receive(self, conn: SmtpConnection, link: _Link) -> None:
+    async def _receive(self, conn: SmtpConnection, link: _Link) -> Event | Sentinel | None:
+        """Wait for input and feed it to conn; returns the event the link took from conn on the way, if any."""
         if link.shutdown_requested and conn.at_rest:
             conn.shutdown()
-            return
+            return None
         try:
             # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
-            chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest)
+            chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
         except TimeoutError:
             conn.timeout()
-            return
-        if isinstance(chunk, bytes):
-            conn.receive_data(chunk)
-        else:
+            return None
+        if chunk is _Shutdown:
             conn.shutdown()
+            return None
+        if not isinstance(chunk, bytes):
+            return chunk  # type: ignore[return-value]
+        conn.receive_data(chunk)
+        return None
 
     async def _hold_auth_answer(self, conn: SmtpConnection, event: AuthAttempted) -> None:
         wait = self.penalty.hold(conn.client_ip, event, conn.policy)
