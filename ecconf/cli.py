@@ -259,7 +259,24 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         default="auto",
         help="event loop: uvloop when installed (auto, the default), or force one",
     )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing each listening socket (SO_REUSEPORT where available; default 1)",
+    )
     p.set_defaults(func=cmd_serve)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -278,6 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         check_files=not args.no_file_checks,
         loop=args.loop,
+        workers=args.workers,
     )
     return serve(options)
 

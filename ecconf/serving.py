@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
@@ -25,7 +26,7 @@ from .compiler.to_runtime import to_runtime
 from .pipeline import LintReport, load_config, render_report
 from .runtime import listeners
 from .runtime.config import ServerConfig
-from .runtime.server import Server
+from .runtime.server import Server, Sharing
 
 log = logging.getLogger("ecconf.serve")
 
@@ -45,6 +46,7 @@ class ServeOptions:
     log_level: str = "INFO"
     check_files: bool = True
     loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
+    workers: int = 1  # processes serving the same sockets (see supervise)
 
 
 def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintReport]:
@@ -83,11 +85,19 @@ def _shown_diagnostics(report: LintReport) -> str:
     return render_report(dataclasses.replace(report, diagnostics=shown), "text", False) if shown else ""
 
 
-async def reload_config(server: Server, options: ServeOptions) -> bool:
+Prepare = Callable[[ServerConfig], ServerConfig]
+
+
+def _unchanged(config: ServerConfig) -> ServerConfig:
+    return config
+
+
+async def reload_config(server: Server, options: ServeOptions, prepare: Prepare = _unchanged) -> bool:
     """Re-read the config and serve it to new sessions; on any problem keep the running config."""
     path = options.config or str(default_config())
     try:
         server_config, report = await asyncio.to_thread(compile_config, options)
+        server_config = None if server_config is None else prepare(server_config)
     except Exception:
         log.exception("reload of %s failed; still serving the previous config", path)
         return False
@@ -112,15 +122,22 @@ async def reload_config(server: Server, options: ServeOptions) -> bool:
     return True
 
 
-async def _reload_on_sighup(server: Server, options: ServeOptions, hangup: asyncio.Event) -> None:
+async def _reload_on_sighup(server: Server, options: ServeOptions, hangup: asyncio.Event, prepare: Prepare) -> None:
     while True:
         await hangup.wait()
         hangup.clear()  # signals that arrive while a reload runs are folded into one more reload
-        await reload_config(server, options)
+        await reload_config(server, options, prepare)
 
 
-async def run(server_config: ServerConfig, options: ServeOptions) -> int:
-    server = Server(server_config, on_ready=_announce)
+async def run(
+    server_config: ServerConfig,
+    options: ServeOptions,
+    *,
+    sharing: Sharing | None = None,
+    on_ready: Callable[[Mapping[str, object]], None] = _announce,
+    prepare: Prepare = _unchanged,
+) -> int:
+    server = Server(server_config, on_ready=on_ready, sharing=sharing)
     stop, hangup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -135,7 +152,7 @@ async def run(server_config: ServerConfig, options: ServeOptions) -> int:
         print("ecconf: the config enables no Listen; nothing to serve", file=sys.stderr)
         await server.stop(0)
         return EXIT_FAILED
-    reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup))
+    reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup, prepare))
     await stop.wait()
     reloader.cancel()
     log.info("stopping: waiting up to %.0f s for sessions in flight", options.drain_seconds)
@@ -144,10 +161,11 @@ async def run(server_config: ServerConfig, options: ServeOptions) -> int:
 
 
 def serve(options: ServeOptions) -> int:
+    worker = " [%(process)d]" if options.workers > 1 else ""
     logging.basicConfig(
         level=getattr(logging, options.log_level.upper(), logging.INFO),
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s{worker} %(name)s: %(message)s",
     )
     server_config, report = compile_config(options)
     sys.stderr.write(_shown_diagnostics(report))
@@ -155,12 +173,21 @@ def serve(options: ServeOptions) -> int:
         print("ecconf: the config has errors; not starting", file=sys.stderr)
         return EXIT_FAILED
     try:
-        factory = loop_factory(options.loop)
+        loop_factory(options.loop)
     except ImportError:
         print("ecconf: --loop uvloop needs uvloop (pip install 'ecconf[fast]')", file=sys.stderr)
         return EXIT_FAILED
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(run(server_config, options))
+    if options.workers > 1:
+        from .workers import supervise
+
+        return supervise(server_config, options)
+    return serve_in_process(server_config, options)
+
+
+def serve_in_process(server_config: ServerConfig, options: ServeOptions, **run_options: Any) -> int:
+    """Run one server on this process's event loop until SIGTERM/SIGINT."""
+    with asyncio.Runner(loop_factory=loop_factory(options.loop)) as runner:
+        return runner.run(run(server_config, options, **run_options))
 
 
 LOOPS = ("auto", "asyncio", "uvloop")

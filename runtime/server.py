@@ -16,9 +16,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import listeners, replies, sessionlog
@@ -41,6 +43,15 @@ _READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How this server shares its listening sockets with other processes serving the same config: each
+    binds its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork."""
+
+    reuse_port: bool = False
+    sockets: Mapping[ListenAddress, socket.socket] = field(default_factory=dict)
 
 
 class _Shutdown:
@@ -251,6 +262,7 @@ class Server:
         clock: Callable[[], float] = time.time,
         random_bytes: Callable[[int], bytes] = os.urandom,
         maildir: Maildir | None = None,
+        sharing: Sharing | None = None,
     ) -> None:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
@@ -267,6 +279,7 @@ class Server:
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._disk = DiskQueue(self._jobs_done)
+        self._sharing = sharing or Sharing()
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -324,11 +337,19 @@ class Server:
             return _Link(lambda link: self._spawn(slot, link))
 
         addr = slot.spec.address
+        inherited = self._sharing.sockets.get(addr)
         if addr.kind == "unix":
-            server = await loop.create_unix_server(factory, addr.path, backlog=_BACKLOG)
+            where = {"sock": inherited} if inherited is not None else {"path": addr.path}
+            server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
             slot.bound = addr.path
         else:
-            server = await loop.create_server(factory, addr.host, addr.port, reuse_address=True, backlog=_BACKLOG)
+            if inherited is not None:
+                server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
+            else:
+                reuse_port = self._sharing.reuse_port or None
+                server = await loop.create_server(
+                    factory, addr.host, addr.port, reuse_address=True, reuse_port=reuse_port, backlog=_BACKLOG
+                )
             sockname = server.sockets[0].getsockname()
             slot.bound = (str(sockname[0]), int(sockname[1]))
         slot.handle = server
