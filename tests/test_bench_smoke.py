@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -67,3 +69,62 @@ def test_quick_run_writes_the_report(tmp_path: Path) -> None:
         assert heading in report
     assert "| 30 | ecconf-check | 1 |" in report
     assert "python -m bench --quick" in report
+
+
+def _load(port: int, mechanism: str, sessions: int = 4) -> dict[str, object]:
+    from bench.smtp_load import Target, run_load
+
+    result = asyncio.run(run_load(Target("127.0.0.1", port, mechanism), concurrency=2, sessions=sessions, time_limit=5))
+    return dataclasses.asdict(result)
+
+
+def test_load_client_runs_full_sessions_with_every_mechanism_against_ecconf(tmp_path: Path) -> None:
+    from bench import servers
+
+    started = time.perf_counter()
+    servers.write_users(tmp_path)
+    config = servers.ecconf_config(tmp_path, tmp_path / "spool")
+    running = servers.start("ecconf", servers.ecconf_argv(config, "asyncio"))
+    try:
+        results = {mech: _load(running.port, mech) for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5")}
+    finally:
+        assert running.stop() == 0
+    for mech, result in results.items():
+        assert (result["sessions"], result["errors"]) == (4, 0), (mech, result["error_samples"])
+        assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    stored = list((tmp_path / "spool" / "new").iterdir())
+    assert len(stored) == 16
+    assert "auth=pass (DIGEST-MD5) smtp.auth=bench" in "".join(p.read_text() for p in stored)
+    assert len((tmp_path / "acct.log").read_text().splitlines()) == 16
+    assert time.perf_counter() - started < 5
+
+
+def test_load_client_counts_refusals_as_errors_and_peers_answer_it(tmp_path: Path) -> None:
+    from bench import servers
+    from bench.smtp_load import Target, run_load
+
+    passwd, _ = servers.write_users(tmp_path)
+    peers = [
+        servers.start("canned", servers.canned_argv()),
+        servers.start("aiosmtpd", servers.aiosmtpd_argv(passwd, tmp_path / "aiosmtpd")),
+    ]
+    try:
+        for peer in peers:
+            assert _load(peer.port, "PLAIN")["errors"] == 0
+        wrong = Target("127.0.0.1", peers[1].port, "LOGIN", password="wrong")
+        refused = asyncio.run(run_load(wrong, concurrency=1, sessions=2, time_limit=5))
+        assert (refused.sessions, refused.errors) == (0, 2)
+        assert "535" in refused.error_samples[0]
+    finally:
+        for peer in peers:
+            peer.stop()
+    assert len(list((tmp_path / "aiosmtpd" / "new").iterdir())) == 4
+
+
+def test_load_client_refuses_addresses_off_this_machine() -> None:
+    from bench.smtp_load import require_loopback
+
+    require_loopback("127.0.0.1")
+    require_loopback("::1")
+    with pytest.raises(SystemExit):
+        require_loopback("192.0.2.1")
