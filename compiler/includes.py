@@ -44,23 +44,55 @@ class Loaded:
     texts: dict[str, str] = field(default_factory=dict)
 
 
+def _irregular(info: os.stat_result, limit: int) -> str | None:
+    if stat.S_ISDIR(info.st_mode):
+        return "it is a directory"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file"
+    if info.st_size > limit:
+        return f"it is larger than {limit // 2**20} MiB"
+    return None
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file of at most `limit` bytes, or why they cannot be had ("it is a directory",
+    "it is not a regular file", "it is larger than N MiB", or the system's reason).
+
+    Devices and FIFOs are never opened. The file is opened without blocking and looked at again once open
+    (it may have been swapped for a FIFO meanwhile), and read no further than the limit: a /proc file says it
+    is empty and may never end (/proc/kmsg blocks instead: without blocking, that is an error)."""
+    try:
+        why = _irregular(os.stat(path), limit)
+        if why is not None:
+            return None, why
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            why = _irregular(os.fstat(fd), limit)
+            if why is not None:
+                return None, why
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit:
+                chunk = os.read(fd, min(2**20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    if size > limit:
+        return None, f"it is larger than {limit // 2**20} MiB"
+    return b"".join(chunks), None
+
+
 def read_text(path: str, span: Span | None = None) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or the diagnostic that says why it cannot be had."""
     where = span or whole_file(path)
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        return None, Diagnostic(UNREADABLE, f"cannot read {path}: {exc.strerror or exc}", where)
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        return None, Diagnostic(UNREADABLE, f"cannot read {path}: it is {kind}", where)
-    if info.st_size > MAX_FILE_BYTES:
-        return None, Diagnostic(UNREADABLE, f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB", where)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return None, Diagnostic(UNREADABLE, f"cannot read {path}: {exc.strerror or exc}", where)
+    data, why = read_regular(path, MAX_FILE_BYTES)
+    if data is None:
+        return None, Diagnostic(UNREADABLE, f"cannot read {path}: {why}", where)
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:

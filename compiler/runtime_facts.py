@@ -28,6 +28,7 @@ from ..runtime.stores import (
     uri_path,
 )
 from ..runtime.stores import uri_scheme as _runtime_uri_scheme
+from .includes import read_regular
 
 # The mechanisms `ecconf serve` implements (upper-case SASL names).
 SUPPORTED_MECHANISMS: frozenset[str] = frozenset(name.upper() for name in sasl.MECHANISMS)
@@ -149,11 +150,9 @@ def _read_cached(
     path: str, kind: StoreKind, _mtime: int, _size: int, _inode: int, mode: int
 ) -> tuple[PasswordFileSummary | None, str | None]:
     # Several rules look at the same file in one lint run; the key changes whenever the file does.
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return None, f"{exc.strerror or exc}"
+    data, why = read_regular(path, MAX_PASSWORD_FILE_BYTES)  # never blocks, never reads past the limit
+    if data is None:
+        return None, why
     entries, problems = parse_password_file(data, kind)
     lines = data.split(b"\n")
     located = tuple(_locate(lines, p.line, p.message, p.fatal, kind) for p in problems)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -431,3 +432,47 @@ def test_an_include_bomb_stops_at_the_size_limit(
     run = ecconf("lint", root)
     assert "already holds more than 1,000 characters" in run.both
     assert assert_refused(run, root) == [(3, 1)]  # two reads make 1 208 characters: the third is refused
+
+
+# --- regular files that are not what they say ---------------------------------------------------------
+
+
+def test_a_proc_file_that_says_it_is_empty_is_read_no_further_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc files report size 0 and may go on (or block) forever: the size limit holds while reading."""
+    assert os.stat("/proc/self/status").st_size == 0
+    monkeypatch.setattr(includes, "MAX_FILE_BYTES", 10)
+    text, problem = includes.read_text("/proc/self/status")
+    assert text is None and problem is not None
+    assert problem.message == "cannot read /proc/self/status: it is larger than 0 MiB"
+
+
+def test_a_file_swapped_for_a_fifo_after_it_was_looked_at_is_not_waited_for(
+    tmp_path: Path, fifo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the look (stat) and the open, a regular file can become a FIFO: the open must not block."""
+    regular = os.stat(_write(tmp_path, "regular.conf", "x = 1\n"))
+    real_stat = os.stat
+
+    def stale_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        return regular if str(path) == fifo else real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(includes.os, "stat", stale_stat)
+    result: list[object] = []
+    reader = threading.Thread(target=lambda: result.append(includes.read_text(fifo)), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive():  # set the blocked reader free before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=5)
+        pytest.fail("read_text blocked opening a FIFO")
+    [(text, problem)] = result  # type: ignore[misc]
+    assert text is None and "it is not a regular file" in problem.message
+
+
+@pytest.mark.skipif(not os.access("/proc/kmsg", os.R_OK), reason="needs a readable /proc/kmsg (root on Linux)")
+def test_include_of_proc_kmsg_ends(ecconf_subprocess: Callable[..., Run], tmp_path: Path) -> None:
+    """/proc/kmsg is a 'regular file' whose reads block until the kernel logs something."""
+    main = _include(tmp_path, "/proc/kmsg")
+    run = ecconf_subprocess("lint", main)
+    assert assert_refused(run, main) == [(1, 1)]  # read without blocking: the first empty read is an error
+    assert "cannot read /proc/kmsg" in run.both
