@@ -9,7 +9,8 @@ Targets (all by default), each given an equal share of the time, round after rou
 
 - `mutate`: valid configs drawn by tests/hostile/config_strategies.py, then mutated (tokens deleted,
   duplicated, swapped or inserted; hostile characters inserted anywhere). Loading and checking must never
-  raise, every finding must sit at a line and column inside the text, and every output format must render.
+  raise, every finding must sit at a line and column inside the text, and every output format must render;
+  a mutant the grammar still accepts must also pass `roundtrip`.
 - `roundtrip`: valid configs must parse; `conf -> JSON` must give the same bytes twice, JSON the schema
   accepts, and survive text -> JSON -> text -> JSON with the text a fixed point.
 - `json`: any JSON value, whole or spliced into a full configuration, must be accepted or refused with
@@ -65,19 +66,26 @@ def _inside(diagnostics: Sequence[Any], text: str, path: str) -> None:
 
 def prop_mutate(drawn: Drawn) -> None:
     loaded = load_text(drawn.text, PATH)
-    assert len([p for p in loaded.problems if p.code == "E100"]) <= 1
+    syntax = [p for p in loaded.problems if p.code == "E100"]
+    assert len(syntax) <= 1
     _built, diagnostics = check(loaded, CheckOptions(check_files=False))
     _inside(diagnostics, drawn.text, PATH)
     for fmt in FORMATS:
         render(diagnostics, RenderOptions(fmt), loaded.texts)
+    if not syntax:  # a mutation the grammar still accepts must round-trip like any config
+        _round_trip(loaded, drawn.text)
 
 
 def prop_roundtrip(drawn: Drawn) -> None:
     loaded = load_text(drawn.text, PATH)
     assert [p for p in loaded.problems if p.code == "E100"] == [], drawn.text
+    _round_trip(loaded, drawn.text)
+
+
+def _round_trip(loaded: Any, source: str) -> None:
     config = build(loaded.root).config
     first = dumps(config)
-    assert dumps(build(load_text(drawn.text, PATH).root).config) == first
+    assert dumps(build(load_text(source, PATH).root).config) == first
     assert validate(to_json(config)) == []
     text = to_text(config).text
     again = load_text(text, PATH)
