@@ -5,7 +5,9 @@ then in the working directory; a directory includes its files in alphabetical or
 start with `.`, without following sub-directories. A missing target, an unreadable file or a cycle is a
 diagnostic at the include statement; loading carries on with the rest. An include is one level of nesting,
 like a scope: a file included inside two scopes starts three levels deep, and nothing nests deeper than
-grammar.MAX_DEPTH (an endless chain of includes under different names stops there).
+grammar.MAX_DEPTH (an endless chain of includes under different names stops there). Only regular files are
+read (read_regular: never a device or a FIFO, never blocking, never past a size limit), and one config reads
+at most MAX_INCLUDED_FILES included files and MAX_TOTAL_CHARS of text in all.
 """
 
 from __future__ import annotations
