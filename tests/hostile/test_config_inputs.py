@@ -1,7 +1,7 @@
 """Hostile config text: `ecconf lint` and `ecconf json` refuse it with a positioned diagnostic, never a traceback.
 
 Each case is one input an attacker, a broken editor or a bad generator could hand us. The verdict is the same
-every time (conftest.assert_refused): exit status 1 or 2, a `file:line:col:` diagnostic, output that does
+every time (hostile_cli.assert_refused): exit status 1 or 2, a `file:line:col:` diagnostic, output that does
 not grow with the input, no traceback. Where the place is known exactly, the test checks it.
 """
 
