@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 import sys
@@ -177,11 +178,20 @@ def serve(options: ServeOptions) -> int:
     except ImportError:
         print("ecconf: --loop uvloop needs uvloop (pip install 'ecconf[fast]')", file=sys.stderr)
         return EXIT_FAILED
+    _settle_heap()
     if options.workers > 1:
         from .workers import supervise
 
         return supervise(server_config, options)
     return serve_in_process(server_config, options)
+
+
+def _settle_heap() -> None:
+    """Move what start-up built (the parser, the config models: hundreds of thousands of objects) out of the
+    cyclic collector's sight. Left in, every full collection walks all of it again while sessions wait;
+    a busy server spent about 6 % of its time there. Forked workers also keep those pages shared."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve_in_process(server_config: ServerConfig, options: ServeOptions, **run_options: Any) -> int:

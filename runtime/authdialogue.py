@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class AuthDialogue:
+    __slots__ = ("_clock", "_mechanisms", "_random", "exchange", "failures", "hostname", "policy")
+
     def __init__(
         self,
         policy: SessionPolicy,

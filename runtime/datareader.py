@@ -17,6 +17,8 @@ _CHUNK = 8192
 
 
 class DataReader:
+    __slots__ = ("_line_start", "_lines", "_partial", "_prev_crlf", "limit", "size", "strict", "too_big")
+
     def __init__(self, limit: int, *, strict: bool = False) -> None:
         self.limit = limit  # 0: no limit
         self.strict = strict  # refuse bare CR and bare LF
@@ -29,7 +31,9 @@ class DataReader:
 
     def consume(self, buf: bytearray) -> bool:
         """Take message lines from `buf` (in place); True once the end-of-data line has been taken."""
-        while True:
+        if self._line_start and self._prev_crlf and not self.too_big and self._consume_clean(buf):
+            return True
+        while True:  # what is left: odd lines, or the unfinished last one
             nl = buf.find(b"\n")
             if nl < 0:
                 if len(buf) > _CHUNK:
@@ -47,6 +51,32 @@ class DataReader:
             self._piece(line[:-2] if crlf else line[:-1])
             self._end_line()
             self._prev_crlf = crlf
+
+    def _consume_clean(self, buf: bytearray) -> bool:
+        """The fast path for the usual case: whole CRLF lines with no bare CR or LF, within the limit, taken
+        in bulk; True when that included the end of the data. Takes nothing when anything is unusual: the
+        line-by-line path then decides."""
+        if buf.startswith(b".\r\n"):
+            del buf[:3]
+            return True
+        end = buf.find(b"\r\n.\r\n")
+        cut = end + 2 if end >= 0 else buf.rfind(b"\r\n") + 2
+        if cut < 2:
+            return False
+        chunk = bytes(buf[:cut])
+        crlf = chunk.count(b"\r\n")
+        if chunk.count(b"\n") != crlf or chunk.count(b"\r") != crlf:
+            return False  # a bare CR or LF: the careful path knows what it means in this mode
+        lines = chunk[:-2].split(b"\r\n")
+        if chunk[:1] == b"." or b"\r\n." in chunk:  # dot-stuffed lines (RFC 5321 §4.5.2)
+            lines = [line[1:] if line[:1] == b"." and line != b"." else line for line in lines]
+        size = sum(map(len, lines)) + 2 * len(lines)
+        if self.limit and self.size + size > self.limit:
+            return False  # the careful path counts what passes the limit and stops keeping it
+        self.size += size
+        self._lines.extend(lines)
+        del buf[: cut + 3 if end >= 0 else cut]
+        return end >= 0
 
     def _piece(self, data: bytes) -> None:
         # Every CR in a piece is bare: a line's own CRLF is cut off before, and a piece taken from an

@@ -20,6 +20,8 @@ def bare_line_end() -> ProtocolViolation:
 
 
 class LineReader:
+    __slots__ = ("_discarding", "strict")
+
     def __init__(self, strict: bool) -> None:
         self.strict = strict  # bare_lf = "reject"
         self._discarding = False  # skipping the tail of an over-long line

@@ -8,6 +8,7 @@ resolved per SASL mechanism, because each Auth<Mech>Parameters dict is its own M
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ from .events import AuthStatus, ValidationContext
 _MISSING = object()
 
 
+@functools.lru_cache(maxsize=4096)  # a session asks for its address several times; clients come back
 def client_address(client_ip: str | None) -> IPAddress | None:
     """Parse a peer address; IPv4-mapped IPv6 (dual-stack sockets) counts as IPv4; Unix peers give None."""
     if not client_ip:

@@ -11,7 +11,6 @@ Every resource a client can make us hold is bounded here: pending input (linerea
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 from . import replies
@@ -61,6 +60,33 @@ _BAD_COMMAND_CODES = frozenset({500, 501, 502, 503, 504, 555})
 
 
 class SmtpConnection:
+    # A server holds one per open session, idle ones included: no per-instance dict.
+    __slots__ = (
+        "_auth",
+        "_bad_commands",
+        "_clock",
+        "_data",
+        "_data_started",
+        "_events",
+        "_in",
+        "_lines",
+        "_mechanisms",
+        "_offered",
+        "_out",
+        "_random",
+        "_strict",
+        "_tx",
+        "client_ip",
+        "client_port",
+        "context",
+        "esmtp",
+        "helo",
+        "hostname",
+        "policy",
+        "state",
+        "tls",
+    )
+
     def __init__(
         self,
         policy: SessionPolicy,
@@ -83,7 +109,7 @@ class SmtpConnection:
         self._random = random_bytes
         self._in = bytearray()
         self._out = bytearray()
-        self._events: deque[Event] = deque()
+        self._events: list[Event] = []  # rarely more than one; a deque costs 700 bytes an idle session
         self._strict = policy.bare_lf == "reject"
         self._lines = LineReader(self._strict)
         self._tx = Transaction()
@@ -91,6 +117,7 @@ class SmtpConnection:
         self._data_started = 0.0  # clock reading when the current DATA phase began
         self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
         self._bad_commands = 0
+        self._offered: tuple[str, ...] | None = None
         self._set_context(ValidationContext())
         # With a greeting delay the banner waits for `timeout()`; input before it is an early talker.
         self.state = State.GREETING if policy.greeting_delay > 0 else State.CONNECTED
@@ -140,7 +167,7 @@ class SmtpConnection:
                 return FLUSH
             if not self._step():
                 return NEED_DATA
-        return self._events.popleft()
+        return self._events.pop(0)
 
     def data_to_send(self) -> bytes:
         out = bytes(self._out)
@@ -279,7 +306,10 @@ class SmtpConnection:
         return ehlo_keywords(self.policy, self.tls, self._mechanisms)
 
     def offered_mechanisms(self) -> tuple[str, ...]:
-        return offered_mechanisms(self.policy, self._mechanisms)
+        # Worked out once per session (EHLO, MAIL and AUTH all ask): what EHLO offered is what AUTH takes.
+        if self._offered is None:
+            self._offered = offered_mechanisms(self.policy, self._mechanisms)
+        return self._offered
 
     def _do_noop(self, arg: str) -> None:
         self._send(replies.OK)

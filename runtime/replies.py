@@ -8,7 +8,7 @@ Whether the enhanced code goes on the wire is decided at render time (ENHANCEDST
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -26,10 +26,11 @@ class Reply:
     more: tuple[str, ...] = ()  # further lines of a multi-line reply
 
     def format(self, **values: object) -> Reply:
-        return replace(self, text=self.text.format(**{k: _clean(v) for k, v in values.items()}))
+        text = self.text.format(**{k: _clean(v) for k, v in values.items()})
+        return Reply(self.code, self.enhanced, text, self.more)
 
     def with_lines(self, lines: tuple[str, ...]) -> Reply:
-        return replace(self, more=tuple(_clean(line) for line in lines))
+        return Reply(self.code, self.enhanced, self.text, tuple(_clean(line) for line in lines))
 
     @property
     def closes(self) -> bool:
@@ -37,8 +38,10 @@ class Reply:
         return self.code in (221, 421)
 
     def render(self, enhanced_codes: bool) -> bytes:
-        lines = (self.text, *self.more)
         prefix = f"{self.enhanced} " if enhanced_codes and self.enhanced else ""
+        if not self.more:  # most replies: one line
+            return f"{self.code} {prefix}{self.text}\r\n".encode("utf-8", "replace")
+        lines = (self.text, *self.more)
         out = []
         for i, line in enumerate(lines):
             sep = " " if i == len(lines) - 1 else "-"

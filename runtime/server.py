@@ -58,11 +58,43 @@ class _Shutdown:
     """Marker read() returns when the server asks the session to end."""
 
 
+def _take(conn: SmtpConnection, chunk: bytes | type[_Shutdown] | Event | Sentinel) -> Event | Sentinel | None:
+    """Feed what read() returned to conn; an event the link took from conn on the way is handed back."""
+    if chunk is _Shutdown:
+        conn.shutdown()
+        return None
+    if not isinstance(chunk, bytes):
+        return chunk  # type: ignore[return-value]
+    conn.receive_data(chunk)
+    return None
+
+
 class _Link(asyncio.Protocol):
     """One transport seen as awaitable reads and flow-controlled writes; survives the STARTTLS swap."""
 
-    def __init__(self, on_connect: Callable[[_Link], None]) -> None:
-        self._on_connect = on_connect
+    # Slots and no per-link Event, lambda or closure: thousands of idle sessions each hold one of these.
+    __slots__ = (
+        "_blocked",
+        "_buffered",
+        "_deadline",
+        "_drained",
+        "_eof",
+        "_inbox",
+        "_inline",
+        "_paused",
+        "_pending",
+        "_server",
+        "_shutdown",
+        "_slot",
+        "_stop_on_shutdown",
+        "_timer",
+        "_tls",
+        "_waiter",
+        "transport",
+    )
+
+    def __init__(self, server: Server, slot: Slot) -> None:
+        self._server, self._slot = server, slot
         self.transport: asyncio.Transport | None = None
         self._inbox: list[bytes] = []
         self._buffered = 0
@@ -70,11 +102,12 @@ class _Link(asyncio.Protocol):
         self._eof = False
         self._tls = False
         self._shutdown = False
+        self._stop_on_shutdown = True
         self._waiter: asyncio.Future[None] | None = None  # set while read() waits
         self._deadline = 0.0  # loop time at which the waiting read() gives up
         self._timer: asyncio.TimerHandle | None = None
-        self._writable = asyncio.Event()
-        self._writable.set()
+        self._blocked = False  # the transport's buffer is over its high-water mark
+        self._drained: asyncio.Future[None] | None = None  # set while write() waits for it to drain
         # While read() waits with a connection to answer for, input is handled right in data_received; what
         # needs the session (an event, an error) waits in _pending and wakes it.
         self._inline: SmtpConnection | None = None
@@ -82,12 +115,12 @@ class _Link(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self._on_connect(self)
+        self._server._spawn(self._slot, self)
 
     def data_received(self, data: bytes) -> None:
         conn = self._inline
         if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
-            if not self._shutdown and self._writable.is_set():
+            if not self._shutdown and not self._blocked:
                 self._answer_inline(conn, data)
                 return
         self._inbox.append(data)
@@ -107,16 +140,18 @@ class _Link(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._eof = True
         self._wake()
-        self._writable.set()
+        self.resume_writing()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def pause_writing(self) -> None:
-        self._writable.clear()
+        self._blocked = True
 
     def resume_writing(self) -> None:
-        self._writable.set()
+        self._blocked = False
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
 
     def request_shutdown(self) -> None:
         self._shutdown = True
@@ -148,23 +183,30 @@ class _Link(asyncio.Protocol):
         TimeoutError when nothing came for `timeout` seconds. With `inline`, input that arrives meanwhile is
         fed to it at once; then the first event it needs the session for is returned instead of bytes, and
         a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
-
-        def stopping() -> bool:
-            return self._shutdown and (stop_on_shutdown if inline is None else inline.at_rest)
-
-        if not self._inbox and not self._eof and not stopping():
-            self._inline = inline
-            try:
-                await self._wait_readable(timeout, stopping)
-            finally:
-                self._inline = None
-        pending, self._pending = self._pending, None
-        if isinstance(pending, Exception):
-            raise pending
-        if pending is not None:
-            return pending
-        if stopping():
-            return _Shutdown
+        self._stop_on_shutdown, self._inline = stop_on_shutdown, inline
+        try:
+            if not self._inbox and not self._eof and not self._stopping():
+                # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and
+                # a timer per read), which costs a busy server a measurable share of its time.
+                loop = asyncio.get_running_loop()
+                self._arm(timeout)
+                while not self._inbox and not self._eof and not self._stopping() and self._pending is None:
+                    if loop.time() >= self._deadline:
+                        raise TimeoutError
+                    self._waiter = loop.create_future()
+                    try:
+                        await self._waiter
+                    finally:
+                        self._waiter = None
+            pending, self._pending = self._pending, None
+            if isinstance(pending, Exception):
+                raise pending
+            if pending is not None:
+                return pending
+            if self._stopping():
+                return _Shutdown
+        finally:
+            self._inline = None
         chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
         self._inbox.clear()
         self._buffered = 0
@@ -173,21 +215,10 @@ class _Link(asyncio.Protocol):
             self.transport.resume_reading()
         return chunk
 
-    async def _wait_readable(self, timeout: float, stopping: Callable[[], bool]) -> None:
-        # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and a timer
-        # per read), which costs a busy server a measurable share of its time.
-        loop = asyncio.get_running_loop()
-        self._arm(timeout)
-        while not self._inbox and not self._eof and not stopping():
-            if self._pending is not None:
-                return
-            if loop.time() >= self._deadline:
-                raise TimeoutError
-            self._waiter = loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+    def _stopping(self) -> bool:
+        if not self._shutdown:
+            return False
+        return self._inline.at_rest if self._inline is not None else self._stop_on_shutdown
 
     def _arm(self, timeout: float) -> None:
         """The waiting read gives up `timeout` seconds from now."""
@@ -215,8 +246,12 @@ class _Link(asyncio.Protocol):
     async def write(self, data: bytes, timeout: float) -> None:
         """Send `data`, then wait (up to `timeout`) until the transport is below its high-water mark again."""
         self.write_nowait(data)
-        if not self._writable.is_set():
-            await asyncio.wait_for(self._writable.wait(), timeout)
+        if self._blocked:
+            self._drained = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait_for(self._drained, timeout)
+            finally:
+                self._drained = None
 
     def write_nowait(self, data: bytes) -> None:
         if data and self.transport is not None and not self.transport.is_closing():
@@ -334,7 +369,7 @@ class Server:
         loop = asyncio.get_running_loop()
 
         def factory() -> _Link:
-            return _Link(lambda link: self._spawn(slot, link))
+            return _Link(self, slot)
 
         addr = slot.spec.address
         inherited = self._sharing.sockets.get(addr)
@@ -410,7 +445,10 @@ class Server:
         generation = Generation(self.config, self.maildir, self.credentials)
         task = asyncio.get_running_loop().create_task(self._session(slot, generation, link))
         self._sessions[task] = link
-        task.add_done_callback(lambda t: self._sessions.pop(t, None))
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._sessions.pop(task, None)
 
     async def _session(self, slot: Slot, gen: Generation, link: _Link) -> None:
         ip, port = link.peer()
@@ -466,7 +504,16 @@ class Server:
             # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
-                pending = await self._receive(conn, link)
+                if link.shutdown_requested and conn.at_rest:
+                    conn.shutdown()
+                    continue
+                try:
+                    # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
+                    chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
+                except TimeoutError:
+                    conn.timeout()
+                    continue
+                pending = _take(conn, chunk)
             elif isinstance(event, MessageReceived):
                 await self._store(gen, conn, event)
             elif isinstance(event, Close):
@@ -474,25 +521,6 @@ class Server:
                 return
             elif event is PAUSED:
                 raise RuntimeError("protocol paused although every event was handled")
-
-    async def _receive(self, conn: SmtpConnection, link: _Link) -> Event | Sentinel | None:
-        """Wait for input and feed it to conn; returns the event the link took from conn on the way, if any."""
-        if link.shutdown_requested and conn.at_rest:
-            conn.shutdown()
-            return None
-        try:
-            # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
-            chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
-        except TimeoutError:
-            conn.timeout()
-            return None
-        if chunk is _Shutdown:
-            conn.shutdown()
-            return None
-        if not isinstance(chunk, bytes):
-            return chunk  # type: ignore[return-value]
-        conn.receive_data(chunk)
-        return None
 
     async def _hold_auth_answer(self, conn: SmtpConnection, event: AuthAttempted) -> None:
         wait = self.penalty.hold(conn.client_ip, event, conn.policy)

@@ -28,6 +28,10 @@ class State(enum.Enum):
     TLS_HANDSHAKE = "tls-handshake"  # 220 sent for STARTTLS; waiting for the handshake, input discarded
     CLOSED = "closed"  # QUIT or 421 sent; further input is ignored
 
+    # Members are singletons, so identity hashing is exact; Enum's own __hash__ (hash of the name, in
+    # Python) showed up as dozens of calls per session in the set and table look-ups below.
+    __hash__ = object.__hash__
+
 
 # Internal events, spelt so that no client command can ever be mistaken for one.
 GREETED = "<greeted>"

@@ -213,6 +213,10 @@ def split_digest_key(key: str) -> tuple[str, str]:
 # --- Stores ---
 
 
+_CLEAR_KINDS = frozenset({SecretKind.CLEARTEXT})
+_DIGEST_KINDS = frozenset({SecretKind.DIGEST_HA1})
+
+
 class PasswordFileStore:
     """A `file:` or `digest:` store backed by one file on disk."""
 
@@ -236,9 +240,7 @@ class PasswordFileStore:
 
     @property
     def secret_kinds(self) -> frozenset[SecretKind]:
-        if self.kind is StoreKind.FILE:
-            return frozenset({SecretKind.CLEARTEXT})
-        return frozenset({SecretKind.DIGEST_HA1})
+        return _CLEAR_KINDS if self.kind is StoreKind.FILE else _DIGEST_KINDS
 
     def __len__(self) -> int:
         return len(self._entries)
