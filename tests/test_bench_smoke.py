@@ -100,6 +100,7 @@ def test_load_client_runs_full_sessions_with_every_mechanism_against_ecconf(tmp_
 
 
 def test_load_client_counts_refusals_as_errors_and_peers_answer_it(tmp_path: Path) -> None:
+    pytest.importorskip("aiosmtpd")  # bench/requirements.txt
     from bench import servers
     from bench.smtp_load import Target, run_load
 
