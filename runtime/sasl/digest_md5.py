@@ -127,6 +127,9 @@ def parse_directives(text: str) -> dict[str, str]:
 
 
 def _read_quoted(text: str, pos: int) -> tuple[str, int]:
+    close = text.find('"', pos)
+    if close >= 0 and text.find("\\", pos, close) < 0:  # the usual value: no escapes, one slice
+        return text[pos:close], close + 1
     chars: list[str] = []
     while pos < len(text):
         ch = text[pos]
