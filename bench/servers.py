@@ -96,14 +96,16 @@ class Running:
         raise RuntimeError("no VmRSS")
 
 
-def start(name: str, argv: list[str], cpus: str | None = None, env: dict[str, str] | None = None) -> Running:
+def start(
+    name: str, argv: list[str], cpus: str | None = None, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> Running:
     """Start a server; returns once it printed its "listening on" line. Its stderr keeps being drained."""
     proc = subprocess.Popen(
         [*pin(cpus), *argv],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        cwd=REPO,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     assert proc.stderr is not None
