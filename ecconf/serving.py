@@ -27,7 +27,8 @@ from .compiler.to_runtime import to_runtime
 from .pipeline import LintReport, load_config, render_report
 from .runtime import listeners
 from .runtime.config import ServerConfig
-from .runtime.server import Server, Sharing
+from .runtime.listeners import Sharing
+from .runtime.server import Server
 
 log = logging.getLogger("ecconf.serve")
 

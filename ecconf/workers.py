@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
-from .runtime.server import Sharing
+from .runtime.listeners import Sharing
 from .serving import EXIT_FAILED, EXIT_OK, ServeOptions, _announce, serve_in_process
 
 log = logging.getLogger("ecconf.serve")

@@ -10,6 +10,7 @@ one failing job never fails another.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -125,3 +126,11 @@ def settle(results: list[Result]) -> None:
             future.set_result(value)  # type: ignore[attr-defined]
         else:
             future.set_exception(exc)  # type: ignore[attr-defined]
+
+
+def wake_loop(results: list[Result]) -> None:
+    """DiskQueue's `on_done` for an event loop whose futures are the tokens: one thread-safe call settles
+    the whole batch there. A loop that is gone has nobody waiting any more."""
+    loop = results[0][0].get_loop()  # type: ignore[attr-defined]
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(settle, results)

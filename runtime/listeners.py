@@ -29,6 +29,15 @@ class Listening(Protocol):
 
 
 @dataclass(frozen=True)
+class Sharing:
+    """How a server shares its listening sockets with other processes serving the same config: each binds
+    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork."""
+
+    reuse_port: bool = False
+    sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
+
+
+@dataclass(frozen=True)
 class Generation:
     """What a session keeps from the config it started under, whatever reloads happen meanwhile."""
 

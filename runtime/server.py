@@ -13,22 +13,19 @@ accepting).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import listeners, replies, sessionlog
+from . import feed, listeners, replies, sessionlog
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
-from .diskqueue import Append, Deliver, DiskQueue, Job, Result, settle
+from .diskqueue import Append, Deliver, DiskQueue, Job, wake_loop
 from .events import NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
-from .listeners import Generation, Plan, ReloadResult, Slot
+from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
 from .spool import Maildir, SpoolError
@@ -43,30 +40,6 @@ _READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
-
-
-@dataclass(frozen=True)
-class Sharing:
-    """How this server shares its listening sockets with other processes serving the same config: each
-    binds its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork."""
-
-    reuse_port: bool = False
-    sockets: Mapping[ListenAddress, socket.socket] = field(default_factory=dict)
-
-
-class _Shutdown:
-    """Marker read() returns when the server asks the session to end."""
-
-
-def _take(conn: SmtpConnection, chunk: bytes | type[_Shutdown] | Event | Sentinel) -> Event | Sentinel | None:
-    """Feed what read() returned to conn; an event the link took from conn on the way is handed back."""
-    if chunk is _Shutdown:
-        conn.shutdown()
-        return None
-    if not isinstance(chunk, bytes):
-        return chunk  # type: ignore[return-value]
-    conn.receive_data(chunk)
-    return None
 
 
 class _Link(asyncio.Protocol):
@@ -162,24 +135,18 @@ class _Link(asyncio.Protocol):
         return self._shutdown
 
     def _answer_inline(self, conn: SmtpConnection, data: bytes) -> None:
-        """The fast path: most commands need no waiting, so a session parked in read() is answered here,
-        saving a round trip through the event loop per command. Timeouts follow the protocol as before."""
-        try:
-            conn.receive_data(data)
-            event = conn.next_event()
-            if event is NEED_DATA:
-                self.write_nowait(conn.data_to_send())
-                self._arm(conn.read_timeout())
-                return
-            self._pending = event  # the session sends what is pending once it has dealt with the event
-        except Exception as exc:
-            self._pending = exc
-        self._wake()
+        """The fast path (feed.answer): saves a trip through the event loop for each command."""
+        out, self._pending = feed.answer(conn, data)
+        if self._pending is None:
+            self.write_nowait(out)
+            self._arm(conn.read_timeout())
+        else:
+            self._wake()
 
     async def read(
         self, timeout: float, stop_on_shutdown: bool = True, inline: SmtpConnection | None = None
-    ) -> bytes | type[_Shutdown] | Event | Sentinel:
-        """The bytes received so far (at least one), b"" at end of stream, or _Shutdown when asked to stop;
+    ) -> bytes | type[feed.Shutdown] | Event | Sentinel:
+        """The bytes received so far (at least one), b"" at end of stream, or feed.Shutdown when asked to stop;
         TimeoutError when nothing came for `timeout` seconds. With `inline`, input that arrives meanwhile is
         fed to it at once; then the first event it needs the session for is returned instead of bytes, and
         a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
@@ -204,7 +171,7 @@ class _Link(asyncio.Protocol):
             if pending is not None:
                 return pending
             if self._stopping():
-                return _Shutdown
+                return feed.Shutdown
         finally:
             self._inline = None
         chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
@@ -313,7 +280,7 @@ class Server:
         self._ssl: SslCache = {}
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
-        self._disk = DiskQueue(self._jobs_done)
+        self._disk = DiskQueue(wake_loop)
         self._sharing = sharing or Sharing()
 
     # ----- lifecycle --------------------------------------------------------------------------------
@@ -513,7 +480,7 @@ class Server:
                 except TimeoutError:
                     conn.timeout()
                     continue
-                pending = _take(conn, chunk)
+                pending = feed.take(conn, chunk)
             elif isinstance(event, MessageReceived):
                 await self._store(gen, conn, event)
             elif isinstance(event, Close):
@@ -555,12 +522,6 @@ class Server:
         future = asyncio.get_running_loop().create_future()
         self._disk.submit(job, future)
         return future
-
-    @staticmethod
-    def _jobs_done(results: list[Result]) -> None:  # on the disk thread
-        loop = results[0][0].get_loop()  # type: ignore[attr-defined]
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-            loop.call_soon_threadsafe(settle, results)
 
     # ----- TLS --------------------------------------------------------------------------------------
 
