@@ -335,14 +335,14 @@ def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path, monkeypat
     secret = _write(tmp_path, "secret.conf", 'Hostname = "x"\n')
     os.chmod(secret, 0)
     if os.geteuid() == 0:  # root reads files whatever their mode: refuse the open the way the kernel would
-        real_open = open
+        real_open = os.open
 
-        def guarded(path: str, *args: object, **kwargs: object) -> object:
+        def guarded(path: str, flags: int, *args: int, **kwargs: int) -> int:
             if str(path) == secret:
                 raise PermissionError(13, "Permission denied", str(path))
-            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+            return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(includes, "open", guarded, raising=False)
+        monkeypatch.setattr(includes.os, "open", guarded)
     main = _include(tmp_path, "secret.conf")
     run = ecconf("lint", main)
     assert assert_refused(run, main) == [(1, 1)]
