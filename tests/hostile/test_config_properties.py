@@ -26,7 +26,7 @@ from ecconf.compiler.to_text import to_text
 
 # No includes are drawn; the folder does not exist, so an include a mutation spells out finds nothing.
 PATH = "/nonexistent-ecconf-fuzz/hostile.conf"
-BOUNDED = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BOUNDED = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def load(text: str) -> Loaded:

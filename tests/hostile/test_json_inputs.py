@@ -272,7 +272,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, allow_nan=True)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=json_values, place=st.sampled_from([parts for parts, _ in json_places(FULL_JSON)] + [()]))
 def test_any_json_value_anywhere_is_accepted_or_refused_with_a_place(
     tmp_path: Path, value: Any, place: tuple[str | int, ...]
