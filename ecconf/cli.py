@@ -175,11 +175,11 @@ def add_text(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
     """The config model, or None with the exit status; findings go to stderr as `lint` prints them."""
     from .compiler.checker import CheckOptions, failed
-    from .pipeline import LintReport, load_config, render_report
+    from .pipeline import LintReport, load_config, render_report, sources_of
 
     config, diagnostics = load_config(args.file, CheckOptions(check_files=not args.no_file_checks))
     if diagnostics:
-        report = LintReport(diagnostics, 1, sources=_sources_of(diagnostics))
+        report = LintReport(diagnostics, 1, sources=sources_of(diagnostics))
         sys.stderr.write(render_report(report, "text", False))
     if config is None and not diagnostics:
         _error(f"cannot read {args.file}")
@@ -188,19 +188,6 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
         _error(f"{args.file} has errors; nothing written")
         return None, EXIT_FAILED
     return config, EXIT_OK
-
-
-def _sources_of(diagnostics: Sequence[Any]) -> dict[str, str]:
-    """The texts to quote excerpts from, read the way the loader reads: only regular files of sane size (a
-    diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever)."""
-    from .compiler.includes import read_text
-
-    texts: dict[str, str] = {}
-    for path in {d.span.path for d in diagnostics}:
-        text, _problem = read_text(path)
-        if text is not None:
-            texts[path] = text
-    return texts
 
 
 def cmd_json(args: argparse.Namespace) -> int:

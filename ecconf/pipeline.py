@@ -19,7 +19,7 @@ from . import __version__
 from .compiler import rules, suppress
 from .compiler.checker import CheckOptions, check, failed
 from .compiler.diagnostics import Diagnostic, sort_unique
-from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_text
+from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_text, read_text
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.span import whole_file
@@ -94,6 +94,17 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+def sources_of(diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
+    """The texts to quote excerpts from, read the way the loader reads: only regular files of sane size (a
+    diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever)."""
+    texts: dict[str, str] = {}
+    for path in {d.span.path for d in diagnostics}:
+        text, _problem = read_text(path)
+        if text is not None:
+            texts[path] = text
+    return texts
 
 
 def is_json(path: str) -> bool:

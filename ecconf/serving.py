@@ -24,7 +24,7 @@ from typing import Any
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
-from .pipeline import LintReport, load_config, render_report
+from .pipeline import LintReport, load_config, render_report, sources_of
 from .runtime import listeners
 from .runtime.config import ServerConfig
 from .runtime.listeners import Sharing
@@ -55,23 +55,11 @@ def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintRepo
     """The runtime config, or None with the report that says why not."""
     path = options.config or str(default_config())
     config, diagnostics = load_config(path, CheckOptions(check_files=options.check_files))
-    report = LintReport(diagnostics, 1, sources=_sources(path, diagnostics))
+    report = LintReport(diagnostics, 1, sources=sources_of(diagnostics))
     if config is None or failed(diagnostics, strict=False):
         return None, report
     server_config = to_runtime(config)
     return dataclasses.replace(server_config, store_refresh_interval=options.refresh_interval), report
-
-
-def _sources(path: str, diagnostics: list) -> dict[str, str]:
-    texts: dict[str, str] = {}
-    for diagnostic in diagnostics:
-        name = diagnostic.span.path
-        if name not in texts:
-            try:
-                texts[name] = Path(name).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-    return texts
 
 
 def _announce(addresses: Mapping[str, object]) -> None:
