@@ -3,11 +3,13 @@
 Rule of this room: the only runtime file that touches asyncio, sockets or ssl, and it holds no SMTP logic.
 Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers,
 carries out its events and waits as long as the protocol (`read_timeout()`, an AUTH event's delay) and the
-per-address AUTH penalty ask. Anything that blocks runs off the loop so one slow disk does not stall the
-other sessions: spool writes and acctlog appends on the disk thread (diskqueue.py), credential reloads in a
-worker thread. A reload serves the new config to new sessions only: a session keeps the config, spool and
-credentials it started with, and only listeners whose address is new are bound (those that went away stop
-accepting).
+per-address AUTH penalty ask. A session waiting for input is answered right in `data_received` when the
+command needs nothing but more input (feed.answer; most commands), saving a trip through the event loop
+each; events, errors, backpressure and shutdowns go to the session's task. Anything that blocks runs off
+the loop so one slow disk does not stall the other sessions: spool writes and acctlog appends on the disk
+thread (diskqueue.py), credential reloads in a worker thread. A reload serves the new config to new
+sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
+address is new are bound (those that went away stop accepting).
 """
 
 from __future__ import annotations
