@@ -3,7 +3,7 @@
 Rule of this room: orchestration of bounded measurements; every number is measured in a separate process
 (servers pinned to CPU 0, the load client to CPU 1) and handed to report_server.py as it came.
 
-    python -m bench server                   # ~4 minutes; writes the Server section of bench/RESULTS.md
+    python -m bench server                   # ~5 minutes; writes the Server section of bench/RESULTS.md
     python -m bench server --quick --out /tmp/RESULTS.md
 
 Spools are on a tmpfs (/dev/shm) for the throughput runs; the fsync run puts ecconf's spool on the disk
@@ -102,7 +102,9 @@ def contenders(work: Path) -> list[Contender]:
     both = ("PLAIN", "LOGIN")
     out = [
         Contender("ecconf", servers.ecconf_argv(config, "auto"), MECHANISMS, "as installed (`--loop auto`)"),
-        Contender("ecconf (asyncio)", servers.ecconf_argv(config, "asyncio"), MECHANISMS, "`--loop asyncio`"),
+        Contender(
+            "ecconf (asyncio)", servers.ecconf_argv(config, "asyncio"), ("PLAIN", "DIGEST-MD5"), "`--loop asyncio`"
+        ),
         Contender("aiosmtpd", servers.aiosmtpd_argv(passwd, work / "spool-aiosmtpd"), both, "asyncio, as documented"),
         Contender("canned (asyncio)", servers.canned_argv("asyncio"), both, "the floor"),
     ]
@@ -246,7 +248,7 @@ def _log(message: str) -> None:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench server", description="ecconf's server benchmarks")
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per contender and mechanism")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per contender and mechanism")
     parser.add_argument("--sessions", type=int, default=20_000, help="at most this many sessions per run")
     parser.add_argument("--time-limit", type=float, default=3.0, help="start no session after this many seconds")
     parser.add_argument("--idle", type=int, default=5000, help="idle sessions held for the memory measurement")

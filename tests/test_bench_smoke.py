@@ -129,3 +129,30 @@ def test_load_client_refuses_addresses_off_this_machine() -> None:
     require_loopback("::1")
     with pytest.raises(SystemExit):
         require_loopback("192.0.2.1")
+
+
+def test_the_server_section_is_replaced_and_kept_by_the_compiler_suite(tmp_path: Path) -> None:
+    from bench.bench_server import Series, ServerResults
+    from bench.report_server import server_section, write_section
+
+    def series(name: str, mech: str, per_second: float, p99: float) -> Series:
+        run = {"per_second": per_second, "p50_ms": p99 / 2, "p99_ms": p99, "errors": 0, "error_samples": []}
+        return Series(name, mech, [run])
+
+    results = ServerResults("python -m bench server", 50, 1, 100, 1.0)
+    results.throughput = [
+        series("ecconf", "PLAIN", 2100, 30),
+        series("ecconf", "DIGEST-MD5", 1600, 40),
+        series("aiosmtpd", "PLAIN", 1000, 80),
+        series("canned (uvloop)", "PLAIN", 3000, 20),
+    ]
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# ecconf benchmark results\n\ncompiler tables\n\n## Server\n\nold numbers\n")
+    write_section(out, results)
+    text = out.read_text()
+    assert text.startswith("# ecconf benchmark results\n\ncompiler tables\n\n## Server\n")
+    assert "old numbers" not in text
+    assert "| ecconf PLAIN >= 2x aiosmtpd | 2.10x | **met** |" in text
+    assert "| ecconf PLAIN >= 0.6x canned (uvloop) | 0.70x | **met** |" in text
+    assert "| ecconf DIGEST-MD5 within 20 % of PLAIN | 0.76x PLAIN | **not met** |" in text
+    assert server_section(text).startswith("## Server\n") and "compiler tables" not in server_section(text)
