@@ -83,17 +83,20 @@ def _targets(results: ServerResults) -> list[str]:
         plain = _find(results, name, "PLAIN")
         if plain is None:
             continue
-        loop = "uvloop" if name == "ecconf" and _find(results, "canned (uvloop)", "PLAIN") else "asyncio"
-        floor = _find(results, f"canned ({loop})", "PLAIN")
-        vs_peer, vs_floor = _ratio(plain, aio), _ratio(plain, floor)
+        vs_peer = _ratio(plain, aio)
         out.append(
             f"| {name} PLAIN >= {PEER_TARGET:.0f}x aiosmtpd | {_x(vs_peer)}x "
             f"| {_verdict(None if vs_peer is None else vs_peer >= PEER_TARGET)} |"
         )
-        out.append(
-            f"| {name} PLAIN >= {FLOOR_TARGET}x canned ({loop}) | {_x(vs_floor)}x "
-            f"| {_verdict(None if vs_floor is None else vs_floor >= FLOOR_TARGET)} |"
-        )
+        # The floor the issue names is the canned asyncio server; on uvloop it is the same-loop comparison.
+        for loop in ("asyncio", "uvloop") if name == "ecconf" else ("asyncio",):
+            vs_floor = _ratio(plain, _find(results, f"canned ({loop})", "PLAIN"))
+            if vs_floor is None:
+                continue
+            out.append(
+                f"| {name} PLAIN >= {FLOOR_TARGET}x canned ({loop}) | {_x(vs_floor)}x "
+                f"| {_verdict(vs_floor >= FLOOR_TARGET)} |"
+            )
         if aio is not None:
             p99, peer_p99 = plain.median("p99_ms"), aio.median("p99_ms")
             out.append(f"| {name} p99 below aiosmtpd's | {p99:.1f} vs {peer_p99:.1f} ms | {_verdict(p99 < peer_p99)} |")
