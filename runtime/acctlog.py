@@ -21,6 +21,8 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def escape(field: str) -> str:
+    if field.isprintable() and "@" not in field and "\\" not in field:  # the usual field: nothing to escape
+        return field
     return _SPECIAL.sub(_escape_char, field)
 
 

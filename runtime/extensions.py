@@ -21,13 +21,35 @@ def offered_mechanisms(policy: SessionPolicy, mechanisms: MechanismFactory) -> t
 
 
 def ehlo_keywords(policy: SessionPolicy, tls: bool, mechanisms: MechanismFactory) -> tuple[str, ...]:
+    return keywords_for(policy, tls, offered_mechanisms(policy, mechanisms))
+
+
+# Every session on a listener sends the same EHLO list; working it out is a few microseconds a session, so
+# it is remembered per (policy, TLS, mechanisms on offer). The policy object is kept in the value, so its id
+# cannot be reused while the entry lives; the table is emptied when it grows past a few hundred policies.
+_KEYWORDS: dict[tuple[int, bool, tuple[str, ...]], tuple[SessionPolicy, tuple[str, ...]]] = {}
+
+
+def keywords_for(policy: SessionPolicy, tls: bool, offered: tuple[str, ...]) -> tuple[str, ...]:
+    key = (id(policy), tls, offered)
+    hit = _KEYWORDS.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    if len(_KEYWORDS) > 512:
+        _KEYWORDS.clear()
+    words = _keywords(policy, tls, offered)
+    _KEYWORDS[key] = (policy, words)
+    return words
+
+
+def _keywords(policy: SessionPolicy, tls: bool, offered: tuple[str, ...]) -> tuple[str, ...]:
     items: list[str] = []
     # Always announced: with Max_Message_Size = 0 the hard safety cap is the limit (RFC 1870 §4).
     items.append(f"SIZE {policy.message_size_limit}")
     for words in policy.extension_words:
         keyword = words[0]
         if keyword == "AUTH" and not any(item.startswith("AUTH ") for item in items):
-            if offered := offered_mechanisms(policy, mechanisms):
+            if offered:
                 items.append("AUTH " + " ".join(offered))
         elif keyword == "STARTTLS" and policy.tls_available and not tls:
             items.append(keyword)

@@ -17,7 +17,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~@]+")
 
 
 def _clean(value: str, limit: int = 255) -> str:
-    return _CONTROL.sub("", value)[:limit]
+    # isprintable() is False for every character _CONTROL matches, so a printable value needs no regex.
+    return (value if value.isprintable() else _CONTROL.sub("", value))[:limit]
 
 
 def _pvalue(value: str) -> str:

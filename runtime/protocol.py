@@ -32,7 +32,7 @@ from .events import (
     StartTls,
     ValidationContext,
 )
-from .extensions import ehlo_keywords, offered_mechanisms
+from .extensions import keywords_for, offered_mechanisms
 from .headers import trace_headers
 from .linereader import LineReader
 from .policy import may_relay
@@ -303,7 +303,7 @@ class SmtpConnection:
         self._send(replies.HELO_OK.format(host=self.banner_host, helo=arg))
 
     def extensions(self) -> tuple[str, ...]:
-        return ehlo_keywords(self.policy, self.tls, self._mechanisms)
+        return keywords_for(self.policy, self.tls, self.offered_mechanisms())
 
     def offered_mechanisms(self) -> tuple[str, ...]:
         # Worked out once per session (EHLO, MAIL and AUTH all ask): what EHLO offered is what AUTH takes.

@@ -15,7 +15,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
 def _clean(value: object) -> str:
     # Values from the client (HELO names, addresses) must never smuggle a line break into a reply.
-    return _UNSAFE.sub("?", str(value))
+    text = str(value)
+    # isprintable() is False for every character _UNSAFE matches, so a printable value needs no regex.
+    return text if text.isprintable() else _UNSAFE.sub("?", text)
 
 
 @dataclass(frozen=True, slots=True)
