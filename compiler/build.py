@@ -3,7 +3,9 @@
 Rule of this room: never raise on user input. Scopes with the same name and instance merge (a file and its
 includes may each add to ESMTP_Listener); a later assignment shadows an earlier one; a value that does not
 fit its type becomes a diagnostic and the option is left unset. Everything a rule may want to look at again
-(every assignment, every scope use, every Listen and Peer as written) is recorded in `Facts`.
+(every assignment, every scope use, every Listen and Peer as written) is recorded in `Facts`. Models are made
+with `Model.coerced`: every value set here is already coerced to its field's type (values.py), so pydantic's
+validation would only repeat that work.
 """
 
 from __future__ import annotations
@@ -225,7 +227,7 @@ class Builder:
 
     # -- scopes -------------------------------------------------------------------------------------------
     def build(self, root: File | None) -> Config:
-        config = Config()
+        config = Config.coerced()
         if root is None:
             return config
         for statement in iter_statements(root.body):
@@ -251,15 +253,13 @@ class Builder:
         key = scope.name.lower()
         if key == "esmtp_listener":
             if config.esmtp_listener is None:
-                config.esmtp_listener = EsmtpListener()
-                config.esmtp_listener._span = scope.span
+                config.esmtp_listener = EsmtpListener.coerced(scope.span)
             self.listener_body(config.esmtp_listener, "esmtp_listener", scope)
         elif key == "ec_logger":
             instance = scope.instance.value if scope.instance else None
             logger = self._merged.get((id(config), f"ec_logger {instance}"))
             if logger is None:
-                logger = EcLogger(instance=instance)
-                logger._span = scope.span
+                logger = EcLogger.coerced(scope.span, instance=instance)
                 config.ec_loggers.append(logger)
                 self._merged[(id(config), f"ec_logger {instance}")] = logger
             assert isinstance(logger, EcLogger)
@@ -275,8 +275,9 @@ class Builder:
 
     def generic_scope(self, scope: Scope, parent_kind: str) -> GenericScope:
         kind = scope.name.lower()
-        out = GenericScope(name=scope.name, instance=scope.instance.value if scope.instance else None)
-        out._span = scope.span
+        out = GenericScope.coerced(
+            scope.span, name=scope.name, instance=scope.instance.value if scope.instance else None
+        )
         for statement in iter_statements(scope.body):
             if isinstance(statement, Option):
                 self.facts.assignments.append(Assignment(kind, None, statement))
@@ -311,8 +312,7 @@ class Builder:
             self.problem(LISTEN_ADDRESS, message, where)
         listen = self._merged.get((id(listener), f"listen {written}"))
         if listen is None:
-            listen = Listen(address=written)
-            listen._span = scope.span
+            listen = Listen.coerced(scope.span, address=written)
             listener.listens.append(listen)
             self._merged[(id(listener), f"listen {written}")] = listen
         assert isinstance(listen, Listen)
@@ -332,8 +332,7 @@ class Builder:
             network = written
         peer = self._merged.get((id(owner), f"peer {network}"))
         if peer is None:
-            peer = Peer(network=network)
-            peer._span = scope.span
+            peer = Peer.coerced(scope.span, network=network)
             owner.peers.append(peer)
             self._merged[(id(owner), f"peer {network}")] = peer
         assert isinstance(peer, Peer)
@@ -367,8 +366,7 @@ class Builder:
                 hint=f'write {option.name} = [ uri = "file:///path/to/passwords" ]',
             )
             return None
-        params = AuthParameters()
-        params._span = option.value.span
+        params = AuthParameters.coerced(option.value.span)
         for entry in option.value.entries:
             key = entry.key.lower()
             if key in AUTH_KEYS:

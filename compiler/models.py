@@ -8,7 +8,8 @@ private attribute so they never reach the JSON.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -18,7 +19,10 @@ JsonValue = Any  # str | int | bool | list[JsonValue] | dict[str, JsonValue]; th
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Validators and schemas are built on first use, not at import: lint builds its models with `coerced`
+    # (build.py has already coerced every value) and never needs them, so `ecconf lint` starts without paying
+    # for them; JSON input and `ecconf schema` build them when they first ask.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     # Positions are private (never in the JSON). They are read on hot paths (every fallback lookup), so the
     # accessors below go to pydantic's private dict directly rather than through its attribute hook, and the
     # per-field dict is created only when a field is set from text (a default_factory costs per instance).
@@ -41,6 +45,41 @@ class Model(BaseModel):
     def span(self) -> Span | None:
         """Where this scope or dictionary is written."""
         return self.__pydantic_private__["_span"]  # type: ignore[index]
+
+    @classmethod
+    def coerced(cls, span: Span | None = None, **values: Any) -> Self:
+        """A model from values already of their fields' types, written at `span`: what `model_construct` makes
+        (the same fields set, defaults and private state), minus its per-field default lookups, which cost more
+        per model than validating does."""
+        defaults, factories = _blank(cls)
+        model = cls.__new__(cls)
+        fields = defaults.copy()
+        for name, factory in factories:
+            fields[name] = factory()
+        fields.update(values)
+        object.__setattr__(model, "__dict__", fields)
+        object.__setattr__(model, "__pydantic_fields_set__", set(values))
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", {"_spans": None, "_span": span})
+        return model
+
+
+# Per model class: the plain defaults of its optional fields, and the factories of the others.
+_BLANKS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+
+
+def _blank(cls: type[Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    found = _BLANKS.get(cls)
+    if found is None:
+        defaults: dict[str, Any] = {}
+        factories: list[tuple[str, Callable[[], Any]]] = []
+        for name, info in cls.__pydantic_fields__.items():
+            if info.default_factory is not None:
+                factories.append((name, info.default_factory))  # type: ignore[arg-type]
+            elif not info.is_required():
+                defaults[name] = info.default  # every default here is None or a literal: shared safely
+        found = _BLANKS[cls] = (defaults, tuple(factories))
+    return found
 
 
 class AuthParameters(Model):
@@ -139,13 +178,6 @@ class Config(Model):
     ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")
     scopes: list[GenericScope] = Field(default_factory=list, description="Other scopes, as written")
 
-
-ListenerOptions.model_rebuild()
-Peer.model_rebuild()
-Listen.model_rebuild()
-EsmtpListener.model_rebuild()
-EcLogger.model_rebuild()
-Config.model_rebuild()
 
 # Momentum option name (lower case) -> field of ListenerOptions / Config, for the options the engine interprets.
 AUTH_FIELDS = {
