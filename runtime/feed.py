@@ -2,13 +2,13 @@
 
 Rule of this room: no I/O and no asyncio; plain functions over the sans-IO protocol, used by server.py's
 link. `answer` is the fast path: a session waiting for input is answered on the spot when the protocol
-needs nothing but more bytes (most commands); anything else (an event, an error) is handed back for the
-session task to deal with. `take` feeds what a read returned.
+needs nothing but more bytes (most commands), and a closing reply goes out at once; anything else (an
+event, an error) is handed back for the session task to deal with. `take` feeds what a read returned.
 """
 
 from __future__ import annotations
 
-from .events import NEED_DATA, Event, Sentinel
+from .events import NEED_DATA, Close, Event, Sentinel
 from .protocol import SmtpConnection
 
 
@@ -28,6 +28,8 @@ def answer(conn: SmtpConnection, data: bytes) -> tuple[bytes, Pending | None]:
         return b"", exc
     if event is NEED_DATA:
         return conn.data_to_send(), None
+    if isinstance(event, Close):
+        return conn.data_to_send(), event  # the last words (221, 421) need nothing more: out they go now
     return b"", event  # the session sends what is pending once it has dealt with the event
 
 

@@ -139,8 +139,8 @@ class _Link(asyncio.Protocol):
     def _answer_inline(self, conn: SmtpConnection, data: bytes) -> None:
         """The fast path (feed.answer): saves a trip through the event loop for each command."""
         out, self._pending = feed.answer(conn, data)
+        self.write_nowait(out)
         if self._pending is None:
-            self.write_nowait(out)
             self._arm(conn.read_timeout())
         else:
             self._wake()
@@ -411,36 +411,44 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: _Link) -> None:
-        generation = Generation(self.config, self.maildir, self.credentials)
-        task = asyncio.get_running_loop().create_task(self._session(slot, generation, link))
-        self._sessions[task] = link
-        task.add_done_callback(self._forget)
-
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        self._sessions.pop(task, None)
-
-    async def _session(self, slot: Slot, gen: Generation, link: _Link) -> None:
+        """A new connection: refused over Listener_Sessions; else greeted at once on a plain listener (the
+        banner does not wait for a trip through the event loop) and handed to its session task."""
+        gen = Generation(self.config, self.maildir, self.credentials)
         ip, port = link.peer()
         name, policy = slot.spec.name, slot.resolver(ip or None)
         if not slot.admit(policy):
             log.warning("%s: refusing %s:%s, %d sessions open", name, ip, port, slot.active)
-            await link.write(replies.CONCURRENCY_LIMIT.render(True), policy.idle_time)
-            link.close()
+            link.write_nowait(replies.CONCURRENCY_LIMIT.render(True))
+            link.close()  # after what was written has gone out
             return
         log.debug("%s: connection from %s:%s", name, ip, port)
-        conn: SmtpConnection | None = None
+        conn = None
+        if not policy.use_ssl:
+            conn = self._connection(gen, policy, (ip, port))
+            link.write_nowait(conn.data_to_send())
+        task = asyncio.get_running_loop().create_task(self._session(slot, gen, link, policy, conn))
+        self._sessions[task] = link
+        task.add_done_callback(self._forget)
+
+    def _connection(self, gen: Generation, policy: SessionPolicy, client: tuple[str, int]) -> SmtpConnection:
+        tls = policy.use_ssl
+        clock, random = self._clock, self._random
+        return SmtpConnection(
+            policy, gen.config.hostname, gen.credentials, client=client, clock=clock, random_bytes=random, tls=tls
+        )
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._sessions.pop(task, None)
+
+    async def _session(
+        self, slot: Slot, gen: Generation, link: _Link, policy: SessionPolicy, conn: SmtpConnection | None
+    ) -> None:
+        name = slot.spec.name
+        ip, port = link.peer()
         try:
-            if policy.use_ssl:
+            if conn is None:  # implicit TLS: the banner comes after the handshake
                 await link.start_tls(self._ssl_context(policy), policy.idle_time)
-            conn = SmtpConnection(
-                policy,
-                gen.config.hostname,
-                gen.credentials,
-                client=(ip, port),
-                clock=self._clock,
-                random_bytes=self._random,
-                tls=policy.use_ssl,
-            )
+                conn = self._connection(gen, policy, (ip, port))
             await self._converse(name, gen, conn, link)
         except asyncio.CancelledError:
             if conn is not None:  # the drain deadline passed: a last word before the line goes dead
