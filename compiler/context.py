@@ -6,10 +6,11 @@ values per client class, password files read from disk) is computed once here, l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .build import Facts
 from .diagnostics import Diagnostic
@@ -19,6 +20,8 @@ from .models import Config
 from .nodes import Option, Scope
 from .option_table import OptionTable
 from .span import Span
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +58,18 @@ class CheckContext:
         if found is None:
             found = memo[key] = effective(self.config, cls, field_name)
         return found
+
+    @cached_property
+    def _shared(self) -> dict[str, Any]:
+        return {}
+
+    def shared(self, key: str, make: Callable[[CheckContext], T]) -> T:
+        """One helper object per check run, made on first use: several rules ask it the same questions
+        (rules/auth_offers.Offers answers which mechanisms each client class is offered)."""
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = make(self)
+        return found  # type: ignore[no-any-return]
 
     @cached_property
     def option_at(self) -> dict[Span, Option]:

@@ -35,7 +35,7 @@ from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
 from ..models import Listen
 from ..span import Span
-from .auth_offers import Offers, listen_span
+from .auth_offers import listen_span, offers
 
 CODE = "A414"
 SUMMARY = "AUTH offered, but relay_hosts or open_relay lets some clients relay without it"
@@ -45,11 +45,11 @@ SHOWN = 4
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    offers = Offers(ctx)
+    shared = offers(ctx)
     # Listen -> (open_relay client descriptions, relay_hosts networks, where each was set)
     found: dict[int, tuple[Listen, list[str], list[str], dict[Span, str]]] = {}
-    for cls in offers.classes():
-        if not offers.offered(cls):
+    for cls in shared.classes():
+        if not shared.offered(cls):
             continue
         entry = found.setdefault(id(cls.listen), (cls.listen, [], [], {}))
         _listen, open_to, networks, where = entry

@@ -31,7 +31,7 @@ from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..fallback import ClientClass
 from ..models import Listen
-from .auth_offers import Offers, describe, is_local, listen_span
+from .auth_offers import describe, is_local, listen_span, offers
 
 CODE = "A413"
 SUMMARY = "LOGIN or PLAIN offered where no TLS is possible"
@@ -49,12 +49,12 @@ def tls_possible(ctx: CheckContext, cls: ClientClass) -> bool:
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    offers = Offers(ctx)
+    shared = offers(ctx)
     exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
-    for cls in offers.classes():
+    for cls in shared.classes():
         if is_local(cls.listen):
             continue
-        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offers.offered(cls)]
+        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in shared.offered(cls)]
         if not mechanisms or tls_possible(ctx, cls):
             continue
         _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))

@@ -31,7 +31,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..fallback import ClientClass
 from ..runtime_facts import SUPPORTED_MECHANISMS
 from ..span import Span
-from .auth_offers import PARAMETER_NAMES, Offers, describe
+from .auth_offers import PARAMETER_NAMES, describe, offers
 
 CODE = "A401"
 SUMMARY = "an advertised AUTH mechanism has no Auth<Mech>Parameters for some clients"
@@ -39,13 +39,13 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    offers = Offers(ctx)
+    shared = offers(ctx)
     missing: dict[tuple[Span, str, bool], list[ClientClass]] = {}
-    for cls in offers.classes():
-        for advert in offers.advertised(cls):
+    for cls in shared.classes():
+        for advert in shared.advertised(cls):
             if advert.mechanism not in SUPPORTED_MECHANISMS:
                 continue  # A408 says the server cannot serve it at all
-            if offers.params(cls, advert.mechanism) is None:
+            if shared.params(cls, advert.mechanism) is None:
                 missing.setdefault((advert.span, advert.mechanism, advert.legacy), []).append(cls)
     for (span, mechanism, legacy), classes in missing.items():
         option = PARAMETER_NAMES[mechanism]

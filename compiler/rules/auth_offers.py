@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..context import CheckContext
 from ..fallback import ClientClass, Resolved
@@ -104,26 +105,38 @@ def legacy_adverts(ctx: CheckContext) -> list[Advert]:
 
 
 class Offers:
-    """Per-class answers, computed once per rule run."""
+    """Per-class answers, computed once per check run and shared by the rules (see `offers`)."""
 
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.legacy = legacy_adverts(ctx)
         self._options = {option.span: option for option in smtp_extension_options(ctx)}
+        self._classes: list[ClientClass] | None = None
+        # By class (the ids of its Listen and Peers): every rule asks these of every class.
+        self._advertised: dict[tuple[int, int, int], list[Advert]] = {}
+        self._offered: dict[tuple[int, int, int], dict[str, Resolved]] = {}
 
-    def classes(self) -> Iterator[ClientClass]:
+    def classes(self) -> list[ClientClass]:
         """The client classes that are served at all (Enable not false)."""
-        for cls in self.ctx.classes:
-            if self.ctx.effective(ClientClass(cls.listen), "enable").value is False:
-                continue  # the runtime does not even open a disabled Listen
-            if self.ctx.effective(cls, "enable").value is not False:
-                yield cls
+        if self._classes is None:
+            self._classes = [cls for cls in self.ctx.classes if self._enabled(cls)]
+        return self._classes
+
+    def _enabled(self, cls: ClientClass) -> bool:
+        if self.ctx.effective(ClientClass(cls.listen), "enable").value is False:
+            return False  # the runtime does not even open a disabled Listen
+        return self.ctx.effective(cls, "enable").value is not False
 
     def advertised(self, cls: ClientClass) -> list[Advert]:
-        resolved = self.ctx.effective(cls, "smtp_extensions")
-        option = self._options.get(resolved.span) if resolved.span is not None else None
-        own = item_adverts(option) if option is not None else []
-        return own + self.legacy
+        """The mechanisms advertised to the class, in order (the list is shared: do not change it)."""
+        key = _key(cls)
+        found = self._advertised.get(key)
+        if found is None:
+            resolved = self.ctx.effective(cls, "smtp_extensions")
+            option = self._options.get(resolved.span) if resolved.span is not None else None
+            own = item_adverts(option) if option is not None else []
+            found = self._advertised[key] = own + self.legacy
+        return found
 
     def params(self, cls: ClientClass, mechanism: str) -> Resolved | None:
         """The Auth<Mech>Parameters in effect for the class, None if none resolves (or no such field)."""
@@ -134,13 +147,26 @@ class Offers:
         return resolved if resolved.value is not None else None
 
     def offered(self, cls: ClientClass) -> dict[str, Resolved]:
-        """Mechanism -> the parameters serving it, for mechanisms both advertised and configured."""
-        out: dict[str, Resolved] = {}
-        for advert in self.advertised(cls):
-            resolved = self.params(cls, advert.mechanism)
-            if resolved is not None:
-                out.setdefault(advert.mechanism, resolved)
+        """Mechanism -> the parameters serving it, for mechanisms both advertised and configured (shared: do
+        not change it)."""
+        key = _key(cls)
+        out = self._offered.get(key)
+        if out is None:
+            out = self._offered[key] = {}
+            for advert in self.advertised(cls):
+                resolved = self.params(cls, advert.mechanism)
+                if resolved is not None:
+                    out.setdefault(advert.mechanism, resolved)
         return out
+
+
+def _key(cls: ClientClass) -> tuple[int, int, int]:
+    return (id(cls.listen), id(cls.listen_peer), id(cls.listener_peer))
+
+
+def offers(ctx: CheckContext) -> Offers:
+    """The Offers of this check run: built once, asked by every A4xx rule."""
+    return ctx.shared("auth_offers", Offers)
 
 
 def listen_span(ctx: CheckContext, listen: Listen) -> Span | None:
@@ -153,7 +179,13 @@ def listen_span(ctx: CheckContext, listen: Listen) -> Span | None:
 
 def is_local(listen: Listen) -> bool:
     """A Unix socket or a loopback address: traffic that never leaves the machine."""
-    address = listen.address.strip()
+    return _is_local_address(listen.address)
+
+
+@lru_cache(maxsize=4096)
+def _is_local_address(written: str) -> bool:
+    # Asked per client class, so once per Listen and Peer: parse each distinct address once.
+    address = written.strip()
     if address.startswith("/"):
         return True
     host = address[1:].partition("]")[0] if address.startswith("[") else address.rpartition(":")[0]

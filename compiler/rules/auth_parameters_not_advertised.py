@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from .auth_offers import PARAMETER_NAMES, Offers
+from .auth_offers import PARAMETER_NAMES, offers
 
 CODE = "A402"
 SUMMARY = "Auth<Mech>Parameters set but the mechanism is advertised to none of its clients"
@@ -38,16 +38,16 @@ DEFAULT_SEVERITY = Severity.WARNING
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    offers = Offers(ctx)
-    classes = list(offers.classes())
+    shared = offers(ctx)
+    classes = list(shared.classes())
     # One pass over (class, mechanism): which dictionaries serve some client, and which are offered to one.
     served: set[int] = set()
     offered: set[int] = set()
     mechanisms = {auth.mechanism for auth in ctx.facts.auth_dicts}
     for cls in classes:
-        advertised = {a.mechanism for a in offers.advertised(cls)}
+        advertised = {a.mechanism for a in shared.advertised(cls)}
         for mechanism in mechanisms:
-            resolved = offers.params(cls, mechanism)
+            resolved = shared.params(cls, mechanism)
             if resolved is None or resolved.value is None:
                 continue
             served.add(id(resolved.value))
