@@ -15,6 +15,7 @@ from . import rules
 from .build import Built, build
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_unique
+from .gc_pause import gc_paused
 from .includes import Loaded
 from .option_table import table
 from .suppress import UNKNOWN_CODE, UNKNOWN_SEVERITY, collect
@@ -72,7 +73,11 @@ def failed(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 
 
 def check(loaded: Loaded, options: CheckOptions | None = None) -> tuple[Built, list[Diagnostic]]:
-    options = options or CheckOptions()
+    with gc_paused():
+        return _check(loaded, options or CheckOptions())
+
+
+def _check(loaded: Loaded, options: CheckOptions) -> tuple[Built, list[Diagnostic]]:
     built = build(loaded.root)
     ctx = CheckContext(built.config, built.facts, loaded, table(), list(loaded.problems), options.check_files)
     found: list[Diagnostic] = []

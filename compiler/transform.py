@@ -13,6 +13,7 @@ import threading
 from lark import Token, Transformer
 
 from ..grammar import parser as grammar_parser
+from .gc_pause import gc_paused
 from .nodes import Array, Comment, Dict, Entry, File, Include, Option, Scalar, Scope, Statement, Value
 from .span import Span
 
@@ -108,8 +109,9 @@ def parse_text(text: str, path: str, depth: int = 0) -> File:
         text = text[1:]
     _current.path = path
     try:
-        out = grammar_parser.parse(text, _BUILDER, depth)
-        comments = [Comment(tok.value, _span(tok)) for tok in out.comments]
+        with gc_paused():
+            out = grammar_parser.parse(text, _BUILDER, depth)
+            comments = [Comment(tok.value, _span(tok)) for tok in out.comments]
     finally:
         _current.path = None
     return File(path, out.result, comments)  # type: ignore[arg-type]

@@ -1,0 +1,26 @@
+"""Pause the cyclic garbage collector while the compiler builds a large, long-lived graph.
+
+Rule of this room: one context manager, restoring exactly the state it found. Parsing and checking allocate
+hundreds of thousands of small objects (tokens, nodes, spans, models) that all stay alive until the run ends
+and hold no reference cycles, yet every 700 allocations trigger a collection that walks them again: on a
+1000-Listen config about a quarter of the time. Nothing the compiler makes needs the cycle collector, and
+reference counting still frees everything else at once; the collector runs as usual as soon as we leave.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Disable the cycle collector for the block (nested blocks and a caller's own gc.disable() are kept)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
