@@ -95,33 +95,21 @@ def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientCl
                 yield ClientClass(listen, lp, ep)
 
 
-_FIELDS: dict[type, frozenset[str]] = {}
-
-
-def _has_field(owner: Model, field: str) -> bool:
-    kind = type(owner)
-    names = _FIELDS.get(kind)
-    if names is None:  # pydantic builds model_fields on each access; keep the names per class
-        names = _FIELDS[kind] = frozenset(kind.model_fields)
-    return field in names
-
-
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
     """The value of `field` for clients of this class, and where it was set."""
-    listener = config.esmtp_listener
-    levels: list[tuple[str, Model | None]] = [
+    # A model's __dict__ holds exactly its fields (extra="forbid"; positions are private), so one dict
+    # lookup asks both "is this a field here?" and "is it set?": this runs for every class and field.
+    for level, owner in (
         ("listen_peer", cls.listen_peer),
         ("listen", cls.listen),
         ("listener_peer", cls.listener_peer),
-        ("listener", listener),
+        ("listener", config.esmtp_listener),
         ("global", config),
-    ]
-    for level, owner in levels:
-        if owner is None or not _has_field(owner, field):
-            continue
-        value = getattr(owner, field)
-        if value is not None:
-            return Resolved(value, level, owner, owner.span_of(field))
+    ):
+        if owner is not None:
+            value = owner.__dict__.get(field)
+            if value is not None:
+                return Resolved(value, level, owner, owner.span_of(field))
     return Resolved(DEFAULTS.get(field), "default", None, None)
 
 
