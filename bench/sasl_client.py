@@ -74,7 +74,9 @@ def parse_directives(text: bytes) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for match in _PAIR.finditer(text):
         value = match.group(2) if match.group(2) is not None else match.group(3)
-        out[match.group(1).decode().lower()] = re.sub(rb"\\(.)", rb"\1", value)
+        if b"\\" in value:  # quoted-pair (rare): undo the escapes
+            value = re.sub(rb"\\(.)", rb"\1", value)
+        out[match.group(1).decode().lower()] = value
     return out
 
 
