@@ -1,6 +1,7 @@
 """The asyncio shell around the sans-IO protocol: sockets, TLS, timeouts, concurrency caps, disk work.
 
-Rule of this room: the only runtime file that touches asyncio, sockets or ssl, and it holds no SMTP logic.
+Rule of this room: with runtime/link.py (one connection's transport) the only runtime files that touch
+asyncio, sockets or ssl, and it holds no SMTP logic.
 Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers,
 carries out its events and waits as long as the protocol (`read_timeout()`, an AUTH event's delay) and the
 per-address AUTH penalty ask. A session waiting for input is answered right in `data_received` when the
@@ -27,6 +28,7 @@ from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import Append, Deliver, DiskQueue, Job, wake_loop
 from .events import NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
+from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
@@ -36,224 +38,11 @@ from .tls import allowed_versions
 log = logging.getLogger(__name__)
 
 BoundAddress = listeners.BoundAddress
-_READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
 # asyncio's default accept queue of 100 overflows when hundreds of clients connect at once; the overflow is
 # silent (the client believes it is connected and waits for a banner that never comes). The kernel caps it
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
-
-
-class _Link(asyncio.Protocol):
-    """One transport seen as awaitable reads and flow-controlled writes; survives the STARTTLS swap."""
-
-    # Slots and no per-link Event, lambda or closure: thousands of idle sessions each hold one of these.
-    __slots__ = (
-        "_blocked",
-        "_buffered",
-        "_deadline",
-        "_drained",
-        "_eof",
-        "_inbox",
-        "_inline",
-        "_paused",
-        "_pending",
-        "_server",
-        "_shutdown",
-        "_slot",
-        "_stop_on_shutdown",
-        "_timer",
-        "_tls",
-        "_waiter",
-        "transport",
-    )
-
-    def __init__(self, server: Server, slot: Slot) -> None:
-        self._server, self._slot = server, slot
-        self.transport: asyncio.Transport | None = None
-        self._inbox: list[bytes] = []
-        self._buffered = 0
-        self._paused = False
-        self._eof = False
-        self._tls = False
-        self._shutdown = False
-        self._stop_on_shutdown = True
-        self._waiter: asyncio.Future[None] | None = None  # set while read() waits
-        self._deadline = 0.0  # loop time at which the waiting read() gives up
-        self._timer: asyncio.TimerHandle | None = None
-        self._blocked = False  # the transport's buffer is over its high-water mark
-        self._drained: asyncio.Future[None] | None = None  # set while write() waits for it to drain
-        # While read() waits with a connection to answer for, input is handled right in data_received; what
-        # needs the session (an event, an error) waits in _pending and wakes it.
-        self._inline: SmtpConnection | None = None
-        self._pending: Event | Sentinel | Exception | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        self._server._spawn(self._slot, self)
-
-    def data_received(self, data: bytes) -> None:
-        conn = self._inline
-        if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
-            if not self._shutdown and not self._blocked:
-                self._answer_inline(conn, data)
-                return
-        self._inbox.append(data)
-        self._buffered += len(data)
-        if self._buffered > _READ_PAUSE_AT and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        self._wake()
-
-    def eof_received(self) -> bool:
-        self._eof = True
-        self._wake()
-        # Keep a plain transport open after a half-close: the replies to what the client sent before its
-        # EOF (`printf 'EHLO x\r\nQUIT\r\n' | nc ...`) still have to go out. SSL ignores the answer.
-        return not self._tls
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._eof = True
-        self._wake()
-        self.resume_writing()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def pause_writing(self) -> None:
-        self._blocked = True
-
-    def resume_writing(self) -> None:
-        self._blocked = False
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_result(None)
-
-    def request_shutdown(self) -> None:
-        self._shutdown = True
-        self._wake()
-
-    @property
-    def shutdown_requested(self) -> bool:
-        return self._shutdown
-
-    def _answer_inline(self, conn: SmtpConnection, data: bytes) -> None:
-        """The fast path (feed.answer): saves a trip through the event loop for each command."""
-        out, self._pending = feed.answer(conn, data)
-        self.write_nowait(out)
-        if self._pending is None:
-            self._arm(conn.read_timeout())
-        else:
-            self._wake()
-
-    async def read(
-        self, timeout: float, stop_on_shutdown: bool = True, inline: SmtpConnection | None = None
-    ) -> bytes | type[feed.Shutdown] | Event | Sentinel:
-        """The bytes received so far (at least one), b"" at end of stream, or feed.Shutdown when asked to stop;
-        TimeoutError when nothing came for `timeout` seconds. With `inline`, input that arrives meanwhile is
-        fed to it at once; then the first event it needs the session for is returned instead of bytes, and
-        a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
-        self._stop_on_shutdown, self._inline = stop_on_shutdown, inline
-        try:
-            if not self._inbox and not self._eof and not self._stopping():
-                # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and
-                # a timer per read), which costs a busy server a measurable share of its time.
-                loop = asyncio.get_running_loop()
-                self._arm(timeout)
-                while not self._inbox and not self._eof and not self._stopping() and self._pending is None:
-                    if loop.time() >= self._deadline:
-                        raise TimeoutError
-                    self._waiter = loop.create_future()
-                    try:
-                        await self._waiter
-                    finally:
-                        self._waiter = None
-            pending, self._pending = self._pending, None
-            if isinstance(pending, Exception):
-                raise pending
-            if pending is not None:
-                return pending
-            if self._stopping():
-                return feed.Shutdown
-        finally:
-            self._inline = None
-        chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
-        self._inbox.clear()
-        self._buffered = 0
-        if self._paused and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        return chunk
-
-    def _stopping(self) -> bool:
-        if not self._shutdown:
-            return False
-        return self._inline.at_rest if self._inline is not None else self._stop_on_shutdown
-
-    def _arm(self, timeout: float) -> None:
-        """The waiting read gives up `timeout` seconds from now."""
-        loop = asyncio.get_running_loop()
-        deadline = self._deadline = loop.time() + timeout
-        if self._timer is None or self._timer.when() > deadline:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = loop.call_at(deadline, self._expire)
-
-    def _expire(self) -> None:
-        self._timer = None
-        if self._waiter is None:
-            return  # nobody waits; the next read sets its own deadline
-        now = asyncio.get_running_loop().time()
-        if now >= self._deadline:
-            self._wake()
-        else:
-            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._expire)
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def write(self, data: bytes, timeout: float) -> None:
-        """Send `data`, then wait (up to `timeout`) until the transport is below its high-water mark again."""
-        self.write_nowait(data)
-        if self._blocked:
-            self._drained = asyncio.get_running_loop().create_future()
-            try:
-                await asyncio.wait_for(self._drained, timeout)
-            finally:
-                self._drained = None
-
-    def write_nowait(self, data: bytes) -> None:
-        if data and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
-
-    def buffered_output(self) -> int:
-        return self.transport.get_write_buffer_size() if self.transport is not None else 0
-
-    async def start_tls(self, context: ssl.SSLContext, timeout: float, first: bytes = b"") -> None:
-        """Send `first` (the 220) and start the handshake in one go, with no await in between."""
-        # Whatever arrived before this point was sent before the client saw our 220: clear text that must
-        # never be read as if it had been protected.
-        self._inbox.clear()
-        self._buffered = 0
-        self._paused = False  # the TLS transport starts reading afresh
-        if self.transport is None or self.transport.is_closing():
-            raise ConnectionError("connection already closed")
-        if first:
-            self.transport.write(first)
-        loop = asyncio.get_running_loop()
-        new = await loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
-        if new is None:
-            raise ConnectionError("connection closed during the TLS handshake")
-        self.transport = new
-        self._tls = True
-
-    def peer(self) -> tuple[str, int]:
-        name = self.transport.get_extra_info("peername") if self.transport is not None else None
-        return (str(name[0]), int(name[1])) if isinstance(name, tuple) else ("", 0)
-
-    def close(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
 
 
 class Server:
@@ -278,7 +67,7 @@ class Server:
         self._clock = clock
         self._random = random_bytes
         self._slots: dict[ListenAddress, Slot] = {}
-        self._sessions: dict[asyncio.Task[None], _Link] = {}
+        self._sessions: dict[asyncio.Task[None], Link] = {}
         self._ssl: SslCache = {}
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
@@ -337,8 +126,8 @@ class Server:
     async def _bind(self, slot: Slot) -> None:
         loop = asyncio.get_running_loop()
 
-        def factory() -> _Link:
-            return _Link(self, slot)
+        def factory() -> Link:
+            return Link(self, slot)
 
         addr = slot.spec.address
         inherited = self._sharing.sockets.get(addr)
@@ -410,7 +199,7 @@ class Server:
 
     # ----- sessions ---------------------------------------------------------------------------------
 
-    def _spawn(self, slot: Slot, link: _Link) -> None:
+    def _spawn(self, slot: Slot, link: Link) -> None:
         """A new connection: refused over Listener_Sessions; else greeted at once on a plain listener (the
         banner does not wait for a trip through the event loop) and handed to its session task."""
         gen = Generation(self.config, self.maildir, self.credentials)
@@ -441,7 +230,7 @@ class Server:
         self._sessions.pop(task, None)
 
     async def _session(
-        self, slot: Slot, gen: Generation, link: _Link, policy: SessionPolicy, conn: SmtpConnection | None
+        self, slot: Slot, gen: Generation, link: Link, policy: SessionPolicy, conn: SmtpConnection | None
     ) -> None:
         name = slot.spec.name
         ip, port = link.peer()
@@ -463,7 +252,7 @@ class Server:
             slot.active -= 1
             link.close()
 
-    async def _converse(self, name: str, gen: Generation, conn: SmtpConnection, link: _Link) -> None:
+    async def _converse(self, name: str, gen: Generation, conn: SmtpConnection, link: Link) -> None:
         policy = conn.policy
         pending: Event | Sentinel | None = None  # an event the link already took from conn while reading
         while True:
