@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
 import pytest
+from rule_harness import bind, places
 
 from ecconf.compiler.build import build
 from ecconf.compiler.context import CheckContext
-from ecconf.compiler.diagnostics import Diagnostic, Severity
+from ecconf.compiler.diagnostics import Severity
 from ecconf.compiler.includes import load
 from ecconf.compiler.option_table import table
 from ecconf.compiler.rules import unknown_smtp_extension as rule
 
-
-def run(text: str, path: Path, *, check_files: bool = True) -> list[Diagnostic]:
-    """This rule alone over `text`, written to `path` first so includes and relative paths resolve beside it."""
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    loaded = load(str(path))
-    built = build(loaded.root)
-    ctx = CheckContext(built.config, built.facts, loaded, table(), list(loaded.problems), check_files)
-    return list(rule.check(ctx))
-
-
-def example(label: str) -> str:
-    found = re.search(rf"^{label}:\n(.*?)(?=^\S|\Z)", rule.__doc__ or "", re.S | re.M)
-    assert found, f"{rule.CODE} has no {label} example"
-    return found.group(1)
-
-
-def places(diagnostics: list[Diagnostic]) -> list[tuple[int, int]]:
-    return sorted((d.span.line, d.span.column) for d in diagnostics)
+run, example = bind(rule)
 
 
 def test_identity() -> None:
