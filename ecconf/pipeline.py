@@ -7,11 +7,9 @@ against the working directory.
 
 from __future__ import annotations
 
-import gc
 import inspect
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -82,20 +80,6 @@ def _load_input(path: str, stdin: BinaryIO | None) -> tuple[Loaded | None, str |
     return (None, error) if error else (loaded, None)
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while a config is read and checked.
-
-    Loading builds hundreds of thousands of small objects and almost no cycles; the default thresholds run
-    full collections over that growing heap again and again (half the time of a large lint went there)."""
-    before = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def sources_of(diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
     """The texts to quote excerpts from, read the way the loader reads: only regular files of sane size (a
     diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever)."""
@@ -119,8 +103,7 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
     sources: dict[str, str] = {}
     errors: list[str] = []
     for path in dict.fromkeys(paths):
-        with fewer_collections():
-            loaded, error, problems = _lint_one(path, options, stdin)
+        loaded, error, problems = _lint_one(path, options, stdin)
         if loaded is None:
             errors.append(error or f"cannot read {path}")
             continue

@@ -7,7 +7,9 @@ output that does not grow with the input, and a diagnostic that names the file w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 # Every test here is bounded; a run that takes longer than this has hung.
 SUBPROCESS_TIMEOUT = 20.0
@@ -41,3 +43,19 @@ def assert_refused(run: Run, path: str, *, statuses: tuple[int, ...] = (1, 2)) -
     found = run.positions(path)
     assert found, f"no positioned diagnostic on {path}:\n{run.both[:2000]}"
     return found
+
+
+def write_input(tmp_path: Path, name: str, text: str | bytes) -> str:
+    """Write a hostile input (text or raw bytes) to a file and return its path."""
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# What the `ecconf` fixture is: run one ecconf command on a path, with a timeout, and return the Run.
+Ecconf = Callable[..., Run]
+DEEP = 10_000
+COMMANDS = ("lint", "json")

@@ -16,26 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hostile_cli import Run, assert_refused
+from hostile_cli import COMMANDS, DEEP, Ecconf, Run, assert_refused, write_input
 
 from ecconf import pipeline
 from ecconf.compiler import includes
 from ecconf.compiler.includes import load_text
 from ecconf.grammar import MAX_DEPTH
-
-Ecconf = Callable[..., Run]
-DEEP = 10_000
-COMMANDS = ("lint", "json")
-
-
-def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return str(path)
-
 
 # --- nesting ------------------------------------------------------------------------------------------
 
@@ -55,7 +41,7 @@ def test_deep_nesting_stops_at_the_bracket_that_goes_too_deep(
     ecconf: Ecconf, tmp_path: Path, shape: str, command: str
 ) -> None:
     text = NESTED[shape]
-    path = _write(tmp_path, "deep.conf", text)
+    path = write_input(tmp_path, "deep.conf", text)
     run = ecconf(command, path)
     assert_refused(run, path)
     assert f"nesting deeper than {MAX_DEPTH} levels" in run.both
@@ -66,7 +52,7 @@ def test_deep_nesting_stops_at_the_bracket_that_goes_too_deep(
 
 def test_nesting_at_the_limit_is_accepted(ecconf: Ecconf, tmp_path: Path) -> None:
     text = "# ecconf: disable-file=E2\n" + "a { " * MAX_DEPTH + "} " * MAX_DEPTH + "\n"
-    path = _write(tmp_path, "limit.conf", text)
+    path = write_input(tmp_path, "limit.conf", text)
     run = ecconf("json", path)
     assert run.status == 0, run.both[:2000]
     assert run.out.count('"name": "a"') == MAX_DEPTH
@@ -74,7 +60,7 @@ def test_nesting_at_the_limit_is_accepted(ecconf: Ecconf, tmp_path: Path) -> Non
 
 def test_nesting_one_past_the_limit_points_at_that_bracket(ecconf: Ecconf, tmp_path: Path) -> None:
     text = "a {\n" * MAX_DEPTH + "  x = ( 1 )\n" + "}\n" * MAX_DEPTH
-    path = _write(tmp_path, "over.conf", text)
+    path = write_input(tmp_path, "over.conf", text)
     run = ecconf("lint", path)
     assert_refused(run, path)
     assert run.positions(path) == [(MAX_DEPTH + 1, 7)]
@@ -83,7 +69,7 @@ def test_nesting_one_past_the_limit_points_at_that_bracket(ecconf: Ecconf, tmp_p
 def test_include_chain_counts_as_nesting(ecconf: Ecconf, tmp_path: Path) -> None:
     """1000 files, each including the next: stops at the include that goes too deep, not at Python's limit."""
     for i in range(1000):
-        _write(tmp_path, f"c{i}.conf", f'include "c{i + 1}.conf"\n' if i < 999 else 'Hostname = "x"\n')
+        write_input(tmp_path, f"c{i}.conf", f'include "c{i + 1}.conf"\n' if i < 999 else 'Hostname = "x"\n')
     run = ecconf("lint", str(tmp_path / "c0.conf"))
     deepest = str(tmp_path / f"c{MAX_DEPTH}.conf")  # c0 sits at depth 0, c32 at depth 32
     assert_refused(run, deepest)
@@ -92,9 +78,9 @@ def test_include_chain_counts_as_nesting(ecconf: Ecconf, tmp_path: Path) -> None
 
 
 def test_include_inside_scopes_counts_the_scopes(ecconf: Ecconf, tmp_path: Path) -> None:
-    inner = _write(tmp_path, "inner.conf", "b { " * 3 + "} " * 3 + "\n")
+    inner = write_input(tmp_path, "inner.conf", "b { " * 3 + "} " * 3 + "\n")
     depth = MAX_DEPTH - 3  # the include sits this deep; the included file adds one, its scopes three more
-    outer = _write(tmp_path, "outer.conf", "a { " * depth + 'include "inner.conf" ' + "} " * depth + "\n")
+    outer = write_input(tmp_path, "outer.conf", "a { " * depth + 'include "inner.conf" ' + "} " * depth + "\n")
     run = ecconf("lint", outer)
     assert_refused(run, inner)
     assert run.positions(inner) == [(1, 11)]
@@ -107,7 +93,7 @@ def test_include_inside_scopes_counts_the_scopes(ecconf: Ecconf, tmp_path: Path)
 @pytest.mark.parametrize("seed", range(4))
 def test_random_bytes(ecconf: Ecconf, tmp_path: Path, seed: int, command: str) -> None:
     data = random.Random(seed).randbytes(4096)
-    path = _write(tmp_path, "random.conf", data)
+    path = write_input(tmp_path, "random.conf", data)
     assert_refused(ecconf(command, path), path)
 
 
@@ -132,12 +118,12 @@ ENDINGS = {
 @pytest.mark.parametrize("case", sorted(ENDINGS))
 def test_text_that_is_not_text_or_ends_too_soon(ecconf: Ecconf, tmp_path: Path, case: str, command: str) -> None:
     data, where = ENDINGS[case]
-    path = _write(tmp_path, "end.conf", data)
+    path = write_input(tmp_path, "end.conf", data)
     assert assert_refused(ecconf(command, path), path) == [where]
 
 
 def test_a_line_comment_may_end_the_file_without_a_newline(ecconf: Ecconf, tmp_path: Path) -> None:
-    path = _write(tmp_path, "ok.conf", 'Hostname = "mx.example.com" # the end')
+    path = write_input(tmp_path, "ok.conf", 'Hostname = "mx.example.com" # the end')
     assert ecconf("lint", path).status == 0
 
 
@@ -157,7 +143,7 @@ LONG_LINES = {
 @pytest.mark.parametrize("case", sorted(LONG_LINES))
 def test_a_10_mb_line_gets_one_short_positioned_diagnostic(ecconf: Ecconf, tmp_path: Path, case: str) -> None:
     text, where = LONG_LINES[case]
-    path = _write(tmp_path, "long.conf", text)
+    path = write_input(tmp_path, "long.conf", text)
     run = ecconf("lint", path)
     assert assert_refused(run, path) == [where]
 
@@ -183,7 +169,7 @@ def test_a_10_mb_string_or_comment_is_lexed_in_one_stride(case: str) -> None:
     ids=["name", "listen", "number"],
 )
 def test_a_10_mb_name_or_value_gets_a_short_diagnostic(ecconf: Ecconf, tmp_path: Path, text: str) -> None:
-    path = _write(tmp_path, "long.conf", text)
+    path = write_input(tmp_path, "long.conf", text)
     assert_refused(ecconf("lint", "--no-file-checks", path), path)
 
 
@@ -259,7 +245,7 @@ def test_devices_and_fifos_given_to_lint_are_refused_at_once(ecconf_subprocess: 
 
 def _include(tmp_path: Path, target: str, *, scoped: bool = False) -> str:
     statement = f'include "{target}"'
-    return _write(tmp_path, "main.conf", f"ESMTP_Listener {{ {statement} }}\n" if scoped else statement + "\n")
+    return write_input(tmp_path, "main.conf", f"ESMTP_Listener {{ {statement} }}\n" if scoped else statement + "\n")
 
 
 def test_includes_of_devices_and_fifos_are_refused_at_the_include(
@@ -267,7 +253,7 @@ def test_includes_of_devices_and_fifos_are_refused_at_the_include(
 ) -> None:
     targets = ["/dev/zero", "/dev/stdin", "/dev/null", fifo]
     text = "ESMTP_Listener {\n" + "".join(f'  include "{target}"\n' for target in targets) + "}\n"
-    main = _write(tmp_path, "main.conf", text)
+    main = write_input(tmp_path, "main.conf", text)
     run = ecconf_subprocess("lint", main)
     assert assert_refused(run, main) == [(2, 3), (3, 3), (4, 3), (5, 3)]
     assert run.both.count("it is not a regular file") == 4
@@ -277,9 +263,9 @@ def test_includes_of_devices_and_fifos_are_refused_at_the_include(
 def test_include_loops_are_reported_at_the_include_that_closes_them(
     ecconf: Ecconf, tmp_path: Path, command: str
 ) -> None:
-    _write(tmp_path, "a.conf", 'include "b.conf"\n')
-    b = _write(tmp_path, "b.conf", '# back to a\ninclude "a.conf"\n')
-    self_loop = _write(tmp_path, "self.conf", 'Hostname = "x"\ninclude "."\n')  # the directory holds itself
+    write_input(tmp_path, "a.conf", 'include "b.conf"\n')
+    b = write_input(tmp_path, "b.conf", '# back to a\ninclude "a.conf"\n')
+    self_loop = write_input(tmp_path, "self.conf", 'Hostname = "x"\ninclude "."\n')  # the directory holds itself
     run = ecconf(command, str(tmp_path / "a.conf"))
     assert assert_refused(run, b) == [(2, 1)]
     assert "include cycle" in run.both
@@ -289,8 +275,8 @@ def test_include_loops_are_reported_at_the_include_that_closes_them(
 
 def test_include_of_a_directory_reads_its_files_not_its_subdirectories(ecconf: Ecconf, tmp_path: Path) -> None:
     (tmp_path / "d" / "sub").mkdir(parents=True)
-    bad = _write(tmp_path, "d/a.conf", "Hostname = \n")
-    _write(tmp_path, "d/sub/never.conf", "this is never read {\n")
+    bad = write_input(tmp_path, "d/a.conf", "Hostname = \n")
+    write_input(tmp_path, "d/sub/never.conf", "this is never read {\n")
     main = _include(tmp_path, "d")
     run = ecconf("lint", main)
     assert assert_refused(run, bad) == [(2, 1)]
@@ -332,7 +318,7 @@ def test_include_of_a_directory_that_may_not_be_listed(
 
 
 def test_include_of_an_unreadable_file(ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    secret = _write(tmp_path, "secret.conf", 'Hostname = "x"\n')
+    secret = write_input(tmp_path, "secret.conf", 'Hostname = "x"\n')
     os.chmod(secret, 0)
     if os.geteuid() == 0:  # root reads files whatever their mode: refuse the open the way the kernel would
         real_open = os.open
@@ -356,7 +342,7 @@ def test_serve_refuses_a_hostile_config_with_the_diagnostics_lint_prints(
     ecconf_subprocess: Callable[..., Run], tmp_path: Path
 ) -> None:
     text = 'ESMTP_Listener { Listen "127.0.0.1:0" { } ' + "a { " * DEEP + "} " * DEEP + "}\n"
-    path = _write(tmp_path, "hostile.conf", text)
+    path = write_input(tmp_path, "hostile.conf", text)
     run = ecconf_subprocess("serve", "--no-file-checks", path)
     opened = [i for i, char in enumerate(text) if char == "{"]
     assert assert_refused(run, path, statuses=(1,)) == [(1, opened[MAX_DEPTH + 1] + 1)]  # Listen closes first
@@ -395,7 +381,7 @@ def test_tls_and_password_files_that_are_fifos_or_devices_are_refused_without_op
         '  Listen "127.0.0.1:2525" { }\n'
         "}\n"
     )
-    path = _write(tmp_path, "files.conf", text)
+    path = write_input(tmp_path, "files.conf", text)
     run = ecconf_subprocess("lint", path)
     assert {(3, 27), (4, 27), (5, 21), (6, 13)} <= set(assert_refused(run, path))
     assert run.both.count("not a regular file") == 4
@@ -404,8 +390,8 @@ def test_tls_and_password_files_that_are_fifos_or_devices_are_refused_without_op
 def _include_bomb(tmp_path: Path, levels: int) -> str:
     """`levels` files, each including the next ten times: 10**levels reads of the last one."""
     for level in range(levels):
-        _write(tmp_path, f"l{level}.conf", f'include "l{level + 1}.conf"\n' * 10)
-    _write(tmp_path, f"l{levels}.conf", 'Hostname = "x"  # ecconf: disable=E203\n')
+        write_input(tmp_path, f"l{level}.conf", f'include "l{level + 1}.conf"\n' * 10)
+    write_input(tmp_path, f"l{levels}.conf", 'Hostname = "x"  # ecconf: disable=E203\n')
     return str(tmp_path / "l0.conf")
 
 
@@ -427,8 +413,8 @@ def test_an_include_bomb_stops_at_the_size_limit(
     ecconf: Ecconf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(includes, "MAX_TOTAL_CHARS", 1000)
-    _write(tmp_path, "big.conf", "# " + "x" * 600 + "\n")
-    root = _write(tmp_path, "main.conf", 'include "big.conf"\n' * 5)
+    write_input(tmp_path, "big.conf", "# " + "x" * 600 + "\n")
+    root = write_input(tmp_path, "main.conf", 'include "big.conf"\n' * 5)
     run = ecconf("lint", root)
     assert "already holds more than 1,000 characters" in run.both
     assert assert_refused(run, root) == [(3, 1)]  # two reads make 1 208 characters: the third is refused
@@ -450,7 +436,7 @@ def test_a_file_swapped_for_a_fifo_after_it_was_looked_at_is_not_waited_for(
     tmp_path: Path, fifo: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Between the look (stat) and the open, a regular file can become a FIFO: the open must not block."""
-    regular = os.stat(_write(tmp_path, "regular.conf", "x = 1\n"))
+    regular = os.stat(write_input(tmp_path, "regular.conf", "x = 1\n"))
     real_stat = os.stat
 
     def stale_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from config_strategies import FULL_JSON, json_places, json_values, set_at
-from hostile_cli import Run, assert_refused
+from hostile_cli import COMMANDS, DEEP, Ecconf, Run, assert_refused, write_input
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,23 +26,10 @@ from ecconf.compiler.checker import CheckOptions
 from ecconf.compiler.from_json import MAX_DIGITS, MAX_JSON_DEPTH, parse_json
 from ecconf.compiler.json_locate import json_path
 
-Ecconf = Callable[..., Run]
-DEEP = 10_000
-COMMANDS = ("lint", "json")
-
-
-def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return str(path)
-
 
 def test_the_full_configuration_is_valid(ecconf: Ecconf, tmp_path: Path) -> None:
     """The baseline of the wrong-type table below: as written, FULL_JSON has no schema problem."""
-    path = _write(tmp_path, "full.json", json.dumps(FULL_JSON, indent=2))
+    path = write_input(tmp_path, "full.json", json.dumps(FULL_JSON, indent=2))
     run = ecconf("lint", "--no-file-checks", "--select", "E1", path)
     assert run.status == 0, run.both
 
@@ -70,7 +57,7 @@ SHAPES = {
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_wrong_shapes(ecconf: Ecconf, tmp_path: Path, shape: str, command: str) -> None:
     text, where = SHAPES[shape]
-    path = _write(tmp_path, "shape.json", text)
+    path = write_input(tmp_path, "shape.json", text)
     assert assert_refused(ecconf(command, path), path) == [where]
 
 
@@ -90,7 +77,7 @@ def test_deep_nesting_is_refused_at_the_bracket_that_goes_too_deep(
     ecconf: Ecconf, tmp_path: Path, shape: str, command: str
 ) -> None:
     text = NESTED[shape]
-    path = _write(tmp_path, "deep.json", text)
+    path = write_input(tmp_path, "deep.json", text)
     run = ecconf(command, path)
     assert f"nesting deeper than {MAX_JSON_DEPTH} levels" in run.both
     opened = [i for i, char in enumerate(text) if char in "[{"]
@@ -99,7 +86,7 @@ def test_deep_nesting_is_refused_at_the_bracket_that_goes_too_deep(
 
 def test_serve_refuses_a_json_config_nested_10_000_deep(ecconf_subprocess: Callable[..., Run], tmp_path: Path) -> None:
     text = NESTED["in scopes"]
-    path = _write(tmp_path, "deep.json", text)
+    path = write_input(tmp_path, "deep.json", text)
     run = ecconf_subprocess("serve", path)
     opened = [i for i, char in enumerate(text) if char in "[{"]
     assert assert_refused(run, path, statuses=(1,)) == [(1, opened[MAX_JSON_DEPTH] + 1)]
@@ -111,10 +98,10 @@ def test_nesting_that_the_config_text_allows_reads_back_from_json(ecconf: Ecconf
     from ecconf.grammar import MAX_DEPTH
 
     text = "ESMTP_Listener { " + "x { " * (MAX_DEPTH - 2) + "y = [ k = v ] " + "} " * (MAX_DEPTH - 1) + "\n"
-    conf = _write(tmp_path, "deep.conf", "# ecconf: disable-file=E2\n" + text)
+    conf = write_input(tmp_path, "deep.conf", "# ecconf: disable-file=E2\n" + text)
     run = ecconf("json", conf)
     assert run.status == 0, run.both
-    path = _write(tmp_path, "deep.json", run.out)
+    path = write_input(tmp_path, "deep.json", run.out)
     run = ecconf("lint", "--select", "E1", path)
     assert run.status == 0, run.both
 
@@ -135,7 +122,7 @@ NUMBERS = {
 @pytest.mark.parametrize("case", sorted(NUMBERS))
 def test_numbers_json_writes_but_a_config_cannot_hold(ecconf: Ecconf, tmp_path: Path, case: str) -> None:
     text, where, code = NUMBERS[case]
-    path = _write(tmp_path, "number.json", text)
+    path = write_input(tmp_path, "number.json", text)
     run = ecconf("lint", path)
     number = re.search(r"-?[0-9N]|-?Inf", text)
     assert number is not None
@@ -146,7 +133,7 @@ def test_numbers_json_writes_but_a_config_cannot_hold(ecconf: Ecconf, tmp_path: 
 def test_whole_numbers_written_with_a_fraction_or_exponent_are_integers(ecconf: Ecconf, tmp_path: Path) -> None:
     """JSON Schema counts 2.0 as an integer, so must we: in typed keys and in options alike (exactly)."""
     text = '{"esmtp_listener": {"idle_time": 2.0, "options": {"a": 1.0, "b": [1e3, -0.0], "c": 1e23, "d": 1e999}}}'
-    path = _write(tmp_path, "whole.json", text)
+    path = write_input(tmp_path, "whole.json", text)
     for command in ("lint", "text"):
         run = ecconf(command, "--no-file-checks", path)
         assert "internal error" not in run.both and "E11" not in run.both, run.both
@@ -158,7 +145,7 @@ def test_whole_numbers_written_with_a_fraction_or_exponent_are_integers(ecconf: 
 
 
 def test_forty_digit_integers_are_whole_numbers(ecconf: Ecconf, tmp_path: Path) -> None:
-    path = _write(tmp_path, "big.json", '{"esmtp_listener": {"idle_time": ' + "9" * 40 + "}}")
+    path = write_input(tmp_path, "big.json", '{"esmtp_listener": {"idle_time": ' + "9" * 40 + "}}")
     run = ecconf("json", path)
     assert run.status == 0 and "9" * 40 in run.out
 
@@ -179,30 +166,30 @@ def test_forty_digit_integers_are_whole_numbers(ecconf: Ecconf, tmp_path: Path) 
 def test_a_lone_surrogate_is_refused_where_it_is_written(
     ecconf: Ecconf, tmp_path: Path, text: str, command: str
 ) -> None:
-    path = _write(tmp_path, "surrogate.json", text)
+    path = write_input(tmp_path, "surrogate.json", text)
     run = ecconf(command, path)
     assert assert_refused(run, path) == [(1, text.index('"\\ud') + 1)]  # the string (or key) that holds it
     assert "surrogate" in run.both
 
 
 def test_a_surrogate_pair_is_one_character(ecconf: Ecconf, tmp_path: Path) -> None:
-    path = _write(tmp_path, "pair.json", '{"hostname": "mail-\\ud83d\\udce7.example"}')
+    path = write_input(tmp_path, "pair.json", '{"hostname": "mail-\\ud83d\\udce7.example"}')
     run = ecconf("json", path)
     assert run.status == 0 and "mail-\U0001f4e7.example" in run.out
 
 
 def test_not_utf8_and_keys_written_twice(ecconf: Ecconf, tmp_path: Path) -> None:
-    path = _write(tmp_path, "latin1.json", '{"hostname": "caf\xe9"}'.encode("latin-1"))
+    path = write_input(tmp_path, "latin1.json", '{"hostname": "caf\xe9"}'.encode("latin-1"))
     assert assert_refused(ecconf("json", path), path) == [(1, 18)]
     text = '{"esmtp_listener": {"idle_time": 1,\n "idle_time": 2}}'
-    path = _write(tmp_path, "twice.json", text)
+    path = write_input(tmp_path, "twice.json", text)
     run = ecconf("lint", path)
     assert assert_refused(run, path) == [(2, 2)]
     assert "duplicate key" in run.both
 
 
 def test_a_10_mb_string_value(ecconf: Ecconf, tmp_path: Path) -> None:
-    path = _write(tmp_path, "long.json", '{"hostname": "' + "h" * 10 * 2**20 + '", "x": 1}')
+    path = write_input(tmp_path, "long.json", '{"hostname": "' + "h" * 10 * 2**20 + '", "x": 1}')
     assert assert_refused(ecconf("lint", "--select", "E1", path), path) == [(1, 10 * 2**20 + 18)]
 
 
@@ -248,7 +235,7 @@ def test_a_wrong_type_anywhere_is_an_e111_at_that_place(
     start = at if isinstance(parts[-1], int) else text.rindex(json.dumps(parts[-1]), 0, at)
     text = text.replace('"@SENTINEL@"', json.dumps(wrong))
     end = at + len(json.dumps(wrong))
-    path = _write(tmp_path, "wrong.json", text)
+    path = write_input(tmp_path, "wrong.json", text)
     report = pipeline.lint_paths([path])
     assert report.exit_status == 1, report.input_errors
     found = [d for d in report.diagnostics if d.code in ("E110", "E111")]
@@ -283,7 +270,7 @@ def test_any_json_value_anywhere_is_accepted_or_refused_with_a_place(
     else:
         document = value
     text = _dumps(document)
-    path = _write(tmp_path, "any.json", text)
+    path = write_input(tmp_path, "any.json", text)
     report = pipeline.lint_paths([path], CheckOptions(select=("E1",), check_files=False))
     assert not report.input_errors
     lines = text.count("\n") + 1
