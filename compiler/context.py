@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .build import Facts
 from .diagnostics import Diagnostic
-from .fallback import ClientClass, Resolved, all_classes, effective
+from .fallback import OPTION_FIELDS, ClientClass, Resolution, Resolved, Resolver, all_classes, effective
 from .includes import Loaded
 from .models import Config
 from .nodes import Option, Scope
@@ -47,17 +47,32 @@ class CheckContext:
         return list(all_classes(self.config))
 
     @cached_property
-    def _effective_memo(self) -> dict[tuple[int, int, int, str], Resolved]:
-        return {}
+    def resolved(self) -> list[tuple[ClientClass, Resolution]]:
+        """Every client class with its option fields resolved (the loop most A4xx and S5xx rules run)."""
+        resolve = self._resolver.resolve
+        return [(cls, resolve(cls)) for cls in self.classes]
+
+    @cached_property
+    def _resolver(self) -> Resolver:
+        return Resolver(self.config)
+
+    @cached_property
+    def _resolutions(self) -> dict[tuple[int, int, int], Resolution]:
+        return {_class_key(cls): resolution for cls, resolution in self.resolved}
+
+    def resolution(self, cls: ClientClass) -> Resolution:
+        """The option fields of any client class (also one made by a rule), resolved once per distinct class."""
+        key = _class_key(cls)
+        found = self._resolutions.get(key)
+        if found is None:
+            found = self._resolutions[key] = self._resolver.resolve(cls)
+        return found
 
     def effective(self, cls: ClientClass, field_name: str) -> Resolved:
         """fallback.effective, remembered: many rules ask the same question of the same client class."""
-        key = (id(cls.listen), id(cls.listen_peer), id(cls.listener_peer), field_name)
-        memo = self._effective_memo
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = effective(self.config, cls, field_name)
-        return found
+        if field_name in OPTION_FIELDS:
+            return self.resolution(cls)[field_name]
+        return effective(self.config, cls, field_name)
 
     @cached_property
     def _shared(self) -> dict[str, Any]:
@@ -90,3 +105,8 @@ class CheckContext:
         if path.is_absolute() or span is None:
             return path
         return Path(span.path).parent / path
+
+
+def _class_key(cls: ClientClass) -> tuple[int, int, int]:
+    # The models a class is made of live as long as the config, so their ids name the class for the run.
+    return (id(cls.listen), id(cls.listen_peer), id(cls.listener_peer))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .models import Config, EsmtpListener, Listen, Model, Peer
+from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer
 from .span import Span
 
 # The engine's defaults for the options it interprets (Momentum's documented defaults).
@@ -111,6 +111,70 @@ def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
             if value is not None:
                 return Resolved(value, level, owner, owner.span_of(field))
     return Resolved(DEFAULTS.get(field), "default", None, None)
+
+
+# The option fields a client class resolves: every ListenerOptions field but the uninterpreted leftovers.
+OPTION_FIELDS: frozenset[str] = frozenset(ListenerOptions.model_fields) - {"options", "scopes"}
+_UNSET: dict[str, Resolved] = {}
+
+
+def unset(field: str) -> Resolved:
+    """What `effective` answers for a field set at no level (one shared value per field)."""
+    found = _UNSET.get(field)
+    if found is None:
+        found = _UNSET[field] = Resolved(DEFAULTS.get(field), "default", None, None)
+    return found
+
+
+class Resolution(dict[str, Resolved]):
+    """One client class's option fields (OPTION_FIELDS), each as `effective` resolves it.
+
+    Only the fields set at some level are stored; indexing any other option field answers its default."""
+
+    __slots__ = ()
+
+    def __missing__(self, field: str) -> Resolved:
+        return unset(field)
+
+
+def layer(owner: Model, level: str) -> dict[str, Resolved]:
+    """The option fields set on one scope, as they resolve at `level`."""
+    return {
+        name: Resolved(value, level, owner, owner.span_of(name))
+        for name, value in owner.__dict__.items()
+        if value is not None and name in OPTION_FIELDS
+    }
+
+
+class Resolver:
+    """Resolutions of the client classes of one config.
+
+    A rule asks a dozen fields of thousands of classes, and most classes share most of their levels: each
+    scope's layer is built once (its Resolved values shared by every class it serves), and a class's
+    Resolution is those layers merged in SPEC §3's order, lowest first, so each lookup is one dict access."""
+
+    def __init__(self, config: Config) -> None:
+        self._base = layer(config, "global")
+        if config.esmtp_listener is not None:
+            self._base.update(layer(config.esmtp_listener, "listener"))
+        # By level, then by id of the scope: a Peer is a listen_peer or a listener_peer depending on its place.
+        self._layers: dict[str, dict[int, dict[str, Resolved]]] = {"listen": {}, "listen_peer": {}, "listener_peer": {}}
+
+    def _layer(self, owner: Model, level: str) -> dict[str, Resolved]:
+        layers = self._layers[level]
+        found = layers.get(id(owner))
+        if found is None:
+            found = layers[id(owner)] = layer(owner, level)
+        return found
+
+    def resolve(self, cls: ClientClass) -> Resolution:
+        out = Resolution(self._base)
+        if cls.listener_peer is not None:
+            out.update(self._layer(cls.listener_peer, "listener_peer"))
+        out.update(self._layer(cls.listen, "listen"))
+        if cls.listen_peer is not None:
+            out.update(self._layer(cls.listen_peer, "listen_peer"))
+        return out
 
 
 def all_classes(config: Config) -> Iterator[ClientClass]:

@@ -48,17 +48,18 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
     # Listen -> (open_relay client descriptions, relay_hosts networks, where each was set)
     found: dict[int, tuple[Listen, list[str], list[str], dict[Span, str]]] = {}
-    for cls in shared.classes():
-        if not shared.offered(cls):
+    for served in shared.served:
+        if not served.offered:
             continue
+        cls = served.cls
         entry = found.setdefault(id(cls.listen), (cls.listen, [], [], {}))
         _listen, open_to, networks, where = entry
-        open_relay = ctx.effective(cls, "open_relay")
+        open_relay = served.fields["open_relay"]
         if open_relay.value and open_relay.span is not None:
             peer = cls.listen_peer or cls.listener_peer
             open_to.append(f"clients in {peer.network}" if peer is not None else "every client")
             where[open_relay.span] = "open_relay = true set here"
-        relay_hosts = ctx.effective(cls, "relay_hosts")
+        relay_hosts = served.fields["relay_hosts"]
         if relay_hosts.value and relay_hosts.span is not None:
             networks.extend(n for n in relay_hosts.value if n not in networks)
             where[relay_hosts.span] = "relay_hosts set here"

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..fallback import ClientClass
+from ..fallback import ClientClass, Resolution
 from ..models import Listen
 from .auth_offers import describe, is_local, listen_span, offers
 
@@ -40,22 +40,24 @@ DEFAULT_SEVERITY = Severity.WARNING
 CLEARTEXT_MECHANISMS = ("LOGIN", "PLAIN")
 
 
-def tls_possible(ctx: CheckContext, cls: ClientClass) -> bool:
-    if ctx.effective(cls, "use_ssl").value:
+def tls_possible(fields: Resolution) -> bool:
+    if fields["use_ssl"].value:
         return True
-    extensions = ctx.effective(cls, "smtp_extensions").value or []
+    extensions = fields["smtp_extensions"].value or []
     starttls = any(item.upper().split()[:1] == ["STARTTLS"] for item in extensions)
-    return starttls and bool(ctx.effective(cls, "tls_certificate").value and ctx.effective(cls, "tls_key").value)
+    return starttls and bool(fields["tls_certificate"].value and fields["tls_key"].value)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
     exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
-    for cls in shared.classes():
+    for served in shared.served:
+        cls = served.cls
         if is_local(cls.listen):
             continue
-        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in shared.offered(cls)]
-        if not mechanisms or tls_possible(ctx, cls):
+        offered = served.offered
+        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offered]
+        if not mechanisms or tls_possible(served.fields):
             continue
         _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))
         found.update(mechanisms)

@@ -41,12 +41,12 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
     missing: dict[tuple[Span, str, bool], list[ClientClass]] = {}
-    for cls in shared.classes():
-        for advert in shared.advertised(cls):
+    for served in shared.served:
+        for advert in served.advertised:
             if advert.mechanism not in SUPPORTED_MECHANISMS:
                 continue  # A408 says the server cannot serve it at all
-            if shared.params(cls, advert.mechanism) is None:
-                missing.setdefault((advert.span, advert.mechanism, advert.legacy), []).append(cls)
+            if served.params(advert.mechanism) is None:
+                missing.setdefault((advert.span, advert.mechanism, advert.legacy), []).append(served.cls)
     for (span, mechanism, legacy), classes in missing.items():
         option = PARAMETER_NAMES[mechanism]
         how = "extension_argument" if legacy else "SMTP_Extensions"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..context import CheckContext
-from ..fallback import ClientClass, Resolved
+from ..fallback import ClientClass, Resolution, Resolved
 from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
 from ..nodes import Array, Dict, Option, Scalar
 from ..span import Span
@@ -104,64 +104,65 @@ def legacy_adverts(ctx: CheckContext) -> list[Advert]:
     return out
 
 
-class Offers:
-    """Per-class answers, computed once per check run and shared by the rules (see `offers`)."""
+@dataclass(slots=True)
+class Served:
+    """A client class that is served (Enable not false): its resolved fields and the mechanisms it is shown."""
 
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.legacy = legacy_adverts(ctx)
-        self._options = {option.span: option for option in smtp_extension_options(ctx)}
-        self._classes: list[ClientClass] | None = None
-        # By class (the ids of its Listen and Peers): every rule asks these of every class.
-        self._advertised: dict[tuple[int, int, int], list[Advert]] = {}
-        self._offered: dict[tuple[int, int, int], dict[str, Resolved]] = {}
+    cls: ClientClass
+    fields: Resolution
+    advertised: list[Advert]  # in order; shared by the classes with the same SMTP_Extensions: do not change it
+    _offered: dict[str, Resolved] | None = None
 
-    def classes(self) -> list[ClientClass]:
-        """The client classes that are served at all (Enable not false)."""
-        if self._classes is None:
-            self._classes = [cls for cls in self.ctx.classes if self._enabled(cls)]
-        return self._classes
-
-    def _enabled(self, cls: ClientClass) -> bool:
-        if self.ctx.effective(ClientClass(cls.listen), "enable").value is False:
-            return False  # the runtime does not even open a disabled Listen
-        return self.ctx.effective(cls, "enable").value is not False
-
-    def advertised(self, cls: ClientClass) -> list[Advert]:
-        """The mechanisms advertised to the class, in order (the list is shared: do not change it)."""
-        key = _key(cls)
-        found = self._advertised.get(key)
-        if found is None:
-            resolved = self.ctx.effective(cls, "smtp_extensions")
-            option = self._options.get(resolved.span) if resolved.span is not None else None
-            own = item_adverts(option) if option is not None else []
-            found = self._advertised[key] = own + self.legacy
-        return found
-
-    def params(self, cls: ClientClass, mechanism: str) -> Resolved | None:
+    def params(self, mechanism: str) -> Resolved | None:
         """The Auth<Mech>Parameters in effect for the class, None if none resolves (or no such field)."""
         field = MECHANISM_FIELD.get(mechanism)
         if field is None:
             return None
-        resolved = self.ctx.effective(cls, field)
+        resolved = self.fields[field]
         return resolved if resolved.value is not None else None
 
-    def offered(self, cls: ClientClass) -> dict[str, Resolved]:
-        """Mechanism -> the parameters serving it, for mechanisms both advertised and configured (shared: do
-        not change it)."""
-        key = _key(cls)
-        out = self._offered.get(key)
-        if out is None:
-            out = self._offered[key] = {}
-            for advert in self.advertised(cls):
-                resolved = self.params(cls, advert.mechanism)
-                if resolved is not None:
-                    out.setdefault(advert.mechanism, resolved)
-        return out
+    @property
+    def offered(self) -> dict[str, Resolved]:
+        """Mechanism -> the parameters serving it, for mechanisms both advertised and configured."""
+        if self._offered is None:
+            out: dict[str, Resolved] = {}
+            for advert in self.advertised:
+                if advert.mechanism not in out:
+                    resolved = self.params(advert.mechanism)
+                    if resolved is not None:
+                        out[advert.mechanism] = resolved
+            self._offered = out
+        return self._offered
 
 
-def _key(cls: ClientClass) -> tuple[int, int, int]:
-    return (id(cls.listen), id(cls.listen_peer), id(cls.listener_peer))
+class Offers:
+    """The served client classes of one check run, made once and shared by the rules (see `offers`)."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.legacy = legacy_adverts(ctx)
+        self._options = {option.span: option for option in smtp_extension_options(ctx)}
+        # By id of the resolved SMTP_Extensions (one per scope that sets it; kept alive alongside).
+        self._advertised: dict[int, tuple[Resolved, list[Advert]]] = {}
+        listen_on: dict[int, bool] = {}
+        self.served: list[Served] = []
+        for cls, fields in ctx.resolved:
+            on = listen_on.get(id(cls.listen))
+            if on is None:  # the runtime does not even open a disabled Listen
+                on = listen_on[id(cls.listen)] = ctx.effective(ClientClass(cls.listen), "enable").value is not False
+            if on and fields["enable"].value is not False:
+                self.served.append(Served(cls, fields, self._advertised_by(fields["smtp_extensions"])))
+
+    def classes(self) -> list[ClientClass]:
+        """The client classes that are served at all (Enable not false)."""
+        return [served.cls for served in self.served]
+
+    def _advertised_by(self, resolved: Resolved) -> list[Advert]:
+        found = self._advertised.get(id(resolved))
+        if found is None:
+            option = self._options.get(resolved.span) if resolved.span is not None else None
+            own = item_adverts(option) if option is not None else []
+            found = self._advertised[id(resolved)] = (resolved, own + self.legacy)
+        return found[1]
 
 
 def offers(ctx: CheckContext) -> Offers:

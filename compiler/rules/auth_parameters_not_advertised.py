@@ -39,15 +39,14 @@ DEFAULT_SEVERITY = Severity.WARNING
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
-    classes = list(shared.classes())
     # One pass over (class, mechanism): which dictionaries serve some client, and which are offered to one.
     served: set[int] = set()
     offered: set[int] = set()
     mechanisms = {auth.mechanism for auth in ctx.facts.auth_dicts}
-    for cls in classes:
-        advertised = {a.mechanism for a in shared.advertised(cls)}
+    for client in shared.served:
+        advertised = {a.mechanism for a in client.advertised}
         for mechanism in mechanisms:
-            resolved = shared.params(cls, mechanism)
+            resolved = client.params(mechanism)
             if resolved is None or resolved.value is None:
                 continue
             served.add(id(resolved.value))
@@ -61,7 +60,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         if id(auth.params) in served:
             why = f'no client it applies to has "AUTH {mechanism}" in SMTP_Extensions'
             hint = f'add "AUTH {mechanism}" to SMTP_Extensions, or remove {name}'
-        elif not classes:
+        elif not shared.served:
             why = "there is no enabled Listen for it to serve"
             hint = f"add a Listen, or remove {name}"
         else:

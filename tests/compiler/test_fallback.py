@@ -1,5 +1,13 @@
 from ecconf.compiler.build import build
-from ecconf.compiler.fallback import class_for_ip, client_classes, effective
+from ecconf.compiler.fallback import (
+    OPTION_FIELDS,
+    Resolved,
+    Resolver,
+    all_classes,
+    class_for_ip,
+    client_classes,
+    effective,
+)
 from ecconf.compiler.includes import load_text
 
 CONFIG = """
@@ -64,3 +72,25 @@ def test_client_classes_cover_overlapping_peer_combinations() -> None:
         ("10.1.2.0/24", "10.0.0.0/8"),
         ("10.1.2.0/24", "10.1.0.0/16"),
     }
+
+
+def test_a_resolution_answers_every_option_field_as_effective_does() -> None:
+    c = config()
+    resolver = Resolver(c)
+    classes = list(all_classes(c))
+    assert len(classes) >= 6
+    for cls in classes:
+        resolution = resolver.resolve(cls)
+        for field in sorted(OPTION_FIELDS):
+            assert resolution[field] == effective(c, cls, field), (cls.describe(), field)
+
+
+def test_resolutions_do_not_leak_between_classes_or_configs() -> None:
+    first, second = config(), build(load_text(CONFIG.replace("300", "301"), "/v/b.conf").root).config
+    for c, expected in ((first, 300), (second, 301)):
+        listener = c.esmtp_listener
+        resolver = Resolver(c)
+        peer_class = resolver.resolve(class_for_ip(listener, listener.listens[0], "10.1.2.3"))
+        plain_class = resolver.resolve(class_for_ip(listener, listener.listens[0], "192.0.2.1"))
+        assert (peer_class["idle_time"].value, plain_class["idle_time"].value) == (expected, 100)
+        assert peer_class["use_ssl"] == Resolved(False, "default", None, None)
