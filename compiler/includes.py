@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedInput
 
 from ..grammar import MAX_DEPTH, NestingTooDeep, explain
 from .diagnostics import Diagnostic, Related
+from .gc_pause import gc_paused
 from .nodes import File, Include, Scalar, Scope, Statement
 from .span import Span, whole_file
 from .transform import parse_text
@@ -240,13 +241,18 @@ class _Loader:
 def load(path: str) -> Loaded:
     """Read, parse and include: the root file and everything below it."""
     loader = _Loader()
-    loader.out.root = loader.load(path, None)
+    with gc_paused():  # once for every file: a collection between two files would walk all the earlier ones
+        loader.out.root = loader.load(path, None)
     return loader.out
 
 
 def load_text(text: str, path: str) -> Loaded:
     """Like load() for text already in memory (stdin, tests); includes resolve against the path's folder."""
-    loader = _Loader()
+    with gc_paused():
+        return _load_text(_Loader(), text, path)
+
+
+def _load_text(loader: _Loader, text: str, path: str) -> Loaded:
     loader.out.texts[path] = text
     tree, problem = parse_source(text, path)
     if problem is not None:

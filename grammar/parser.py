@@ -1,7 +1,8 @@
 """The cached LALR parser for the Momentum configuration language.
 
-Rule of this room: build the Lark parser once per transformer and reuse it; hand back whatever the
-transformer builds plus the comments the lexer saw. Nothing here knows what an option means. Nesting is
+Rule of this room: build the Lark parser once and reuse it; run valid input through its tables in the fast
+driver (table_parser.py) and let Lark itself speak for input that is wrong; hand back whatever the caller's
+builders build plus the comments. Nothing here knows what an option means. Nesting is
 bounded here, at the bracket that goes too deep: the LALR parser itself keeps its stack in a list, but
 everything after it (node builders, models, JSON, schema checks) walks the nesting recursively.
 """
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
+
+from .table_parser import Builders, Limits, TableParser, Tok, as_tuple, from_tree
 
 GRAMMAR_FILE = "momentum.lark"
 COMMENT_TERMINALS = ("LINE_COMMENT", "BLOCK_COMMENT")
@@ -22,6 +25,7 @@ CLOSERS = ("RBRACE", "RPAR", "RSQB")
 # Scopes, arrays and dictionaries (and, counted by the include loader, includes) may nest this deep. Real
 # configs nest a handful of levels; the bound keeps every recursive walker far from Python's recursion limit.
 MAX_DEPTH = 32
+LIMITS = Limits(frozenset(OPENERS), frozenset(CLOSERS), MAX_DEPTH)
 
 
 class NestingTooDeep(Exception):
@@ -67,13 +71,10 @@ def grammar_text() -> str:
     return resources.files(__package__).joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=8)
-def get_parser(transformer: Transformer | None = None) -> Lark:
-    """The LALR parser, built once per transformer.
-
-    With a transformer the tree is built bottom-up inside the parser (no lark Tree at all), which is both
-    faster and lighter; tokens carry their own line and column, so positions survive.
-    """
+@lru_cache(maxsize=1)
+def get_lark() -> Lark:
+    """Lark's LALR parser for the grammar, built once: the source of the fast path's tables and terminals,
+    and the parser that speaks when the input is wrong (its errors are what syntax_errors explains)."""
     callbacks = {name: _collect_comment for name in COMMENT_TERMINALS}
     callbacks.update({name: _open for name in OPENERS})
     callbacks.update({name: _close for name in CLOSERS})
@@ -81,7 +82,6 @@ def get_parser(transformer: Transformer | None = None) -> Lark:
         grammar_text(),
         parser="lalr",
         lexer="contextual",
-        transformer=transformer,
         lexer_callbacks=callbacks,
         maybe_placeholders=False,
         cache=False,
@@ -90,20 +90,37 @@ def get_parser(transformer: Transformer | None = None) -> Lark:
 
 @dataclass(frozen=True, slots=True)
 class ParseOutput:
-    result: object
-    comments: list[Token]
+    result: object  # what the builder of `start` returned
+    comments: list[Tok]
 
 
-def parse(text: str, transformer: Transformer | None = None, depth: int = 0) -> ParseOutput:
-    """Parse `text`; raises lark's exceptions (see syntax_errors.explain for the friendly form), or
-    NestingTooDeep. `depth`: how many levels deep the text already sits (an included file inside scopes)."""
-    parser = get_parser(transformer)
-    comments: list[Token] = []
-    _sink.comments = comments
-    _sink.depth = depth
-    try:
-        result = parser.parse(text)
-    finally:
-        _sink.comments = None
-        _sink.depth = None
-    return ParseOutput(result, comments)
+class Parser:
+    """The grammar with one set of node builders bound to its rules (one builder per rule name or alias;
+    each gets the rule's children, tokens as (type, value, line, column, end_line, end_column) tuples).
+
+    Valid input runs through Lark's tables in the fast driver (grammar/table_parser.py); anything it
+    refuses is parsed again by Lark itself, which raises Lark's exceptions (syntax_errors.explain makes them
+    friendly) or NestingTooDeep — or, should the two ever disagree, builds the same nodes from Lark's tree.
+    """
+
+    def __init__(self, builders: Builders) -> None:
+        self._builders = builders
+        self._fast = TableParser(get_lark(), builders, LIMITS, frozenset(COMMENT_TERMINALS))
+
+    def parse(self, text: str, depth: int = 0) -> ParseOutput:
+        """`depth`: how many levels deep the text already sits (an included file inside scopes)."""
+        fast = self._fast.parse(text, depth)
+        if fast is not None:
+            return ParseOutput(*fast)
+        return self.parse_with_lark(text, depth)
+
+    def parse_with_lark(self, text: str, depth: int = 0) -> ParseOutput:
+        comments: list[Token] = []
+        _sink.comments = comments
+        _sink.depth = depth
+        try:
+            tree = get_lark().parse(text)
+        finally:
+            _sink.comments = None
+            _sink.depth = None
+        return ParseOutput(from_tree(tree, self._builders), [as_tuple(token) for token in comments])
