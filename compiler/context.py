@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .build import Facts
+from .build import Assignment, Facts
 from .diagnostics import Diagnostic
 from .fallback import OPTION_FIELDS, ClientClass, Resolution, Resolved, Resolver, all_classes, effective
 from .includes import Loaded
@@ -87,9 +87,26 @@ class CheckContext:
         return found  # type: ignore[no-any-return]
 
     @cached_property
-    def option_at(self) -> dict[Span, Option]:
-        """Every assignment by the span of its statement (a Resolved's span finds the option that set it)."""
-        return {assignment.option.span: assignment.option for assignment in self.facts.assignments}
+    def _by_name(self) -> dict[str, list[Assignment]]:
+        out: dict[str, list[Assignment]] = {}
+        for assignment in self.facts.assignments:
+            name = assignment.option.name.lower()
+            found = out.get(name)
+            if found is None:
+                out[name] = [assignment]
+            else:
+                found.append(assignment)
+        return out
+
+    def assignments(self, name: str) -> list[Assignment]:
+        """Every assignment of the option `name` (lower case) in any scope, in text order (do not change it)."""
+        return self._by_name.get(name, [])
+
+    @cached_property
+    def extension_options(self) -> dict[Span, Option]:
+        """Every SMTP_Extensions assignment by the span of its statement: a resolved SMTP_Extensions' span finds
+        the option, and so the items as written, that set it."""
+        return {assignment.option.span: assignment.option for assignment in self.assignments("smtp_extensions")}
 
     @cached_property
     def listen_scopes(self) -> dict[int, Scope]:

@@ -45,15 +45,19 @@ def _who(cls: ClientClass) -> str:
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # One finding per Open_Relay line, naming the widest client class it opens (classes come base class first).
     reported: set[Span] = set()
-    for cls in ctx.classes:
-        if ctx.effective(cls, "enable").value is False:
+    for cls, fields in ctx.resolved:
+        if fields["enable"].value is False:
             continue  # a disabled Listen serves no one
-        resolved = ctx.effective(cls, "open_relay")
+        resolved = fields["open_relay"]
         if resolved.value is not True or resolved.span is None or resolved.span in reported:
             continue
         reported.add(resolved.span)
         option = next(
-            (a.option for a in ctx.facts.assignments if a.owner is resolved.owner and a.option.span == resolved.span),
+            (
+                a.option
+                for a in ctx.assignments("open_relay")
+                if a.owner is resolved.owner and a.option.span == resolved.span
+            ),
             None,
         )
         yield Diagnostic(

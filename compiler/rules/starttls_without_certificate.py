@@ -30,9 +30,9 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..fallback import ClientClass
+from ..fallback import Resolution
 from ..span import Span
-from .unknown_smtp_extension import advertising
+from .unknown_smtp_extension import keywords
 
 CODE = "S501"
 SUMMARY = "STARTTLS advertised without an effective TLS_Certificate and TLS_Key"
@@ -41,12 +41,12 @@ DEFAULT_SEVERITY = Severity.ERROR
 TLS_FILES = {"tls_certificate": "TLS_Certificate", "tls_key": "TLS_Key"}
 
 
-def tls_setting(ctx: CheckContext, cls: ClientClass, field: str) -> object:
+def tls_setting(ctx: CheckContext, fields: Resolution, field: str) -> object:
     """The effective value of a TLS option, the global scope included.
 
     fallback.effective stops at ESMTP_Listener for these options because the global model keeps them among
     its uninterpreted `options`; Momentum documents them as valid globally too."""
-    resolved = ctx.effective(cls, field)
+    resolved = fields[field]
     if resolved.value is None:
         return ctx.config.options.get(field) or None
     return resolved.value or None  # an explicitly empty value leaves these clients without one
@@ -55,13 +55,13 @@ def tls_setting(ctx: CheckContext, cls: ClientClass, field: str) -> object:
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # One finding per STARTTLS item: several client classes usually inherit the same line.
     reported: set[Span] = set()
-    for cls in ctx.classes:
-        if ctx.effective(cls, "enable").value is False:
+    for cls, fields in ctx.resolved:
+        if fields["enable"].value is False:
             continue  # a disabled Listen serves no one
-        item = advertising(ctx, cls, "STARTTLS")
+        item = keywords(ctx, fields["smtp_extensions"]).get("STARTTLS")
         if item is None or item.span in reported:
             continue
-        missing = [label for field, label in TLS_FILES.items() if tls_setting(ctx, cls, field) is None]
+        missing = [label for field, label in TLS_FILES.items() if tls_setting(ctx, fields, field) is None]
         if not missing:
             continue
         reported.add(item.span)

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..fallback import ClientClass
+from ..fallback import ClientClass, Resolved
 from ..nodes import Array, Scalar, Value
 
 CODE = "E306"
@@ -44,6 +44,7 @@ KEYWORDS = frozenset(
 )
 EHLO_KEYWORD = re.compile(r"[A-Z0-9][A-Z0-9-]*\Z")  # RFC 5321 ehlo-keyword, compared upper-cased
 SASL_NAME = re.compile(r"[A-Z0-9_-]{1,20}\Z")  # RFC 4422 §3.1
+CACHE = "smtp_extension_keywords"
 
 
 def items(value: Value) -> list[Scalar]:
@@ -59,13 +60,28 @@ def keyword(item: str) -> str:
 
 def advertising(ctx: CheckContext, cls: ClientClass, wanted: str) -> Scalar | None:
     """The SMTP_Extensions item that advertises `wanted` (a keyword) to this client class, if one does."""
-    resolved = ctx.effective(cls, "smtp_extensions")
-    if not resolved.value:
-        return None
-    option = ctx.option_at.get(resolved.span) if resolved.span is not None else None
-    if option is None:
-        return None
-    return next((i for i in items(option.value) if keyword(i.value) == wanted), None)
+    return keywords(ctx, ctx.effective(cls, "smtp_extensions")).get(wanted)
+
+
+def keywords(ctx: CheckContext, resolved: Resolved) -> dict[str, Scalar]:
+    """Keyword -> the first item advertising it, of a resolved SMTP_Extensions (do not change the dict).
+
+    Asked for every client class, but most classes share the scope that sets their list: one answer per
+    resolved value (the Resolved is shared too, and kept alive beside its answer so its id stays its own)."""
+    cache: dict[int, tuple[Resolved, dict[str, Scalar]]] = ctx.shared(CACHE, _new_cache)
+    found = cache.get(id(resolved))
+    if found is None:
+        out: dict[str, Scalar] = {}
+        option = ctx.extension_options.get(resolved.span) if resolved.value and resolved.span is not None else None
+        if option is not None:
+            for item in items(option.value):
+                out.setdefault(keyword(item.value), item)
+        found = cache[id(resolved)] = (resolved, out)
+    return found[1]
+
+
+def _new_cache(_ctx: CheckContext) -> dict[int, tuple[Resolved, dict[str, Scalar]]]:
+    return {}
 
 
 def _problem(text: str) -> tuple[str, str] | None:
@@ -93,9 +109,7 @@ def _problem(text: str) -> tuple[str, str] | None:
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # Every SMTP_Extensions assignment, pathways included: a typo is a typo wherever it is written.
-    for assignment in ctx.facts.assignments:
-        if assignment.option.name.lower() != "smtp_extensions":
-            continue
+    for assignment in ctx.assignments("smtp_extensions"):
         for item in items(assignment.option.value):
             found = _problem(item.value)
             if found is not None:

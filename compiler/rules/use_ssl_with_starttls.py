@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
 from ..span import Span
-from .unknown_smtp_extension import advertising
+from .unknown_smtp_extension import keywords
 
 CODE = "S502"
 SUMMARY = "Use_SSL and STARTTLS on the same listener"
@@ -44,13 +44,13 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     reported: set[tuple[Span, Span | None]] = set()
-    for cls in ctx.classes:
-        if ctx.effective(cls, "enable").value is False:
+    for cls, fields in ctx.resolved:
+        if fields["enable"].value is False:
             continue  # a disabled Listen serves no one
-        use_ssl = ctx.effective(cls, "use_ssl")
+        use_ssl = fields["use_ssl"]
         if use_ssl.value is not True:
             continue
-        item = advertising(ctx, cls, "STARTTLS")
+        item = keywords(ctx, fields["smtp_extensions"]).get("STARTTLS")
         if item is None or (item.span, use_ssl.span) in reported:
             continue
         reported.add((item.span, use_ssl.span))
