@@ -74,8 +74,8 @@ def item_adverts(option: Option) -> list[Advert]:
 
 def smtp_extension_options(ctx: CheckContext) -> Iterator[Option]:
     """Every SMTP_Extensions assignment in a listener scope, as written."""
-    for assignment in ctx.facts.assignments:
-        if assignment.scope_kind in LISTENER_KINDS and assignment.option.name.lower() == "smtp_extensions":
+    for assignment in ctx.assignments("smtp_extensions"):
+        if assignment.scope_kind in LISTENER_KINDS:
             yield assignment.option
 
 
@@ -102,6 +102,23 @@ def legacy_adverts(ctx: CheckContext) -> list[Advert]:
             assert span is not None
             out.extend(Advert(name, span, legacy=True) for name in params.extension_argument.upper().split())
     return out
+
+
+class Adverts:
+    """Every mechanism advertised in a listener scope, found once per check run and shared (see `adverts`)."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        # Per SMTP_Extensions assignment, in text order: the option and the mechanisms its items name.
+        self.by_option: list[tuple[Option, list[Advert]]] = [(o, item_adverts(o)) for o in smtp_extension_options(ctx)]
+        self.legacy = legacy_adverts(ctx)
+
+    def written(self) -> list[Advert]:
+        """Every advert: SMTP_Extensions items in text order, then the Momentum 2.x ones."""
+        return [advert for _option, found in self.by_option for advert in found] + self.legacy
+
+
+def adverts(ctx: CheckContext) -> Adverts:
+    return ctx.shared("auth_adverts", Adverts)
 
 
 @dataclass(slots=True)
@@ -139,8 +156,9 @@ class Offers:
     """The served client classes of one check run, made once and shared by the rules (see `offers`)."""
 
     def __init__(self, ctx: CheckContext) -> None:
-        self.legacy = legacy_adverts(ctx)
-        self._options = {option.span: option for option in smtp_extension_options(ctx)}
+        written = adverts(ctx)
+        self.legacy = written.legacy
+        self._items = {option.span: found for option, found in written.by_option}
         # By id of the resolved SMTP_Extensions (one per scope that sets it; kept alive alongside).
         self._advertised: dict[int, tuple[Resolved, list[Advert]]] = {}
         listen_on: dict[int, bool] = {}
@@ -159,8 +177,7 @@ class Offers:
     def _advertised_by(self, resolved: Resolved) -> list[Advert]:
         found = self._advertised.get(id(resolved))
         if found is None:
-            option = self._options.get(resolved.span) if resolved.span is not None else None
-            own = item_adverts(option) if option is not None else []
+            own = self._items.get(resolved.span, []) if resolved.span is not None else []
             found = self._advertised[id(resolved)] = (resolved, own + self.legacy)
         return found[1]
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from .auth_offers import PARAMETER_NAMES, item_adverts, legacy_adverts, smtp_extension_options
+from .auth_offers import PARAMETER_NAMES, adverts
 
 CODE = "A411"
 SUMMARY = "SCRAM-SHA-256 is an ecconf extension Momentum does not have"
@@ -37,8 +37,7 @@ SCRAM = "SCRAM-SHA-256"
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    adverts = [a for option in smtp_extension_options(ctx) for a in item_adverts(option)] + legacy_adverts(ctx)
-    for advert in adverts:
+    for advert in adverts(ctx).written():
         if advert.mechanism == SCRAM:
             yield Diagnostic(
                 CODE,

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..runtime_facts import FILE_SCHEMES, SUPPORTED_MECHANISMS, uri_scheme
-from .auth_offers import Advert, item_adverts, legacy_adverts, smtp_extension_options, valid_scheme
+from .auth_offers import adverts, valid_scheme
 
 CODE = "A408"
 SUMMARY = "AUTH mechanism or uri scheme that ecconf cannot serve"
@@ -37,8 +37,7 @@ DEFAULT_SEVERITY = Severity.WARNING
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     supported = ", ".join(sorted(SUPPORTED_MECHANISMS))
-    adverts: list[Advert] = [a for option in smtp_extension_options(ctx) for a in item_adverts(option)]
-    for advert in adverts + legacy_adverts(ctx):
+    for advert in adverts(ctx).written():
         if advert.mechanism in SUPPORTED_MECHANISMS:
             continue
         yield Diagnostic(
