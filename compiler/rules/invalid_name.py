@@ -23,10 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..build import iter_statements
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..nodes import Option, Scope, Statement
+from ..nodes import Include, Option, Scope, Statement
 
 CODE = "E205"
 SUMMARY = "a name with characters other than letters, digits, '_' and '-'"
@@ -35,11 +34,17 @@ DEFAULT_SEVERITY = Severity.ERROR
 BAD_CHARACTER = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def _all_statements(body: list[Statement]) -> Iterator[Option | Scope]:
-    for statement in iter_statements(body):
-        yield statement
+def _all_statements(body: list[Statement], out: list[Option | Scope]) -> list[Option | Scope]:
+    # A list filled by plain recursion: a chain of generators costs a resumption per level per statement.
+    for statement in body:
+        if isinstance(statement, Include):
+            for included in statement.files:
+                _all_statements(included.body, out)
+            continue
+        out.append(statement)
         if isinstance(statement, Scope):
-            yield from _all_statements(statement.body)
+            _all_statements(statement.body, out)
+    return out
 
 
 def _hint(statement: Option | Scope, char: str) -> str:
@@ -54,9 +59,13 @@ def _hint(statement: Option | Scope, char: str) -> str:
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if ctx.loaded.root is None:
         return
-    for statement in _all_statements(ctx.loaded.root.body):
+    clean: set[str] = set()  # names already seen to be fine: most names repeat thousands of times
+    for statement in _all_statements(ctx.loaded.root.body, []):
+        if statement.name in clean:
+            continue
         bad = BAD_CHARACTER.search(statement.name)
         if bad is None:
+            clean.add(statement.name)
             continue
         char = bad.group()
         shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"

@@ -31,11 +31,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..build import GLOBAL_SCALARS, LISTENER_SCALARS, iter_statements
+from ..build import GLOBAL_SCALARS, LISTENER_SCALARS
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..models import AUTH_FIELDS
-from ..nodes import Option, Scope, Statement
+from ..nodes import Include, Option, Scope, Statement
 from ..option_table import CHECKED_SCOPES, OptionTable
 
 CODE = "E201"
@@ -66,14 +66,25 @@ def display(kind: str) -> str:
     return DISPLAY.get(kind, kind)
 
 
-def walk(body: list[Statement], kind: str = "global") -> Iterator[tuple[str, Option | Scope]]:
+def walk(body: list[Statement], kind: str = "global") -> list[tuple[str, Option | Scope]]:
     """Every statement that sits directly in a checked scope, with that scope's kind; includes expanded."""
-    for statement in iter_statements(body):
-        yield kind, statement
+    out: list[tuple[str, Option | Scope]] = []
+    _walk(body, kind, out)
+    return out
+
+
+def _walk(body: list[Statement], kind: str, out: list[tuple[str, Option | Scope]]) -> None:
+    # A list filled by plain recursion: a chain of generators costs a resumption per level per statement.
+    for statement in body:
+        if isinstance(statement, Include):
+            for included in statement.files:
+                _walk(included.body, kind, out)
+            continue
+        out.append((kind, statement))
         if isinstance(statement, Scope):
             child = CHILD_KIND.get((kind, statement.name.lower()))
             if child is not None:
-                yield from walk(statement.body, child)
+                _walk(statement.body, child, out)
 
 
 def _valid_in(table: OptionTable, name: str, kind: str, *, scope: bool) -> bool:
@@ -128,16 +139,29 @@ def _unknown(table: OptionTable, statement: Option | Scope, kind: str) -> Diagno
     return Diagnostic(CODE, message, statement.name_span, hint=hint)
 
 
-def findings(ctx: CheckContext) -> Iterator[Diagnostic]:
-    """E201 and E202 findings together: both come from asking where a name is valid."""
+def findings(ctx: CheckContext) -> list[Diagnostic]:
+    """E201 and E202 findings together (found once per check run): both come from asking where a name is valid."""
+    return ctx.shared("name_findings", lambda ctx: list(_findings(ctx)))
+
+
+def _findings(ctx: CheckContext) -> Iterator[Diagnostic]:
     if ctx.loaded.root is None:
         return
+    # Thousands of statements, a few dozen distinct (kind, name) questions: each is answered once.
+    fine: dict[tuple[str, str, bool], bool] = {}
     for kind, statement in walk(ctx.loaded.root.body):
         name = statement.name
-        if kind not in CHECKED_SCOPES or not VALID_NAME.match(name):
-            continue  # odd characters are E205's to report
         is_scope = isinstance(statement, Scope)
-        if _valid_in(ctx.table, name, kind, scope=is_scope):
+        key = (kind, name, is_scope)
+        ok = fine.get(key)
+        if ok is None:
+            # Odd characters are E205's to report.
+            ok = fine[key] = (
+                kind not in CHECKED_SCOPES
+                or not VALID_NAME.match(name)
+                or _valid_in(ctx.table, name, kind, scope=is_scope)
+            )
+        if ok:
             continue
         info = ctx.table.scope(name) if is_scope else ctx.table.option(name)
         if info is not None and info.scopes:
