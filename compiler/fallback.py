@@ -30,7 +30,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Never changed once made, and shared by every client class a scope serves. Not `frozen=True` on purpose: a check
+# run makes one per option set in each scope, and a frozen dataclass's __init__ costs about three times a plain one's.
+@dataclass(slots=True)
 class Resolved:
     value: Any
     level: str  # "listen_peer", "listen", "listener_peer", "listener", "global" or "default"
@@ -139,8 +141,9 @@ class Resolution(dict[str, Resolved]):
 
 def layer(owner: Model, level: str) -> dict[str, Resolved]:
     """The option fields set on one scope, as they resolve at `level`."""
+    spans = owner.spans()
     return {
-        name: Resolved(value, level, owner, owner.span_of(name))
+        name: Resolved(value, level, owner, spans.get(name))
         for name, value in owner.__dict__.items()
         if value is not None and name in OPTION_FIELDS
     }

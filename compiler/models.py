@@ -34,6 +34,10 @@ class Model(BaseModel):
         spans = self.__pydantic_private__["_spans"]  # type: ignore[index]
         return spans.get(field) if spans else None
 
+    def spans(self) -> dict[str, Span]:
+        """Where each field set from text was set (empty if none was; do not change it)."""
+        return self.__pydantic_private__["_spans"] or _NO_SPANS  # type: ignore[index]
+
     def set_span_of(self, field: str, span: Span) -> None:
         private = self.__pydantic_private__
         assert private is not None
@@ -63,6 +67,8 @@ class Model(BaseModel):
         object.__setattr__(model, "__pydantic_private__", {"_spans": None, "_span": span})
         return model
 
+
+_NO_SPANS: dict[str, Span] = {}
 
 # Per model class: the plain defaults of its optional fields, and the factories of the others.
 _BLANKS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
