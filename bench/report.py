@@ -138,6 +138,46 @@ def _startup(results: Results) -> list[str]:
     return out
 
 
+def _targets(results: Results) -> list[str]:
+    """Issue #5's compiler targets, each with the figure that decides it."""
+    times = {(t.listens, t.contender): t.median for t in results.timings if t.skipped is None}
+    out = ["| Target | measured | |", "|---" * 3 + "|"]
+    for c in results.corpora:
+        ecconf, peer = times.get((c.listens, "ecconf-check")), times.get((c.listens, "crossplane"))
+        if ecconf is None or peer is None:
+            continue
+        speed = peer / ecconf
+        out.append(
+            f"| {c.listens} Listens: parse + full check at least as fast as crossplane's parse + analyze (>= 1.0) "
+            f"| {speed:.2f}x ({ecconf:.3f} s vs {peer:.3f} s) | {_verdict(speed >= 1.0)} |"
+        )
+    growth = {(m.listens, m.contender): m.growth_kib for m in results.memory}
+    sizes = [c.listens for c in results.corpora]
+    for small, big in itertools.pairwise(sizes):
+        limit = SCALING_TARGET * big / small
+        t = _ratio(times.get((big, "ecconf-check"), 0), times.get((small, "ecconf-check"), 0))
+        m = _ratio(growth.get((big, "ecconf-check"), 0), growth.get((small, "ecconf-check"), 0))
+        if t:
+            out.append(
+                f"| {small} -> {big} Listens: time grows at most {limit:.0f}x | {t:.1f}x | {_verdict(t <= limit)} |"
+            )
+        if m:
+            out.append(
+                f"| {small} -> {big} Listens: memory grows at most {limit:.0f}x | {m:.1f}x | {_verdict(m <= limit)} |"
+            )
+    base = next((s.median for s in results.startup if s.label == "python -c pass"), None)
+    lint = next((s.median for s in results.startup if s.label.startswith("ecconf lint")), None)
+    if base and lint:
+        out.append(
+            f"| start-up of `ecconf lint` <= 8x `python -c pass` | {lint / base:.1f}x | {_verdict(lint <= 8 * base)} |"
+        )
+    return out
+
+
+def _verdict(met: bool) -> str:
+    return "**met**" if met else "**not met**"
+
+
 def render(results: Results) -> str:
     rounds = ", ".join(f"{n} Listens: {r}" for n, r in results.rounds.items())
     parts = [
@@ -158,6 +198,10 @@ def render(results: Results) -> str:
         "`includes.load` + `checker.check(CheckOptions(check_files=False))` reading the files; `crossplane` = "
         "`crossplane.parse` (lex, parse, analyze, includes) of the equivalent nginx config; `json.loads` = the "
         "equivalent JSON document (in memory), the floor. `problems` = diagnostics/errors each reported.",
+        "",
+        "## Targets (issue #5, compiler)",
+        "",
+        *_targets(results),
         "",
         "## Inputs (generated, seeded)",
         "",
