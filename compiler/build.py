@@ -71,6 +71,8 @@ class AuthDict:
 @dataclass
 class Facts:
     assignments: list[Assignment] = field(default_factory=list)
+    # The same assignments by option name (lower case, as written), in text order: rules ask for a few names.
+    by_name: dict[str, list[Assignment]] = field(default_factory=dict)
     scope_uses: list[ScopeUse] = field(default_factory=list)
     listens: list[tuple[Listen, ListenAddress | None, Scope]] = field(default_factory=list)
     peers: list[tuple[Peer, CidrValue | None, Scope]] = field(default_factory=list)
@@ -172,6 +174,9 @@ class Builder:
         # Scopes that merge, by (id of the parent model, merge key): a dict, not a scan, so that many
         # Listens and Peers cost linear time.
         self._merged: dict[tuple[int, str], Model] = {}
+        # Networks by text as written, with their normal form: configs repeat the same few in every scope,
+        # and spelling an address out (ipaddress's str) costs more than parsing it.
+        self._cidrs: dict[str, tuple[CidrValue, str]] = {}
 
     # -- values -------------------------------------------------------------------------------------------
     def problem(self, code: str, message: str, span: Span, hint: str = "") -> None:
@@ -205,14 +210,22 @@ class Builder:
         out = []
         for text, node in zip(items, scalars, strict=True):
             try:
-                cidr = to_cidr(text)
+                cidr, network = self.cidr(text)
             except ValueError as exc:
                 self.problem(BAD_CIDR, f"{option_name}: {exc}", node.span)
                 continue
             assert isinstance(node, Scalar)
             self.facts.relay_hosts.append((owner, cidr, node))
-            out.append(str(cidr.network))
+            out.append(network)
         return out
+
+    def cidr(self, text: str) -> tuple[CidrValue, str]:
+        """values.to_cidr and the network's normal form; ValueError if `text` is no network."""
+        found = self._cidrs.get(text)
+        if found is None:
+            cidr = to_cidr(text)
+            found = self._cidrs[text] = (cidr, str(cidr.network))
+        return found
 
     def generic(self, name: str, value: Value) -> Any:
         info = self.table.option(name)
@@ -224,6 +237,14 @@ class Builder:
                 self.problem(VALUE_TYPE, f"{name}: {exc}", value.span)
                 return value.value
         return plain(value)
+
+    def record(self, assignment: Assignment, name: str) -> None:
+        self.facts.assignments.append(assignment)
+        same = self.facts.by_name.get(name)
+        if same is None:
+            self.facts.by_name[name] = [assignment]
+        else:
+            same.append(assignment)
 
     # -- scopes -------------------------------------------------------------------------------------------
     def build(self, root: File | None) -> Config:
@@ -238,8 +259,8 @@ class Builder:
         return config
 
     def global_option(self, config: Config, option: Option) -> None:
-        self.facts.assignments.append(Assignment("global", config, option))
         key = option.name.lower()
+        self.record(Assignment("global", config, option), key)
         key = GLOBAL_SYNONYMS.get(key, key)
         if key in GLOBAL_SCALARS:
             self.set(config, key, option, self.scalar(option.name, option.value, GLOBAL_SCALARS[key]))
@@ -280,7 +301,7 @@ class Builder:
         )
         for statement in iter_statements(scope.body):
             if isinstance(statement, Option):
-                self.facts.assignments.append(Assignment(kind, None, statement))
+                self.record(Assignment(kind, None, statement), statement.name.lower())
                 out.options[statement.name.lower()] = plain(statement.value)
             else:
                 self.facts.scope_uses.append(ScopeUse(kind, statement))
@@ -323,8 +344,7 @@ class Builder:
         written = scope.instance.value if scope.instance else ""
         cidr: CidrValue | None = None
         try:
-            cidr = to_cidr(written)
-            network = str(cidr.network)
+            cidr, network = self.cidr(written)
         except ValueError as exc:
             where = scope.instance.span if scope.instance else scope.name_span
             message = f"Peer: {exc}" if scope.instance else 'Peer needs a CIDR, e.g. Peer "10.0.0.0/8" { ... }'
@@ -340,8 +360,8 @@ class Builder:
         self.listener_body(peer, "peer", scope)
 
     def listener_option(self, owner: ListenerOptions, kind: str, option: Option) -> None:
-        self.facts.assignments.append(Assignment(kind, owner, option))
         key = option.name.lower()
+        self.record(Assignment(kind, owner, option), key)
         if key in LISTENER_SCALARS:
             self.set(owner, key, option, self.scalar(option.name, option.value, LISTENER_SCALARS[key]))
         elif key == "smtp_extensions":
@@ -372,8 +392,7 @@ class Builder:
             if key in AUTH_KEYS:
                 value = self.scalar(entry.key, entry.value, AUTH_KEYS[key])
                 if value is not None:
-                    setattr(params, key, value)
-                    params.set_span_of(key, entry.span)
+                    params.assign(key, value, entry.span)
             else:
                 params.options[key] = plain(entry.value)
                 params.set_span_of(key, entry.span)
@@ -381,10 +400,8 @@ class Builder:
 
     @staticmethod
     def set(model: Model, field_name: str, option: Option, value: Any) -> None:
-        if value is None:
-            return
-        setattr(model, field_name, value)
-        model.set_span_of(field_name, option.span)
+        if value is not None:
+            model.assign(field_name, value, option.span)
 
 
 @dataclass

@@ -58,10 +58,11 @@ class CheckContext:
 
     @cached_property
     def _resolutions(self) -> dict[tuple[int, int, int], Resolution]:
-        return {_class_key(cls): resolution for cls, resolution in self.resolved}
+        return {}
 
     def resolution(self, cls: ClientClass) -> Resolution:
-        """The option fields of any client class (also one made by a rule), resolved once per distinct class."""
+        """The option fields of any client class (also one made by a rule), resolved once per distinct class.
+        Rules that visit every class loop over `resolved` instead: no key per class, no second copy."""
         key = _class_key(cls)
         found = self._resolutions.get(key)
         if found is None:
@@ -86,21 +87,9 @@ class CheckContext:
             found = self._shared[key] = make(self)
         return found  # type: ignore[no-any-return]
 
-    @cached_property
-    def _by_name(self) -> dict[str, list[Assignment]]:
-        out: dict[str, list[Assignment]] = {}
-        for assignment in self.facts.assignments:
-            name = assignment.option.name.lower()
-            found = out.get(name)
-            if found is None:
-                out[name] = [assignment]
-            else:
-                found.append(assignment)
-        return out
-
     def assignments(self, name: str) -> list[Assignment]:
         """Every assignment of the option `name` (lower case) in any scope, in text order (do not change it)."""
-        return self._by_name.get(name, [])
+        return self.facts.by_name.get(name, [])
 
     @cached_property
     def extension_options(self) -> dict[Span, Option]:

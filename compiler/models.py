@@ -38,6 +38,14 @@ class Model(BaseModel):
         """Where each field set from text was set (empty if none was; do not change it)."""
         return self.__pydantic_private__["_spans"] or _NO_SPANS  # type: ignore[index]
 
+    def assign(self, field: str, value: Any, span: Span) -> None:
+        """Set `field` to a value already of its type, written at `span`. Exactly what pydantic's own assignment
+        does here (the value, and the field recorded as set; no validation), minus its attribute hook: build sets
+        every option of a config this way."""
+        self.__dict__[field] = value
+        self.__pydantic_fields_set__.add(field)
+        self.set_span_of(field, span)
+
     def set_span_of(self, field: str, span: Span) -> None:
         private = self.__pydantic_private__
         assert private is not None

@@ -37,15 +37,20 @@ DEFAULT_SEVERITY = Severity.WARNING
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    # Assignments arrive in text order (includes expanded in place) and carry the merged model they landed
-    # in, so "same scope" is simply "same owner object". Generic scopes have no owner and are not checked.
-    first: dict[tuple[int, str], Assignment] = {}
-    for assignment in ctx.facts.assignments:
+    # Assignments of one name arrive in text order (includes expanded in place) and carry the merged model they
+    # landed in, so "same scope" is simply "same owner object". Generic scopes have no owner and are not checked.
+    for same_name in ctx.facts.by_name.values():
+        if len(same_name) > 1:
+            yield from _repeated(same_name)
+
+
+def _repeated(same_name: list[Assignment]) -> Iterator[Diagnostic]:
+    first: dict[int, Assignment] = {}
+    for assignment in same_name:
         if assignment.owner is None:
             continue
         option = assignment.option
-        key = (id(assignment.owner), option.name.lower())
-        earlier = first.setdefault(key, assignment)
+        earlier = first.setdefault(id(assignment.owner), assignment)
         if earlier is assignment:
             continue
         yield Diagnostic(

@@ -30,12 +30,12 @@ CODE = "E206"
 SUMMARY = "an option only ecconf knows (one of its server limits); Momentum would refuse it"
 DEFAULT_SEVERITY = Severity.INFO
 
-_NAMES = frozenset(ECCONF_LIMITS)
-
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for assignment in ctx.facts.assignments:
-        if assignment.scope_kind in ("esmtp_listener", "listen", "peer") and assignment.option.name.lower() in _NAMES:
+    for name in ECCONF_LIMITS:
+        for assignment in ctx.assignments(name):
+            if assignment.scope_kind not in ("esmtp_listener", "listen", "peer"):
+                continue
             yield Diagnostic(
                 CODE,
                 f"{assignment.option.name} is an ecconf extension: ecconf serve applies it, Momentum does not know it",

@@ -87,6 +87,14 @@ def test_every_assignment_is_recorded_with_its_scope_kind() -> None:
     assert kinds == [("global", "Hostname"), ("esmtp_listener", "idle_time"), ("peer", "enable")]
 
 
+def test_assignments_are_also_indexed_by_lower_case_name_in_text_order() -> None:
+    text = 'SpoolBase = a\nESMTP_Listener { Idle_Time = 1 Listen ":25" { idle_time = 2 } Domain x { IDLE_TIME = 3 } }'
+    b = built(text)
+    assert sorted(b.facts.by_name) == ["idle_time", "spoolbase"]
+    assert [a.option.name for a in b.facts.by_name["idle_time"]] == ["Idle_Time", "idle_time", "IDLE_TIME"]
+    assert sum(map(len, b.facts.by_name.values())) == len(b.facts.assignments)
+
+
 def test_spoolbase_is_a_synonym_of_spool_base() -> None:
     assert built('SpoolBase = "/var/spool/x"').config.spool_base == "/var/spool/x"
     assert built('Spool_Base = "/var/spool/y"').config.spool_base == "/var/spool/y"
