@@ -40,7 +40,7 @@ class Resolved:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed once made (not frozen: one per Peer combination, frozen costs 3x)
 class ClientClass:
     """One kind of client of a Listen: which Peer scopes (if any) match it at each level."""
 
@@ -81,8 +81,18 @@ def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str) -> ClientClas
 
 
 def _overlap(a: Peer, b: Peer) -> bool:
-    na, nb = _network(a), _network(b)
-    return na is not None and nb is not None and na.version == nb.version and na.overlaps(nb)  # type: ignore[arg-type]
+    ra, rb = _range(a.network), _range(b.network)
+    # Two networks overlap when their address ranges do (what ipaddress's overlaps() asks, in integers).
+    return ra is not None and rb is not None and ra[0] == rb[0] and ra[1] <= rb[2] and rb[1] <= ra[2]
+
+
+@lru_cache(maxsize=8192)
+def _range(text: str) -> tuple[int, int, int] | None:
+    """(IP version, first address, last address) of a Peer's network; None if it is not one."""
+    net = _parse_network(text)
+    if net is None:
+        return None
+    return (net.version, int(net.network_address), int(net.broadcast_address))
 
 
 def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientClass]:

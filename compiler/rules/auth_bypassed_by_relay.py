@@ -46,24 +46,28 @@ SHOWN = 4
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
-    # Listen -> (open_relay client descriptions, relay_hosts networks, where each was set)
-    found: dict[int, tuple[Listen, list[str], list[str], dict[Span, str]]] = {}
+    # Listen -> (open_relay client descriptions, relay_hosts networks, where each was set, the ids of the
+    # relay_hosts already counted: classes that share a scope's setting share its Resolved too)
+    found: dict[int, tuple[Listen, list[str], list[str], dict[Span, str], set[int]]] = {}
     for served in shared.served:
         if not served.offered:
             continue
         cls = served.cls
-        entry = found.setdefault(id(cls.listen), (cls.listen, [], [], {}))
-        _listen, open_to, networks, where = entry
+        entry = found.get(id(cls.listen))
+        if entry is None:
+            entry = found[id(cls.listen)] = (cls.listen, [], [], {}, set())
+        _listen, open_to, networks, where, counted = entry
         open_relay = served.fields["open_relay"]
         if open_relay.value and open_relay.span is not None:
             peer = cls.listen_peer or cls.listener_peer
             open_to.append(f"clients in {peer.network}" if peer is not None else "every client")
             where[open_relay.span] = "open_relay = true set here"
         relay_hosts = served.fields["relay_hosts"]
-        if relay_hosts.value and relay_hosts.span is not None:
+        if relay_hosts.value and relay_hosts.span is not None and id(relay_hosts) not in counted:
+            counted.add(id(relay_hosts))
             networks.extend(n for n in relay_hosts.value if n not in networks)
             where[relay_hosts.span] = "relay_hosts set here"
-    for listen, open_to, networks, where in found.values():
+    for listen, open_to, networks, where, _counted in found.values():
         span = listen_span(ctx, listen)
         if span is None or not (open_to or networks):
             continue

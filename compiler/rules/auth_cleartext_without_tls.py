@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..fallback import ClientClass, Resolution
+from ..fallback import ClientClass, Resolution, Resolved
 from ..models import Listen
 from .auth_offers import describe, is_local, listen_span, offers
 
@@ -40,24 +40,30 @@ DEFAULT_SEVERITY = Severity.WARNING
 CLEARTEXT_MECHANISMS = ("LOGIN", "PLAIN")
 
 
-def tls_possible(fields: Resolution) -> bool:
+def tls_possible(fields: Resolution, starttls: dict[int, tuple[Resolved, bool]]) -> bool:
+    """Whether the class can have TLS; `starttls` remembers, per resolved SMTP_Extensions (shared by the classes
+    of the scope that sets it, and kept alive beside the answer), whether it lists STARTTLS."""
     if fields["use_ssl"].value:
         return True
-    extensions = fields["smtp_extensions"].value or []
-    starttls = any(item.upper().split()[:1] == ["STARTTLS"] for item in extensions)
-    return starttls and bool(fields["tls_certificate"].value and fields["tls_key"].value)
+    resolved = fields["smtp_extensions"]
+    found = starttls.get(id(resolved))
+    if found is None:
+        listed = any(item.upper().split()[:1] == ["STARTTLS"] for item in resolved.value or [])
+        found = starttls[id(resolved)] = (resolved, listed)
+    return found[1] and bool(fields["tls_certificate"].value and fields["tls_key"].value)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
     exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
+    starttls: dict[int, tuple[Resolved, bool]] = {}
     for served in shared.served:
         cls = served.cls
         if is_local(cls.listen):
             continue
         offered = served.offered
         mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offered]
-        if not mechanisms or tls_possible(served.fields):
+        if not mechanisms or tls_possible(served.fields, starttls):
             continue
         _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))
         found.update(mechanisms)

@@ -37,6 +37,8 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    # Many dictionaries name the same store from the same file: each (uri, file, option) is judged once.
+    judged: dict[tuple[str, str, str], str | None] = {}
     for auth in ctx.facts.auth_dicts:
         name = PARAMETER_NAMES[auth.mechanism]
         uri = auth.params.uri
@@ -51,17 +53,24 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 hint=f'add uri = "file:///path/to/passwords" to {name}',
             )
             continue
-        scheme = uri_scheme(uri)
-        if not uri.strip():
-            message = f"the uri of {name} is empty"
-        elif not valid_scheme(scheme):
-            message = f"{uri!r} is not a URI: it names no scheme such as file: or digest:"
-        elif scheme in FILE_SCHEMES:
-            try:
-                uri_file(uri, Path(span.path).parent)
-                continue
-            except UriError as exc:
-                message = f"{exc}"
-        else:
-            continue
-        yield Diagnostic(CODE, message, span, hint='write uri = "file:///absolute/path" or "file:relative/path"')
+        key = (uri, span.path, name)
+        if key not in judged:
+            judged[key] = _problem(name, uri, span.path)
+        message = judged[key]
+        if message is not None:
+            yield Diagnostic(CODE, message, span, hint='write uri = "file:///absolute/path" or "file:relative/path"')
+
+
+def _problem(name: str, uri: str, path: str) -> str | None:
+    """What is wrong with `uri`, written in the file `path`; None if it names a store."""
+    scheme = uri_scheme(uri)
+    if not uri.strip():
+        return f"the uri of {name} is empty"
+    if not valid_scheme(scheme):
+        return f"{uri!r} is not a URI: it names no scheme such as file: or digest:"
+    if scheme in FILE_SCHEMES:
+        try:
+            uri_file(uri, Path(path).parent)
+        except UriError as exc:
+            return f"{exc}"
+    return None

@@ -41,7 +41,7 @@ def valid_scheme(scheme: str) -> bool:
     return bool(_SCHEME.fullmatch(scheme))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed once made (not frozen: thousands are made per run, frozen costs 3x)
 class Advert:
     """One mechanism named by an SMTP_Extensions item or by a legacy extension_argument."""
 
@@ -58,6 +58,12 @@ def auth_words(item: str) -> list[str] | None:
     return words[1:]
 
 
+@lru_cache(maxsize=4096)
+def _mechanisms(item: str) -> tuple[str, ...]:
+    # Asked for every item of every SMTP_Extensions; configs repeat the same few items in every scope.
+    return tuple(auth_words(item) or ())
+
+
 def extension_items(option: Option) -> list[Scalar]:
     value = option.value
     items = value.items if isinstance(value, Array) else [value]
@@ -67,7 +73,7 @@ def extension_items(option: Option) -> list[Scalar]:
 def item_adverts(option: Option) -> list[Advert]:
     out: list[Advert] = []
     for item in extension_items(option):
-        for name in auth_words(item.value) or []:
+        for name in _mechanisms(item.value):
             out.append(Advert(name, item.span, legacy=False))
     return out
 
@@ -93,6 +99,8 @@ def owners(ctx: CheckContext) -> Iterator[ListenerOptions]:
 def legacy_adverts(ctx: CheckContext) -> list[Advert]:
     """Mechanisms advertised the Momentum 2.x way, by the dicts in effect at their level (not shadowed ones)."""
     out: list[Advert] = []
+    if not any(auth.params.extension_argument for auth in ctx.facts.auth_dicts):
+        return out  # the usual case, and a short one: no dictionary says which mechanism to advertise
     for owner in owners(ctx):
         for field, _mechanism in AUTH_FIELDS.values():
             params: AuthParameters | None = getattr(owner, field)
@@ -161,14 +169,17 @@ class Offers:
         self._items = {option.span: found for option, found in written.by_option}
         # By id of the resolved SMTP_Extensions (one per scope that sets it; kept alive alongside).
         self._advertised: dict[int, tuple[Resolved, list[Advert]]] = {}
-        listen_on: dict[int, bool] = {}
-        self.served: list[Served] = []
-        for cls, fields in ctx.resolved:
-            on = listen_on.get(id(cls.listen))
-            if on is None:  # the runtime does not even open a disabled Listen
-                on = listen_on[id(cls.listen)] = ctx.effective(ClientClass(cls.listen), "enable").value is not False
-            if on and fields["enable"].value is not False:
-                self.served.append(Served(cls, fields, self._advertised_by(fields["smtp_extensions"])))
+        # The runtime does not even open a disabled Listen: the class without Peers says whether it is enabled.
+        off = {
+            id(cls.listen)
+            for cls, fields in ctx.resolved
+            if cls.listen_peer is None and cls.listener_peer is None and fields["enable"].value is False
+        }
+        self.served: list[Served] = [
+            Served(cls, fields, self._advertised_by(fields["smtp_extensions"]))
+            for cls, fields in ctx.resolved
+            if fields["enable"].value is not False and id(cls.listen) not in off
+        ]
 
     def classes(self) -> list[ClientClass]:
         """The client classes that are served at all (Enable not false)."""

@@ -55,16 +55,21 @@ def tls_setting(ctx: CheckContext, fields: Resolution, field: str) -> object:
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # One finding per STARTTLS item: several client classes usually inherit the same line.
     reported: set[Span] = set()
+    done: set[int] = set()  # ids of the items whose span is reported (most classes share one item)
     for cls, fields in ctx.resolved:
         if fields["enable"].value is False:
             continue  # a disabled Listen serves no one
         item = keywords(ctx, fields["smtp_extensions"]).get("STARTTLS")
-        if item is None or item.span in reported:
+        if item is None or id(item) in done:
+            continue
+        if item.span in reported:
+            done.add(id(item))
             continue
         missing = [label for field, label in TLS_FILES.items() if tls_setting(ctx, fields, field) is None]
         if not missing:
             continue
         reported.add(item.span)
+        done.add(id(item))
         yield Diagnostic(
             CODE,
             f"STARTTLS is advertised to clients of {cls.describe()}, but no {' or '.join(missing)} is set for them",

@@ -109,8 +109,13 @@ def _problem(text: str) -> tuple[str, str] | None:
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # Every SMTP_Extensions assignment, pathways included: a typo is a typo wherever it is written.
+    judged: dict[str, tuple[str, str] | None] = {}  # configs repeat the same few items in every scope
     for assignment in ctx.assignments("smtp_extensions"):
         for item in items(assignment.option.value):
-            found = _problem(item.value)
+            text = item.value
+            if text in judged:
+                found = judged[text]
+            else:
+                found = judged[text] = _problem(text)
             if found is not None:
                 yield Diagnostic(CODE, found[0], item.span, hint=found[1])

@@ -94,3 +94,27 @@ def test_resolutions_do_not_leak_between_classes_or_configs() -> None:
         plain_class = resolver.resolve(class_for_ip(listener, listener.listens[0], "192.0.2.1"))
         assert (peer_class["idle_time"].value, plain_class["idle_time"].value) == (expected, 100)
         assert peer_class["use_ssl"] == Resolved(False, "default", None, None)
+
+
+def test_listen_and_listener_peers_combine_only_where_their_networks_overlap() -> None:
+    text = """
+    ESMTP_Listener {
+      Peer "10.0.0.0/8" { }
+      Peer "2001:db8::/32" { }
+      Peer "192.0.2.128/25" { }
+      Listen ":25" {
+        Peer "10.255.255.255/32" { }
+        Peer "11.0.0.0/8" { }
+        Peer "2001:db8:ffff::/48" { }
+        Peer "192.0.2.0/25" { }
+      }
+    }
+    """
+    c = build(load_text(text, "/virtual/overlap.conf").root).config
+    listener = c.esmtp_listener
+    pairs = {
+        (k.listen_peer.network, k.listener_peer.network)
+        for k in client_classes(listener, listener.listens[0])
+        if k.listen_peer is not None and k.listener_peer is not None
+    }
+    assert pairs == {("10.255.255.255/32", "10.0.0.0/8"), ("2001:db8:ffff::/48", "2001:db8::/32")}
