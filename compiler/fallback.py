@@ -151,12 +151,16 @@ class Resolution(dict[str, Resolved]):
 
 def layer(owner: Model, level: str) -> dict[str, Resolved]:
     """The option fields set on one scope, as they resolve at `level`."""
-    spans = owner.spans()
-    return {
-        name: Resolved(value, level, owner, spans.get(name))
-        for name, value in owner.__dict__.items()
-        if value is not None and name in OPTION_FIELDS
-    }
+    # Every option field defaults to None, and pydantic records each field given a value (by construction,
+    # validation, assignment or Model.assign) in the fields-set: those few names are all there is to look at,
+    # rather than every field of the model.
+    values, spans = owner.__dict__, owner.spans()
+    out: dict[str, Resolved] = {}
+    for name in owner.__pydantic_fields_set__:
+        value = values[name]
+        if value is not None and name in OPTION_FIELDS:
+            out[name] = Resolved(value, level, owner, spans.get(name))
+    return out
 
 
 class Resolver:

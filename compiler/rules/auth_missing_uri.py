@@ -39,6 +39,7 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # Many dictionaries name the same store from the same file: each (uri, file, option) is judged once.
     judged: dict[tuple[str, str, str], str | None] = {}
+    folders: dict[str, Path] = {}  # the folder of each config file (relative uris start there)
     for auth in ctx.facts.auth_dicts:
         name = PARAMETER_NAMES[auth.mechanism]
         uri = auth.params.uri
@@ -55,14 +56,17 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         key = (uri, span.path, name)
         if key not in judged:
-            judged[key] = _problem(name, uri, span.path)
+            folder = folders.get(span.path)
+            if folder is None:
+                folder = folders[span.path] = Path(span.path).parent
+            judged[key] = _problem(name, uri, folder)
         message = judged[key]
         if message is not None:
             yield Diagnostic(CODE, message, span, hint='write uri = "file:///absolute/path" or "file:relative/path"')
 
 
-def _problem(name: str, uri: str, path: str) -> str | None:
-    """What is wrong with `uri`, written in the file `path`; None if it names a store."""
+def _problem(name: str, uri: str, folder: Path) -> str | None:
+    """What is wrong with `uri`, written in a file in `folder`; None if it names a store."""
     scheme = uri_scheme(uri)
     if not uri.strip():
         return f"the uri of {name} is empty"
@@ -70,7 +74,7 @@ def _problem(name: str, uri: str, path: str) -> str | None:
         return f"{uri!r} is not a URI: it names no scheme such as file: or digest:"
     if scheme in FILE_SCHEMES:
         try:
-            uri_file(uri, Path(path).parent)
+            uri_file(uri, folder)
         except UriError as exc:
             return f"{exc}"
     return None

@@ -66,27 +66,6 @@ def display(kind: str) -> str:
     return DISPLAY.get(kind, kind)
 
 
-def walk(body: list[Statement], kind: str = "global") -> list[tuple[str, Option | Scope]]:
-    """Every statement that sits directly in a checked scope, with that scope's kind; includes expanded."""
-    out: list[tuple[str, Option | Scope]] = []
-    _walk(body, kind, out)
-    return out
-
-
-def _walk(body: list[Statement], kind: str, out: list[tuple[str, Option | Scope]]) -> None:
-    # A list filled by plain recursion: a chain of generators costs a resumption per level per statement.
-    for statement in body:
-        if isinstance(statement, Include):
-            for included in statement.files:
-                _walk(included.body, kind, out)
-            continue
-        out.append((kind, statement))
-        if isinstance(statement, Scope):
-            child = CHILD_KIND.get((kind, statement.name.lower()))
-            if child is not None:
-                _walk(statement.body, child, out)
-
-
 def _valid_in(table: OptionTable, name: str, kind: str, *, scope: bool) -> bool:
     info = table.scope(name) if scope else table.option(name)
     if info is not None and kind in info.scopes:
@@ -141,35 +120,57 @@ def _unknown(table: OptionTable, statement: Option | Scope, kind: str) -> Diagno
 
 def findings(ctx: CheckContext) -> list[Diagnostic]:
     """E201 and E202 findings together (found once per check run): both come from asking where a name is valid."""
-    return ctx.shared("name_findings", lambda ctx: list(_findings(ctx)))
+    return ctx.shared("name_findings", _findings)
 
 
-def _findings(ctx: CheckContext) -> Iterator[Diagnostic]:
-    if ctx.loaded.root is None:
-        return
-    # Thousands of statements, a few dozen distinct (kind, name) questions: each is answered once.
-    fine: dict[tuple[str, str, bool], bool] = {}
-    for kind, statement in walk(ctx.loaded.root.body):
-        name = statement.name
+def _findings(ctx: CheckContext) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if ctx.loaded.root is not None:
+        _visit(ctx.table, ctx.loaded.root.body, "global", {}, out)
+    return out
+
+
+def _visit(
+    table: OptionTable,
+    body: list[Statement],
+    kind: str,
+    fine: dict[tuple[str, bool], dict[str, bool]],
+    out: list[Diagnostic],
+) -> None:
+    """The statements that sit directly in a scope of this kind (includes expanded), then its checked children.
+
+    Thousands of statements ask a few dozen distinct (kind, name) questions: `fine` answers each once."""
+    options = fine.setdefault((kind, False), {})
+    scopes = fine.setdefault((kind, True), {})
+    for statement in body:
+        if isinstance(statement, Include):
+            for included in statement.files:
+                _visit(table, included.body, kind, fine, out)
+            continue
         is_scope = isinstance(statement, Scope)
-        key = (kind, name, is_scope)
-        ok = fine.get(key)
+        known = scopes if is_scope else options
+        name = statement.name
+        ok = known.get(name)
         if ok is None:
             # Odd characters are E205's to report.
-            ok = fine[key] = (
-                kind not in CHECKED_SCOPES
-                or not VALID_NAME.match(name)
-                or _valid_in(ctx.table, name, kind, scope=is_scope)
+            ok = known[name] = (
+                kind not in CHECKED_SCOPES or not VALID_NAME.match(name) or _valid_in(table, name, kind, scope=is_scope)
             )
-        if ok:
-            continue
-        info = ctx.table.scope(name) if is_scope else ctx.table.option(name)
-        if info is not None and info.scopes:
-            yield _misplaced(statement, kind, info.scopes, "scope" if is_scope else "option")
-            continue
-        found = _unknown(ctx.table, statement, kind)
-        if found is not None:
-            yield found
+        if not ok:
+            found = _finding(table, statement, kind, is_scope)
+            if found is not None:
+                out.append(found)
+        if is_scope:
+            child = CHILD_KIND.get((kind, name.lower()))
+            if child is not None:
+                _visit(table, statement.body, child, fine, out)
+
+
+def _finding(table: OptionTable, statement: Option | Scope, kind: str, is_scope: bool) -> Diagnostic | None:
+    info = table.scope(statement.name) if is_scope else table.option(statement.name)
+    if info is not None and info.scopes:
+        return _misplaced(statement, kind, info.scopes, "scope" if is_scope else "option")
+    return _unknown(table, statement, kind)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
