@@ -84,9 +84,14 @@ def _check(loaded: Loaded, options: CheckOptions) -> tuple[Built, list[Diagnosti
     for rule in rules.ALL:
         if not _enabled(rule.CODE, options):
             continue
-        for diagnostic in rule.check(ctx):
-            severity = _severity(rule.CODE, rule.DEFAULT_SEVERITY, options)
-            found.append(replace(diagnostic, code=rule.CODE, severity=severity))
+        code, severity = rule.CODE, _severity(rule.CODE, rule.DEFAULT_SEVERITY, options)
+        # The stamped copy made directly: dataclasses.replace looks the fields up again for every finding.
+        found.extend(
+            d
+            if d.code == code and d.severity is severity
+            else Diagnostic(code, d.message, d.span, severity, d.hint, d.related)
+            for d in rule.check(ctx)
+        )
     texts = ((file, loaded.texts.get(path, "")) for path, file in loaded.files.items())
     suppressions = collect(texts, known_codes())
     if _enabled(UNKNOWN_CODE, options):

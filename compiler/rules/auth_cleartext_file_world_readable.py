@@ -33,8 +33,9 @@ from pathlib import Path
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
-from ..runtime_facts import UriError, read_password_file, uri_file, uri_scheme
+from ..runtime_facts import UriError, read_password_file, uri_scheme
 from ..span import Span
+from .auth_offers import password_file
 
 CODE = "A412"
 SUMMARY = "clear-text password file readable by everyone"
@@ -50,9 +51,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         uri, span = auth.params.uri, auth.params.span_of("uri")
         if uri is None or span is None or uri_scheme(uri) != "file":
             continue
-        try:
-            path = uri_file(uri, Path(span.path).parent)
-        except UriError:
+        path = password_file(ctx, uri, span)
+        if isinstance(path, UriError):
             continue
         if span not in mentions.setdefault(path, []):
             mentions[path].append(span)

@@ -58,13 +58,13 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
     starttls: dict[int, tuple[Resolved, bool]] = {}
     for served in shared.served:
+        offered = served.offered
+        if ("LOGIN" not in offered and "PLAIN" not in offered) or tls_possible(served.fields, starttls):
+            continue  # the usual case, asked of every class: kept to plain tests
         cls = served.cls
         if is_local(cls.listen):
             continue
-        offered = served.offered
         mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offered]
-        if not mechanisms or tls_possible(served.fields, starttls):
-            continue
         _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))
         found.update(mechanisms)
         classes.append(cls)

@@ -30,11 +30,11 @@ Good:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
-from ..runtime_facts import UriError, default_realm, read_password_file, uri_file, uri_scheme
+from ..runtime_facts import UriError, default_realm, read_password_file, uri_scheme
+from .auth_offers import password_file
 
 CODE = "A407"
 SUMMARY = "digest: entries for a realm other than the one offered"
@@ -53,10 +53,10 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         if params.stored_cleartext:
             continue  # a digest: file cannot serve stored_cleartext at all (A404)
-        try:
-            summary, _why = read_password_file(uri_file(uri, Path(span.path).parent), "digest")
-        except UriError:
+        path = password_file(ctx, uri, span)
+        if isinstance(path, UriError):
             continue
+        summary, _why = read_password_file(path, "digest")
         if summary is None:
             continue  # A406
         realm = default_realm(params.realm, ctx.config.hostname)

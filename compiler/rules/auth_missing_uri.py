@@ -24,12 +24,12 @@ Good:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..runtime_facts import FILE_SCHEMES, UriError, uri_file, uri_scheme
-from .auth_offers import PARAMETER_NAMES, dict_entries, valid_scheme
+from ..runtime_facts import FILE_SCHEMES, UriError, uri_scheme
+from ..span import Span
+from .auth_offers import PARAMETER_NAMES, dict_entries, password_file, valid_scheme
 
 CODE = "A403"
 SUMMARY = "Auth*Parameters without a usable uri"
@@ -39,7 +39,6 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # Many dictionaries name the same store from the same file: each (uri, file, option) is judged once.
     judged: dict[tuple[str, str, str], str | None] = {}
-    folders: dict[str, Path] = {}  # the folder of each config file (relative uris start there)
     for auth in ctx.facts.auth_dicts:
         name = PARAMETER_NAMES[auth.mechanism]
         uri = auth.params.uri
@@ -56,25 +55,21 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         key = (uri, span.path, name)
         if key not in judged:
-            folder = folders.get(span.path)
-            if folder is None:
-                folder = folders[span.path] = Path(span.path).parent
-            judged[key] = _problem(name, uri, folder)
+            judged[key] = _problem(ctx, name, uri, span)
         message = judged[key]
         if message is not None:
             yield Diagnostic(CODE, message, span, hint='write uri = "file:///absolute/path" or "file:relative/path"')
 
 
-def _problem(name: str, uri: str, folder: Path) -> str | None:
-    """What is wrong with `uri`, written in a file in `folder`; None if it names a store."""
+def _problem(ctx: CheckContext, name: str, uri: str, span: Span) -> str | None:
+    """What is wrong with `uri`, written at `span`; None if it names a store."""
     scheme = uri_scheme(uri)
     if not uri.strip():
         return f"the uri of {name} is empty"
     if not valid_scheme(scheme):
         return f"{uri!r} is not a URI: it names no scheme such as file: or digest:"
     if scheme in FILE_SCHEMES:
-        try:
-            uri_file(uri, folder)
-        except UriError as exc:
-            return f"{exc}"
+        path = password_file(ctx, uri, span)
+        if isinstance(path, UriError):
+            return f"{path}"
     return None

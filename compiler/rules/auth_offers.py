@@ -14,11 +14,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from ..context import CheckContext
 from ..fallback import ClientClass, Resolution, Resolved
 from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
 from ..nodes import Array, Dict, Option, Scalar
+from ..runtime_facts import UriError, uri_file
 from ..span import Span
 
 LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
@@ -222,6 +224,26 @@ def _is_local_address(written: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def password_file(ctx: CheckContext, uri: str, span: Span) -> Path | UriError:
+    """runtime_facts.uri_file for a uri written at `span` (a relative uri starts at that file's folder): the file,
+    or the UriError that says why the uri names none. Answered once per run for each uri and config file: many
+    dictionaries name the same store, and several rules ask."""
+    cache: dict[tuple[str, str], Path | UriError] = ctx.shared("password_files", _new_cache)
+    key = (uri, span.path)
+    found = cache.get(key)
+    if found is None:
+        try:
+            found = uri_file(uri, Path(span.path).parent)
+        except UriError as exc:
+            found = exc
+        cache[key] = found
+    return found
+
+
+def _new_cache(_ctx: CheckContext) -> dict[tuple[str, str], Path | UriError]:
+    return {}
 
 
 def dict_entries(option: Option) -> list[tuple[str, Span, Span]]:

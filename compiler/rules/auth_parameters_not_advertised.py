@@ -30,7 +30,8 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from .auth_offers import PARAMETER_NAMES, offers
+from ..models import MECHANISM_FIELD
+from .auth_offers import PARAMETER_NAMES, Advert, offers
 
 CODE = "A402"
 SUMMARY = "Auth<Mech>Parameters set but the mechanism is advertised to none of its clients"
@@ -42,16 +43,21 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     # One pass over (class, mechanism): which dictionaries serve some client, and which are offered to one.
     served: set[int] = set()
     offered: set[int] = set()
-    mechanisms = {auth.mechanism for auth in ctx.facts.auth_dicts}
+    fields = {(auth.mechanism, MECHANISM_FIELD[auth.mechanism]) for auth in ctx.facts.auth_dicts}
+    # The mechanisms of each advertised list (classes of one scope share the list), kept alive beside them.
+    named: dict[int, tuple[list[Advert], set[str]]] = {}
     for client in shared.served:
-        advertised = {a.mechanism for a in client.advertised}
-        for mechanism in mechanisms:
-            resolved = client.params(mechanism)
-            if resolved is None or resolved.value is None:
+        found = named.get(id(client.advertised))
+        if found is None:
+            found = named[id(client.advertised)] = (client.advertised, {a.mechanism for a in client.advertised})
+        advertised = found[1]
+        for mechanism, field in fields:
+            value = client.fields[field].value
+            if value is None:
                 continue
-            served.add(id(resolved.value))
+            served.add(id(value))
             if mechanism in advertised:
-                offered.add(id(resolved.value))
+                offered.add(id(value))
     for auth in ctx.facts.auth_dicts:
         if id(auth.params) in offered:
             continue

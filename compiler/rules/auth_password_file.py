@@ -30,8 +30,9 @@ from pathlib import Path
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
-from ..runtime_facts import FILE_SCHEMES, UriError, read_password_file, uri_file, uri_scheme
+from ..runtime_facts import FILE_SCHEMES, UriError, read_password_file, uri_scheme
 from ..span import Span
+from .auth_offers import password_file
 
 CODE = "A406"
 SUMMARY = "password file missing, unreadable or malformed"
@@ -52,9 +53,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         scheme = uri_scheme(uri or "")
         if uri is None or span is None or scheme not in FILE_SCHEMES:
             continue
-        try:
-            path = uri_file(uri, Path(span.path).parent)
-        except UriError:
+        path = password_file(ctx, uri, span)
+        if isinstance(path, UriError):
             continue  # A403 explains a URI that names no file
         summary, why = read_password_file(path, scheme)
         if summary is None:

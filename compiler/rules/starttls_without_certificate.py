@@ -65,6 +65,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         if item.span in reported:
             done.add(id(item))
             continue
+        if fields["tls_certificate"].value and fields["tls_key"].value:
+            continue  # both set here (the usual case): nothing is missing
         missing = [label for field, label in TLS_FILES.items() if tls_setting(ctx, fields, field) is None]
         if not missing:
             continue

@@ -78,3 +78,14 @@ def test_skipped_when_files_are_not_checked(tmp_path: Path) -> None:
 def test_external_back_ends_and_bad_uris_are_left_alone(tmp_path: Path) -> None:
     assert lint(rule, config("mysqlauth://db/users"), tmp_path / "a.conf") == []
     assert lint(rule, config("file://otherhost/x"), tmp_path / "a.conf") == []
+
+
+def test_the_same_relative_uri_in_two_folders_names_two_files(tmp_path: Path) -> None:
+    # Rules share one answer per (uri, config file): the file naming the uri must stay part of the question.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pw").write_text("alice:secret\n")
+    (tmp_path / "sub" / "more.conf").write_text('Listen ":26" { AuthPlainParameters = [ uri = "file:pw" ] }\n')
+    text = 'ESMTP_Listener {\n  AuthPlainParameters = [ uri = "file:pw" ]\n  include "sub/more.conf"\n}\n'
+    found = lint(rule, text, tmp_path / "a.conf")
+    assert [(d.span.path, d.span.line) for d in found] == [(str(tmp_path / "a.conf"), 2)]
+    assert str(tmp_path / "pw") in found[0].message
