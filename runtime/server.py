@@ -72,11 +72,15 @@ class Server:
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._disk = DiskQueue(wake_loop)
+        self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
+        self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
         self._sharing = sharing or Sharing()
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
+        self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -318,9 +322,17 @@ class Server:
 
     def _offload(self, job: Job) -> asyncio.Future[object]:
         """Run a blocking disk job on the disk thread; a batch of finished jobs wakes the loop once."""
-        future = asyncio.get_running_loop().create_future()
-        self._disk.submit(job, future)
+        loop = self._loop or asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self._outbox:
+            loop.call_soon(self._flush_outbox)
+        self._outbox.append((job, future))
         return future
+
+    def _flush_outbox(self) -> None:
+        """Hand the disk thread what this turn of the loop asked for: one wake-up for the lot."""
+        jobs, self._outbox = self._outbox, []
+        self._disk.submit_many(jobs)
 
     # ----- TLS --------------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 from ecconf.runtime import replies
 from ecconf.runtime.diskqueue import Append, Call, Deliver, DiskQueue, Result, run_batch
 from ecconf.runtime.spool import Maildir, SpoolError
@@ -85,3 +87,53 @@ def test_a_missing_new_dir_is_made_again_before_the_rename(tmp_path: Path) -> No
     maildir.ensure()
     os.rmdir(tmp_path / "spool" / "new")
     assert maildir.deliver(b"y\n", "Q", 1.0).read_bytes() == b"y\n"
+
+
+def test_lines_for_one_file_go_out_in_order_between_other_jobs(tmp_path: Path) -> None:
+    maildir = Maildir(tmp_path / "spool")
+    one, two = tmp_path / "one.log", tmp_path / "two.log"
+    jobs = [
+        (Append(one, "a1\n"), 0),
+        (Append(two, "b1\n"), 1),
+        (Deliver(maildir, b"m\n", "Q", 1.0), 2),
+        (Append(one, "a2\n"), 3),
+        (Append(one, "a3\n"), 4),
+    ]
+    results = run_batch(jobs)  # type: ignore[arg-type]
+    assert [exc for _t, _v, exc in results] == [None] * 5
+    assert one.read_text() == "a1\na2\na3\n"
+    assert two.read_text() == "b1\n"
+
+
+def test_lines_that_cannot_be_written_fail_together_and_are_not_tried_twice(tmp_path: Path, monkeypatch) -> None:
+    calls: list[str] = []
+
+    def refuse(path: Path, text: str) -> None:
+        calls.append(text)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ecconf.runtime.acctlog.append", refuse)
+    log = tmp_path / "acct.log"
+    results = run_batch([(Append(log, "x\n"), 0), (Call(lambda: 7), 1), (Append(log, "y\n"), 2)])
+    assert calls == ["x\ny\n"]
+    assert isinstance(results[0][2], OSError) and isinstance(results[2][2], OSError)
+    assert results[1][1:] == (7, None)
+
+
+def test_submit_many_keeps_the_order(tmp_path: Path) -> None:
+    got: list[Result] = []
+    queue = DiskQueue(got.extend)
+    queue.submit_many([(Call(lambda n=n: n), n) for n in range(5)])
+    queue.submit(Call(lambda: 5), 5)
+    queue.close()
+    assert [token for token, _v, _e in got] == list(range(6))
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+def test_the_disk_thread_does_not_preempt_the_event_loop() -> None:
+    got: list[Result] = []
+    queue = DiskQueue(got.extend)
+    queue.submit(Call(lambda: os.sched_getscheduler(0)), "policy")
+    queue.close()
+    assert got == [("policy", os.SCHED_BATCH, None)]
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the caller's thread is left alone
