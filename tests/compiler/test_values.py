@@ -1,6 +1,8 @@
 import ipaddress
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecconf.compiler.values import to_bool, to_cidr, to_int, to_listen_address, to_octal_mode
 
@@ -77,3 +79,43 @@ def test_same_socket_has_same_key() -> None:
 def test_bad_listen_addresses(text: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         to_listen_address(text)
+
+
+# The dotted-quad fast road must agree with ipaddress on every text, accepted or not.
+_octets = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "010", "255", "256", "1000", ""]))
+_prefixes = st.one_of(st.just(""), st.integers(0, 40).map(lambda n: f"/{n}"), st.sampled_from(["/08", "/", "/x"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_octets, min_size=4, max_size=4), _prefixes)
+def test_cidr_fast_road_agrees_with_ipaddress(octets: list[str], prefix: str) -> None:
+    text = ".".join(octets) + prefix
+    try:
+        strict = ipaddress.ip_network(text, strict=True)
+        expected: tuple[object, bool] | None = (strict, False)
+    except ValueError:
+        try:
+            expected = (ipaddress.ip_network(text, strict=False), True)
+        except ValueError:
+            expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            to_cidr(text)
+    else:
+        got = to_cidr(text)
+        assert (got.network, got.had_host_bits) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_octets, min_size=4, max_size=4))
+def test_listen_address_fast_road_agrees_with_ipaddress(octets: list[str]) -> None:
+    host = ".".join(octets)
+    try:
+        expected: str | None = str(ipaddress.IPv4Address(host))
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            to_listen_address(f"{host}:25")
+    else:
+        assert to_listen_address(f"{host}:25").host == expected
