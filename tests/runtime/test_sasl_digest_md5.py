@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecconf.runtime.sasl.base import EXCHANGE_OVER, Challenge, Failure, FailureKind, MechanismContext, Success
 from ecconf.runtime.sasl.digest_md5 import (
     DigestMd5Mechanism,
     DirectiveError,
     NonceRegistry,
+    _parse_directives_carefully,
     compute_ha1,
     compute_response,
     make_nonce,
@@ -368,3 +372,41 @@ def test_parse_errors_never_echo_client_text() -> None:
     assert "hunter2" not in str(caught.value)
     with pytest.raises(DirectiveError, match="directive nc is given twice"):
         parse_directives("nc=1,NC=2")
+
+
+def _parsed(parse: Callable[[str], dict[str, str]], text: str) -> dict[str, str] | str:
+    try:
+        return parse(text)
+    except DirectiveError as exc:
+        return f"error: {exc}"
+
+
+_DIRECTIVE_CHARS = st.sampled_from(list('abcAB=,"\\ \t\r\nx0-/'))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DIRECTIVE_CHARS, max_size=40).map("".join))
+def test_the_quick_directive_split_answers_as_the_careful_parser_does(text: str) -> None:
+    assert _parsed(parse_directives, text) == _parsed(_parse_directives_carefully, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'username="bob",realm="mx.test",nonce="n0",cnonce="c=1",nc=00000001,qop=auth,digest-uri="smtp/mx"',
+        "a=bc=d, e = f ,,",
+        'a="x"b=y',
+        'a="x\\"y"',
+        "a=b,a=c",
+        'a="open',
+        "noequals",
+    ],
+)
+def test_typical_and_odd_directive_lists_parse_the_same_both_ways(text: str) -> None:
+    assert _parsed(parse_directives, text) == _parsed(_parse_directives_carefully, text)
+
+
+def test_a_long_hostile_directive_line_is_refused_in_linear_time() -> None:
+    # No timing assert: without possessive quantifiers this input takes the regex engine forever.
+    text = "a=" + "b=" * 6000 + '"'
+    assert _parsed(parse_directives, text) == _parsed(_parse_directives_carefully, text)
