@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .config import ListenerSpec, MechanismSpec
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
-from .stores import CredentialStore, StoreError, open_store
+from .stores import CredentialStore, Step, StoreError, open_store
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +66,39 @@ class Credentials:
     def refresh(self) -> list[str]:
         """Re-read changed stores; returns the URIs now serving new contents. Blocking (file reads)."""
         self._open_missing()
-        with self._lock:
-            stores = list(self._stores.items())
         changed = []
-        for uri, store in stores:
+        for uri, store in self._current():
             try:
-                if store.refresh():
-                    changed.append(uri)
-                    log.info("credential store %s reloaded", uri)
-                elif store.last_error:
-                    log.warning("credential store %s: %s", uri, store.last_error)
+                self._report(uri, store, store.refresh(), changed)
             except Exception:
                 log.exception("credential store %s: refresh failed", uri)
         return changed
+
+    def refresh_steps(self) -> Generator[Step, object, list[str]]:
+        """`refresh` for an event loop to drive (stores.Step): the blocking parts are steps to run off the
+        loop, a store that can reload in slices (PasswordFileStore.refresh_steps) does so on the loop."""
+        yield self._open_missing
+        changed: list[str] = []
+        for uri, store in self._current():
+            try:
+                steps = getattr(store, "refresh_steps", None)
+                fresh = (yield from steps()) if steps is not None else (yield store.refresh)
+                self._report(uri, store, bool(fresh), changed)
+            except Exception:
+                log.exception("credential store %s: refresh failed", uri)
+        return changed
+
+    def _current(self) -> list[tuple[str, CredentialStore]]:
+        with self._lock:
+            return list(self._stores.items())
+
+    @staticmethod
+    def _report(uri: str, store: CredentialStore, fresh: bool, changed: list[str]) -> None:
+        if fresh:
+            changed.append(uri)
+            log.info("credential store %s reloaded", uri)
+        elif store.last_error:
+            log.warning("credential store %s: %s", uri, store.last_error)
 
     def store(self, uri: str) -> CredentialStore | None:
         return self._stores.get(uri)

@@ -14,7 +14,6 @@ written together succeed or fail together.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -88,7 +87,9 @@ class DiskQueue:
             self._closed = False
 
     def _run(self) -> None:
-        yield_to_the_loop()
+        # Not SCHED_BATCH, though it halves the context switches on uvloop: with the loop busy for a second
+        # on end (a store reload in slices), a batch-scheduled disk thread did not run at all, and every
+        # session waiting for its spool write waited that second out.
         while True:
             with self._ready:
                 while not self._jobs and not self._closed:
@@ -99,22 +100,6 @@ class DiskQueue:
                 batch = list(self._jobs)
                 self._jobs.clear()
             self._on_done(run_batch(batch))
-
-
-def yield_to_the_loop() -> None:
-    """Make the calling thread's wake-ups stop preempting the event loop's thread (Linux: SCHED_BATCH).
-
-    Each system call here releases the GIL and each return takes it back; the event loop does the same at
-    every callback (uvloop: every I/O event). With both threads on one core, a woken disk thread that
-    preempts the loop turns every such hand-over into a context switch: 30 and more per session, which
-    made ecconf slower on uvloop than on asyncio's own loop. SCHED_BATCH keeps this thread's fair share of
-    the CPU (it is not an idle priority: it cannot starve) and only drops the wake-up preemption.
-    Elsewhere, or if the system says no, nothing changes."""
-    policy = getattr(os, "SCHED_BATCH", None)
-    if policy is None:
-        return
-    with contextlib.suppress(OSError):
-        os.sched_setscheduler(0, policy, os.sched_param(0))  # 0: the calling thread, not the process
 
 
 def run_batch(batch: list[tuple[Job, object]]) -> list[Result]:

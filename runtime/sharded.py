@@ -46,22 +46,28 @@ class ShardedDict:
         for shard in self._shards:
             yield from shard.values()
 
-    def release(self, pause: float) -> None:
-        """Empty the table a shard at a time, resting `pause` seconds in all between shards."""
+    def release_steps(self) -> Iterator[None]:
+        """Empty the table a shard at a time, yielding after each."""
         shards = self._shards
         while shards:
             shards.pop().clear()
-            time.sleep(pause / _SHARDS)
+            yield
 
 
-def release(table: dict[str, str] | ShardedDict, pause: float) -> None:
-    """Free a table that no reader can still be looking at, a few thousand entries at a time, resting `pause`
-    seconds in all (a plain dict gives up its entries with popitem, which never resizes it)."""
+def release_steps(table: dict[str, str] | ShardedDict) -> Iterator[None]:
+    """Free a table that no reader can still be looking at, a shard or a few thousand entries at a time,
+    yielding in between (a plain dict gives up its entries with popitem, which never resizes it)."""
     if isinstance(table, ShardedDict):
-        table.release(pause)
+        yield from table.release_steps()
         return
-    steps = max(1, len(table) // 4096)
     while table:
         for _ in range(min(4096, len(table))):
             table.popitem()
+        yield
+
+
+def release(table: dict[str, str] | ShardedDict, pause: float) -> None:
+    """`release_steps` in one go, resting about `pause` seconds in all."""
+    steps = max(1, len(table) // 4096) if not isinstance(table, ShardedDict) else _SHARDS
+    for _ in release_steps(table):
         time.sleep(pause / steps)

@@ -11,18 +11,23 @@ import enum
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import unquote
 
 from .sasl.base import SecretKind
-from .sharded import ShardedDict, release
+from .sharded import ShardedDict, release_steps
 
 Table = dict[str, str] | ShardedDict  # what a parse fills: user (or "user:realm") -> password (or hash)
 _RELOAD_PAUSE = 0.001  # seconds a reload rests between chunks of a password file (and to free the old one)
+# One step of a reload driven by an event loop: a blocking call to make off the loop (its result is sent
+# back), or None: "let the loop serve its sessions, then carry on".
+Step = Callable[[], object] | None
+_CHUNK = 64 * 1024
+_STEP_CHUNK = 16 * 1024  # a slice of a reload on the event loop: about half a millisecond of parsing
 
 
 class StoreError(Exception):
@@ -70,11 +75,26 @@ def parse_password_file(
     skipped. A later line for the same user (and realm) wins, with a non-fatal problem. `table` makes the
     mapping to fill (a store uses a ShardedDict); `pause` is the rest in seconds between 64 KiB chunks.
     """
+    return _run(parse_steps(text, kind, table=table), pause)
+
+
+def parse_steps(
+    text: str | bytes, kind: StoreKind, *, table: Callable[[], Table] = dict, chunk: int = _CHUNK
+) -> Generator[None, None, tuple[Table, list[Problem]]]:
+    """`parse_password_file` in slices: yields after each `chunk` bytes of clean lines, returns its answer.
+
+    A file with a problem is parsed again carefully, in one go: that is rare and worth a full explanation.
+    """
     problems: list[Problem] = []
     scan = _scan_clean_clear if kind is StoreKind.FILE else _scan_clean_digest
     with _gc_paused():
+        entries: Table | None = table()
         try:
-            entries = scan(_lines(text, pause), table())
+            for lines in _chunks(text, chunk):
+                if scan(lines, entries) is None:  # type: ignore[arg-type]
+                    entries = None
+                    break
+                yield
         except UnicodeDecodeError:
             entries = None
         if entries is None:
@@ -84,26 +104,33 @@ def parse_password_file(
     return entries, problems
 
 
-_CHUNK = 64 * 1024
+_T = TypeVar("_T")
 
 
-def _lines(text: str | bytes, pause: float) -> Iterator[str]:
-    """The lines of `text` (bytes are UTF-8), taken 64 KiB at a time, for two reasons. A million users never
-    exist as a million-line list beside the dict being built (that list was a third of a load's peak memory).
-    And a reload pauses between chunks (a millisecond or two of work each), letting go of the GIL: a server
-    re-reading a big file in a worker thread keeps answering its sessions instead of waiting out the
-    interpreter's switch interval (5 ms) after each socket call, which doubled their latency."""
+def _run(steps: Generator[None, None, _T], pause: float) -> _T:
+    """Drive a generator of slices to its answer in this thread, resting `pause` seconds between slices."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if pause:
+            time.sleep(pause)
+
+
+def _chunks(text: str | bytes, chunk: int) -> Iterator[list[str]]:
+    """The lines of `text` (bytes are UTF-8), taken `chunk` bytes at a time. A million users never exist as a
+    million-line list beside the dict being built (that list was a third of a load's peak memory), and
+    whoever drives the parse gets a word in between chunks (see PasswordFileStore.refresh_steps)."""
     newline: str | bytes = b"\n" if isinstance(text, bytes) else "\n"
     start, size = 0, len(text)
     while start < size:
-        if start and pause:
-            time.sleep(pause)
-        end = text.find(newline, start + _CHUNK)  # type: ignore[arg-type]
+        end = text.find(newline, start + chunk)  # type: ignore[arg-type]
         if end < 0:
             end = size
         piece = text[start:end]
         # A UTF-8 sequence never contains the byte 0x0A, so a chunk cut at a newline decodes on its own.
-        yield from (piece.decode("utf-8") if isinstance(piece, bytes) else piece).split("\n")
+        yield (piece.decode("utf-8") if isinstance(piece, bytes) else piece).split("\n")
         start = end + 1
 
 
@@ -288,18 +315,41 @@ class PasswordFileStore:
         return None if hex_hash is None else bytes.fromhex(hex_hash)
 
     def refresh(self) -> bool:
-        """Reload when the file's (mtime, size, inode) changed; True when new contents are now served."""
+        """Reload when the file's (mtime, size, inode) changed; True when new contents are now served.
+        Blocking, and resting between chunks: for a worker thread beside a serving loop."""
+        read = self._read_if_changed()
+        if read is None:
+            return False
+        return _run(self._install(read, reloading=True, threaded=True), _RELOAD_PAUSE)
+
+    def refresh_steps(self) -> Generator[Step, object, bool]:
+        """`refresh` for an event loop to drive: the stat and read are one blocking step, the parse and the
+        freeing of the old table come in slices of about half a millisecond, so sessions keep flowing while
+        a million users are read again. Abandoned half-way (the generator closed), it forgets the file's
+        signature, so the next refresh reads the file again."""
+        read = yield self._read_if_changed
+        if read is None:
+            return False
+        done = False
+        try:
+            done = yield from self._install(read, reloading=True, chunk=_STEP_CHUNK)  # type: ignore[arg-type]
+            return done
+        finally:
+            if not done and self._last_error is None:
+                self._signature = None
+
+    def _read_if_changed(self) -> bytes | None:
         try:
             st = os.stat(self.path)
         except OSError as exc:
             self._last_error = f"{self.path}: {exc.strerror}; keeping the last good contents"
             self._signature = None
-            return False
+            return None
         if (st.st_mtime_ns, st.st_size, st.st_ino) == self._signature:
-            return False
-        return self._load(reloading=True)
+            return None
+        return self._read()
 
-    def _load(self, reloading: bool = False) -> bool:
+    def _read(self) -> bytes | None:
         try:
             with open(self.path, "rb") as handle:
                 st = os.fstat(handle.fileno())
@@ -307,27 +357,38 @@ class PasswordFileStore:
         except OSError as exc:
             self._last_error = f"{self.path}: {exc.strerror}"
             self._signature = None
-            return False
+            return None
         # Remember what was read even when it is bad, so an unchanged broken file is not parsed again.
         self._signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-        # A reload shares the GIL with a serving event loop: it rests between chunks and fills a sharded table
-        # (no long resize); the first load, before anything is served, takes the fastest way.
-        pause = _RELOAD_PAUSE if reloading else 0.0
+        return data
+
+    def _load(self) -> bool:
+        """The first load, before anything is served: the fastest way, in one go."""
+        data = self._read()
+        return data is not None and _run(self._install(data, reloading=False), 0.0)
+
+    def _install(
+        self, data: bytes, reloading: bool, chunk: int = _CHUNK, threaded: bool = False
+    ) -> Generator[None, None, bool]:
+        # A reload shares the interpreter with a serving event loop: it fills a sharded table (no long
+        # resize) and gives way between chunks; the first load, before anything is served, takes a dict.
         table: Callable[[], Table] = ShardedDict if reloading else dict
-        entries, problems = parse_password_file(data, self.kind, pause=pause, table=table)
+        entries, problems = yield from parse_steps(data, self.kind, table=table, chunk=chunk)
         del data
         fatal = next((p for p in problems if p.fatal), None)
         if fatal is not None:
             self._last_error = f"{self.path}:{fatal.line}: {fatal.message}"
             return False
-        # One assignment: readers see the old table or the new one, never a mix. A look-up takes
-        # microseconds and never waits, so after a moment nobody reads the old table: it is then freed
-        # shard by shard rather than in one 35 ms go (for a million users).
+        # One assignment: readers see the old table or the new one, never a mix. It is then freed shard by
+        # shard rather than in one 35 ms go (for a million users). Look-ups run on the event loop: driven by
+        # the loop itself, no look-up can be half-way through the old table; from a worker thread, one can,
+        # but it takes microseconds and never waits, so after a moment nobody reads the old table.
         old, self._entries = self._entries, entries
         self._last_error = None
         if reloading and len(old) > 4096:
-            time.sleep(0.1)
-            release(old, pause * 256)
+            if threaded:
+                time.sleep(0.1)
+            yield from release_steps(old)
         return True
 
 

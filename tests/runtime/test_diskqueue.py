@@ -6,8 +6,6 @@ import os
 import threading
 from pathlib import Path
 
-import pytest
-
 from ecconf.runtime import replies
 from ecconf.runtime.diskqueue import Append, Call, Deliver, DiskQueue, Result, run_batch
 from ecconf.runtime.spool import Maildir, SpoolError
@@ -127,13 +125,3 @@ def test_submit_many_keeps_the_order(tmp_path: Path) -> None:
     queue.submit(Call(lambda: 5), 5)
     queue.close()
     assert [token for token, _v, _e in got] == list(range(6))
-
-
-@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
-def test_the_disk_thread_does_not_preempt_the_event_loop() -> None:
-    got: list[Result] = []
-    queue = DiskQueue(got.extend)
-    queue.submit(Call(lambda: os.sched_getscheduler(0)), "policy")
-    queue.close()
-    assert got == [("policy", os.SCHED_BATCH, None)]
-    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the caller's thread is left alone
