@@ -16,6 +16,7 @@ from importlib import resources
 
 from lark import Lark, Token
 
+from .cache import cache_file
 from .table_parser import Builders, Limits, TableParser, Tok, as_tuple, from_tree
 
 GRAMMAR_FILE = "momentum.lark"
@@ -75,16 +76,22 @@ def grammar_text() -> str:
 def get_lark() -> Lark:
     """Lark's LALR parser for the grammar, built once: the source of the fast path's tables and terminals,
     and the parser that speaks when the input is wrong (its errors are what syntax_errors explains)."""
+    text = grammar_text()
+    return build_lark(text, cache_file(text))
+
+
+def build_lark(text: str, cache: str | None) -> Lark:
+    """The parser from the grammar's text; its tables are read from and kept in `cache` when given."""
     callbacks = {name: _collect_comment for name in COMMENT_TERMINALS}
     callbacks.update({name: _open for name in OPENERS})
     callbacks.update({name: _close for name in CLOSERS})
     return Lark(
-        grammar_text(),
+        text,
         parser="lalr",
         lexer="contextual",
         lexer_callbacks=callbacks,
         maybe_placeholders=False,
-        cache=False,
+        cache=cache or False,
     )
 
 

@@ -123,7 +123,7 @@ class TableParser:
 
     def __init__(self, lark: Lark, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
         table = lark.parser.parser.parser.parse_table
-        ignored = set(lark.ignore_tokens)
+        ignored = set(lark.lexer_conf.ignore)
         terminals = {t.name: t for t in lark.terminals}
         # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
         # by context, as Lark's contextual lexer does: a token becomes the keyword where the table expects it.
