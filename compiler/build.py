@@ -11,11 +11,12 @@ validation would only repeat that work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from .diagnostics import Diagnostic
+from .facts import Assignment, AuthDict, Facts, ScopeUse
 from .models import (
     AUTH_FIELDS,
     AuthParameters,
@@ -45,40 +46,6 @@ from .values import (
 VALUE_TYPE = "E301"
 LISTEN_ADDRESS = "E302"
 BAD_CIDR = "E304"
-
-
-@dataclass(slots=True)
-class Assignment:
-    scope_kind: str  # "global", "esmtp_listener", "listen", "peer", or a generic scope's name (lower case)
-    owner: Model | None  # the merged model the option landed in (None in generic scopes)
-    option: Option
-
-
-@dataclass(slots=True)
-class ScopeUse:
-    parent_kind: str
-    scope: Scope
-
-
-@dataclass(slots=True)
-class AuthDict:
-    mechanism: str  # SASL name: "CRAM-MD5"...
-    params: AuthParameters
-    option: Option
-    owner: ListenerOptions
-
-
-@dataclass
-class Facts:
-    assignments: list[Assignment] = field(default_factory=list)
-    # The same assignments by option name (lower case, as written), in text order: rules ask for a few names.
-    by_name: dict[str, list[Assignment]] = field(default_factory=dict)
-    scope_uses: list[ScopeUse] = field(default_factory=list)
-    listens: list[tuple[Listen, ListenAddress | None, Scope]] = field(default_factory=list)
-    peers: list[tuple[Peer, CidrValue | None, Scope]] = field(default_factory=list)
-    auth_dicts: list[AuthDict] = field(default_factory=list)
-    relay_hosts: list[tuple[Model, CidrValue, Scalar]] = field(default_factory=list)
-    problems: list[Diagnostic] = field(default_factory=list)
 
 
 def iter_statements(body: list[Statement]) -> Iterator[Option | Scope]:

@@ -12,8 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .build import Assignment, Facts
 from .diagnostics import Diagnostic
+from .facts import Assignment, Facts
 from .fallback import OPTION_FIELDS, ClientClass, Resolution, Resolved, Resolver, all_classes, effective
 from .includes import Loaded
 from .models import Config

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..build import Assignment
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
+from ..facts import Assignment
 
 CODE = "E203"
 SUMMARY = "the same option is set twice in one scope"
