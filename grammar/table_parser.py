@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 from lark import Lark, Token, Tree
 
@@ -29,6 +30,7 @@ Tok = tuple[str, str, int, int, int, int]
 Builder = Callable[[list], object]  # type: ignore[type-arg]
 Builders = Mapping[str, Builder]
 END = "$END"
+_THE_END = (None,)  # what the scan loop sees after the last token
 
 
 class _Spliced(list):  # type: ignore[type-arg]
@@ -194,47 +196,55 @@ class TableParser:
         line = 1
         line_start = 0  # offset of the first character of `line`
         kind = ""
-        tok: Tok = (END, "", 1, 1, 1, 1)
-        for match in self._scan(text):
-            if match.start() != pos:
-                return None  # characters no terminal matches
-            index = match.lastindex
-            start = match.start(index)
-            if start != pos:  # white space skipped in front of the token
-                newline = text.rfind("\n", pos, start)
-                if newline >= 0:
-                    line += text.count("\n", pos, newline + 1)
-                    line_start = newline + 1
-            kind = names[index]  # type: ignore[index]
-            value = match.group(index)
-            pos = match.end()
-            if "\n" in value:  # a string or a comment may span lines
-                tok = self._token(kind, value, line, line_start, start, pos)
-                line = tok[4]
-                line_start = start + value.rindex("\n") + 1
-            else:
-                tok = (kind, value, line, start - line_start + 1, line, pos - line_start + 1)
-            if kind in comment_kinds:
-                comments.append(tok)
-                continue
-            if expects_keyword[states[-1]]:
-                keyword = keyword_of.get(value)
-                if keyword is None:
-                    keyword = keyword_of[value] = self._keyword(value)
-                if keyword and keyword in actions[states[-1]]:
-                    kind = keyword
-                    tok = (keyword, *tok[1:])  # type: ignore[assignment]
-            step = nesting.get(kind)
-            if step:
-                depth += step
-                if depth > max_depth:
+        tok: Tok = (END, "", 1, 1, 1, 1)  # the end of the input shifts nothing: this is never kept
+        end_state = self._end
+        for match in chain(self._scan(text), _THE_END):
+            if match is None:  # the input is used up: what is left must be ignorable, then reduce to the end
+                if pos != len(text) and not self._trailing(text, pos):
                     return None
-                if depth < 0:
-                    depth = 0
-            # Shift the token, reducing first as often as the table says.
+                kind = END
+            else:
+                if match.start() != pos:
+                    return None  # characters no terminal matches
+                index = match.lastindex
+                start = match.start(index)
+                if start != pos:  # white space skipped in front of the token
+                    newline = text.rfind("\n", pos, start)
+                    if newline >= 0:
+                        line += text.count("\n", pos, newline + 1)
+                        line_start = newline + 1
+                kind = names[index]  # type: ignore[index]
+                value = match.group(index)
+                pos = match.end()
+                if "\n" in value:  # a string or a comment may span lines
+                    tok = self._token(kind, value, line, line_start, start, pos)
+                    line = tok[4]
+                    line_start = start + value.rindex("\n") + 1
+                else:
+                    tok = (kind, value, line, start - line_start + 1, line, pos - line_start + 1)
+                if kind in comment_kinds:
+                    comments.append(tok)
+                    continue
+                if expects_keyword[states[-1]]:
+                    keyword = keyword_of.get(value)
+                    if keyword is None:
+                        keyword = keyword_of[value] = self._keyword(value)
+                    if keyword and keyword in actions[states[-1]]:
+                        kind = keyword
+                        tok = (keyword, *tok[1:])  # type: ignore[assignment]
+                step = nesting.get(kind)
+                if step:
+                    depth += step
+                    if depth > max_depth:
+                        return None
+                    if depth < 0:
+                        depth = 0
+            # Shift the token, reducing first as often as the table says; at the end, reduce to the end state.
             while True:
                 action = actions[states[-1]].get(kind)
                 if action is None:
+                    if kind == END and states[-1] == end_state:
+                        return values[-1], comments
                     return None
                 if type(action) is int:
                     states.append(action)
@@ -249,27 +259,7 @@ class TableParser:
                     args = []
                 values.append(reduce(args))
                 states.append(actions[states[-1]][origin])  # type: ignore[arg-type]
-        if pos != len(text) and not self._trailing(text, pos):
-            return None
-        return self._finish(states, values, comments)
-
-    def _finish(self, states: list[int], values: list[object], comments: list[Tok]) -> tuple[object, list[Tok]] | None:
-        """The end of the input: reduce until the table reaches its end state."""
-        actions = self._actions
-        while states[-1] != self._end:
-            action = actions[states[-1]].get(END)
-            if action is None or type(action) is int:
-                return None
-            size, reduce, origin = action  # type: ignore[misc]
-            if size:
-                args = values[-size:]
-                del values[-size:]
-                del states[-size:]
-            else:
-                args = []
-            values.append(reduce(args))
-            states.append(actions[states[-1]][origin])  # type: ignore[arg-type]
-        return values[-1], comments
+        return None  # not reached: the end always returns from the loop
 
     def _keyword(self, value: str) -> str:
         return next((name for name, pattern in self._keywords.items() if pattern.fullmatch(value)), "")
