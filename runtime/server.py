@@ -8,7 +8,8 @@ per-address AUTH penalty ask. A session waiting for input is answered right in `
 command needs nothing but more input (feed.answer; most commands), saving a trip through the event loop
 each; events, errors, backpressure and shutdowns go to the session's task. Anything that blocks runs off
 the loop so one slow disk does not stall the other sessions: spool writes and acctlog appends on the disk
-thread (diskqueue.py), credential reloads in a worker thread. A reload serves the new config to new
+thread (diskqueue.py, handed over once per turn of the loop), credential file reads in a worker thread (their
+parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
 """
@@ -204,8 +205,8 @@ class Server:
                 sent, failed = None, None
                 if step is None:
                     # Rest as long as the slice took: at most half of the loop's time goes to the reload.
-                    # Back to back slices (sleep(0)) left no idle moment in which the disk thread could
-                    # take the GIL, and sessions waiting for their spool writes waited out the reload.
+                    # Back to back slices (sleep(0)) left the loop no idle moment, in which the disk
+                    # thread takes the GIL: sessions waiting for their spool writes crawled (p99 x2).
                     await asyncio.sleep(clock() - started)
                     continue
                 try:
