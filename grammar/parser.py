@@ -17,7 +17,8 @@ from importlib import resources
 from lark import Lark, Token
 
 from .cache import cache_file
-from .table_parser import Builders, Limits, TableParser, Tok, as_tuple, from_tree
+from .reducers import Builders
+from .table_parser import Limits, TableParser, Tok, as_tuple, from_tree
 
 GRAMMAR_FILE = "momentum.lark"
 COMMENT_TERMINALS = ("LINE_COMMENT", "BLOCK_COMMENT")

@@ -20,21 +20,17 @@ lines counted at "\\n" — exactly Lark's positions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
 from lark import Lark, Token, Tree
 
+from .reducers import Builders, reducer_for
+
 Tok = tuple[str, str, int, int, int, int]
-Builder = Callable[[list], object]  # type: ignore[type-arg]
-Builders = Mapping[str, Builder]
 END = "$END"
 _THE_END = (None,)  # what the scan loop sees after the last token
-
-
-class _Spliced(list):  # type: ignore[type-arg]
-    """What an inlined rule (`_name`, and Lark's `__x_star_N` repetitions) hands its parent: children to splice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,139 +42,76 @@ class Limits:
     max_depth: int
 
 
-def _reducer(expansion: list, origin: str, alias: str | None, expand1: bool, keep_all: bool, builders: Builders):  # type: ignore[no-untyped-def, type-arg]
-    """One callable for one grammar rule, with Lark's tree-shaping rules applied: filtered-out terminals
-    dropped, children of inlined rules spliced in, `?rule` with one child passed through, `-> alias` named."""
-    keep = [i for i, sym in enumerate(expansion) if keep_all or not (sym.is_term and sym.filter_out)]
-    splice = {i for i in keep if not expansion[i].is_term and expansion[i].name.startswith("_")}
-    inline = origin.startswith("_")
-    name = alias or origin
-    build = None if inline else builders.get(name)
-    if not inline and build is None and not (expand1 and not alias and len(keep) == 1):
-        raise ValueError(f"no builder for grammar rule {name!r}")
+@dataclass(frozen=True, slots=True)
+class Scanner:
+    """Every terminal in one regular expression, white space skipped in front of each token."""
 
-    def children_of(args: list) -> list:  # type: ignore[type-arg]
-        if not splice and len(keep) == len(args):
-            return args  # the common case: a fresh slice of the value stack, already right
-        out: list = []  # type: ignore[type-arg]
-        for i in keep:
-            if i in splice:
-                if not out and i == keep[0]:
-                    out = args[i]  # left recursion (`__x_star_N`): keep growing the same list
-                else:
-                    out.extend(args[i])
-            else:
-                out.append(args[i])
-        return out
-
-    if inline:
-        return _inline_reducer(keep, splice, len(expansion), children_of)
-    if expand1 and not alias:
-
-        def single_or_built(args: list) -> object:  # type: ignore[type-arg]
-            children = children_of(args)
-            if len(children) == 1:
-                return children[0]
-            assert build is not None
-            return build(children)
-
-        return single_or_built
-    assert build is not None
-    if not splice and len(keep) == len(expansion):
-        return build
-    return lambda args: build(children_of(args))
+    pattern: re.Pattern[str]
+    trailing: re.Pattern[str]  # what may follow the last token: ignorable white space only
+    names: list[str]  # group number -> terminal name
+    keywords: dict[str, re.Pattern[str]]  # terminals told apart from the others by context
 
 
-def _inline_reducer(keep: list[int], splice: set[int], size: int, children_of: Callable[[list], list]):  # type: ignore[no-untyped-def, type-arg]
-    """An inlined rule's reducer. The shapes Lark's repetitions (`x*` -> `__x_star_N`) and `_rule`s take
-    get a direct form: they run once per statement and per array item, so the generic one would show."""
-    if keep == [0] and size == 1:
-        if 0 in splice:
-            return lambda args: args[0]  # `__x: _y`: already a splice
-        return _Spliced  # `_y: x`: the fresh one-item slice, marked
-    if keep == [0, 1] and size == 2 and 0 in splice:
-        if 1 in splice:
+def scanner_for(lark: Lark, comments: frozenset[str]) -> Scanner:
+    ignored = set(lark.lexer_conf.ignore)
+    terminals = {t.name: t for t in lark.terminals}
+    # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
+    # by context, as Lark's contextual lexer does: a token becomes the keyword where the table expects it.
+    keywords = {
+        n: re.compile(t.pattern.to_regexp()) for n, t in terminals.items() if t.priority > 0 and n not in ignored
+    }
+    # Ignored terminals other than comments (white space) are skipped inside the same match, in front of
+    # each token, so a run of blanks costs no trip round the parse loop.
+    skipped = ignored - comments
+    skip = "|".join(terminals[n].pattern.to_regexp() for n in sorted(skipped))
+    scanned = sorted(
+        (t for n, t in terminals.items() if n not in keywords and n not in skipped), key=lambda t: (-t.priority, t.name)
+    )
+    alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in scanned)
+    pattern = re.compile(f"(?:{skip})*+(?:{alternatives})" if skip else alternatives)
+    names = [""] * (pattern.groups + 1)
+    for name, index in pattern.groupindex.items():
+        names[index] = name
+    return Scanner(pattern, re.compile(f"(?:{skip})*+"), names, keywords)
 
-            def grow_by_splice(args: list) -> _Spliced:  # type: ignore[type-arg]
-                out: _Spliced = args[0]
-                out.extend(args[1])
-                return out
 
-            return grow_by_splice
+Action = int | tuple[int, Callable[[list], object], str]  # type: ignore[type-arg]
 
-        def grow(args: list) -> _Spliced:  # type: ignore[type-arg]
-            out: _Spliced = args[0]
-            out.append(args[1])
-            return out
 
-        return grow
-
-    def spliced(args: list) -> _Spliced:  # type: ignore[type-arg]
-        children = children_of(args)
-        return children if type(children) is _Spliced else _Spliced(children)
-
-    return spliced
+def action_table(lark: Lark, builders: Builders) -> list[dict[str, Action]]:
+    """Per state: terminal -> next state (shift) or (size, reduce, nonterminal) (reduce); nonterminal -> goto.
+    Keys are plain str: Lark's names are Token objects, whose __eq__ is Python code on every lookup."""
+    table = lark.parser.parser.parser.parse_table
+    actions: list[dict[str, Action]] = [{} for _ in range(max(table.states) + 1)]
+    reducers: dict[object, Action] = {}
+    for state, row in table.states.items():
+        for symbol, (action, arg) in row.items():
+            if action.name == "Shift":
+                actions[state][str(symbol)] = arg
+                continue
+            if arg not in reducers:
+                reducers[arg] = (len(arg.expansion), reducer_for(arg, builders), str(arg.origin.name))
+            actions[state][str(symbol)] = reducers[arg]
+    return actions
 
 
 class TableParser:
     """Lark's LALR table for one grammar, with builders bound to its rules. Build once; `parse` is reentrant."""
 
     def __init__(self, lark: Lark, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
-        table = lark.parser.parser.parser.parse_table
-        ignored = set(lark.lexer_conf.ignore)
-        terminals = {t.name: t for t in lark.terminals}
-        # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
-        # by context, as Lark's contextual lexer does: a token becomes the keyword where the table expects it.
-        keywords = {
-            n: re.compile(t.pattern.to_regexp()) for n, t in terminals.items() if t.priority > 0 and n not in ignored
-        }
-        # Ignored terminals other than comments (white space) are skipped inside the same match, in front of
-        # each token, so a run of blanks costs no trip round this loop.
-        skip = "|".join(terminals[n].pattern.to_regexp() for n in sorted(ignored - comments))
-        scanned = sorted(
-            (t for n, t in terminals.items() if n not in keywords and n not in ignored - comments),
-            key=lambda t: (-t.priority, t.name),
-        )
-        alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in scanned)
-        compiled = re.compile(f"(?:{skip})*+(?:{alternatives})" if skip else alternatives)
-        self._scan = compiled.finditer
-        self._trailing = re.compile(f"(?:{skip})*+").fullmatch
-        self._names: list[str] = [""] * (compiled.groups + 1)
-        for name, index in compiled.groupindex.items():
-            self._names[index] = name
+        scanner = scanner_for(lark, comments)
+        self._scan = scanner.pattern.finditer
+        self._trailing = scanner.trailing.fullmatch
+        self._names = scanner.names
+        self._keywords = scanner.keywords
         self._comments = comments
         self._limits = limits
         self._nesting = {**dict.fromkeys(limits.openers, 1), **dict.fromkeys(limits.closers, -1)}
-        self._keywords = keywords
+        self._actions = action_table(lark, builders)
+        self._expects_keyword = [any(name in row for name in scanner.keywords) for row in self._actions]
+        table = lark.parser.parser.parser.parse_table
         self._start: int = table.start_states["start"]
         self._end: int = table.end_states["start"]
-        # Per state: terminal -> next state (shift) or (size, reduce, nonterminal) (reduce); nonterminal -> goto.
-        # Keys are plain str: Lark's names are Token objects, whose __eq__ is Python code on every lookup.
-        size = max(table.states) + 1
-        self._actions: list[dict[str, object]] = [{} for _ in range(size)]
-        self._expects_keyword = [False] * size
-        reducers: dict[object, tuple[int, Callable[[list], object], str]] = {}  # type: ignore[type-arg]
-        for state, row in table.states.items():
-            actions = self._actions[state]
-            for symbol, (action, arg) in row.items():
-                if action.name == "Shift":
-                    actions[str(symbol)] = arg
-                    continue
-                rule = arg
-                if rule not in reducers:
-                    origin = str(rule.origin.name)
-                    options = rule.options
-                    reduce = _reducer(
-                        rule.expansion,
-                        origin,
-                        rule.alias,
-                        bool(options.expand1),
-                        bool(options.keep_all_tokens),
-                        builders,
-                    )
-                    reducers[rule] = (len(rule.expansion), reduce, origin)
-                actions[str(symbol)] = reducers[rule]
-            self._expects_keyword[state] = any(name in row for name in keywords)
 
     def parse(self, text: str, depth: int = 0) -> tuple[object, list[Tok]] | None:
         """(what the `start` builder returned, the comments) — or None where Lark must speak instead."""
