@@ -19,10 +19,10 @@ from typing import Any, TextIO
 
 from . import __version__
 from .compiler.render import FORMATS
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error
+from .passwd_cli import add_passwd
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-Subparsers = Any  # argparse's _SubParsersAction is private; this is what add_<name> receives
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 def _split(text: str) -> list[str]:
@@ -49,10 +49,6 @@ def _severities(text: str) -> list[Any]:
 
 def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
     return tuple(item for group in groups or () for item in group)
-
-
-def _error(message: str) -> None:
-    print(f"ecconf: {message}", file=sys.stderr)
 
 
 # --- lint -------------------------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def _write(text: str, output: str | None, stream: TextIO) -> bool:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        _error(f"cannot write {output}: {exc.strerror or exc}")
+        say_error(f"cannot write {output}: {exc.strerror or exc}")
         return False
     return True
 
@@ -101,7 +97,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     )
     report = lint_paths(args.files, options)
     for problem in report.input_errors:
-        _error(problem)
+        say_error(problem)
     color = args.output is None and wants_color(sys.stdout)
     if not _write(render_report(report, args.format, color), args.output, sys.stdout):
         return EXIT_USAGE
@@ -130,7 +126,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if info.code == wanted:
             print(info.doc)
             return EXIT_OK
-    _error(f"no rule has the code {args.code!r}; `ecconf rules` lists them")
+    say_error(f"no rule has the code {args.code!r}; `ecconf rules` lists them")
     return EXIT_USAGE
 
 
@@ -182,10 +178,10 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
         report = LintReport(diagnostics, 1, sources=sources_of(diagnostics))
         sys.stderr.write(render_report(report, "text", False))
     if config is None and not diagnostics:
-        _error(f"cannot read {args.file}")
+        say_error(f"cannot read {args.file}")
         return None, EXIT_USAGE
     if config is None or failed(diagnostics, strict=False):
-        _error(f"{args.file} has errors; nothing written")
+        say_error(f"{args.file} has errors; nothing written")
         return None, EXIT_FAILED
     return config, EXIT_OK
 
@@ -273,7 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .compiler.includes import read_text
 
         _text, problem = read_text(args.config)  # not a regular file: says why without reading from it
-        _error(problem.message if problem is not None else f"cannot read {args.config}")
+        say_error(problem.message if problem is not None else f"cannot read {args.config}")
         return EXIT_USAGE
     options = ServeOptions(
         config=args.config,
@@ -285,77 +281,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     return serve(options)
-
-
-# --- passwd -----------------------------------------------------------------------------------------------
-
-
-def add_passwd(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "passwd",
-        parents=[common],
-        help="write password lines (like ec_md5passwd) and edit password files in place",
-        description="Without -f, print `user:realm:md5hex` as ec_md5passwd does. With -f, set the user in that "
-        "htdigest file (or, with --clear, in a clear-text file: store), atomically and under a lock. The realm "
-        "defaults to $EC_DIGEST_REALM, else 'Momentum Console'. A missing password is asked for (or read from "
-        "standard input when it is not a terminal).",
-    )
-    p.add_argument("user", nargs="?", help="the user name (asked for when missing)")
-    p.add_argument("password", nargs="?", help="the password (asked for when missing; prefer that: argv is visible)")
-    p.add_argument("-f", "--file", metavar="FILE", help="the password file to update")
-    p.add_argument("-r", "--realm", help="the DIGEST-MD5 realm")
-    p.add_argument("--clear", action="store_true", help="FILE is a clear-text `file:` store (user:password)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--add", dest="op", action="store_const", const="add", help="the user must be new")
-    mode.add_argument("--change", dest="op", action="store_const", const="change", help="the user must exist")
-    mode.add_argument("--delete", dest="op", action="store_const", const="delete", help="remove the user")
-    p.set_defaults(func=cmd_passwd, op="set")
-
-
-def _ask(prompt: str, *, secret: bool) -> str | None:
-    import getpass
-
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n") if line else None
-    if not secret:
-        return input(prompt)
-    first = getpass.getpass(prompt)
-    if getpass.getpass("again: ") != first:
-        _error("the passwords differ")
-        return None
-    return first
-
-
-def cmd_passwd(args: argparse.Namespace) -> int:
-    from .runtime.passwd import PasswdError, StoreOp, check_fields, default_realm, digest_line, update_store_file
-    from .runtime.stores import StoreKind
-
-    if args.clear and not args.file:
-        _error("--clear needs -f FILE")
-        return EXIT_USAGE
-    if args.op != "set" and not args.file:
-        _error(f"--{args.op} needs -f FILE")
-        return EXIT_USAGE
-    user = args.user if args.user is not None else _ask("user: ", secret=False)
-    password = args.password
-    if password is None and args.op != "delete":
-        password = _ask("password: ", secret=True)
-    if not user or (password is None and args.op != "delete"):
-        _error("a user name and a password are needed")
-        return EXIT_USAGE
-    kind = StoreKind.FILE if args.clear else StoreKind.DIGEST
-    realm = None if args.clear else (args.realm if args.realm is not None else default_realm())
-    try:
-        check_fields(kind, user, password, realm)
-        if args.file:
-            update_store_file(args.file, kind, StoreOp(args.op), user, password, realm)
-        if kind is StoreKind.DIGEST and password is not None:
-            print(digest_line(user, realm or "", password))
-    except PasswdError as exc:
-        _error(str(exc))
-        return EXIT_FAILED
-    return EXIT_OK
 
 
 SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
@@ -413,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        _error(f"internal error: {type(exc).__name__}: {exc}" + ("" if args.debug else " (--debug shows where)"))
+        say_error(f"internal error: {type(exc).__name__}: {exc}" + ("" if args.debug else " (--debug shows where)"))
         return EXIT_USAGE
 
 

@@ -1,0 +1,18 @@
+"""What every `ecconf` subcommand shares: exit statuses and the one way to say an error.
+
+Rule of this room: exit statuses are a contract (0 clean, 1 findings that fail, 2 usage error or unreadable
+input); messages to stderr start with `ecconf: `.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Subparsers = Any  # argparse's _SubParsersAction is private; this is what add_<name> receives
+
+
+def say_error(message: str) -> None:
+    print(f"ecconf: {message}", file=sys.stderr)
