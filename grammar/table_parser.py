@@ -19,7 +19,6 @@ lines counted at "\\n" — exactly Lark's positions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
@@ -27,10 +26,11 @@ from itertools import chain
 from lark import Lark, Token, Tree
 
 from .reducers import Builders, reducer_for
+from .scanner import scanner_for
 
 Tok = tuple[str, str, int, int, int, int]
 END = "$END"
-_THE_END = (None,)  # what the scan loop sees after the last token
+_THE_END = (None,)  # what the scan loop sees after the last token pair
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,39 +40,6 @@ class Limits:
     openers: frozenset[str]
     closers: frozenset[str]
     max_depth: int
-
-
-@dataclass(frozen=True, slots=True)
-class Scanner:
-    """Every terminal in one regular expression, white space skipped in front of each token."""
-
-    pattern: re.Pattern[str]
-    trailing: re.Pattern[str]  # what may follow the last token: ignorable white space only
-    names: list[str]  # group number -> terminal name
-    keywords: dict[str, re.Pattern[str]]  # terminals told apart from the others by context
-
-
-def scanner_for(lark: Lark, comments: frozenset[str]) -> Scanner:
-    ignored = set(lark.lexer_conf.ignore)
-    terminals = {t.name: t for t in lark.terminals}
-    # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
-    # by context, as Lark's contextual lexer does: a token becomes the keyword where the table expects it.
-    keywords = {
-        n: re.compile(t.pattern.to_regexp()) for n, t in terminals.items() if t.priority > 0 and n not in ignored
-    }
-    # Ignored terminals other than comments (white space) are skipped inside the same match, in front of
-    # each token, so a run of blanks costs no trip round the parse loop.
-    skipped = ignored - comments
-    skip = "|".join(terminals[n].pattern.to_regexp() for n in sorted(skipped))
-    scanned = sorted(
-        (t for n, t in terminals.items() if n not in keywords and n not in skipped), key=lambda t: (-t.priority, t.name)
-    )
-    alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in scanned)
-    pattern = re.compile(f"(?:{skip})*+(?:{alternatives})" if skip else alternatives)
-    names = [""] * (pattern.groups + 1)
-    for name, index in pattern.groupindex.items():
-        names[index] = name
-    return Scanner(pattern, re.compile(f"(?:{skip})*+"), names, keywords)
 
 
 Action = int | tuple[int, Callable[[list], object], str]  # type: ignore[type-arg]
@@ -100,7 +67,9 @@ class TableParser:
 
     def __init__(self, lark: Lark, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
         scanner = scanner_for(lark, comments)
-        self._scan = scanner.pattern.finditer
+        self._scan = scanner.pairs.findall
+        self._exact = scanner.exact.match
+        self._kind_by_first = scanner.kind_by_first
         self._trailing = scanner.trailing.fullmatch
         self._names = scanner.names
         self._keywords = scanner.keywords
@@ -119,6 +88,8 @@ class TableParser:
         expects_keyword = self._expects_keyword
         keyword_of: dict[str, str] = {}  # a word -> the keyword it spells, or ""; names repeat, regexes cost
         names = self._names
+        kind_by_first = self._kind_by_first
+        exact = self._exact
         comment_kinds = self._comments
         nesting = self._nesting
         max_depth = self._limits.max_depth
@@ -131,24 +102,25 @@ class TableParser:
         kind = ""
         tok: Tok = (END, "", 1, 1, 1, 1)  # the end of the input shifts nothing: this is never kept
         end_state = self._end
-        for match in chain(self._scan(text), _THE_END):
-            if match is None:  # the input is used up: what is left must be ignorable, then reduce to the end
+        for pair in chain(self._scan(text), _THE_END):
+            if pair is None:  # the input is used up: what is left must be ignorable, then reduce to the end
                 if pos != len(text) and not self._trailing(text, pos):
                     return None
                 kind = END
             else:
-                if match.start() != pos:
-                    return None  # characters no terminal matches
-                index = match.lastindex
-                start = match.start(index)
-                if start != pos:  # white space skipped in front of the token
-                    newline = text.rfind("\n", pos, start)
+                blank, value, other = pair
+                if other:
+                    return None  # a character no terminal matches
+                start = pos + len(blank)
+                if blank:  # white space skipped in front of the token
+                    newline = blank.rfind("\n")
                     if newline >= 0:
-                        line += text.count("\n", pos, newline + 1)
-                        line_start = newline + 1
-                kind = names[index]  # type: ignore[index]
-                value = match.group(index)
-                pos = match.end()
+                        line += blank.count("\n")
+                        line_start = pos + newline + 1
+                kind = kind_by_first.get(value[0])
+                if kind is None:  # a first character several terminals share: ask the terminals themselves
+                    kind = names[exact(text, start).lastindex]  # type: ignore[union-attr, index]
+                pos = start + len(value)
                 if "\n" in value:  # a string or a comment may span lines
                     tok = self._token(kind, value, line, line_start, start, pos)
                     line = tok[4]
