@@ -73,9 +73,13 @@ class TableParser:
         self._trailing = scanner.trailing.fullmatch
         self._names = scanner.names
         self._keywords = scanner.keywords
-        self._comments = comments
         self._limits = limits
-        self._nesting = {**dict.fromkeys(limits.openers, 1), **dict.fromkeys(limits.closers, -1)}
+        # Comments (0) are kept aside; brackets (+1 opens, -1 closes) count towards the nesting bound.
+        self._specials = {
+            **dict.fromkeys(comments, 0),
+            **dict.fromkeys(limits.openers, 1),
+            **dict.fromkeys(limits.closers, -1),
+        }
         self._actions = action_table(lark, builders)
         self._expects_keyword = [any(name in row for name in scanner.keywords) for row in self._actions]
         table = lark.parser.parser.parser.parse_table
@@ -90,8 +94,7 @@ class TableParser:
         names = self._names
         kind_by_first = self._kind_by_first
         exact = self._exact
-        comment_kinds = self._comments
-        nesting = self._nesting
+        specials = self._specials
         max_depth = self._limits.max_depth
         states = [self._start]
         values: list[object] = []
@@ -127,9 +130,16 @@ class TableParser:
                     line_start = start + value.rindex("\n") + 1
                 else:
                     tok = (kind, value, line, start - line_start + 1, line, pos - line_start + 1)
-                if kind in comment_kinds:
-                    comments.append(tok)
-                    continue
+                special = specials.get(kind)  # one look-up for the few kinds that need more than a shift
+                if special is not None:
+                    if special == 0:
+                        comments.append(tok)
+                        continue
+                    depth += special
+                    if depth > max_depth:
+                        return None
+                    if depth < 0:
+                        depth = 0
                 if expects_keyword[states[-1]]:
                     keyword = keyword_of.get(value)
                     if keyword is None:
@@ -137,13 +147,6 @@ class TableParser:
                     if keyword and keyword in actions[states[-1]]:
                         kind = keyword
                         tok = (keyword, *tok[1:])  # type: ignore[assignment]
-                step = nesting.get(kind)
-                if step:
-                    depth += step
-                    if depth > max_depth:
-                        return None
-                    if depth < 0:
-                        depth = 0
             # Shift the token, reducing first as often as the table says; at the end, reduce to the end state.
             while True:
                 action = actions[states[-1]].get(kind)
