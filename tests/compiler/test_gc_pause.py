@@ -15,6 +15,7 @@ from ecconf.compiler.gc_pause import gc_paused
 @pytest.fixture(autouse=True)
 def collector_on() -> Iterator[None]:
     was = gc.isenabled()
+    gc.unfreeze()  # start from no frozen objects, whatever ran before
     gc.enable()
     yield
     gc.unfreeze()
