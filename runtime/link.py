@@ -34,6 +34,7 @@ class Link(asyncio.Protocol):
         "_eof",
         "_inbox",
         "_inline",
+        "_loop",
         "_paused",
         "_pending",
         "_server",
@@ -46,8 +47,11 @@ class Link(asyncio.Protocol):
         "transport",
     )
 
-    def __init__(self, server: Server, slot: Slot) -> None:
+    def __init__(self, server: Server, slot: Slot, loop: asyncio.AbstractEventLoop) -> None:
         self._server, self._slot = server, slot
+        # The running loop, kept: asyncio.get_running_loop() costs a getpid() system call each time, and the
+        # hot paths below asked for it about a dozen times a session.
+        self._loop = loop
         self.transport: asyncio.Transport | None = None
         self._inbox: list[bytes] = []
         self._buffered = 0
@@ -111,6 +115,10 @@ class Link(asyncio.Protocol):
         self._wake()
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    @property
     def shutdown_requested(self) -> bool:
         return self._shutdown
 
@@ -135,7 +143,7 @@ class Link(asyncio.Protocol):
             if not self._inbox and not self._eof and not self._stopping():
                 # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and
                 # a timer per read), which costs a busy server a measurable share of its time.
-                loop = asyncio.get_running_loop()
+                loop = self._loop
                 self._arm(timeout)
                 while not self._inbox and not self._eof and not self._stopping() and self._pending is None:
                     if loop.time() >= self._deadline:
@@ -169,7 +177,7 @@ class Link(asyncio.Protocol):
 
     def _arm(self, timeout: float) -> None:
         """The waiting read gives up `timeout` seconds from now."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         deadline = self._deadline = loop.time() + timeout
         if self._timer is None or self._timer.when() > deadline:
             if self._timer is not None:
@@ -180,11 +188,10 @@ class Link(asyncio.Protocol):
         self._timer = None
         if self._waiter is None:
             return  # nobody waits; the next read sets its own deadline
-        now = asyncio.get_running_loop().time()
-        if now >= self._deadline:
+        if self._loop.time() >= self._deadline:
             self._wake()
         else:
-            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._expire)
+            self._timer = self._loop.call_at(self._deadline, self._expire)
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -194,7 +201,7 @@ class Link(asyncio.Protocol):
         """Send `data`, then wait (up to `timeout`) until the transport is below its high-water mark again."""
         self.write_nowait(data)
         if self._blocked:
-            self._drained = asyncio.get_running_loop().create_future()
+            self._drained = self._loop.create_future()
             try:
                 await asyncio.wait_for(self._drained, timeout)
             finally:
@@ -218,8 +225,7 @@ class Link(asyncio.Protocol):
             raise ConnectionError("connection already closed")
         if first:
             self.transport.write(first)
-        loop = asyncio.get_running_loop()
-        new = await loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
+        new = await self._loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
         if new is None:
             raise ConnectionError("connection closed during the TLS handshake")
         self.transport = new

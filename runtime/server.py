@@ -132,7 +132,7 @@ class Server:
         loop = asyncio.get_running_loop()
 
         def factory() -> Link:
-            return Link(self, slot)
+            return Link(self, slot, loop)
 
         addr = slot.spec.address
         inherited = self._sharing.sockets.get(addr)
@@ -246,7 +246,7 @@ class Server:
         if not policy.use_ssl:
             conn = self._connection(gen, policy, (ip, port))
             link.write_nowait(conn.data_to_send())
-        task = asyncio.get_running_loop().create_task(self._session(slot, gen, link, policy, conn))
+        task = link.loop.create_task(self._session(slot, gen, link, policy, conn))
         self._sessions[task] = link
         task.add_done_callback(self._forget)
 
