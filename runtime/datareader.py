@@ -24,7 +24,7 @@ class DataReader:
         self.strict = strict  # refuse bare CR and bare LF
         self.size = 0  # message octets received so far (line ends counted as CRLF)
         self.too_big = False
-        self._lines: list[bytes] = []
+        self._lines: list[bytes] = []  # content so far, in pieces that each end with a line's LF
         self._partial = bytearray()  # the start of a line taken in pieces
         self._line_start = True  # the next byte starts a line
         self._prev_crlf = True  # the previous line ended with CRLF (the DATA command counts)
@@ -67,14 +67,15 @@ class DataReader:
         crlf = chunk.count(b"\r\n")
         if chunk.count(b"\n") != crlf or chunk.count(b"\r") != crlf:
             return False  # a bare CR or LF: the careful path knows what it means in this mode
-        lines = chunk[:-2].split(b"\r\n")
-        if chunk[:1] == b"." or b"\r\n." in chunk:  # dot-stuffed lines (RFC 5321 §4.5.2)
-            lines = [line[1:] if line[:1] == b"." and line != b"." else line for line in lines]
-        size = sum(map(len, lines)) + 2 * len(lines)
-        if self.limit and self.size + size > self.limit:
+        # Dot-unstuffing (RFC 5321 §4.5.2) on the whole chunk: no line in it is a lone "." (that would have
+        # been the end), so every line that starts with a dot loses exactly that dot.
+        if chunk[:1] == b".":
+            chunk = chunk[1:]
+        chunk = chunk.replace(b"\r\n.", b"\r\n")
+        if self.limit and self.size + len(chunk) > self.limit:
             return False  # the careful path counts what passes the limit and stops keeping it
-        self.size += size
-        self._lines.extend(lines)
+        self.size += len(chunk)
+        self._lines.append(chunk.replace(b"\r\n", b"\n"))
         del buf[: cut + 3 if end >= 0 else cut]
         return end >= 0
 
@@ -95,7 +96,7 @@ class DataReader:
     def _end_line(self) -> None:
         self._count(2)
         if not self.too_big:
-            self._lines.append(bytes(self._partial))
+            self._lines.append(bytes(self._partial) + b"\n")
         self._partial.clear()
         self._line_start = True
 
@@ -108,6 +109,4 @@ class DataReader:
 
     def message(self) -> bytes:
         """The content with LF line ends (empty once the limit was passed)."""
-        if self.too_big or not self._lines:
-            return b""
-        return b"\n".join(self._lines) + b"\n"
+        return b"" if self.too_big else b"".join(self._lines)

@@ -61,30 +61,9 @@ _BAD_COMMAND_CODES = frozenset({500, 501, 502, 503, 504, 555})
 
 class SmtpConnection:
     # A server holds one per open session, idle ones included: no per-instance dict.
-    __slots__ = (
-        "_auth",
-        "_bad_commands",
-        "_clock",
-        "_data",
-        "_data_started",
-        "_events",
-        "_in",
-        "_lines",
-        "_mechanisms",
-        "_offered",
-        "_out",
-        "_random",
-        "_strict",
-        "_tx",
-        "client_ip",
-        "client_port",
-        "context",
-        "esmtp",
-        "helo",
-        "hostname",
-        "policy",
-        "state",
-        "tls",
+    __slots__ = tuple(
+        "_auth _bad_commands _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
+        "_random _strict _tx client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
     def __init__(
@@ -111,6 +90,7 @@ class SmtpConnection:
         self._out = bytearray()
         self._events: list[Event] = []  # rarely more than one; a deque costs 700 bytes an idle session
         self._strict = policy.bare_lf == "reject"
+        self._enhanced = policy.has_extension("ENHANCEDSTATUSCODES")  # asked for every reply otherwise
         self._lines = LineReader(self._strict)
         self._tx = Transaction()
         self._data = DataReader(0)
@@ -165,7 +145,7 @@ class SmtpConnection:
                 return PAUSED
             if len(self._out) >= OUTPUT_HIGH_WATER:
                 return FLUSH
-            if not self._step():
+            if not self._in or not self._step():  # no input is never a step: skip the call
                 return NEED_DATA
         return self._events.pop(0)
 
@@ -213,7 +193,7 @@ class SmtpConnection:
     # ----- plumbing ---------------------------------------------------------------------------------
 
     def _send(self, reply: Reply) -> None:
-        self._out += reply.render(self.policy.has_extension("ENHANCEDSTATUSCODES"))
+        self._out += reply.render(self._enhanced)
 
     def _move(self, event: str) -> None:
         nxt = transition(self.state, event)
@@ -277,11 +257,12 @@ class SmtpConnection:
             raise ProtocolViolation(replies.UNKNOWN_COMMAND)
         if len(line) > line_limit(cmd.verb):
             raise ProtocolViolation(replies.LINE_TOO_LONG)
-        if transition(self.state, cmd.verb) is None:
+        nxt = transition(self.state, cmd.verb)
+        if nxt is None:
             raise ProtocolViolation(refusal(self.state, cmd.verb))
-        getattr(self, "_do_" + cmd.verb.lower())(cmd.arg)
-        if cmd.verb != "AUTH":  # AUTH moves through its own states
-            self._move(cmd.verb)
+        _HANDLERS[cmd.verb](self, cmd.arg)
+        if cmd.verb != "AUTH":  # AUTH moves through its own states; no other handler moves
+            self.state = nxt
         if self.state is State.CLOSED:
             self._close("client quit")
 
@@ -433,3 +414,9 @@ class SmtpConnection:
     def _abandon_auth(self, timeout: bool) -> None:
         if self.state is State.AUTHENTICATING and (event := self._auth.abandon(timeout)) is not None:
             self._events.append(event)
+
+
+# Verb -> handler (`_do_<verb>`), looked up once here rather than spelt out for every command.
+_HANDLERS: dict[str, Callable[[SmtpConnection, str], None]] = {
+    name[4:].upper(): handler for name, handler in vars(SmtpConnection).items() if name.startswith("_do_")
+}

@@ -136,3 +136,24 @@ def test_any_chunking_gives_the_same_message(lines, cuts):
     assert done == done_whole
     assert reader.message() == whole.message()
     assert bytes(buf) == rest_whole
+
+
+@given(
+    lines=st.lists(
+        st.binary(max_size=12)
+        .filter(lambda b: b"\n" not in b and b"\r" not in b and b != b".")
+        .map(
+            lambda b: b"." + b if b[:1] == b"." else b  # plenty of dot-stuffed lines
+        ),
+        max_size=8,
+    )
+)
+def test_clean_content_in_bulk_matches_line_by_line_unstuffing(lines):
+    # The usual message (CRLF lines only) is taken in bulk; each line still loses exactly one leading dot.
+    data = b"".join(line + b"\r\n" for line in lines) + b".\r\n"
+    unstuffed = [line[1:] if line[:1] == b"." else line for line in lines]
+    for bytewise in (False, True):
+        reader, done, _ = read(data, bytewise=bytewise)
+        assert done
+        assert reader.message() == b"".join(line + b"\n" for line in unstuffed)
+        assert reader.size == sum(len(line) + 2 for line in unstuffed)

@@ -85,3 +85,11 @@ def test_internal_events_are_not_verbs():
 def test_waiting_states_take_no_commands():
     for state in WAITING_STATES | {State.GREETING, State.AUTHENTICATING, State.DATA}:
         assert not any(transition(state, verb) for verb in KNOWN_VERBS)
+
+
+def test_every_verb_the_table_allows_has_a_protocol_handler():
+    from ecconf.runtime.protocol import _HANDLERS
+    from ecconf.runtime.state import INTERNAL_EVENTS, TRANSITIONS
+
+    allowed = {verb for moves in TRANSITIONS.values() for verb in moves} - INTERNAL_EVENTS
+    assert allowed == set(_HANDLERS)
