@@ -17,9 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lark.exceptions import UnexpectedInput
-
-from ..grammar import MAX_DEPTH, NestingTooDeep, explain
+from ..grammar import MAX_DEPTH, GrammarError, NestingTooDeep
 from .diagnostics import Diagnostic, Related
 from .gc_pause import gc_paused
 from .nodes import File, Include, Scalar, Scope, Statement
@@ -123,8 +121,7 @@ def parse_source(text: str, path: str, depth: int = 0) -> tuple[File | None, Dia
         return parse_text(text, path, depth), None
     except NestingTooDeep as exc:
         return None, _too_deep(exc.limit, Span(path, exc.line, exc.column, exc.line, exc.column + 1))
-    except UnexpectedInput as exc:
-        error = explain(exc, text)
+    except GrammarError as error:
         span = Span(path, error.line, error.column, error.line, error.column + 1)
         related: tuple[Related, ...] = ()
         if error.opened is not None:

@@ -116,7 +116,7 @@ def _parser() -> Parser:
 
 
 def parse_text(text: str, path: str, depth: int = 0) -> File:
-    """Parse one file's text. Raises lark errors (grammar.syntax_errors.explain makes them friendly) and
+    """Parse one file's text. Raises grammar.GrammarError (a syntax error, told in the config's terms) and
     grammar.NestingTooDeep; `depth` is how deeply the file sits inside the scopes and includes of others."""
     if text.startswith("\ufeff"):
         text = text[1:]

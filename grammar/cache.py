@@ -1,11 +1,13 @@
-"""Where the analysed grammar is kept between runs, so a short `ecconf lint` does not rebuild the LALR tables.
+"""Where the grammar's tables are kept between runs, so a short `ecconf lint` neither rebuilds them nor loads
+lark to do it.
 
 Rule of this room: a cache is only a cache. It lives in a folder of the user's own (`$ECCONF_CACHE_DIR`, else
 `$XDG_CACHE_HOME/ecconf`, else `~/.cache/ecconf`), made private (0700) and used only while it is owned by this
-user and writable by nobody else — Lark keeps the tables as a pickle, and loading a pickle someone else could
-write would run their code. Anything unusual (no home, read-only disk, a stranger's folder) means no cache,
-never an error; `ECCONF_NO_CACHE=1` turns it off. The file name carries a digest of the grammar, lark's
-version and Python's, so an upgrade never reads stale tables (and Lark checks the digest inside again).
+user and writable by nobody else: the tables decide what the parser accepts. The file is JSON (never a
+pickle), written to a temporary name and renamed, so a reader sees the old file or the new one, whole. Its
+name carries a digest of the grammar text and the tables' format, so a changed grammar never reads stale
+tables. Anything unusual — no home, a read-only disk, a stranger's folder, a damaged file — means no cache,
+never an error; `ECCONF_NO_CACHE=1` turns it off.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import sys
+import tempfile
 from pathlib import Path
 
-import lark
+from .compiled import FORMAT, CompiledGrammar, from_json, to_json
 
 
 def cache_dir() -> Path | None:
@@ -41,7 +43,7 @@ def _private(folder: Path) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == owner and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def cache_file(grammar: str) -> str | None:
+def cache_file(grammar: str) -> Path | None:
     """The file to keep this grammar's tables in, or None when no safe place exists."""
     folder = cache_dir()
     if folder is None:
@@ -52,5 +54,32 @@ def cache_file(grammar: str) -> str | None:
             return None
     except OSError:
         return None
-    key = f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
-    return str(folder / f"momentum-{hashlib.sha256(key).hexdigest()[:24]}.lark")
+    digest = hashlib.sha256(f"{FORMAT}\0{grammar}".encode()).hexdigest()[:24]
+    return folder / f"momentum-{digest}.json"
+
+
+def load_compiled(grammar: str) -> CompiledGrammar | None:
+    where = cache_file(grammar)
+    if where is None:
+        return None
+    try:
+        return from_json(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing or damaged: the caller computes the tables again and saves them
+
+
+def save_compiled(grammar: str, compiled: CompiledGrammar) -> None:
+    where = cache_file(grammar)
+    if where is None:
+        return
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".tables-", dir=where.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(to_json(compiled))
+            os.replace(temporary, where)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass  # no room or no right to write: the next run computes the tables again

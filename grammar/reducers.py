@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from lark.grammar import Rule
+from .compiled import Rule
 
 Builder = Callable[[list], object]  # type: ignore[type-arg]
 Builders = Mapping[str, Builder]
@@ -23,8 +23,8 @@ class Spliced(list):  # type: ignore[type-arg]
 def reducer_for(rule: Rule, builders: Builders) -> Callable[[list], object]:  # type: ignore[type-arg]
     """One callable for one grammar rule, with Lark's tree-shaping rules applied: filtered-out terminals
     dropped, children of inlined rules spliced in, `?rule` with one child passed through, `-> alias` named."""
-    expansion, origin, alias = rule.expansion, str(rule.origin.name), rule.alias
-    expand1, keep_all = bool(rule.options.expand1), bool(rule.options.keep_all_tokens)
+    expansion, origin, alias = rule.expansion, rule.origin, rule.alias
+    expand1, keep_all = rule.expand1, rule.keep_all_tokens
     keep = [i for i, sym in enumerate(expansion) if keep_all or not (sym.is_term and sym.filter_out)]
     splice = {i for i in keep if not expansion[i].is_term and expansion[i].name.startswith("_")}
     inline = origin.startswith("_")

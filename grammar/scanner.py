@@ -1,6 +1,6 @@
 """Every terminal of the grammar in one regular expression, and which terminal a token is.
 
-Rule of this room: the terminals and their order come from the Lark parser; nothing here names one. The
+Rule of this room: the terminals and their order come from the compiled grammar; nothing here names one. The
 scan is `findall` over `(white space)(token)|(anything else)`: the regex engine walks the whole text in C and
 hands back plain strings, with no match object per token. Which terminal a token is follows from its first
 character wherever only one scanned terminal can begin with that character (worked out below from the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lark import Lark
+from .compiled import CompiledGrammar
 
 ASCII = frozenset(range(128))
 
@@ -29,30 +29,28 @@ class Scanner:
     keywords: dict[str, re.Pattern[str]]  # terminals told apart from the others by context (see table_parser)
 
 
-def scanner_for(lark: Lark, comments: frozenset[str]) -> Scanner:
-    ignored = set(lark.lexer_conf.ignore)
-    terminals = {t.name: t for t in lark.terminals}
+def scanner_for(grammar: CompiledGrammar, comments: frozenset[str]) -> Scanner:
+    ignored = set(grammar.ignore)
+    terminals = {t.name: t for t in grammar.terminals}
     # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
     # by context, as Lark's contextual lexer does: a token becomes the keyword where the table expects it.
-    keywords = {
-        n: re.compile(t.pattern.to_regexp()) for n, t in terminals.items() if t.priority > 0 and n not in ignored
-    }
+    keywords = {n: re.compile(t.regex) for n, t in terminals.items() if t.priority > 0 and n not in ignored}
     # Ignored terminals other than comments (white space) are skipped inside the same match, in front of
     # each token, so a run of blanks costs no trip round the parse loop.
     skipped = ignored - comments
-    skip = "|".join(terminals[n].pattern.to_regexp() for n in sorted(skipped)) or "(?!)"
+    skip = "|".join(terminals[n].regex for n in sorted(skipped)) or "(?!)"
     scanned = sorted(
         (t for n, t in terminals.items() if n not in keywords and n not in skipped), key=lambda t: (-t.priority, t.name)
     )
-    exact = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in scanned))
-    alternatives = "|".join(f"(?:{t.pattern.to_regexp()})" for t in scanned)
+    exact = re.compile("|".join(f"(?P<{t.name}>{t.regex})" for t in scanned))
+    alternatives = "|".join(f"(?:{t.regex})" for t in scanned)
     pairs = re.compile(f"((?:{skip})*+)(?:({alternatives})|((?s:.)))")
     if pairs.groups != 3:
         raise ValueError("a terminal's regular expression has a capturing group: write it as (?:...)")
     names = [""] * (exact.groups + 1)
     for name, index in exact.groupindex.items():
         names[index] = name
-    firsts = {t.name: first_characters(t.pattern.to_regexp()) for t in scanned}
+    firsts = {t.name: first_characters(t.regex) for t in scanned}
     kind_by_first = {}
     for code in range(128):
         able = [name for name, chars in firsts.items() if chars is None or code in chars]

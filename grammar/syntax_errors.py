@@ -7,10 +7,10 @@ leaves it is a GrammarError: a message in the language of the config file (never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .errors import GrammarError, Opened
 
 # What each terminal is called in messages.
 FRIENDLY = {
@@ -30,28 +30,6 @@ FRIENDLY = {
 CLOSER = {"LBRACE": "}", "LSQB": "]", "LPAR": ")"}
 OPENED_WHAT = {"LBRACE": "scope", "LSQB": "dictionary", "LPAR": "array"}
 VALUE_START = {"WORD", "STRING", "LPAR", "LSQB"}
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An open bracket that was never closed."""
-
-    line: int
-    column: int
-    what: str  # "scope", "dictionary", "array"
-    closer: str
-
-
-@dataclass(frozen=True)
-class GrammarError(Exception):
-    message: str
-    line: int
-    column: int
-    hint: str = ""
-    opened: Opened | None = None
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
 
 
 def _innermost_open(exc: UnexpectedInput) -> Opened | None:

@@ -23,8 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
-from lark import Lark, Token, Tree
-
+from .compiled import CompiledGrammar
 from .reducers import Builders, reducer_for
 from .scanner import scanner_for
 
@@ -45,28 +44,19 @@ class Limits:
 Action = int | tuple[int, Callable[[list], object], str]  # type: ignore[type-arg]
 
 
-def action_table(lark: Lark, builders: Builders) -> list[dict[str, Action]]:
-    """Per state: terminal -> next state (shift) or (size, reduce, nonterminal) (reduce); nonterminal -> goto.
-    Keys are plain str: Lark's names are Token objects, whose __eq__ is Python code on every lookup."""
-    table = lark.parser.parser.parser.parse_table
-    actions: list[dict[str, Action]] = [{} for _ in range(max(table.states) + 1)]
-    reducers: dict[object, Action] = {}
-    for state, row in table.states.items():
-        for symbol, (action, arg) in row.items():
-            if action.name == "Shift":
-                actions[state][str(symbol)] = arg
-                continue
-            if arg not in reducers:
-                reducers[arg] = (len(arg.expansion), reducer_for(arg, builders), str(arg.origin.name))
-            actions[state][str(symbol)] = reducers[arg]
-    return actions
+def action_table(grammar: CompiledGrammar, builders: Builders) -> list[dict[str, Action]]:
+    """Per state: terminal -> next state (shift) or (size, reduce, nonterminal) (reduce); nonterminal -> goto."""
+    reducers = [(len(rule.expansion), reducer_for(rule, builders), rule.origin) for rule in grammar.rules]
+    return [
+        {symbol: arg if kind == "s" else reducers[arg] for symbol, (kind, arg) in row.items()} for row in grammar.states
+    ]
 
 
 class TableParser:
     """Lark's LALR table for one grammar, with builders bound to its rules. Build once; `parse` is reentrant."""
 
-    def __init__(self, lark: Lark, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
-        scanner = scanner_for(lark, comments)
+    def __init__(self, grammar: CompiledGrammar, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
+        scanner = scanner_for(grammar, comments)
         self._scan = scanner.pairs.findall
         self._exact = scanner.exact.match
         self._kind_by_first = scanner.kind_by_first
@@ -80,11 +70,10 @@ class TableParser:
             **dict.fromkeys(limits.openers, 1),
             **dict.fromkeys(limits.closers, -1),
         }
-        self._actions = action_table(lark, builders)
+        self._actions = action_table(grammar, builders)
         self._expects_keyword = [any(name in row for name in scanner.keywords) for row in self._actions]
-        table = lark.parser.parser.parser.parse_table
-        self._start: int = table.start_states["start"]
-        self._end: int = table.end_states["start"]
+        self._start = grammar.start
+        self._end = grammar.end
 
     def parse(self, text: str, depth: int = 0) -> tuple[object, list[Tok]] | None:
         """(what the `start` builder returned, the comments) — or None where Lark must speak instead."""
@@ -178,19 +167,3 @@ class TableParser:
         end_line = line + value.count("\n")
         last_start = start + value.rindex("\n") + 1
         return (kind, value, line, start - line_start + 1, end_line, end - last_start + 1)
-
-
-def as_tuple(token: Token) -> Tok:
-    return (token.type, token.value, token.line, token.column, token.end_line, token.end_column)  # type: ignore[return-value]
-
-
-def from_tree(tree: Tree, builders: Builders) -> object:  # type: ignore[type-arg]
-    """The same nodes from a Lark tree (the slow path): tokens become tuples, rules call their builders."""
-
-    def convert(node: object) -> object:
-        if isinstance(node, Token):
-            return as_tuple(node)
-        assert isinstance(node, Tree)
-        return builders[node.data]([convert(child) for child in node.children])
-
-    return convert(tree)

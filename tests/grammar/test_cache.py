@@ -1,48 +1,81 @@
-"""The grammar's tables are kept in a private folder of the user's and read back; an unsafe or unusable
-place means no cache (and no error)."""
+"""The grammar's tables are computed by Lark once, kept as JSON in a private folder of the user's, read back
+unchanged, and an unsafe or unusable place (or a damaged file) means no cache — never an error."""
 
 from __future__ import annotations
 
-import os
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ecconf.grammar.cache import cache_file
-from ecconf.grammar.parser import COMMENT_TERMINALS, LIMITS, build_lark, grammar_text
+from ecconf.grammar.cache import cache_file, load_compiled, save_compiled
+from ecconf.grammar.compiled import from_json, from_lark, to_json
+from ecconf.grammar.lark_parser import get_lark
 from ecconf.grammar.table_parser import TableParser
+from ecconf.grammar.terms import COMMENT_TERMINALS, LIMITS, grammar_text
 
 TEXT = 'ESMTP_Listener { Listen ":25" { AuthPlainParameters [ uri = "file:///p" ] } }  # note\n'
 
 
-def _parse_with(lark_cache: str | None) -> object:
-    lark = build_lark(grammar_text(), lark_cache)
-    return lark.parse(TEXT)
-
-
-def test_tables_are_kept_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECCONF_CACHE_DIR", str(tmp_path / "cache"))
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ECCONF_CACHE_DIR", str(folder))
     monkeypatch.delenv("ECCONF_NO_CACHE", raising=False)
-    where = cache_file(grammar_text())
-    assert where is not None and where.startswith(str(tmp_path / "cache"))
-    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
-    fresh = _parse_with(where)
-    assert Path(where).is_file()
-    assert _parse_with(where) == fresh == _parse_with(None)
+    return folder
 
 
-def test_a_new_grammar_gets_a_new_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECCONF_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("ECCONF_NO_CACHE", raising=False)
+def _echo_parse(compiled: object) -> object:
+    names = {r.alias or r.origin for r in compiled.rules if not r.origin.startswith("_")}  # type: ignore[attr-defined]
+    echo = {name: (lambda children, name=name: (name, children)) for name in names}
+    return TableParser(compiled, echo, LIMITS, frozenset(COMMENT_TERMINALS)).parse(TEXT)  # type: ignore[arg-type]
+
+
+def test_the_tables_survive_json_unchanged() -> None:
+    compiled = from_lark(get_lark())
+    assert from_json(to_json(compiled)) == compiled
+
+
+def test_tables_are_kept_and_read_back(private_cache: Path) -> None:
+    text = grammar_text()
+    assert load_compiled(text) is None
+    compiled = from_lark(get_lark())
+    save_compiled(text, compiled)
+    where = cache_file(text)
+    assert where is not None and where.parent == private_cache and where.is_file()
+    assert private_cache.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in private_cache.iterdir()] == [where.name]  # no temporary file left behind
+    again = load_compiled(text)
+    assert again == compiled
+    assert _echo_parse(again) == _echo_parse(compiled) is not None
+
+
+def test_a_new_grammar_gets_a_new_file(private_cache: Path) -> None:
     assert cache_file(grammar_text()) != cache_file(grammar_text() + "\n// changed\n")
 
 
-def test_a_folder_others_may_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o777)
-    monkeypatch.setenv("ECCONF_CACHE_DIR", str(shared))
-    monkeypatch.delenv("ECCONF_NO_CACHE", raising=False)
+@pytest.mark.parametrize("damage", [b"", b"{", b'{"format": 1}', b"\xff\xfe", b'{"format": 999}'])
+def test_a_damaged_file_is_no_cache(private_cache: Path, damage: bytes) -> None:
+    where = cache_file(grammar_text())
+    assert where is not None
+    where.write_bytes(damage)
+    assert load_compiled(grammar_text()) is None
+
+
+def test_a_table_that_points_nowhere_is_refused(private_cache: Path) -> None:
+    data = json.loads(to_json(from_lark(get_lark())))
+    data["states"][0] = {symbol: ["s", 10_000] for symbol in data["states"][0]}
+    where = cache_file(grammar_text())
+    assert where is not None
+    where.write_text(json.dumps(data), encoding="utf-8")
+    assert load_compiled(grammar_text()) is None
+
+
+def test_a_folder_others_may_write_is_not_used(private_cache: Path) -> None:
+    private_cache.mkdir()
+    private_cache.chmod(0o777)
     assert cache_file(grammar_text()) is None
 
 
@@ -64,26 +97,30 @@ def test_no_cache_when_asked_or_when_the_place_is_unusable(tmp_path: Path, monke
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("ECCONF_CACHE_DIR", str(blocker / "cache"))
     assert cache_file(grammar_text()) is None
+    save_compiled(grammar_text(), from_lark(get_lark()))  # nowhere to write: quietly nothing
 
 
-def test_a_damaged_cache_file_is_rebuilt_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECCONF_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("ECCONF_NO_CACHE", raising=False)
-    where = cache_file(grammar_text())
-    assert where is not None
-    Path(where).write_bytes(b"garbage\n" + os.urandom(64))
-    assert _parse_with(where) == _parse_with(None)
+def _lint_in_a_fresh_process(folder: Path, text: str) -> tuple[int, list[str]]:
+    """Lint `text` in a new interpreter; returns its exit status and the lark modules it loaded."""
+    script = (
+        "import sys, json\n"
+        "from ecconf.cli import main\n"
+        "code = main(['lint', sys.argv[1]])\n"
+        "print(json.dumps([m for m in sys.modules if m == 'lark' or m.startswith('lark.')]), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    config = folder / "x.conf"
+    config.write_text(text, encoding="utf-8")
+    env = {"ECCONF_CACHE_DIR": str(folder / "cache"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script, str(config)], capture_output=True, text=True, env=env)
+    return done.returncode, json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def test_the_fast_parser_runs_on_tables_read_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECCONF_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("ECCONF_NO_CACHE", raising=False)
-    where = cache_file(grammar_text())
-    build_lark(grammar_text(), where)  # writes the file
-    cached = build_lark(grammar_text(), where)  # reads it
-    names = {r.alias or str(r.origin.name) for r in cached.rules if not r.origin.name.startswith("_")}
-    echo = {name: (lambda children, name=name: (name, children)) for name in names}
-    comments = frozenset(COMMENT_TERMINALS)
-    from_cache = TableParser(cached, echo, LIMITS, comments).parse(TEXT)
-    assert from_cache is not None
-    assert from_cache == TableParser(build_lark(grammar_text(), None), echo, LIMITS, comments).parse(TEXT)
+def test_a_valid_config_is_linted_without_loading_lark_once_the_tables_are_kept(tmp_path: Path) -> None:
+    valid = 'ESMTP_Listener { Listen ":2525" { } }\n'
+    first_code, first_loaded = _lint_in_a_fresh_process(tmp_path, valid)
+    assert first_code == 0 and "lark" in first_loaded  # the first run computes the tables with lark
+    code, loaded = _lint_in_a_fresh_process(tmp_path, valid)
+    assert code == 0 and loaded == []
+    code, loaded = _lint_in_a_fresh_process(tmp_path, "ESMTP_Listener { = }\n")
+    assert code == 1 and "lark" in loaded  # a syntax error: lark speaks

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ecconf.grammar import Parser, get_lark
-from ecconf.grammar.parser import COMMENT_TERMINALS, LIMITS
+from ecconf.grammar import LIMITS, Parser, get_compiled
 from ecconf.grammar.scanner import first_characters, scanner_for
 from ecconf.grammar.table_parser import TableParser
+from ecconf.grammar.terms import COMMENT_TERMINALS
 
 
 def chars(text: str) -> frozenset[int]:
@@ -45,15 +45,15 @@ def test_an_expression_that_may_match_nothing_may_begin_with_anything() -> None:
 
 
 def test_the_grammar_s_first_characters() -> None:
-    scanner = scanner_for(get_lark(), frozenset(COMMENT_TERMINALS))
+    scanner = scanner_for(get_compiled(), frozenset(COMMENT_TERMINALS))
     kinds = scanner.kind_by_first
     assert kinds['"'] == "STRING" and kinds["#"] == "LINE_COMMENT" and kinds["{"] == "LBRACE"
     assert kinds["a"] == kinds["Z"] == kinds["9"] == kinds[":"] == "WORD"
     assert "/" not in kinds  # a bare word (/tmp/sock) or a /* comment */: matched again to tell
 
 
-NAMES = {rule.alias or str(rule.origin.name) for rule in get_lark().rules if not rule.origin.name.startswith("_")}
-FAST = TableParser(get_lark(), {n: (lambda c, n=n: (n, c)) for n in NAMES}, LIMITS, frozenset(COMMENT_TERMINALS))
+NAMES = {rule.alias or rule.origin for rule in get_compiled().rules if not rule.origin.startswith("_")}
+FAST = TableParser(get_compiled(), {n: (lambda c, n=n: (n, c)) for n in NAMES}, LIMITS, frozenset(COMMENT_TERMINALS))
 SLOW = Parser({n: (lambda c, n=n: (n, c)) for n in NAMES})
 
 
