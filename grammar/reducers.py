@@ -3,7 +3,9 @@
 Rule of this room: what a rule hands its builder is exactly what Lark's own tree would hold under that rule
 (filtered-out terminals dropped, children of `_inlined` rules and of Lark's `x*` repetitions spliced in, a
 `?rule` with one child passed through, `-> alias` naming the builder), so the fast driver and Lark's tree
-feed the same builders the same children. Builders get plain lists; splices travel as `Spliced`.
+feed the same builders the same children. An inlined rule hands its parent a plain list of children to
+splice; every such list is fresh (a slice of the value stack, or one built here) and has one owner, so a
+repetition can keep growing the list its first item made.
 """
 
 from __future__ import annotations
@@ -14,10 +16,6 @@ from .compiled import Rule
 
 Builder = Callable[[list], object]  # type: ignore[type-arg]
 Builders = Mapping[str, Builder]
-
-
-class Spliced(list):  # type: ignore[type-arg]
-    """What an inlined rule (`_name`, and Lark's `__x_star_N` repetitions) hands its parent: children to splice."""
 
 
 def reducer_for(rule: Rule, builders: Builders) -> Callable[[list], object]:  # type: ignore[type-arg]
@@ -66,31 +64,33 @@ def reducer_for(rule: Rule, builders: Builders) -> Callable[[list], object]:  # 
 
 
 def _inline(keep: list[int], splice: set[int], size: int, children_of: Callable[[list], list]):  # type: ignore[no-untyped-def, type-arg]
-    """An inlined rule's reducer. The shapes Lark's repetitions (`x*` -> `__x_star_N`) and `_rule`s take
-    get a direct form: they run once per statement and per array item, so the generic one would show."""
+    """An inlined rule's reducer: the children to splice into the parent. The shapes Lark's repetitions
+    (`x*` -> `__x_star_N`) and `_rule`s take get a direct form: they run once per statement and per array
+    item, so the generic one would show."""
     if keep == [0] and size == 1:
         if 0 in splice:
-            return lambda args: args[0]  # `__x: _y`: already a splice
-        return Spliced  # `_y: x`: the fresh one-item slice, marked
+            return _first  # `__x: _y`: already children to splice
+        return _as_is  # `_y: x`: the fresh one-item slice is the list
     if keep == [0, 1] and size == 2 and 0 in splice:
-        if 1 in splice:
+        return _grow_by_splice if 1 in splice else _grow
+    return children_of
 
-            def grow_by_splice(args: list) -> Spliced:  # type: ignore[type-arg]
-                out: Spliced = args[0]
-                out.extend(args[1])
-                return out
 
-            return grow_by_splice
+def _first(args: list) -> list:  # type: ignore[type-arg]
+    return args[0]  # type: ignore[no-any-return]
 
-        def grow(args: list) -> Spliced:  # type: ignore[type-arg]
-            out: Spliced = args[0]
-            out.append(args[1])
-            return out
 
-        return grow
+def _as_is(args: list) -> list:  # type: ignore[type-arg]
+    return args
 
-    def spliced(args: list) -> Spliced:  # type: ignore[type-arg]
-        children = children_of(args)
-        return children if type(children) is Spliced else Spliced(children)
 
-    return spliced
+def _grow_by_splice(args: list) -> list:  # type: ignore[type-arg]
+    out: list = args[0]  # type: ignore[type-arg]
+    out.extend(args[1])
+    return out
+
+
+def _grow(args: list) -> list:  # type: ignore[type-arg]
+    out: list = args[0]  # type: ignore[type-arg]
+    out.append(args[1])
+    return out
