@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from ecconf.runtime import replies
-from ecconf.runtime.diskqueue import Append, Call, Deliver, DiskQueue, Result, run_batch
+from ecconf.runtime.diskqueue import DISK_THREAD_NICE, Append, Call, Deliver, DiskQueue, Result, run_batch
 from ecconf.runtime.spool import Maildir, SpoolError
 
 
@@ -125,3 +128,14 @@ def test_submit_many_keeps_the_order(tmp_path: Path) -> None:
     queue.submit(Call(lambda: 5), 5)
     queue.close()
     assert [token for token, _v, _e in got] == list(range(6))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are a Linux feature")
+def test_the_disk_thread_runs_at_a_lower_priority_than_the_loop(tmp_path: Path) -> None:
+    got: list[Result] = []
+    queue = DiskQueue(got.extend)
+    queue.submit(Call(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())), "nice")
+    queue.close()
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert got == [("nice", min(19, own + DISK_THREAD_NICE), None)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller's thread is untouched
