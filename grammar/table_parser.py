@@ -85,7 +85,8 @@ class TableParser:
         exact = self._exact
         specials = self._specials
         max_depth = self._limits.max_depth
-        states = [self._start]
+        state = self._start  # always states[-1]
+        states = [state]
         values: list[object] = []
         comments: list[Tok] = []
         pos = 0
@@ -129,23 +130,24 @@ class TableParser:
                         return None
                     if depth < 0:
                         depth = 0
-                if expects_keyword[states[-1]]:
+                if expects_keyword[state]:
                     keyword = keyword_of.get(value)
                     if keyword is None:
                         keyword = keyword_of[value] = self._keyword(value)
-                    if keyword and keyword in actions[states[-1]]:
+                    if keyword and keyword in actions[state]:
                         kind = keyword
                         tok = (keyword, *tok[1:])  # type: ignore[assignment]
             # Shift the token, reducing first as often as the table says; at the end, reduce to the end state.
             while True:
-                action = actions[states[-1]].get(kind)
+                action = actions[state].get(kind)
                 if action is None:
-                    if kind == END and states[-1] == end_state:
+                    if kind == END and state == end_state:
                         return values[-1], comments
                     return None
                 if type(action) is int:
                     states.append(action)
                     values.append(tok)
+                    state = action
                     break
                 size, reduce, origin = action  # type: ignore[misc]
                 if size:
@@ -155,7 +157,8 @@ class TableParser:
                 else:
                     args = []
                 values.append(reduce(args))
-                states.append(actions[states[-1]][origin])  # type: ignore[arg-type]
+                state = actions[states[-1]][origin]  # type: ignore[assignment]
+                states.append(state)
         return None  # not reached: the end always returns from the loop
 
     def _keyword(self, value: str) -> str:
