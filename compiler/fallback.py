@@ -15,6 +15,7 @@ from typing import Any
 
 from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer
 from .span import Span
+from .values import to_cidr
 
 # The engine's defaults for the options it interprets (Momentum's documented defaults).
 DEFAULTS: dict[str, Any] = {
@@ -57,10 +58,9 @@ def _network(peer: Peer) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None
     return _parse_network(peer.network)
 
 
-@lru_cache(maxsize=8192)
 def _parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        return ipaddress.ip_network(text, strict=False)
+        return to_cidr(text).network  # remembered per text, dotted quads read without ipaddress's parser
     except ValueError:
         return None
 
