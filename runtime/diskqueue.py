@@ -25,6 +25,8 @@ from . import acctlog
 from .spool import Maildir, SpoolError
 
 Result = tuple[object, object, BaseException | None]  # (token, value, exception)
+# What a job's result goes to on the loop: a future, or a function called with (value, exception).
+Token = object
 DISK_THREAD_NICE = 10  # added to the thread's nice value (Linux: per thread)
 
 
@@ -157,8 +159,12 @@ def _append_all(path: Path, lines: list[str]) -> BaseException | None:
 
 
 def settle(results: list[Result]) -> None:
-    """On the event loop: hand each result to its future (the token), unless nobody waits any more."""
+    """On the event loop: hand each result to its token: a callable is called with (value, exception), a
+    future gets it unless nobody waits any more."""
     for future, value, exc in results:
+        if callable(future):
+            future(value, exc)
+            continue
         if future.done():  # type: ignore[attr-defined]
             continue
         if exc is None:

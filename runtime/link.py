@@ -1,8 +1,9 @@
-"""One client connection as the server sees it: awaitable reads and flow-controlled writes.
+"""One client connection as the server sees it: input handed to a waiting session (or awaitable reads) and
+flow-controlled writes.
 
 Rule of this room: transport plumbing only (asyncio.Protocol callbacks, read pausing, write backpressure, the
-STARTTLS swap), no SMTP and no policy. With runtime/server.py it forms the asyncio shell: the only two runtime
-files that touch asyncio, sockets or ssl.
+STARTTLS swap), no SMTP and no policy. With runtime/server.py and runtime/session_driver.py it forms the
+asyncio shell: the only runtime files that touch asyncio, sockets or ssl.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .protocol import SmtpConnection
 
 if TYPE_CHECKING:
     from .server import Server
+    from .session_driver import Session
 
 READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
 
@@ -31,6 +33,7 @@ class Link(asyncio.Protocol):
         "_buffered",
         "_deadline",
         "_drained",
+        "_driver",
         "_eof",
         "_inbox",
         "_inline",
@@ -69,12 +72,20 @@ class Link(asyncio.Protocol):
         # needs the session (an event, an error) waits in _pending and wakes it.
         self._inline: SmtpConnection | None = None
         self._pending: Event | Sentinel | Exception | None = None
+        # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
+        # shutdown is handed to it directly, with no future and no task in between.
+        self._driver: Session | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self._server._spawn(self._slot, self)
 
     def data_received(self, data: bytes) -> None:
+        driver = self._driver
+        if driver is not None:
+            self._driver = None
+            driver.on_input(data)
+            return
         conn = self._inline
         if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
             if not self._shutdown and not self._blocked:
@@ -90,6 +101,7 @@ class Link(asyncio.Protocol):
     def eof_received(self) -> bool:
         self._eof = True
         self._wake()
+        self._end_of_input()
         # Keep a plain transport open after a half-close: the replies to what the client sent before its
         # EOF (`printf 'EHLO x\r\nQUIT\r\n' | nc ...`) still have to go out. SSL ignores the answer.
         return not self._tls
@@ -97,6 +109,7 @@ class Link(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._eof = True
         self._wake()
+        self._end_of_input()
         self.resume_writing()
         if self._timer is not None:
             self._timer.cancel()
@@ -113,6 +126,42 @@ class Link(asyncio.Protocol):
     def request_shutdown(self) -> None:
         self._shutdown = True
         self._wake()
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.on_shutdown()  # it decides whether it may stop now (at rest) or later
+
+    def _end_of_input(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.on_input(b"")
+
+    # ----- for a session driven from callbacks ---------------------------------------------------------
+
+    def wait_input(self, driver: Session, timeout: float) -> None:
+        """Hand the next input (or its end, or a shutdown request) to `driver`; `timeout` s of silence calls
+        its on_timeout. Only when take_input() has returned None: nothing is buffered."""
+        self._driver = driver
+        self._arm(timeout)
+
+    def stop_waiting(self) -> None:
+        self._driver = None
+
+    def take_input(self) -> bytes | None:
+        """What arrived while the session was busy: the bytes, b"" at end of stream, None if nothing."""
+        if not self._inbox:
+            return b"" if self._eof else None
+        chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
+        self._inbox.clear()
+        self._buffered = 0
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return chunk
+
+    @property
+    def blocked(self) -> bool:
+        """The transport's buffer is over its high-water mark: wait for the client to take its replies."""
+        return self._blocked
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -162,13 +211,7 @@ class Link(asyncio.Protocol):
                 return feed.Shutdown
         finally:
             self._inline = None
-        chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
-        self._inbox.clear()
-        self._buffered = 0
-        if self._paused and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        return chunk
+        return self.take_input() or b""
 
     def _stopping(self) -> bool:
         if not self._shutdown:
@@ -186,9 +229,12 @@ class Link(asyncio.Protocol):
 
     def _expire(self) -> None:
         self._timer = None
-        if self._waiter is None:
+        if self._waiter is None and self._driver is None:
             return  # nobody waits; the next read sets its own deadline
         if self._loop.time() >= self._deadline:
+            driver, self._driver = self._driver, None
+            if driver is not None:
+                driver.on_timeout()
             self._wake()
         else:
             self._timer = self._loop.call_at(self._deadline, self._expire)

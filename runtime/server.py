@@ -1,15 +1,14 @@
 """The asyncio shell around the sans-IO protocol: sockets, TLS, timeouts, concurrency caps, disk work.
 
-Rule of this room: with runtime/link.py (one connection's transport) the only runtime files that touch
-asyncio, sockets or ssl, and it holds no SMTP logic.
-Per connection it resolves the SessionPolicy, feeds bytes to `SmtpConnection`, writes what it answers,
-carries out its events and waits as long as the protocol (`read_timeout()`, an AUTH event's delay) and the
-per-address AUTH penalty ask. A session waiting for input is answered right in `data_received` when the
-command needs nothing but more input (feed.answer; most commands), saving a trip through the event loop
-each; events, errors, backpressure and shutdowns go to the session's task. Anything that blocks runs off
-the loop so one slow disk does not stall the other sessions: spool writes and acctlog appends on the disk
-thread (diskqueue.py, handed over once per turn of the loop), credential file reads in a worker thread (their
-parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
+Rule of this room: with runtime/link.py (one connection's transport) and runtime/session_driver.py (one
+connection's session) the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
+Per connection it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
+`SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
+(`read_timeout()`, an AUTH event's delay) and the per-address AUTH penalty ask: from the transport's
+callbacks, with a task only for a TLS handshake or a client that does not read its replies. Anything that
+blocks runs off the loop so one slow disk does not stall the other sessions: spool writes and acctlog appends
+on the disk thread (diskqueue.py, handed over once per turn of the loop), credential file reads in a worker
+thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
 """
@@ -17,6 +16,7 @@ address is new are bound (those that went away stop accepting).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import ssl
@@ -24,16 +24,16 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import feed, listeners, replies, sessionlog
+from . import listeners, replies
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
-from .diskqueue import Append, Deliver, DiskQueue, Job, wake_loop
-from .events import NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
+from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
-from .spool import Maildir, SpoolError
+from .session_driver import Session
+from .spool import Maildir
 from .tls import allowed_versions
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,15 @@ class Server:
         self.addresses: dict[str, BoundAddress] = {}
         self.ready = asyncio.Event()
         self._on_ready = on_ready
-        self._clock = clock
+        self.clock = clock
         self._random = random_bytes
         self._slots: dict[ListenAddress, Slot] = {}
-        self._sessions: dict[asyncio.Task[None], Link] = {}
+        self._sessions: dict[Link, Session] = {}
+        self._all_gone: asyncio.Future[None] | None = None  # while stop() waits for the sessions to end
         self._ssl: SslCache = {}
         self._refresher: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
-        self._disk = DiskQueue(wake_loop)
+        self._disk = DiskQueue(self._disk_done)
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
         self._sharing = sharing or Sharing()
@@ -119,7 +120,7 @@ class Server:
             log.info("listener %s disabled (Enable = false)", name)
         try:
             for policy in plan.tls:
-                self._ssl_context(policy, contexts)  # a broken certificate stops the (re)start, not a client
+                self.ssl_context(policy, contexts)  # a broken certificate stops the (re)start, not a client
             for slot in plan.added:
                 await self._bind(slot)
         except BaseException:
@@ -174,15 +175,18 @@ class Server:
             self._unbind(slot)
         if self._refresher is not None:
             self._refresher.cancel()
-        for link in self._sessions.values():
+        for link in list(self._sessions):
             link.request_shutdown()
-        tasks = list(self._sessions)
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=deadline)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+        if self._sessions:
+            self._all_gone = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._all_gone), deadline)
+            left = list(self._sessions.values())
+            for session in left:
+                session.abort()
+            tasks = [session.task for session in left if session.task is not None]
+            if tasks:
+                await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
         self._stopped.set()
 
@@ -226,13 +230,13 @@ class Server:
 
     def buffered_output(self) -> int:
         """Reply bytes accepted by transports but not yet taken by clients, over all sessions."""
-        return sum(link.buffered_output() for link in self._sessions.values())
+        return sum(link.buffered_output() for link in self._sessions)
 
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
         """A new connection: refused over Listener_Sessions; else greeted at once on a plain listener (the
-        banner does not wait for a trip through the event loop) and handed to its session task."""
+        banner does not wait for a trip through the event loop) and handed to its Session."""
         gen = Generation(self.config, self.maildir, self.credentials)
         ip, port = link.peer()
         name, policy = slot.spec.name, slot.resolver(ip or None)
@@ -244,117 +248,43 @@ class Server:
         log.debug("%s: connection from %s:%s", name, ip, port)
         conn = None
         if not policy.use_ssl:
-            conn = self._connection(gen, policy, (ip, port))
+            conn = self.connection(gen, policy, (ip, port))
             link.write_nowait(conn.data_to_send())
-        task = link.loop.create_task(self._session(slot, gen, link, policy, conn))
-        self._sessions[task] = link
-        task.add_done_callback(self._forget)
+        session = self._sessions[link] = Session(self, slot, gen, link, policy, conn)
+        session.start()
 
-    def _connection(self, gen: Generation, policy: SessionPolicy, client: tuple[str, int]) -> SmtpConnection:
+    def connection(self, gen: Generation, policy: SessionPolicy, client: tuple[str, int]) -> SmtpConnection:
         tls = policy.use_ssl
-        clock, random = self._clock, self._random
+        clock, random = self.clock, self._random
         return SmtpConnection(
             policy, gen.config.hostname, gen.credentials, client=client, clock=clock, random_bytes=random, tls=tls
         )
 
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        self._sessions.pop(task, None)
+    def forget(self, link: Link) -> None:
+        """A session has ended (Session._end)."""
+        self._sessions.pop(link, None)
+        if not self._sessions and self._all_gone is not None and not self._all_gone.done():
+            self._all_gone.set_result(None)
 
-    async def _session(
-        self, slot: Slot, gen: Generation, link: Link, policy: SessionPolicy, conn: SmtpConnection | None
-    ) -> None:
-        name = slot.spec.name
-        ip, port = link.peer()
-        try:
-            if conn is None:  # implicit TLS: the banner comes after the handshake
-                await link.start_tls(self._ssl_context(policy), policy.idle_time)
-                conn = self._connection(gen, policy, (ip, port))
-            await self._converse(name, gen, conn, link)
-        except asyncio.CancelledError:
-            if conn is not None:  # the drain deadline passed: a last word before the line goes dead
-                conn.shutdown()
-                link.write_nowait(conn.data_to_send())
-            raise
-        except (ConnectionError, ssl.SSLError, TimeoutError, OSError) as exc:
-            log.info("%s: connection from %s:%s ended: %r", name, ip, port, exc)
-        except Exception:
-            log.exception("%s: session with %s:%s failed", name, ip, port)
-        finally:
-            slot.active -= 1
-            link.close()
-
-    async def _converse(self, name: str, gen: Generation, conn: SmtpConnection, link: Link) -> None:
-        policy = conn.policy
-        pending: Event | Sentinel | None = None  # an event the link already took from conn while reading
-        while True:
-            event, pending = (conn.next_event() if pending is None else pending), None
-            if isinstance(event, StartTls):
-                # The 220 and the handshake start must happen without yielding to the loop in between, or
-                # the client's ClientHello would be read (and dropped) as plaintext.
-                await link.start_tls(self._ssl_context(policy), policy.idle_time, first=conn.data_to_send())
-                conn.tls_started()
-                continue
-            if isinstance(event, AuthAttempted):
-                # Recorded before the client sees the verdict, so the log never lags behind the reply.
-                await self._record_auth(name, gen, conn, event)
-                await self._hold_auth_answer(conn, event)
-            # After FLUSH this is where a client that does not read its replies makes us wait.
-            await link.write(conn.data_to_send(), policy.idle_time)
-            if event is NEED_DATA:
-                if link.shutdown_requested and conn.at_rest:
-                    conn.shutdown()
-                    continue
-                try:
-                    # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
-                    chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
-                except TimeoutError:
-                    conn.timeout()
-                    continue
-                pending = feed.take(conn, chunk)
-            elif isinstance(event, MessageReceived):
-                await self._store(gen, conn, event)
-            elif isinstance(event, Close):
-                log.debug("%s: closing %s:%s: %s", name, conn.client_ip, conn.client_port, event.reason)
-                return
-            elif event is PAUSED:
-                raise RuntimeError("protocol paused although every event was handled")
-
-    async def _hold_auth_answer(self, conn: SmtpConnection, event: AuthAttempted) -> None:
-        wait = self.penalty.hold(conn.client_ip, event, conn.policy)
-        if wait > 0:
-            log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
-            await asyncio.sleep(wait)
-
-    async def _store(self, gen: Generation, conn: SmtpConnection, event: MessageReceived) -> None:
-        env = event.envelope
-        try:
-            path = await self._offload(Deliver(gen.maildir, event.data, env.queue_id, env.received_at))
-        except Exception as exc:
-            sessionlog.not_stored(env, exc, expected=isinstance(exc, SpoolError))
-            conn.message_rejected(exc.reply if isinstance(exc, SpoolError) else replies.SPOOL_ERROR)
-            return
-        sessionlog.stored(env, path)  # type: ignore[arg-type]
-        conn.message_stored(env.queue_id)
-
-    async def _record_auth(self, name: str, gen: Generation, conn: SmtpConnection, event: AuthAttempted) -> None:
-        sessionlog.auth_attempt(name, conn.client_ip, event)
-        path = gen.config.acctlog_path
-        if path is None or not event.log:
-            return
-        line = sessionlog.acct_line(self._clock(), name, conn.client_ip, conn.client_port, event)
-        try:
-            await self._offload(Append(path, line))
-        except OSError as exc:
-            log.error("cannot write accounting log %s: %s", path, exc)
-
-    def _offload(self, job: Job) -> asyncio.Future[object]:
+    def offload(self, job: Job) -> asyncio.Future[object]:
         """Run a blocking disk job on the disk thread; a batch of finished jobs wakes the loop once."""
-        loop = self._loop or asyncio.get_running_loop()
-        future = loop.create_future()
-        if not self._outbox:
-            loop.call_soon(self._flush_outbox)
-        self._outbox.append((job, future))
+        future = (self._loop or asyncio.get_running_loop()).create_future()
+        self.submit(job, future)
         return future
+
+    def submit(self, job: Job, done: Token) -> None:
+        """Run a blocking disk job on the disk thread; `done` is a future, or called with (value, exception)
+        on the loop."""
+        if not self._outbox:
+            (self._loop or asyncio.get_running_loop()).call_soon(self._flush_outbox)
+        self._outbox.append((job, done))
+
+    def _disk_done(self, results: list[Result]) -> None:
+        """On the disk thread: one thread-safe call settles the whole batch on the loop. A loop that is gone
+        has nobody waiting any more."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(settle, results)
 
     def _flush_outbox(self) -> None:
         """Hand the disk thread what this turn of the loop asked for: one wake-up for the lot."""
@@ -363,7 +293,7 @@ class Server:
 
     # ----- TLS --------------------------------------------------------------------------------------
 
-    def _ssl_context(self, policy: SessionPolicy, cache: SslCache | None = None) -> ssl.SSLContext:
+    def ssl_context(self, policy: SessionPolicy, cache: SslCache | None = None) -> ssl.SSLContext:
         cache = self._ssl if cache is None else cache
         key = (policy.tls_certificate, policy.tls_key, policy.tls_protocols, policy.tls_ciphers)
         context = cache.get(key)

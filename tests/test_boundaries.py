@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime": "ecconf.runtime", "ecconf": "ecconf"}
 NETWORK = {"asyncio", "socket", "ssl"}
 # The asyncio shell: the server and the transport of one connection. Everything else in runtime/ is sans-IO.
-IO_SHELL = {"runtime/server.py", "runtime/link.py"}
+IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,296 @@
+"""One connection's SMTP session, driven from the transport's callbacks; a task only for the rare waits.
+
+Rule of this room: with server.py and link.py part of the asyncio shell; it carries out what the sans-IO
+protocol asks (events) and holds no SMTP logic. A session costs no task while it only waits for input, for
+its disk writes or for an AUTH penalty: the link hands it the bytes (`on_input`), the disk thread its results
+(`_disk_done`), a timer the end of a wait, and each of them runs the protocol on to its next wait. A task per
+command (a future per read, a wake-up per disk write) was a measurable share of the server's time. What needs
+a coroutine — a TLS handshake, a client that does not read its replies (backpressure), an event the
+callbacks do not handle — parks the session in a task (`_park`) for the rest of its life: `_converse`, the
+same steps written as awaits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from typing import TYPE_CHECKING
+
+from . import feed, replies, sessionlog
+from .config import SessionPolicy
+from .diskqueue import Append, Deliver
+from .events import FLUSH, NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
+from .link import Link
+from .listeners import Generation, Slot
+from .protocol import SmtpConnection
+from .spool import SpoolError
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log, as before the split
+
+
+class Session:
+    """Drives one SmtpConnection over one Link until it closes."""
+
+    __slots__ = ("_gen", "_job", "_over", "_policy", "_server", "_slot", "conn", "link", "task")
+
+    def __init__(
+        self,
+        server: Server,
+        slot: Slot,
+        gen: Generation,
+        link: Link,
+        policy: SessionPolicy,
+        conn: SmtpConnection | None,
+    ) -> None:
+        self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
+        self.conn = conn  # None until an implicit-TLS handshake is done
+        self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
+        self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
+        self._over = False
+
+    def start(self) -> None:
+        if self.conn is None:
+            self._park(None)  # implicit TLS: the handshake is a coroutine
+        else:
+            self._pump()
+
+    # ----- callback mode ------------------------------------------------------------------------------
+
+    def on_input(self, data: bytes) -> None:
+        """The link's callback while the session waits for input: bytes, or b"" at end of stream."""
+        try:
+            self.conn.receive_data(data)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._pump()
+
+    def on_shutdown(self) -> None:
+        self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
+
+    def on_timeout(self) -> None:
+        try:
+            self.conn.timeout()  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._pump()
+
+    def _pump(self) -> None:
+        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine."""
+        conn, link = self.conn, self.link
+        assert conn is not None
+        try:
+            while True:
+                event = conn.next_event()
+                if event is NEED_DATA:
+                    if not self._flush():
+                        return
+                    if link.shutdown_requested and conn.at_rest:
+                        conn.shutdown()
+                        continue
+                    chunk = link.take_input()
+                    if chunk is None:
+                        link.wait_input(self, conn.read_timeout())
+                        return
+                    conn.receive_data(chunk)
+                elif isinstance(event, MessageReceived):
+                    self._job = event
+                    self._server.submit(self._delivery(event), self._disk_done)
+                    return
+                elif isinstance(event, AuthAttempted):
+                    # Recorded before the client sees the verdict, so the log never lags behind the reply.
+                    line = self._auth_line(event)
+                    if line is not None:
+                        self._job = event
+                        self._server.submit(line, self._disk_done)
+                        return
+                    if not self._hold(event) or not self._flush():
+                        return
+                elif isinstance(event, Close):
+                    link.write_nowait(conn.data_to_send())
+                    self._closing(conn, event)
+                    self._end()
+                    return
+                elif event is FLUSH:
+                    if not self._flush():
+                        return
+                else:
+                    self._park(event)  # STARTTLS (or a protocol gone wrong): the coroutine deals with it
+                    return
+        except Exception as exc:
+            self._fail(exc)
+
+    def _flush(self) -> bool:
+        """Send what the protocol has to say; False (and parked) when the client is not taking it."""
+        self.link.write_nowait(self.conn.data_to_send())  # type: ignore[union-attr]
+        if self.link.blocked:
+            self._park(None)  # the coroutine waits for the drain, up to Idle_Time
+            return False
+        return True
+
+    def _disk_done(self, value: object, exc: BaseException | None) -> None:
+        """The disk thread's result for this session's job, on the loop."""
+        event, self._job = self._job, None
+        if self._over:
+            return
+        conn = self.conn
+        assert conn is not None
+        try:
+            if isinstance(event, MessageReceived):
+                self._stored(conn, event, value, exc)
+            elif isinstance(event, AuthAttempted):
+                if isinstance(exc, OSError):
+                    log.error("cannot write accounting log %s: %s", self._gen.config.acctlog_path, exc)
+                elif exc is not None:
+                    raise exc
+                if not self._hold(event) or not self._flush():
+                    return
+        except Exception as error:
+            self._fail(error)
+            return
+        self._pump()
+
+    def _hold(self, event: AuthAttempted) -> bool:
+        """False when the answer is held back (a timer resumes the session)."""
+        wait = self._server.penalty.hold(self.conn.client_ip, event, self._policy)  # type: ignore[union-attr]
+        if wait <= 0:
+            return True
+        log.info("AUTH answer to %s held back %.2f s after failures", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        self.link.loop.call_later(wait, self._held)
+        return False
+
+    def _held(self) -> None:
+        if not self._over and self._flush():
+            self._pump()
+
+    def _end(self) -> None:
+        if self._over:
+            return
+        self._over = True
+        self._slot.active -= 1
+        self.link.close()
+        self._server.forget(self.link)
+
+    def _fail(self, exc: BaseException) -> None:
+        ip, port = self.link.peer()
+        name = self._slot.spec.name
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError, OSError)):
+            log.info("%s: connection from %s:%s ended: %r", name, ip, port, exc)
+        else:
+            log.error("%s: session with %s:%s failed", name, ip, port, exc_info=exc)
+        self._end()
+
+    def abort(self) -> None:
+        """The drain deadline passed: a last word (421) before the line goes dead."""
+        if self.task is not None:
+            self.task.cancel()
+            return
+        if self.conn is not None and not self._over:
+            self.conn.shutdown()
+            self.link.write_nowait(self.conn.data_to_send())
+        self._end()
+
+    # ----- shared steps -------------------------------------------------------------------------------
+
+    def _auth_line(self, event: AuthAttempted) -> Append | None:
+        conn = self.conn
+        assert conn is not None
+        name = self._slot.spec.name
+        sessionlog.auth_attempt(name, conn.client_ip, event)
+        path = self._gen.config.acctlog_path
+        if path is None or not event.log:
+            return None
+        return Append(path, sessionlog.acct_line(self._server.clock(), name, conn.client_ip, conn.client_port, event))
+
+    def _delivery(self, event: MessageReceived) -> Deliver:
+        env = event.envelope
+        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at)
+
+    def _closing(self, conn: SmtpConnection, event: Close) -> None:
+        log.debug("%s: closing %s:%s: %s", self._slot.spec.name, conn.client_ip, conn.client_port, event.reason)
+
+    def _stored(self, conn: SmtpConnection, event: MessageReceived, value: object, exc: BaseException | None) -> None:
+        env = event.envelope
+        if exc is not None:
+            sessionlog.not_stored(env, exc, expected=isinstance(exc, SpoolError))
+            conn.message_rejected(exc.reply if isinstance(exc, SpoolError) else replies.SPOOL_ERROR)
+            return
+        sessionlog.stored(env, value)  # type: ignore[arg-type]
+        conn.message_stored(env.queue_id)
+
+    # ----- parked in a task ---------------------------------------------------------------------------
+
+    def _park(self, event: Event | Sentinel | None) -> None:
+        self.link.stop_waiting()
+        self.task = self.link.loop.create_task(self._run(event))
+        self.task.add_done_callback(self._task_done)
+
+    def _task_done(self, _task: asyncio.Task[None]) -> None:
+        self._end()  # also when cancelled before it ever ran
+
+    async def _run(self, pending: Event | Sentinel | None) -> None:
+        server, link, policy = self._server, self.link, self._policy
+        try:
+            if self.conn is None:  # implicit TLS: the banner comes after the handshake
+                await link.start_tls(server.ssl_context(policy), policy.idle_time)
+                self.conn = server.connection(self._gen, policy, link.peer())
+            await self._converse(self.conn, pending)
+        except asyncio.CancelledError:
+            if self.conn is not None:  # the drain deadline passed: a last word before the line goes dead
+                self.conn.shutdown()
+                link.write_nowait(self.conn.data_to_send())
+            raise
+        except Exception as exc:
+            self._fail(exc)
+
+    async def _converse(self, conn: SmtpConnection, pending: Event | Sentinel | None) -> None:
+        server, link, policy = self._server, self.link, self._policy
+        while True:
+            event, pending = (conn.next_event() if pending is None else pending), None
+            if isinstance(event, StartTls):
+                # The 220 and the handshake start must happen without yielding to the loop in between, or
+                # the client's ClientHello would be read (and dropped) as plaintext.
+                await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
+                conn.tls_started()
+                continue
+            if isinstance(event, AuthAttempted):
+                line = self._auth_line(event)
+                if line is not None:
+                    try:
+                        await server.offload(line)
+                    except OSError as exc:
+                        log.error("cannot write accounting log %s: %s", line.path, exc)
+                wait = server.penalty.hold(conn.client_ip, event, policy)
+                if wait > 0:
+                    log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
+                    await asyncio.sleep(wait)
+            # After FLUSH this is where a client that does not read its replies makes us wait.
+            await link.write(conn.data_to_send(), policy.idle_time)
+            if event is NEED_DATA:
+                if link.shutdown_requested and conn.at_rest:
+                    conn.shutdown()
+                    continue
+                try:
+                    # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
+                    chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
+                except TimeoutError:
+                    conn.timeout()
+                    continue
+                pending = feed.take(conn, chunk)
+            elif isinstance(event, MessageReceived):
+                try:
+                    path: object = await server.offload(self._delivery(event))
+                except Exception as exc:
+                    self._stored(conn, event, None, exc)
+                else:
+                    self._stored(conn, event, path, None)
+            elif isinstance(event, Close):
+                self._closing(conn, event)
+                return
+            elif event is PAUSED:
+                raise RuntimeError("protocol paused although every event was handled")
