@@ -1,0 +1,39 @@
+"""Sessions driven from the transport's callbacks: no task while waiting, the disk's answers resume them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+
+MESSAGE = "From: alice@b.example\r\nSubject: test\r\n\r\nHello.\r\n"
+
+
+async def _tasks() -> int:
+    return len(asyncio.all_tasks()) - 1  # not this one
+
+
+def test_a_session_waiting_for_input_holds_no_task(run_server, make_config):
+    running = run_server(make_config())
+    before = running.run(_tasks())
+    with smtplib.SMTP("127.0.0.1", running.port, local_hostname="client.example", timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.login("alice", "s3cret")  # waits for the accounting log line on the disk thread
+        smtp.mail("alice@b.example")  # in a transaction now
+        assert running.run(_tasks()) == before
+        smtp.rcpt("x@y.example")
+        assert smtp.data(MESSAGE)[0] == 250  # waits for the spool write
+        assert running.run(_tasks()) == before
+    assert len(running.maildir_messages()) == 1
+
+
+def test_an_unwritable_accounting_log_is_reported_and_the_session_goes_on(run_server, make_config, caplog):
+    config = make_config()
+    config.acctlog_path.mkdir()  # appending to a directory fails
+    running = run_server(config)
+    with caplog.at_level(logging.ERROR), smtplib.SMTP("127.0.0.1", running.port, timeout=10) as smtp:
+        smtp.ehlo("client.example")
+        assert smtp.login("alice", "s3cret")[0] == 235
+        assert smtp.sendmail("alice@b.example", ["x@y.example"], MESSAGE) == {}
+    assert len(running.maildir_messages()) == 1
+    assert any("cannot write accounting log" in r.getMessage() for r in caplog.records)
