@@ -99,6 +99,10 @@ class Session:
                         return
                     conn.receive_data(chunk)
                 elif isinstance(event, MessageReceived):
+                    link.write_nowait(conn.data_to_send())  # what came before the message goes out first
+                    if link.blocked:
+                        self._park(event)
+                        return
                     self._job = event
                     self._server.submit(self._delivery(event), self._disk_done)
                     return

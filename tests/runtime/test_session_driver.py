@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import smtplib
+import socket
 
 MESSAGE = "From: alice@b.example\r\nSubject: test\r\n\r\nHello.\r\n"
 
@@ -37,3 +39,14 @@ def test_an_unwritable_accounting_log_is_reported_and_the_session_goes_on(run_se
         assert smtp.sendmail("alice@b.example", ["x@y.example"], MESSAGE) == {}
     assert len(running.maildir_messages()) == 1
     assert any("cannot write accounting log" in r.getMessage() for r in caplog.records)
+
+
+def test_replies_before_a_message_go_out_before_its_250(run_server, make_config):
+    running = run_server(make_config())
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        auth = base64.b64encode(b"\0alice\0s3cret").decode()
+        dialogue = f"EHLO c\r\nAUTH PLAIN {auth}\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n"
+        sock.sendall(dialogue.encode() + b"Subject: s\r\n\r\nHi.\r\n.\r\nQUIT\r\n")  # all at once
+        codes = [line[:4] for line in sock.makefile("rb").read().split(b"\r\n") if line[3:4] == b" "]
+    assert codes == [b"220 ", b"250 ", b"235 ", b"250 ", b"250 ", b"354 ", b"250 ", b"221 "]
+    assert len(running.maildir_messages()) == 1
