@@ -80,6 +80,7 @@ class ServerResults:
     idle: list[dict[str, object]] = field(default_factory=list)
     store: list[dict[str, object]] = field(default_factory=list)
     reload: dict[str, object] = field(default_factory=dict)
+    protocol: dict[str, float] = field(default_factory=dict)  # mechanism -> sans-IO protocol us per session
     notes: list[str] = field(default_factory=list)
 
 
@@ -263,6 +264,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def measure_protocol(args: argparse.Namespace, results: ServerResults) -> None:
+    """The sans-IO protocol's own cost per session, in this process (see bench/protocol_cost.py)."""
+    from .protocol_cost import measure
+
+    results.protocol = measure(sessions=200, rounds=1) if args.quick else measure()
+
+
 def run(args: argparse.Namespace, command: str) -> ServerResults:
     results = ServerResults(command, args.concurrency, args.rounds, args.sessions, args.time_limit)
     shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
@@ -279,6 +287,7 @@ def run(args: argparse.Namespace, command: str) -> ServerResults:
             ("idle memory", lambda: measure_idle(work, args.idle, results)),
             ("credential store", lambda: measure_store(work, args.users, results)),
             ("reload", lambda: measure_reload(work, args.users, args, results)),
+            ("protocol", lambda: measure_protocol(args, results)),
         )
         for name, step in steps:
             started = time.perf_counter()

@@ -156,3 +156,29 @@ def test_the_server_section_is_replaced_and_kept_by_the_compiler_suite(tmp_path:
     assert "| ecconf PLAIN >= 0.6x canned (uvloop) | 0.70x | **met** |" in text
     assert "| ecconf DIGEST-MD5 within 20 % of PLAIN | 0.76x PLAIN | **not met** |" in text
     assert server_section(text).startswith("## Server\n") and "compiler tables" not in server_section(text)
+
+
+def test_protocol_cost_runs_whole_sessions_with_every_mechanism() -> None:
+    from bench.protocol_cost import MECHANISMS, measure
+
+    costs = measure(sessions=20, rounds=1)  # raises if any session's AUTH or message is refused
+    assert set(costs) == set(MECHANISMS)
+    assert all(micros > 0 for micros in costs.values())
+
+
+def test_the_report_says_where_a_session_s_time_goes(tmp_path: Path) -> None:
+    from bench.bench_server import Series, ServerResults
+    from bench.report_server import write_section
+
+    def series(name: str, per_second: float) -> Series:
+        run = {"per_second": per_second, "p50_ms": 10, "p99_ms": 20, "errors": 0, "error_samples": []}
+        return Series(name, "PLAIN", [run])
+
+    results = ServerResults("python -m bench server", 50, 1, 100, 1.0)
+    results.throughput = [series("ecconf", 2500), series("canned (uvloop)", 5000)]  # 400 us vs 200 us a session
+    results.protocol = {"PLAIN": 90.0}
+    out = tmp_path / "RESULTS.md"
+    write_section(out, results)
+    text = out.read_text()
+    assert "| ecconf | PLAIN | 400 | 90 | 310 |" in text
+    assert "that allows 333 µs per session" in text and "the whole session takes 400 µs" in text
