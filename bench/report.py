@@ -159,11 +159,13 @@ def _targets(results: Results) -> list[str]:
         m = _ratio(growth.get((big, "ecconf-check"), 0), growth.get((small, "ecconf-check"), 0))
         if t:
             out.append(
-                f"| {small} -> {big} Listens: time grows at most {limit:.0f}x | {t:.1f}x | {_verdict(t <= limit)} |"
+                f"| {small} -> {big} Listens: time grows at most {limit:.0f}x "
+                f"| {_near(t, limit)}x | {_verdict(t <= limit)} |"
             )
         if m:
             out.append(
-                f"| {small} -> {big} Listens: memory grows at most {limit:.0f}x | {m:.1f}x | {_verdict(m <= limit)} |"
+                f"| {small} -> {big} Listens: memory grows at most {limit:.0f}x "
+                f"| {_near(m, limit)}x | {_verdict(m <= limit)} |"
             )
     base = next((s.median for s in results.startup if s.label == "python -c pass"), None)
     lint = next((s.median for s in results.startup if s.label.startswith("ecconf lint")), None)
@@ -204,6 +206,12 @@ def _why(results: Results) -> list[str]:
                 f"run {peers}: every contender slows per byte as its working set outgrows the CPU caches."
             )
     return ["Why, where a target is not met:", "", *out] if out else []
+
+
+def _near(value: float, line: float) -> str:
+    """A ratio beside its target line: one more digit where one would round onto the line and hide the verdict."""
+    shown = f"{value:.1f}"
+    return f"{value:.2f}" if float(shown) == line and value != line else shown
 
 
 def _verdict(met: bool) -> str:
