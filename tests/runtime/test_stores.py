@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecconf.runtime import stores
+from ecconf.runtime import password_file, stores
 from ecconf.runtime.sasl.base import SecretKind
 from ecconf.runtime.stores import (
     STORE_SCHEMES,
@@ -106,7 +106,7 @@ def test_fast_path_agrees_with_careful_parse(lines: list[str], kind: StoreKind) 
     text = "\n".join(lines)
     entries, problems = parse_password_file(text, kind)
     careful: list[Problem] = []
-    assert entries == stores._scan_careful(text.split("\n"), kind, careful)
+    assert entries == password_file._scan_careful(text.split("\n"), kind, careful)
     assert problems == careful
 
 
