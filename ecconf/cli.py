@@ -263,7 +263,8 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serving import ServeOptions, serve
+    from .serve_options import ServeOptions
+    from .serving import serve
 
     if args.config is not None and args.config != "-" and not os.path.isfile(args.config):
         from .compiler.includes import read_text

@@ -16,7 +16,6 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,31 +23,20 @@ from typing import Any
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
+from .exits import EXIT_FAILED, EXIT_OK
 from .pipeline import LintReport, load_config, render_report, sources_of
 from .runtime import listeners
 from .runtime.config import ServerConfig
 from .runtime.listeners import Sharing
 from .runtime.server import Server
+from .serve_options import ServeOptions, announce
 
 log = logging.getLogger("ecconf.serve")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def default_config() -> Path:
     """The embedded quick-start config: 127.0.0.1:2525, user alice / wonderland."""
     return Path(str(resources.files("ecconf").joinpath("samples", "quickstart.conf")))
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    config: str | None = None
-    refresh_interval: float = 2.0  # seconds between checks of the credential files
-    drain_seconds: float = 10.0  # how long SIGTERM waits for sessions in flight
-    log_level: str = "INFO"
-    check_files: bool = True
-    loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
-    workers: int = 1  # processes serving the same sockets (see supervise)
 
 
 def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintReport]:
@@ -60,14 +48,6 @@ def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintRepo
         return None, report
     server_config = to_runtime(config)
     return dataclasses.replace(server_config, store_refresh_interval=options.refresh_interval), report
-
-
-def _announce(addresses: Mapping[str, object]) -> None:
-    for name, bound in addresses.items():
-        where = f"{bound[0]}:{bound[1]}" if isinstance(bound, tuple) else str(bound)
-        if isinstance(bound, tuple) and ":" in str(bound[0]):
-            where = f"[{bound[0]}]:{bound[1]}"
-        print(f"ecconf: listening on {where} (Listen {name!r})", file=sys.stderr, flush=True)
 
 
 def _shown_diagnostics(report: LintReport) -> str:
@@ -105,7 +85,7 @@ async def reload_config(server: Server, options: ServeOptions, prepare: Prepare 
     except Exception as exc:  # a port in use, an unreadable certificate, an unwritable spool...
         log.error("reload refused: %s; still serving the previous config", exc)
         return False
-    _announce(result.added)
+    announce(result.added)
     for name in result.removed:
         print(f"ecconf: stopped listening (Listen {name!r})", file=sys.stderr, flush=True)
     log.info("reloaded %s", path)
@@ -124,7 +104,7 @@ async def run(
     options: ServeOptions,
     *,
     sharing: Sharing | None = None,
-    on_ready: Callable[[Mapping[str, object]], None] = _announce,
+    on_ready: Callable[[Mapping[str, object]], None] = announce,
     prepare: Prepare = _unchanged,
 ) -> int:
     server = Server(server_config, on_ready=on_ready, sharing=sharing)
@@ -171,7 +151,7 @@ def serve(options: ServeOptions) -> int:
     if options.workers > 1:
         from .workers import supervise
 
-        return supervise(server_config, options)
+        return supervise(server_config, options, serve_in_process)
     return serve_in_process(server_config, options)
 
 

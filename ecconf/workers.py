@@ -22,17 +22,22 @@ import stat
 import sys
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from .exits import EXIT_FAILED, EXIT_OK
 from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import Sharing
-from .serving import EXIT_FAILED, EXIT_OK, ServeOptions, _announce, serve_in_process
+from .serve_options import ServeOptions, announce
 
 log = logging.getLogger("ecconf.serve")
 
 _SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 _DEATHS, _WINDOW = 5, 10.0  # more worker deaths than this within the window stop the server
+
+
+# How one worker serves, once forked: serving.serve_in_process (handed in, so this module needs no serving).
+ServeInProcess = Callable[..., int]
 
 
 @dataclasses.dataclass
@@ -41,6 +46,7 @@ class Shared:
     ports: dict[ListenAddress, ListenAddress]  # Listen on port 0 -> the port every worker binds
     reserved: list[socket.socket]  # keeps the fixed ports ours until the workers have bound them
     announced: dict[str, object]  # Listen name -> bound address, for the "listening on" lines
+    serve: ServeInProcess | None = None
 
     def pin_ports(self, config: ServerConfig) -> ServerConfig:
         """`config` with every Listen on port 0 moved to its fixed port (at start and at each reload)."""
@@ -109,19 +115,23 @@ def _fork(config: ServerConfig, options: ServeOptions, shared: Shared, ready: in
                 os.write(ready, b"R")
                 os.close(ready)
 
-        code = serve_in_process(config, options, sharing=shared.sharing, on_ready=on_ready, prepare=shared.pin_ports)
+        assert shared.serve is not None
+        code = shared.serve(config, options, sharing=shared.sharing, on_ready=on_ready, prepare=shared.pin_ports)
     except BaseException:
         traceback.print_exc()
     finally:
         os._exit(code)
 
 
-def supervise(config: ServerConfig, options: ServeOptions) -> int:
+def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess) -> int:
+    """Run `options.workers` processes, each `serve(config, options, ...)`, on shared sockets; restart the
+    ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
     try:
         shared = share(config)
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
+    shared.serve = serve
     config = shared.pin_ports(config)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before the fork: no signal can slip by
     try:
@@ -136,7 +146,7 @@ def supervise(config: ServerConfig, options: ServeOptions) -> int:
             return _stop_all(workers, EXIT_FAILED)
         for sock in shared.reserved:
             sock.close()
-        _announce(shared.announced)
+        announce(shared.announced)
         return _relay(workers, config, options, shared, mask)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
