@@ -15,16 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import servers
 from .bench_store import write_passwd
+from .server_results import Series, ServerResults
 from .smtp_load import raise_nofile
 
 SERVER_CPU, CLIENT_CPU = "0", "1"
@@ -45,43 +45,6 @@ class Contender:
     argv: list[str]
     mechanisms: tuple[str, ...]
     note: str = ""
-
-
-@dataclass
-class Series:
-    """The rounds of one contender with one mechanism."""
-
-    contender: str
-    mechanism: str
-    runs: list[dict[str, object]] = field(default_factory=list)
-
-    def median(self, key: str) -> float:
-        return statistics.median(float(r[key]) for r in self.runs) if self.runs else 0.0  # type: ignore[arg-type]
-
-    @property
-    def errors(self) -> int:
-        return sum(int(r["errors"]) for r in self.runs)  # type: ignore[call-overload]
-
-    @property
-    def samples(self) -> list[str]:
-        return [s for r in self.runs for s in r["error_samples"]][:3]  # type: ignore[attr-defined]
-
-
-@dataclass
-class ServerResults:
-    command: str
-    concurrency: int
-    rounds: int
-    sessions: int
-    time_limit: float
-    throughput: list[Series] = field(default_factory=list)
-    fsync: list[Series] = field(default_factory=list)  # ecconf PLAIN with the spool on tmpfs and on disk
-    fsync_dir: str = ""
-    idle: list[dict[str, object]] = field(default_factory=list)
-    store: list[dict[str, object]] = field(default_factory=list)
-    reload: dict[str, object] = field(default_factory=dict)
-    protocol: dict[str, float] = field(default_factory=dict)  # mechanism -> sans-IO protocol us per session
-    notes: list[str] = field(default_factory=list)
 
 
 def load(port: int, mechanism: str, args: argparse.Namespace, timeline: bool = False) -> dict[str, object]:

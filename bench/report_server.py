@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from .bench_server import Series, ServerResults
+from .server_results import Series, ServerResults
 
 HEADING = "## Server"
 IDLE_TARGET = 0.5  # ecconf's memory per idle connection, as a share of aiosmtpd's at most

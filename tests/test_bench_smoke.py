@@ -132,8 +132,8 @@ def test_load_client_refuses_addresses_off_this_machine() -> None:
 
 
 def test_the_server_section_is_replaced_and_kept_by_the_compiler_suite(tmp_path: Path) -> None:
-    from bench.bench_server import Series, ServerResults
     from bench.report_server import server_section, write_section
+    from bench.server_results import Series, ServerResults
 
     def series(name: str, mech: str, per_second: float, p99: float) -> Series:
         run = {"per_second": per_second, "p50_ms": p99 / 2, "p99_ms": p99, "errors": 0, "error_samples": []}
@@ -167,8 +167,8 @@ def test_protocol_cost_runs_whole_sessions_with_every_mechanism() -> None:
 
 
 def test_the_report_says_where_a_session_s_time_goes(tmp_path: Path) -> None:
-    from bench.bench_server import Series, ServerResults
     from bench.report_server import write_section
+    from bench.server_results import Series, ServerResults
 
     def series(name: str, per_second: float) -> Series:
         run = {"per_second": per_second, "p50_ms": 10, "p99_ms": 20, "errors": 0, "error_samples": []}
