@@ -54,7 +54,12 @@ class Parser:
 
     def parse(self, text: str, depth: int = 0) -> ParseOutput:
         """`depth`: how many levels deep the text already sits (an included file inside scopes)."""
-        fast = self._fast.parse(text, depth)
+        try:
+            fast = self._fast.parse(text, depth)
+        except (KeyError, IndexError):
+            # Only tables that do not hold together (a cache file damaged in a way its checks cannot see) get
+            # here: Lark parses instead, and a builder's own error would come back from it unchanged.
+            fast = None
         if fast is not None:
             return ParseOutput(*fast)
         return self.parse_with_lark(text, depth)

@@ -6,6 +6,7 @@ raw shape: which tokens, which splices, which positions) and the compiler's own 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from shared_paths import REPO, momentum_sample_files
 
 from ecconf.compiler import transform
-from ecconf.grammar import MAX_DEPTH, GrammarError, NestingTooDeep, Parser, get_compiled
+from ecconf.grammar import LIMITS, MAX_DEPTH, GrammarError, NestingTooDeep, Parser, get_compiled
+from ecconf.grammar.table_parser import TableParser
+from ecconf.grammar.terms import COMMENT_TERMINALS
 
 BOUNDED = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULE_NAMES = {rule.alias or rule.origin for rule in get_compiled().rules if not rule.origin.startswith("_")}
@@ -140,3 +143,14 @@ def test_compiler_nodes_from_both_paths_are_equal(monkeypatch: pytest.MonkeyPatc
     slow = transform.parse_text(text, "relay-tls.conf")
     assert fast == slow
     assert fast.body and fast.comments
+
+
+def test_tables_that_do_not_hold_together_fall_back_to_lark() -> None:
+    good = get_compiled()
+    # A damaged cache could lose a goto entry yet still pass its checks: every reduce to `option` then fails.
+    states = tuple({symbol: action for symbol, action in row.items() if symbol != "option"} for row in good.states)
+    broken = dataclasses.replace(good, states=states)
+    parser = Parser(ECHO._builders)  # type: ignore[attr-defined]
+    parser._fast = TableParser(broken, ECHO._builders, LIMITS, frozenset(COMMENT_TERMINALS))  # type: ignore[attr-defined]
+    text = 'A = "x"  # c\n'
+    assert parser.parse(text) == ECHO.parse_with_lark(text)
