@@ -4,10 +4,14 @@ Rule of this room: pure bookkeeping with an injected clock. Each failed AUTH fro
 address's score; the score halves every `half_life` seconds. The address's AUTH answers (from any of its
 sessions) are spaced at least `base * (2**score - 1)` seconds apart, capped at `cap` — one failure costs the
 next answer `base`, two cost `3 * base`, three `7 * base`. The driver asks `answer_delay()` before sending each
-AUTH verdict and waits that long. Only the guilty address pays: IPv4 addresses stand alone, IPv6 addresses are
-grouped by /64 (one host usually owns a whole /64), and addresses that are not IP (Unix sockets) are never
-penalised. Memory is bounded: the least recently seen address is forgotten first, which can only ever shorten
-a penalty.
+AUTH verdict and waits that long. It is a rate, not a queue: nobody waits longer than `cap`, and when the
+address's next free slot is further away than that (many sessions guessing in parallel) the answer is
+refused instead (None: the driver says 421 and closes, the verdict unsent), so parallel sessions share the
+one rate — at most one verdict per `cap` once the spacing has reached it — and cannot push the wait of
+everyone behind the same address (a NAT) past the cap. Only the guilty address pays: IPv4 addresses stand
+alone, IPv6 addresses are grouped by /64 (one host usually owns a whole /64), and addresses that are not IP
+(Unix sockets) are never penalised. Memory is bounded: the least recently seen address is forgotten first,
+which can only ever shorten a penalty.
 """
 
 from __future__ import annotations
@@ -71,15 +75,18 @@ class AuthPenalty:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def hold(self, client_ip: str | None, event: AuthAttempted, policy: SessionPolicy) -> float:
+    def hold(self, client_ip: str | None, event: AuthAttempted, policy: SessionPolicy) -> float | None:
         """Seconds to hold back the answer to this AUTH exchange: the session's own delay or the address's
-        penalty, whichever is longer; an abandoned exchange has no answer to hold."""
+        penalty, whichever is longer; None: refuse it (no slot within the cap). An abandoned exchange has
+        no answer to hold."""
         if event.abandoned:
             return 0.0
-        return max(event.delay, self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy)))
+        wait = self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy))
+        return None if wait is None else max(event.delay, wait)
 
-    def answer_delay(self, client_ip: str | None, failed: bool, rule: PenaltyRule) -> float:
-        """Seconds to wait before sending this AUTH verdict; `failed` verdicts raise the address's score."""
+    def answer_delay(self, client_ip: str | None, failed: bool, rule: PenaltyRule) -> float | None:
+        """Seconds to wait before sending this AUTH verdict, at most `rule.cap`; None when the address's next
+        slot is further away (refuse the answer: nothing is counted). `failed` verdicts raise the score."""
         key = address_key(client_ip)
         if key is None:
             return 0.0
@@ -92,10 +99,13 @@ class AuthPenalty:
         self._entries.move_to_end(key)
         self._decay(entry, now, rule)
         slot = max(now, entry.not_before)
+        if slot - now > rule.cap:
+            return None  # decided on the address alone, never on the verdict: a refusal tells nothing
         if failed:
             entry.score += 1.0
-            # Reserve the next slot now, so parallel sessions from one address queue up instead of all
-            # waiting for the same moment.
+            # Reserve the next slot now, so parallel sessions from one address are spaced out instead of all
+            # answered at the same moment; the reservation ends at most 2 * cap ahead, and a session that
+            # would have to wait past the cap is refused above, so the queue never grows.
             entry.not_before = slot + rule.spacing(entry.score)
         elif self._faded(entry, now):
             del self._entries[key]

@@ -63,7 +63,7 @@ class SmtpConnection:
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
         "_auth _bad_commands _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
-        "_random _strict _tx client_ip client_port context esmtp helo hostname policy state tls".split()
+        "_random _strict _tx _verdict_at client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
     def __init__(
@@ -97,6 +97,7 @@ class SmtpConnection:
         self._data_started = 0.0  # clock reading when the current DATA phase began
         self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
         self._bad_commands = 0
+        self._verdict_at = -1  # where in _out the AUTH answer being held starts (refuse_verdict)
         self._offered: tuple[str, ...] | None = None
         self._set_context(ValidationContext())
         # With a greeting delay the banner waits for `timeout()`; input before it is an early talker.
@@ -401,9 +402,20 @@ class SmtpConnection:
         else:
             self._finish_auth(result)
 
+    def refuse_verdict(self) -> None:
+        """The driver may not give this AUTH answer (its address has no slot within the penalty's cap): the
+        verdict is taken back unsent, decided without looking at it, and the session ends with 421."""
+        if self._verdict_at < 0 or self.state is State.CLOSED:
+            return
+        del self._out[self._verdict_at :]
+        self._events.clear()
+        self._send(replies.TOO_MANY_AUTH_FAILURES)
+        self._close("AUTH refused: too many attempts from this address")
+
     def _finish_auth(self, outcome: Outcome) -> None:
         event, spent = self._auth.finish(outcome)
         self._move(END_AUTH)
+        self._verdict_at = len(self._out)
         self._send(outcome.reply)
         self._set_context(ValidationContext(event.mechanism, outcome.status, outcome.user))
         self._events.append(event)

@@ -161,7 +161,13 @@ class Session:
 
     def _hold(self, event: AuthAttempted) -> bool:
         """False when the answer is held back (a timer resumes the session)."""
-        wait = self._server.penalty.hold(self.conn.client_ip, event, self._policy)  # type: ignore[union-attr]
+        conn = self.conn
+        assert conn is not None
+        wait = self._server.penalty.hold(conn.client_ip, event, self._policy)
+        if wait is None:
+            log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
+            conn.refuse_verdict()
+            return True
         if wait <= 0:
             return True
         log.info("AUTH answer to %s held back %.2f s after failures", self.conn.client_ip, wait)  # type: ignore[union-attr]
@@ -270,7 +276,10 @@ class Session:
                     except OSError as exc:
                         log.error("cannot write accounting log %s: %s", line.path, exc)
                 wait = server.penalty.hold(conn.client_ip, event, policy)
-                if wait > 0:
+                if wait is None:
+                    log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
+                    conn.refuse_verdict()
+                elif wait > 0:
                     log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
                     await asyncio.sleep(wait)
             # After FLUSH this is where a client that does not read its replies makes us wait.

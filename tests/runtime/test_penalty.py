@@ -30,22 +30,63 @@ def test_first_failure_is_answered_at_once_then_answers_are_spaced_exponentially
     penalty = AuthPenalty(clock)
     assert penalty.answer_delay("192.0.2.1", True, RULE) == 0.0  # failure 1: no wait, next slot at +1
     assert penalty.answer_delay("192.0.2.1", True, RULE) == pytest.approx(1.0)  # failure 2 waits 1, next +3
-    assert penalty.answer_delay("192.0.2.1", True, RULE) == pytest.approx(4.0)  # failure 3 waits 1+3, next +7
-    assert penalty.answer_delay("192.0.2.1", False, RULE) == pytest.approx(11.0)  # even a success waits its turn
+    clock.now += 1.0
+    assert penalty.answer_delay("192.0.2.1", True, RULE) == pytest.approx(3.0, rel=0.01)  # waits 3, next +7
+    clock.now += 3.0
+    assert penalty.answer_delay("192.0.2.1", False, RULE) == pytest.approx(7.0, rel=0.01)  # a success waits too
 
 
-def test_parallel_sessions_queue_up_instead_of_sharing_one_slot(clock):
+def test_parallel_sessions_share_one_rate_and_nobody_waits_longer_than_the_cap(clock):
+    # 50 sessions from one address failing in parallel for 30 s (the finding: the queue grew to 30 976 s).
+    penalty = AuthPenalty(clock)
+    answered, refused, waits = 0, 0, []
+    for _ in range(300):  # 10 answers a second asked for, whatever the server can give
+        for _ in range(50):
+            wait = penalty.answer_delay("192.0.2.1", True, RULE)
+            if wait is None:
+                refused += 1
+            else:
+                answered += 1
+                waits.append(wait)
+        clock.now += 0.1
+    assert max(waits) <= RULE.cap  # never held longer than the cap
+    # The rate stays bounded: once the spacing reached the cap, one verdict per cap, however many ask.
+    assert answered <= 30 / RULE.cap + 6 and refused > 14_000
+    later = penalty.answer_delay("192.0.2.1", False, RULE)  # the next answer to that address...
+    assert later is None or later <= RULE.cap  # ...is held at most the cap (or refused at once)
+    clock.now += 2 * RULE.cap
+    assert penalty.answer_delay("192.0.2.1", False, RULE) == 0.0  # once the burst stops, the queue is gone
+
+
+def test_a_refused_answer_costs_nothing_and_reveals_nothing(clock):
+    penalty = AuthPenalty(clock)
+    rule = PenaltyRule(base=1.0, cap=2.0, half_life=300.0)
+    for _ in range(3):
+        penalty.answer_delay("192.0.2.1", True, rule)
+    score = penalty.score("192.0.2.1", rule)
+    # The next slot is beyond the cap: refused alike for a right and a wrong guess, and nothing counted.
+    assert penalty.answer_delay("192.0.2.1", True, rule) is None
+    assert penalty.answer_delay("192.0.2.1", False, rule) is None
+    assert penalty.score("192.0.2.1", rule) == score
+
+
+def test_a_success_waits_for_the_same_slot_as_a_failure(clock):
     penalty = AuthPenalty(clock)
     penalty.answer_delay("192.0.2.1", True, RULE)
-    waits = [penalty.answer_delay("192.0.2.1", True, RULE) for _ in range(4)]
-    assert waits == sorted(waits) and len(set(waits)) == 4  # each answer gets its own, later slot
+    assert penalty.answer_delay("192.0.2.1", False, RULE) == pytest.approx(1.0)
+    assert penalty.answer_delay("192.0.2.1", True, RULE) == pytest.approx(1.0)  # the success took no slot
 
 
 def test_spacing_is_capped(clock):
     penalty = AuthPenalty(clock)
-    waits = [penalty.answer_delay("192.0.2.1", True, RULE) for _ in range(20)]
-    steps = [b - a for a, b in itertools.pairwise(waits)]
-    assert steps[:4] == pytest.approx([1.0, 3.0, 7.0, 15.0])
+    slots = []
+    for _ in range(20):  # one client that waits for each answer before it tries again
+        wait = penalty.answer_delay("192.0.2.1", True, RULE)
+        assert wait is not None
+        clock.now += wait
+        slots.append(clock.now)
+    steps = [b - a for a, b in itertools.pairwise(slots)]
+    assert steps[:4] == pytest.approx([1.0, 3.0, 7.0, 15.0], rel=0.05)
     assert max(steps) == 30.0 and steps[-1] == 30.0
 
 
