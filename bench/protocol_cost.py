@@ -20,7 +20,7 @@ from pathlib import Path
 from ecconf.runtime import feed
 from ecconf.runtime.authn import Credentials
 from ecconf.runtime.config import MechanismSpec, SessionPolicy
-from ecconf.runtime.events import NEED_DATA, AuthAttempted, Close, MessageReceived
+from ecconf.runtime.events import NEED_DATA, AuthAttempted, AuthVerdict, Close, MessageReceived
 from ecconf.runtime.protocol import SmtpConnection
 
 from . import servers
@@ -57,7 +57,7 @@ class _Session:
         while event is not None and not isinstance(event, Close):
             if isinstance(event, MessageReceived):
                 self.conn.message_stored(event.envelope.queue_id)
-            elif not isinstance(event, AuthAttempted):
+            elif not isinstance(event, (AuthAttempted, AuthVerdict)):
                 raise RuntimeError(f"unexpected event {event!r}")
             out += self.conn.data_to_send()
             event = self.conn.next_event()

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 
 from . import replies
-from .authflow import Exchange, MechanismFactory, Outcome, decode_response, is_cancel
+from .authflow import Exchange, MechanismFactory, Outcome, Result, decode_response, is_cancel
 from .config import SessionPolicy
-from .events import AuthAttempted, AuthStatus
+from .events import AuthAttempted, AuthStatus, AuthVerdict
 from .replies import ProtocolViolation, Reply
 from .sasl.base import MechanismContext
 
@@ -66,7 +66,7 @@ class AuthDialogue:
         self.exchange = Exchange(spec, mechanism, self.policy)
         return parts[1].encode() if len(parts) == 2 else None
 
-    def start(self, initial: bytes | None) -> Reply | Outcome:
+    def start(self, initial: bytes | None) -> Result:
         """Begin the opened exchange; a cancel or undecodable initial response raises (the exchange failed)."""
         exchange = self._current()
         if initial is None:
@@ -75,7 +75,7 @@ class AuthDialogue:
             raise ProtocolViolation(replies.AUTH_CANCELLED)
         return exchange.start(decode_response(initial))
 
-    def respond(self, line: bytes) -> Reply | Outcome:
+    def respond(self, line: bytes) -> Result:
         """The client's next line inside the exchange."""
         text = line.rstrip(b"\n").removesuffix(b"\r")
         if is_cancel(text):
@@ -88,23 +88,38 @@ class AuthDialogue:
 
     def finish(self, outcome: Outcome) -> tuple[AuthAttempted, bool]:
         """Close the exchange: the event to hand the driver, and whether the failure budget is spent."""
-        spec = self._current().spec
+        exchange = self._current()
+        spec, judged = exchange.spec, exchange.judged
         self.exchange = None
-        delay = 0.0
+        passed = outcome.status is AuthStatus.PASS
+        # A right password waits as long as a wrong one would have: the wait must not tell them apart.
+        delay = self.failure_delay(self.failures + 1) if passed or outcome.counts_as_failure else 0.0
         if outcome.counts_as_failure:
             self.failures += 1
-            delay = self.failure_delay()
-        passed = outcome.status is AuthStatus.PASS
+        if judged:  # the verdict went out (held) as a 334 already: nothing left to hold
+            delay = 0.0
         event = AuthAttempted(
-            spec.name, outcome.user, passed, False, spec.log_authentication, delay, outcome.counts_as_failure
+            spec.name,
+            outcome.user,
+            passed,
+            False,
+            spec.log_authentication,
+            delay,
+            outcome.counts_as_failure and not judged,
+            judged=judged,
         )
         return event, outcome.counts_as_failure and self.failures >= self.policy.max_auth_failures
 
-    def failure_delay(self) -> float:
-        """The first failure is answered at once, each further one after twice the wait of the one before."""
-        if self.failures < 2:
+    def verdict(self) -> AuthVerdict:
+        """A 334 that says the password is right: held like the 235 it stands for."""
+        return AuthVerdict(self.failure_delay(self.failures + 1))
+
+    def failure_delay(self, failures: int) -> float:
+        """The answer to the first failure goes out at once, to each further AUTH after twice the wait of the
+        one before (whatever its verdict)."""
+        if failures < 2:
             return 0.0
-        exponent = min(self.failures - 2, 32)
+        exponent = min(failures - 2, 32)
         return min(self.policy.auth_penalty_cap, self.policy.auth_failure_delay * 2**exponent)
 
     def abandon(self, timeout: bool) -> AuthAttempted | None:

@@ -63,22 +63,33 @@ def challenge_reply(data: bytes) -> Reply:
     return replies.AUTH_CHALLENGE.format(data=base64.b64encode(data).decode("ascii"))
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A 334 that carries the verdict (DIGEST-MD5 rspauth, SCRAM server-final): held like a final answer."""
+
+    reply: Reply
+
+
+Result = Reply | Judged | Outcome
+
+
 class Exchange:
-    """A running AUTH exchange: feed decoded responses, get either a challenge reply or an Outcome."""
+    """A running AUTH exchange: feed decoded responses, get a challenge reply, a verdict 334 or an Outcome."""
 
     def __init__(self, spec: MechanismSpec, mechanism: Mechanism, policy: SessionPolicy) -> None:
         self.spec = spec
         self.mechanism = mechanism
         self.policy = policy
         self.claimed_user = ""
+        self.judged = False  # the verdict has gone out as a 334: what follows is no verdict
 
-    def start(self, initial_response: bytes | None) -> Reply | Outcome:
+    def start(self, initial_response: bytes | None) -> Result:
         return self._safely(lambda: self.mechanism.start(initial_response))
 
-    def step(self, response: bytes) -> Reply | Outcome:
+    def step(self, response: bytes) -> Result:
         return self._safely(lambda: self.mechanism.step(response))
 
-    def _safely(self, call: Callable[[], Step]) -> Reply | Outcome:
+    def _safely(self, call: Callable[[], Step]) -> Result:
         try:
             step = call()
         except Exception:
@@ -87,9 +98,15 @@ class Exchange:
             step = Failure(FailureKind.TEMPORARY, "mechanism error")
         return self._translate(step)
 
-    def _translate(self, step: Step) -> Reply | Outcome:
+    def _translate(self, step: Step) -> Result:
         if isinstance(step, Challenge):
-            return challenge_reply(step.data)
+            if step.verdict is None:
+                return challenge_reply(step.data)
+            self.claimed_user = step.verdict.authcid
+            if not auth_verdict(self.policy, credentials_ok=True):  # always_deny: no proof, a plain 535
+                return self._verdict(credentials_ok=False)
+            self.judged = True
+            return Judged(challenge_reply(step.data))
         if isinstance(step, Success):
             self.claimed_user = step.authcid
             return self._verdict(credentials_ok=True)

@@ -69,6 +69,20 @@ class AuthAttempted:
     delay: float = 0.0
     penalised: bool = False  # a failure held against the client (not a cancel or a server-side error)
     abandoned: bool = False  # no verdict: the client left or fell silent inside the exchange
+    # The verdict went out (and was held) earlier, as a 334 (AuthVerdict): this answer is not held again.
+    judged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuthVerdict:
+    """A 334 inside an AUTH exchange that tells a right password from a wrong one (DIGEST-MD5 rspauth, SCRAM
+    server-final) is queued: hold it exactly like a final verdict (`delay`, then the address's penalty),
+    or call `refuse_verdict()` to take it back. The exchange goes on; its AuthAttempted comes at the end."""
+
+    delay: float
+    penalised: bool = False  # a right password: nothing to count against the address
+    abandoned: bool = False
+    judged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,4 +109,4 @@ NEED_DATA = Sentinel.NEED_DATA
 PAUSED = Sentinel.PAUSED
 FLUSH = Sentinel.FLUSH
 
-Event = MessageReceived | AuthAttempted | StartTls | Close
+Event = MessageReceived | AuthAttempted | AuthVerdict | StartTls | Close

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .config import SessionPolicy
-from .events import AuthAttempted
+from .events import AuthAttempted, AuthVerdict
 from .policy import client_address
 
 DEFAULT_MAX_ADDRESSES = 10_000
@@ -75,11 +75,11 @@ class AuthPenalty:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def hold(self, client_ip: str | None, event: AuthAttempted, policy: SessionPolicy) -> float | None:
+    def hold(self, client_ip: str | None, event: AuthAttempted | AuthVerdict, policy: SessionPolicy) -> float | None:
         """Seconds to hold back the answer to this AUTH exchange: the session's own delay or the address's
         penalty, whichever is longer; None: refuse it (no slot within the cap). An abandoned exchange has
-        no answer to hold."""
-        if event.abandoned:
+        no answer to hold, nor one whose verdict went out earlier (judged)."""
+        if event.abandoned or event.judged:
             return 0.0
         wait = self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy))
         return None if wait is None else max(event.delay, wait)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from . import replies
 from .authdialogue import AuthDialogue
-from .authflow import MechanismFactory, Outcome
+from .authflow import Judged, MechanismFactory, Outcome, Result
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
 from .datareader import DataReader
@@ -396,9 +396,13 @@ class SmtpConnection:
     def _auth_response(self, line: bytes) -> None:
         self._auth_result(self._auth.respond(line))
 
-    def _auth_result(self, result: Reply | Outcome) -> None:
+    def _auth_result(self, result: Result) -> None:
         if isinstance(result, Reply):
             self._send(result)  # 334 challenge; stay in the exchange
+        elif isinstance(result, Judged):  # a 334 that gives the verdict away: the driver holds it
+            self._verdict_at = len(self._out)
+            self._send(result.reply)
+            self._events.append(self._auth.verdict())
         else:
             self._finish_auth(result)
 
@@ -409,6 +413,7 @@ class SmtpConnection:
             return
         del self._out[self._verdict_at :]
         self._events.clear()
+        self._abandon_auth(timeout=False)  # refused inside an exchange: the log still hears of it
         self._send(replies.TOO_MANY_AUTH_FAILURES)
         self._close("AUTH refused: too many attempts from this address")
 

@@ -20,7 +20,18 @@ from typing import TYPE_CHECKING
 from . import feed, replies, sessionlog
 from .config import SessionPolicy
 from .diskqueue import Append, Deliver
-from .events import FLUSH, NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
+from .events import (
+    FLUSH,
+    NEED_DATA,
+    PAUSED,
+    AuthAttempted,
+    AuthVerdict,
+    Close,
+    Event,
+    MessageReceived,
+    Sentinel,
+    StartTls,
+)
 from .link import Link
 from .listeners import Generation, Slot
 from .protocol import SmtpConnection
@@ -115,6 +126,9 @@ class Session:
                         return
                     if not self._hold(event) or not self._flush():
                         return
+                elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
+                    if not self._hold(event) or not self._flush():
+                        return
                 elif isinstance(event, Close):
                     link.write_nowait(conn.data_to_send())
                     self._closing(conn, event)
@@ -159,7 +173,7 @@ class Session:
             return
         self._pump()
 
-    def _hold(self, event: AuthAttempted) -> bool:
+    def _hold(self, event: AuthAttempted | AuthVerdict) -> bool:
         """False when the answer is held back (a timer resumes the session)."""
         conn = self.conn
         assert conn is not None
@@ -268,8 +282,8 @@ class Session:
                 await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
                 conn.tls_started()
                 continue
-            if isinstance(event, AuthAttempted):
-                line = self._auth_line(event)
+            if isinstance(event, (AuthAttempted, AuthVerdict)):
+                line = self._auth_line(event) if isinstance(event, AuthAttempted) else None
                 if line is not None:
                     try:
                         await server.offload(line)

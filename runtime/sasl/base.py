@@ -14,7 +14,7 @@ import hmac
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 
@@ -44,6 +44,10 @@ class Challenge:
     """Send `334 <base64(data)>` and wait for the client's next line."""
 
     data: bytes
+    # Set when this challenge tells the client its credentials are right (DIGEST-MD5 rspauth, SCRAM
+    # server-final): the verdict, which the protocol holds back like a final 235/535. Not part of equality:
+    # a challenge is what goes on the wire.
+    verdict: Success | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,7 +262,7 @@ class DigestMd5Mechanism:
             if isinstance(result, Success):
                 self._success = result
                 self._state = "ack"
-                return Challenge(self._rspauth)
+                return Challenge(self._rspauth, verdict=result)
             return self._end(result)
         if self._state == "ack" and self._success is not None:
             if response:

@@ -217,4 +217,4 @@ class ScramSha256Mechanism:
         server_signature = _hmac(_hmac(salted, b"Server Key"), auth_message)
         self._success = Success(user, self._authzid)
         self._state = "ack"
-        return Challenge(b"v=" + base64.b64encode(server_signature))
+        return Challenge(b"v=" + base64.b64encode(server_signature), verdict=self._success)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ecconf.runtime.authn import Credentials
-from ecconf.runtime.events import AuthAttempted, AuthStatus, Close
+from ecconf.runtime.events import AuthAttempted, AuthStatus, AuthVerdict, Close
 from ecconf.runtime.sasl.base import SecretKind
 from ecconf.runtime.state import State
 
@@ -233,3 +233,61 @@ def test_store_failure_is_temporary(session):
         == "454 4.7.0 Temporary authentication failure\r\n"
     )
     assert s.conn.context.auth_status is AuthStatus.ERROR
+
+
+def _digest_to_rspauth(s, password: str = "s3cret") -> str:
+    chal = challenge(s.send("AUTH DIGEST-MD5\r\n")).decode()
+    line, _ = digest_response(chal, "alice", password, "mx.test")
+    return s.send(b64(line) + "\r\n")
+
+
+def test_the_verdict_334_asks_the_driver_to_hold_it_like_a_final_answer(session, make_policy):
+    s = session(make_policy(auth_failure_delay=0.5))
+    ehlo(s)
+    assert _digest_to_rspauth(s, "wrong").startswith("535 ")  # failure 1
+    assert _digest_to_rspauth(s).startswith("334 ")  # the right password, told by rspauth...
+    [verdict] = s.of_type(AuthVerdict)
+    assert verdict.delay == 0.5 and not verdict.penalised  # ...waits as long as a 2nd failure would
+    assert s.send("\r\n").startswith("235 ")
+    last = s.of_type(AuthAttempted)[-1]
+    assert last.success and last.judged and last.delay == 0.0  # and is not held a second time
+
+
+def test_a_right_password_waits_as_long_as_a_wrong_one_would(session, make_policy):
+    s = session(make_policy(auth_failure_delay=0.5))
+    ehlo(s)
+    s.send(f"AUTH PLAIN {b64(chr(0) + 'alice' + chr(0) + 'nope')}\r\n")
+    s.send(f"AUTH PLAIN {b64(chr(0) + 'alice' + chr(0) + 's3cret')}\r\n")
+    assert [(e.success, e.delay) for e in s.of_type(AuthAttempted)] == [(False, 0.0), (True, 0.5)]
+
+
+@pytest.mark.parametrize("after", ["*\r\n", b64("garbage") + "\r\n"], ids=["cancel", "garbage"])
+def test_cancel_or_garbage_after_the_verdict_334_bypasses_nothing(session, after):
+    s = session()
+    ehlo(s)
+    assert _digest_to_rspauth(s).startswith("334 ")
+    assert s.send(after).startswith("501 ")
+    [attempt] = s.of_type(AuthAttempted)
+    assert not attempt.success and s.conn.context.auth_status is not AuthStatus.PASS
+    assert s.conn.context.can_relay is False
+    assert attempt.judged  # the verdict was held when it went out; nothing to hold or count again
+
+
+def test_always_deny_gives_no_rspauth_for_a_right_password(session, make_policy):
+    s = session(make_policy(always_deny=True))
+    ehlo(s)
+    assert _digest_to_rspauth(s).startswith("535 ")  # not a 334 that proves the password right
+    assert not s.of_type(AuthVerdict)
+
+
+def test_a_refused_verdict_is_taken_back_unsent(session):
+    s = session()
+    ehlo(s)
+    chal = challenge(s.send("AUTH DIGEST-MD5\r\n")).decode()
+    line, _ = digest_response(chal, "alice", "s3cret", "mx.test")
+    s.conn.receive_data((b64(line) + "\r\n").encode())
+    assert isinstance(s.conn.next_event(), AuthVerdict)  # the driver finds no slot for the address...
+    s.conn.refuse_verdict()
+    out = s.conn.data_to_send().decode()
+    assert "rspauth" not in out and "334" not in out and out.startswith("421 4.7.0")  # ...and says 421
+    assert s.conn.state is State.CLOSED
