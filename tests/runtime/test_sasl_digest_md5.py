@@ -410,3 +410,25 @@ def test_a_long_hostile_directive_line_is_refused_in_linear_time() -> None:
     # No timing assert: without possessive quantifiers this input takes the regex engine forever.
     text = "a=" + "b=" * 6000 + '"'
     assert _parsed(parse_directives, text) == _parsed(_parse_directives_carefully, text)
+
+
+@pytest.mark.parametrize("unit", [",", " ", ", ", "a=b,", 'a="\\"', "k=", "x"], ids=repr)
+def test_a_12_kb_adversarial_response_parses_in_linear_time(unit):
+    import time
+
+    from ecconf.runtime.sasl.digest_md5 import DirectiveError, parse_directives
+
+    def cost(size: int) -> float:
+        text = "a=" + unit * (size // len(unit))
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            try:
+                parse_directives(text)
+            except DirectiveError:
+                pass
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = cost(1_200), cost(12_000)
+    assert large < 30 * small + 0.002  # ten times the text: about ten times the work, never a hundred
