@@ -21,7 +21,7 @@ from . import feed, replies, sessionlog
 from .config import SessionPolicy
 from .diskqueue import Append, Deliver
 from .events import FLUSH, NEED_DATA, PAUSED, AuthAttempted, Close, Event, MessageReceived, Sentinel, StartTls
-from .link import Link
+from .link import TURN_BYTES, Link
 from .listeners import Generation, Slot
 from .protocol import SmtpConnection
 from .spool import SpoolError
@@ -67,7 +67,7 @@ class Session:
         except Exception as exc:
             self._fail(exc)
             return
-        self._pump()
+        self._pump(len(data))
 
     def on_shutdown(self) -> None:
         self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
@@ -80,8 +80,10 @@ class Session:
             return
         self._pump()
 
-    def _pump(self) -> None:
-        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine."""
+    def _pump(self, fed: int = 0) -> None:
+        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine; or
+        until it has been fed a turn's worth of input (`fed` bytes so far), when the rest waits for a later
+        turn of the loop, so that no session holds the loop however much it pipelines."""
         conn, link = self.conn, self.link
         assert conn is not None
         try:
@@ -93,10 +95,14 @@ class Session:
                     if link.shutdown_requested and conn.at_rest:
                         conn.shutdown()
                         continue
+                    if fed >= TURN_BYTES and link.has_input:
+                        link.loop.call_soon(self._next_turn)
+                        return
                     chunk = link.take_input()
                     if chunk is None:
                         link.wait_input(self, conn.read_timeout())
                         return
+                    fed += len(chunk)
                     conn.receive_data(chunk)
                 elif isinstance(event, MessageReceived):
                     link.write_nowait(conn.data_to_send())  # what came before the message goes out first
@@ -128,6 +134,10 @@ class Session:
                     return
         except Exception as exc:
             self._fail(exc)
+
+    def _next_turn(self) -> None:
+        if not self._over and self.task is None:
+            self._pump()
 
     def _flush(self) -> bool:
         """Send what the protocol has to say; False (and parked) when the client is not taking it."""
