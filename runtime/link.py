@@ -3,8 +3,10 @@ flow-controlled writes.
 
 Rule of this room: transport plumbing only (asyncio.Protocol callbacks, read pausing, write backpressure, the
 STARTTLS swap), no SMTP and no policy. Input is handed on at most TURN_BYTES per turn of the loop: a backlog
-waits for the next turn (reading paused past READ_PAUSE_AT), so no client's flood holds the loop. With runtime/server.py and runtime/session_driver.py it forms the
-asyncio shell: the only runtime files that touch asyncio, sockets or ssl.
+waits for the next turn (reading paused past READ_PAUSE_AT), so no client's flood holds the loop. A closed
+connection whose replies are not taken is dropped after LINGER seconds. With runtime/server.py and
+runtime/session_driver.py it forms the asyncio shell: the only runtime files that touch asyncio, sockets or
+ssl.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than 
 # Input a session handles in one turn of the event loop; a backlog waits for the next turn (call_soon), so
 # one client pipelining megabytes of commands cannot keep the loop from every other session.
 TURN_BYTES = 16 * 1024
+LINGER = 2.0  # seconds a closed connection may take to deliver its last replies before it is dropped
 
 
 class Link(asyncio.Protocol):
@@ -51,6 +54,7 @@ class Link(asyncio.Protocol):
         "_timer",
         "_tls",
         "_waiter",
+        "session",
         "transport",
     )
 
@@ -79,6 +83,7 @@ class Link(asyncio.Protocol):
         # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
         # shutdown is handed to it directly, with no future and no task in between.
         self._driver: Session | None = None
+        self.session: Session | None = None  # the session over this link, told when the client is gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -110,7 +115,10 @@ class Link(asyncio.Protocol):
     def eof_received(self) -> bool:
         self._eof = True
         self._wake()
-        self._end_of_input()
+        if self._driver is not None:
+            self._end_of_input()
+        elif self.session is not None:
+            self.session.on_eof()
         # Keep a plain transport open after a half-close: the replies to what the client sent before its
         # EOF (`printf 'EHLO x\r\nQUIT\r\n' | nc ...`) still have to go out. SSL ignores the answer.
         return not self._tls
@@ -123,6 +131,9 @@ class Link(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        session, self.session = self.session, None
+        if session is not None:
+            session.on_lost()  # whatever it waits for (a penalty, the disk, a task): its slot is free now
 
     def pause_writing(self) -> None:
         self._blocked = True
@@ -195,6 +206,11 @@ class Link(asyncio.Protocol):
     def blocked(self) -> bool:
         """The transport's buffer is over its high-water mark: wait for the client to take its replies."""
         return self._blocked
+
+    @property
+    def reading(self) -> bool:
+        """A parked session's read() is waiting for input."""
+        return self._waiter is not None
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -317,5 +333,18 @@ class Link(asyncio.Protocol):
         return (str(name[0]), int(name[1])) if isinstance(name, tuple) else ("", 0)
 
     def close(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
+        """Close after what was written has gone out; when the client is not taking it (replies still in
+        the buffer), give it LINGER seconds, then drop the connection: a client that never reads must not
+        keep its socket for ever."""
+        transport = self.transport
+        if transport is None:
+            return
+        if not transport.is_closing():
+            transport.close()
+        if transport.get_write_buffer_size():
+            self._loop.call_later(LINGER, transport.abort)
+
+    def abort(self) -> None:
+        """Drop the connection now, whatever is still unsent."""
+        if self.transport is not None:
+            self.transport.abort()

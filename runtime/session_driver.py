@@ -35,7 +35,7 @@ log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's
 class Session:
     """Drives one SmtpConnection over one Link until it closes."""
 
-    __slots__ = ("_gen", "_job", "_over", "_policy", "_server", "_slot", "conn", "link", "task")
+    __slots__ = ("_gen", "_job", "_over", "_pausing", "_policy", "_server", "_slot", "conn", "link", "task")
 
     def __init__(
         self,
@@ -51,6 +51,7 @@ class Session:
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
         self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
         self._over = False
+        self._pausing = False  # parked in a penalty wait
 
     def start(self) -> None:
         if self.conn is None:
@@ -68,6 +69,29 @@ class Session:
             self._fail(exc)
             return
         self._pump(len(data))
+
+    def on_lost(self) -> None:
+        """The client has gone: its slot and socket are freed now, whatever is held for it. A disk job in
+        flight still finishes (an abandoned AUTH's accounting line is written), its result finds nobody; a
+        held AUTH answer's timer finds the session over; a parked task ends when it next runs."""
+        if self._over:
+            return
+        self._end()
+        task = self.task
+        if task is not None and not self.link.reading:
+            task.cancel()  # a task reading sees the end of input itself and logs what was abandoned
+
+    def on_eof(self) -> None:
+        """The client closed its side while the session was not waiting for input. When all it waits for is
+        a held AUTH answer (a timer in callback mode, the penalty sleep when parked), nobody is left to read
+        it: the session ends now rather than keep its slot for the penalty's length."""
+        if self._over:
+            return
+        if self.task is None:
+            if self._job is None and not self.link.has_input:
+                self.on_lost()
+        elif self._pausing:
+            self._end()  # the task wakes later to a closed line and ends
 
     def on_shutdown(self) -> None:
         self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
@@ -262,6 +286,13 @@ class Session:
         except Exception as exc:
             self._fail(exc)
 
+    async def _pause(self, wait: float) -> None:
+        self._pausing = True
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            self._pausing = False
+
     async def _converse(self, conn: SmtpConnection, pending: Event | Sentinel | None) -> None:
         server, link, policy = self._server, self.link, self._policy
         while True:
@@ -280,9 +311,9 @@ class Session:
                     except OSError as exc:
                         log.error("cannot write accounting log %s: %s", line.path, exc)
                 wait = server.penalty.hold(conn.client_ip, event, policy)
-                if wait > 0:
+                if wait > 0 and not self._over:
                     log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
-                    await asyncio.sleep(wait)
+                    await self._pause(wait)
             # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:
