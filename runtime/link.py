@@ -2,8 +2,11 @@
 flow-controlled writes.
 
 Rule of this room: transport plumbing only (asyncio.Protocol callbacks, read pausing, write backpressure, the
-STARTTLS swap), no SMTP and no policy. With runtime/server.py and runtime/session_driver.py it forms the
-asyncio shell: the only runtime files that touch asyncio, sockets or ssl.
+STARTTLS swap), no SMTP and no policy. Input is handed on at most TURN_BYTES per turn of the loop: a backlog
+waits for the next turn (reading paused past READ_PAUSE_AT), so no client's flood holds the loop. A closed
+connection whose replies are not taken is dropped after LINGER seconds. With runtime/server.py and
+runtime/session_driver.py it forms the asyncio shell: the only runtime files that touch asyncio, sockets or
+ssl.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ if TYPE_CHECKING:
     from .session_driver import Session
 
 READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
+# Input a session handles in one turn of the event loop; a backlog waits for the next turn (call_soon), so
+# one client pipelining megabytes of commands cannot keep the loop from every other session.
+TURN_BYTES = 16 * 1024
+LINGER = 2.0  # seconds a closed connection may take to deliver its last replies before it is dropped
 
 
 class Link(asyncio.Protocol):
@@ -47,6 +54,7 @@ class Link(asyncio.Protocol):
         "_timer",
         "_tls",
         "_waiter",
+        "session",
         "transport",
     )
 
@@ -75,6 +83,7 @@ class Link(asyncio.Protocol):
         # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
         # shutdown is handed to it directly, with no future and no task in between.
         self._driver: Session | None = None
+        self.session: Session | None = None  # the session over this link, told when the client is gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -82,13 +91,14 @@ class Link(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         driver = self._driver
-        if driver is not None:
+        small = len(data) <= TURN_BYTES
+        if driver is not None and small:
             self._driver = None
             driver.on_input(data)
             return
         conn = self._inline
         if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
-            if not self._shutdown and not self._blocked:
+            if small and not self._shutdown and not self._blocked:
                 self._answer_inline(conn, data)
                 return
         self._inbox.append(data)
@@ -96,12 +106,19 @@ class Link(asyncio.Protocol):
         if self._buffered > READ_PAUSE_AT and not self._paused and self.transport is not None:
             self._paused = True
             self.transport.pause_reading()
+        if driver is not None:  # more than a turn's worth: the first part now, the rest in later turns
+            self._driver = None
+            driver.on_input(self.take_input() or b"")
+            return
         self._wake()
 
     def eof_received(self) -> bool:
         self._eof = True
         self._wake()
-        self._end_of_input()
+        if self._driver is not None:
+            self._end_of_input()
+        elif self.session is not None:
+            self.session.on_eof()
         # Keep a plain transport open after a half-close: the replies to what the client sent before its
         # EOF (`printf 'EHLO x\r\nQUIT\r\n' | nc ...`) still have to go out. SSL ignores the answer.
         return not self._tls
@@ -114,6 +131,9 @@ class Link(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        session, self.session = self.session, None
+        if session is not None:
+            session.on_lost()  # whatever it waits for (a penalty, the disk, a task): its slot is free now
 
     def pause_writing(self) -> None:
         self._blocked = True
@@ -147,21 +167,50 @@ class Link(asyncio.Protocol):
         self._driver = None
 
     def take_input(self) -> bytes | None:
-        """What arrived while the session was busy: the bytes, b"" at end of stream, None if nothing."""
-        if not self._inbox:
+        """What arrived while the session was busy, at most TURN_BYTES of it (the rest stays for the next
+        call, see `has_input`): the bytes, b"" at end of stream, None if nothing."""
+        inbox = self._inbox
+        if not inbox:
             return b"" if self._eof else None
-        chunk = self._inbox[0] if len(self._inbox) == 1 else b"".join(self._inbox)
-        self._inbox.clear()
-        self._buffered = 0
-        if self._paused and self.transport is not None:
+        if self._buffered <= TURN_BYTES:
+            chunk = inbox[0] if len(inbox) == 1 else b"".join(inbox)
+            inbox.clear()
+            self._buffered = 0
+        else:
+            chunk = self._slice()
+        if self._paused and self._buffered < READ_PAUSE_AT and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
         return chunk
+
+    def _slice(self) -> bytes:
+        """The first TURN_BYTES of the inbox, taken off it."""
+        inbox, parts, size = self._inbox, [], 0
+        while size < TURN_BYTES:
+            piece = inbox.pop(0)
+            room = TURN_BYTES - size
+            if len(piece) > room:
+                inbox.insert(0, piece[room:])
+                piece = piece[:room]
+            parts.append(piece)
+            size += len(piece)
+        self._buffered -= size
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    @property
+    def has_input(self) -> bool:
+        """Input is waiting to be taken (take_input gives it a turn's worth at a time)."""
+        return bool(self._inbox)
 
     @property
     def blocked(self) -> bool:
         """The transport's buffer is over its high-water mark: wait for the client to take its replies."""
         return self._blocked
+
+    @property
+    def reading(self) -> bool:
+        """A parked session's read() is waiting for input."""
+        return self._waiter is not None
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -189,6 +238,8 @@ class Link(asyncio.Protocol):
         a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
         self._stop_on_shutdown, self._inline = stop_on_shutdown, inline
         try:
+            if self._buffered > TURN_BYTES:
+                await asyncio.sleep(0)  # a backlog: the other sessions get a turn before the next slice
             if not self._inbox and not self._eof and not self._stopping():
                 # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and
                 # a timer per read), which costs a busy server a measurable share of its time.
@@ -282,5 +333,18 @@ class Link(asyncio.Protocol):
         return (str(name[0]), int(name[1])) if isinstance(name, tuple) else ("", 0)
 
     def close(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
+        """Close after what was written has gone out; when the client is not taking it (replies still in
+        the buffer), give it LINGER seconds, then drop the connection: a client that never reads must not
+        keep its socket for ever."""
+        transport = self.transport
+        if transport is None:
+            return
+        if not transport.is_closing():
+            transport.close()
+        if transport.get_write_buffer_size():
+            self._loop.call_later(LINGER, transport.abort)
+
+    def abort(self) -> None:
+        """Drop the connection now, whatever is still unsent."""
+        if self.transport is not None:
+            self.transport.abort()

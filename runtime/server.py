@@ -250,7 +250,7 @@ class Server:
         if not policy.use_ssl:
             conn = self.connection(gen, policy, (ip, port))
             link.write_nowait(conn.data_to_send())
-        session = self._sessions[link] = Session(self, slot, gen, link, policy, conn)
+        session = self._sessions[link] = link.session = Session(self, slot, gen, link, policy, conn)
         session.start()
 
     def connection(self, gen: Generation, policy: SessionPolicy, client: tuple[str, int]) -> SmtpConnection:

@@ -32,7 +32,7 @@ from .events import (
     Sentinel,
     StartTls,
 )
-from .link import Link
+from .link import TURN_BYTES, Link
 from .listeners import Generation, Slot
 from .protocol import SmtpConnection
 from .spool import SpoolError
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's
 class Session:
     """Drives one SmtpConnection over one Link until it closes."""
 
-    __slots__ = ("_gen", "_job", "_over", "_policy", "_server", "_slot", "conn", "link", "task")
+    __slots__ = ("_gen", "_job", "_over", "_pausing", "_policy", "_server", "_slot", "conn", "link", "task")
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class Session:
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
         self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
         self._over = False
+        self._pausing = False  # parked in a penalty wait
 
     def start(self) -> None:
         if self.conn is None:
@@ -78,7 +79,30 @@ class Session:
         except Exception as exc:
             self._fail(exc)
             return
-        self._pump()
+        self._pump(len(data))
+
+    def on_lost(self) -> None:
+        """The client has gone: its slot and socket are freed now, whatever is held for it. A disk job in
+        flight still finishes (an abandoned AUTH's accounting line is written), its result finds nobody; a
+        held AUTH answer's timer finds the session over; a parked task ends when it next runs."""
+        if self._over:
+            return
+        self._end()
+        task = self.task
+        if task is not None and not self.link.reading:
+            task.cancel()  # a task reading sees the end of input itself and logs what was abandoned
+
+    def on_eof(self) -> None:
+        """The client closed its side while the session was not waiting for input. When all it waits for is
+        a held AUTH answer (a timer in callback mode, the penalty sleep when parked), nobody is left to read
+        it: the session ends now rather than keep its slot for the penalty's length."""
+        if self._over:
+            return
+        if self.task is None:
+            if self._job is None and not self.link.has_input:
+                self.on_lost()
+        elif self._pausing:
+            self._end()  # the task wakes later to a closed line and ends
 
     def on_shutdown(self) -> None:
         self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
@@ -91,8 +115,10 @@ class Session:
             return
         self._pump()
 
-    def _pump(self) -> None:
-        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine."""
+    def _pump(self, fed: int = 0) -> None:
+        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine; or
+        until it has been fed a turn's worth of input (`fed` bytes so far), when the rest waits for a later
+        turn of the loop, so that no session holds the loop however much it pipelines."""
         conn, link = self.conn, self.link
         assert conn is not None
         try:
@@ -104,10 +130,14 @@ class Session:
                     if link.shutdown_requested and conn.at_rest:
                         conn.shutdown()
                         continue
+                    if fed >= TURN_BYTES and link.has_input:
+                        link.loop.call_soon(self._next_turn)
+                        return
                     chunk = link.take_input()
                     if chunk is None:
                         link.wait_input(self, conn.read_timeout())
                         return
+                    fed += len(chunk)
                     conn.receive_data(chunk)
                 elif isinstance(event, MessageReceived):
                     link.write_nowait(conn.data_to_send())  # what came before the message goes out first
@@ -142,6 +172,10 @@ class Session:
                     return
         except Exception as exc:
             self._fail(exc)
+
+    def _next_turn(self) -> None:
+        if not self._over and self.task is None:
+            self._pump()
 
     def _flush(self) -> bool:
         """Send what the protocol has to say; False (and parked) when the client is not taking it."""
@@ -272,6 +306,13 @@ class Session:
         except Exception as exc:
             self._fail(exc)
 
+    async def _pause(self, wait: float) -> None:
+        self._pausing = True
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            self._pausing = False
+
     async def _converse(self, conn: SmtpConnection, pending: Event | Sentinel | None) -> None:
         server, link, policy = self._server, self.link, self._policy
         while True:
@@ -293,9 +334,9 @@ class Session:
                 if wait is None:
                     log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
                     conn.refuse_verdict()
-                elif wait > 0:
+                elif wait > 0 and not self._over:
                     log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
-                    await asyncio.sleep(wait)
+                    await self._pause(wait)
             # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:

@@ -1,0 +1,96 @@
+"""A client that has gone frees what it held at once: its Listener_Sessions slot (also while an AUTH answer
+is held back for it), and its socket (also when it stopped reading our replies)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import threading
+
+import pytest
+
+BAD = base64.b64encode(b"\0alice\0wrong").decode()
+GOOD = base64.b64encode(b"\0alice\0s3cret").decode()
+
+
+def _wait_until(running, check, rounds: int = 300) -> bool:
+    for _ in range(rounds):  # bounded: 3 s
+        if check():
+            return True
+        running.run(asyncio.sleep(0.01))
+    return check()
+
+
+def _dialogue(running, source: str = "127.0.0.1") -> tuple[socket.socket, object]:
+    sock = socket.create_connection(("127.0.0.1", running.port), timeout=10, source_address=(source, 0))
+    reader = sock.makefile("rb")
+    assert reader.readline().startswith(b"220 ")
+    sock.sendall(b"EHLO c\r\n")
+    while reader.readline()[3:4] == b"-":
+        pass
+    return sock, reader
+
+
+@pytest.mark.xfail(reason="finding 3 not fixed yet: a client gone while its AUTH answer is held keeps its slot")
+@pytest.mark.parametrize("held", ["answer", "login-exchange"])
+def test_a_client_gone_while_its_auth_answer_is_held_frees_its_slot(run_server, make_config, held):
+    # The penalty holds this address's answers for 20 s; the clients hang up long before that.
+    policy = {"auth_penalty_base": 20.0, "auth_failure_delay": 0.0, "listener_sessions": 2}
+    running = run_server(make_config(listener_values=policy))
+    name = running.config.listeners[0].name
+    sock, reader = _dialogue(running)
+    sock.sendall(f"AUTH PLAIN {BAD}\r\n".encode())
+    assert reader.readline().startswith(b"535 ")  # the first failure is answered at once
+    sock.close()
+    for _ in range(4):  # twice the cap of guesses, each held back, each abandoned
+        sock, reader = _dialogue(running)
+        if held == "answer":
+            sock.sendall(f"AUTH PLAIN {BAD}\r\n".encode())  # the 535 is held back 20 s
+        else:
+            sock.sendall(b"AUTH LOGIN\r\n")
+            assert reader.readline().startswith(b"334 ")
+        sock.close()
+        assert _wait_until(running, lambda: running.server.active_sessions(name) == 0)  # not after 20 s
+    other, reader = _dialogue(running, source="127.0.0.2")  # another address is served, not refused
+    other.sendall(f"AUTH PLAIN {GOOD}\r\n".encode())
+    assert reader.readline().startswith(b"235 ")
+    other.close()
+    if held == "login-exchange":  # every abandoned exchange is in the accounting log (0: failed)
+        lines = running.config.acctlog_path.read_text().splitlines()
+        assert sum(line.endswith("@0") for line in lines) == 5
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_sessions_of_clients_that_stopped_reading_close_their_sockets(run_server, make_config):
+    running = run_server(make_config(listener_values={"idle_time": 0.5}))
+    before = _open_fds()
+    clients, floods = [], []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the kernel holds little
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", running.port))
+        flood = threading.Thread(target=_send_quietly, args=(sock, b"EHLO c\r\n" * 50_000))
+        flood.start()
+        clients.append(sock)
+        floods.append(flood)
+    assert _wait_until(running, lambda: not running.server._sessions)  # ended after idle_time
+    for flood in floods:
+        flood.join(10)
+    # Our 3 client sockets stay open (they never read); the server's 3 ends are closed.
+    assert _wait_until(running, lambda: _open_fds() <= before + 3), f"{_open_fds() - before - 3} left open"
+    for sock in clients:
+        sock.close()
+
+
+def _send_quietly(sock: socket.socket, data: bytes) -> None:
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass
