@@ -25,7 +25,12 @@ _VERB = re.compile(r"[A-Za-z]{1,16}")
 _PARAM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _PARAM_VALUE = re.compile(r"[\x21-\x3c\x3e-\x7e]+")  # printable US-ASCII except "="
 _XTEXT_HEX = re.compile(r"\+([0-9A-F]{2})")
-_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?)+|\[[^\[\]\\\s]+\]")
+# RFC 5321 §4.1.2 Domain = sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str], with an optional root
+# dot; or an address literal. Matched in linear time: each label is one possessive run checked at both ends,
+# and only a "." starts the next, so no character can be split between labels in more than one way (the
+# old `(?:label\.?)+` split a run of n letters 2^(n-1) ways: 40 letters pinned the CPU before AUTH).
+_LABEL = r"(?!-)[A-Za-z0-9-]++(?<!-)"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*+\.?|\[[^\[\]\\\s]+\]")
 
 
 @dataclass(frozen=True, slots=True)
