@@ -57,6 +57,9 @@ from .transaction import Transaction, start_transaction
 OUTPUT_HIGH_WATER = 64 * 1024
 # Refusals that count towards max_unknown_commands: unknown, malformed or out-of-sequence commands.
 _BAD_COMMAND_CODES = frozenset({500, 501, 502, 503, 504, 555})
+# Recipients per message when Max_Recipients_Per_Message is unset (0): RFC 5321 §4.5.3.1.8 asks for at least
+# 100; unbounded, one session held 200 000 of them (about 92 MiB).
+DEFAULT_MAX_RECIPIENTS = 1000
 
 
 class SmtpConnection:
@@ -341,8 +344,8 @@ class SmtpConnection:
             raise ProtocolViolation(replies.UNKNOWN_PARAMETER.format(name=key))
         if not self.context.can_relay:
             raise ProtocolViolation(replies.RELAY_DENIED)
-        limit = self.policy.max_recipients_per_message
-        if limit and len(self._tx.rcpt_to) >= limit:
+        limit = self.policy.max_recipients_per_message or DEFAULT_MAX_RECIPIENTS
+        if len(self._tx.rcpt_to) >= limit:
             raise ProtocolViolation(replies.TOO_MANY_RECIPIENTS)
         self._tx.rcpt_to.append(path.address)
         self._send(replies.RECIPIENT_OK)

@@ -197,3 +197,17 @@ def test_rset_clears_the_transaction(session):
     assert s.send("RSET\r\n") == "250 2.0.0 OK\r\n"
     assert s.send("DATA\r\n").startswith("503 ")
     assert s.conn.context.auth_user == "alice"  # RSET keeps the authentication
+
+
+def test_recipients_are_bounded_when_max_recipients_is_unset(session):
+    """Finding: 200 000 RCPTs were accepted (+92 MiB) with Max_Recipients_Per_Message unset. RFC 5321
+    §4.5.3.1.8 asks that at least 100 be accepted; past the default bound the excess gets 452 4.5.3."""
+    from ecconf.runtime.protocol import DEFAULT_MAX_RECIPIENTS
+
+    assert DEFAULT_MAX_RECIPIENTS >= 100
+    s = session()
+    ready(s)
+    s.send("MAIL FROM:<a@b.example>\r\n")
+    many = "".join(f"RCPT TO:<{i}@y.example>\r\n" for i in range(DEFAULT_MAX_RECIPIENTS))
+    assert s.send(many).count("250 2.1.5") == DEFAULT_MAX_RECIPIENTS
+    assert s.send("RCPT TO:<one-more@y.example>\r\n") == "452 4.5.3 Too many recipients\r\n"
