@@ -12,12 +12,14 @@ import os
 import re
 from pathlib import Path
 
-_SPECIAL = re.compile(r"[\\@\x00-\x1f\x7f]")
+_SPECIAL = re.compile(r"[\\@\x00-\x1f\x7f-\x9f\u2028\u2029]")  # all splitlines() breaks on
 
 
 def _escape_char(match: re.Match[str]) -> str:
     ch = match.group(0)
-    return "\\" + ch if ch in "\\@" else f"\\x{ord(ch):02x}"
+    if ch in "\\@":
+        return "\\" + ch
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def escape(field: str) -> str:

@@ -12,7 +12,7 @@ import time
 
 from .events import AuthStatus, Envelope
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # all splitlines() breaks on
 _TOKEN = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~@]+")
 
 

@@ -37,3 +37,17 @@ def test_append_from_many_threads_keeps_lines_whole(tmp_path):
     for t in threads:
         t.join()
     assert sorted(path.read_text().splitlines(keepends=True)) == sorted(lines)
+
+
+def test_no_line_separator_survives_any_cleaner():
+    """Finding: U+0085 and U+2028 passed the acctlog, header and reply cleaners (splitlines() found 15 acctlog
+    lines instead of 13). Every character str.splitlines() breaks on is cleaned by all three."""
+    from ecconf.runtime import headers, replies
+
+    breakers = [chr(c) for c in range(0x110000) if len(("a" + chr(c) + "b").splitlines()) > 1]
+    assert "\x85" in breakers and "\u2028" in breakers and "\u2029" in breakers
+    for ch in breakers:
+        text = f"x{ch}y"
+        assert len(escape(text).splitlines()) == 1, repr(ch)
+        assert len(headers._clean(text).splitlines()) == 1, repr(ch)
+        assert len(replies.Reply(250, "2.0.0", "{v}").format(v=text).render(True).decode().splitlines()) == 1, repr(ch)
