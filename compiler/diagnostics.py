@@ -42,6 +42,9 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str = ""
     related: tuple[Related, ...] = field(default=())
+    # False when the span lies in a file whose text must never be shown (a password file, a file that is not
+    # a config at all): render.py then prints its place but no excerpt of it.
+    quote: bool = True
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.path, self.span.line, self.span.column, self.code)

@@ -114,7 +114,45 @@ def _too_deep(limit: int, span: Span) -> Diagnostic:
     return Diagnostic(SYNTAX, f"nesting deeper than {limit} levels", span, hint=NESTING_HINT.format(limit=limit))
 
 
-def parse_source(text: str, path: str, depth: int = 0) -> tuple[File | None, Diagnostic | None]:
+# A file read from a path that fails to parse before its first '=' or '{' (or that holds a control character
+# other than a tab or a line end) is not a config at all: an include naming /etc/shadow or /proc/self/environ.
+# Its syntax error names the file, line, column and byte offset only: no excerpt, no token text, since its
+# content may well be someone's secrets.
+_CONTROLS = frozenset(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\f") | {"\x7f"}
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        found = text.find("\n", start)
+        if found < 0:
+            return len(text)
+        start = found + 1
+    return min(start + column - 1, len(text))
+
+
+def _not_a_config(text: str, offset: int) -> bool:
+    head = text[:offset]
+    return ("=" not in head and "{" not in head) or not _CONTROLS.isdisjoint(text)
+
+
+def _opaque_syntax_error(text: str, span: Span) -> Diagnostic | None:
+    offset = _offset(text, span.line, span.column)
+    if not _not_a_config(text, offset):
+        return None
+    return Diagnostic(
+        SYNTAX,
+        f"not a configuration file: it cannot be parsed (at byte offset {len(text[:offset].encode())});"
+        " its content is not shown",
+        span,
+        hint="check that the include names a Momentum configuration file",
+        quote=False,
+    )
+
+
+def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) -> tuple[File | None, Diagnostic | None]:
+    """The file's nodes, or its syntax error. `guarded`: the text was read from a path (which may name any
+    file), so an error in a text that is not a config at all quotes none of it."""
     if text.startswith("\ufeff"):  # a byte-order mark is not part of the first line's columns
         text = text[1:]
     try:
@@ -123,6 +161,9 @@ def parse_source(text: str, path: str, depth: int = 0) -> tuple[File | None, Dia
         return None, _too_deep(exc.limit, Span(path, exc.line, exc.column, exc.line, exc.column + 1))
     except GrammarError as error:
         span = Span(path, error.line, error.column, error.line, error.column + 1)
+        opaque = _opaque_syntax_error(text, span) if guarded else None
+        if opaque is not None:
+            return None, opaque
         related: tuple[Related, ...] = ()
         if error.opened is not None:
             o = error.opened
@@ -202,7 +243,7 @@ class _Loader:
         self.included += span is not None
         self.chars += len(text)
         self.out.texts[path] = text
-        tree, problem = parse_source(text, path, depth)
+        tree, problem = parse_source(text, path, depth, guarded=True)
         if problem is not None:
             self.out.problems.append(problem)
             return None

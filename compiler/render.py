@@ -189,7 +189,7 @@ def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool) ->
         f"{_paint(_where(d.span), _BOLD, color)}: {_paint(d.severity.label, _COLOUR[d.severity], color)}: "
         f"{visible(d.message)} [{d.code}]"
     )
-    out = [head, *_excerpt(d.span, lines, color)]
+    out = [head, *_excerpt(d.span, lines if d.quote else None, color)]
     if d.hint:
         out.append(f"  hint: {visible(d.hint)}")
     out.extend(_note(related, color) for related in d.related)

@@ -82,9 +82,10 @@ def _load_input(path: str, stdin: BinaryIO | None) -> tuple[Loaded | None, str |
 
 def sources_of(diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
     """The texts to quote excerpts from, read the way the loader reads: only regular files of sane size (a
-    diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever)."""
+    diagnostic about /dev/zero or a FIFO must not make the excerpt wait for it forever), and never a file whose
+    diagnostics must not quote it (a password file, a file that is not a config)."""
     texts: dict[str, str] = {}
-    for path in {d.span.path for d in diagnostics}:
+    for path in {d.span.path for d in diagnostics if d.quote}:
         text, _problem = read_text(path)
         if text is not None:
             texts[path] = text

@@ -73,4 +73,4 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if not problem.fatal:
                 continue  # the server loads the file anyway
             where = Span(str(path), problem.line, problem.column, problem.line, problem.end_column)
-            yield Diagnostic(CODE, problem.message, where, hint=LINE_FORMS[scheme], related=named_here)
+            yield Diagnostic(CODE, problem.message, where, hint=LINE_FORMS[scheme], related=named_here, quote=False)
