@@ -12,7 +12,7 @@ import difflib
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -220,7 +220,8 @@ def _kind(value: Any) -> str:
         return "a whole number"
     if isinstance(value, float):
         return "a number with a fraction" if math.isfinite(value) else f"{value} (not a JSON number)"
-    return {str: "a string", list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _unknown_key(parts: Parts, key: str, allowed: Iterable[str]) -> Violation:
@@ -237,7 +238,11 @@ def _unknown_key(parts: Parts, key: str, allowed: Iterable[str]) -> Violation:
 
 def _explain(error: ValidationError) -> list[Violation]:
     parts: Parts = tuple(error.absolute_path)
-    kind, value, instance = error.validator, error.validator_value, error.instance
+    kind = error.validator
+    # jsonschema types these as unions with its own sentinel; an error it yields always carries them.
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if "propertyNames" in error.absolute_schema_path:
         key = str(instance)
         if kind == "not":
@@ -253,7 +258,7 @@ def _explain(error: ValidationError) -> list[Violation]:
             )
         ]
     if kind == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(schema.get("properties", {}))
         return [_unknown_key(parts, k, allowed) for k in instance if k not in allowed]
     if kind == "required":
         return [Violation(parts, f"missing key {k!r}", "", "key") for k in value if k not in instance]
@@ -261,7 +266,7 @@ def _explain(error: ValidationError) -> list[Violation]:
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in ([value] if isinstance(value, str) else value))
         hint = "leave the key out to leave it unset" if instance is None else ""
         return [Violation(parts, f"expected {wanted}, got {_kind(instance)}", hint)]
-    if kind == "anyOf" and error.schema is not None and error.schema.get("description") == JSON_VALUE["description"]:
+    if kind == "anyOf" and schema.get("description") == JSON_VALUE["description"]:
         hint = "write fractions as strings" if isinstance(instance, float) else ""
         return [
             Violation(parts, f"expected a string, whole number, boolean, array or object, got {_kind(instance)}", hint)
@@ -270,7 +275,7 @@ def _explain(error: ValidationError) -> list[Violation]:
         return [Violation(parts, f"must be {value} or more, got {instance}")]
     if kind == "not":
         name = instance.get("name") if isinstance(instance, dict) else instance
-        hint = str(error.schema.get("description", ""))
+        hint = str(schema.get("description", ""))
         return [Violation(parts, f"a scope named {name!r} does not belong in scopes here", hint, "key")]
     if kind == "pattern":
         return [

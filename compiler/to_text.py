@@ -268,7 +268,7 @@ class _Writer:
         line = _Line(INDENT * depth)
         line.add(name, parts, "key")
         written = getattr(model, identity) if identity else None
-        if written is not None and (written != "" or identity == "instance"):
+        if identity and written is not None and (written != "" or identity == "instance"):
             line.add(" ")
             line.add(quote(written), (*parts, identity), "value")
         line.add(" {")

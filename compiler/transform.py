@@ -11,7 +11,7 @@ import re
 import threading
 from functools import lru_cache
 
-from ..grammar import Parser, Tok
+from ..grammar import Builders, Parser, Tok
 from .gc_pause import gc_paused
 from .nodes import Array, Comment, Dict, Entry, File, Include, Option, Scalar, Scope, Statement, Value
 from .span import Span
@@ -96,7 +96,7 @@ def _start(children: list[Statement]) -> list[Statement]:
     return children
 
 
-BUILDERS = {
+BUILDERS: Builders = {
     "string": _string,
     "word": _word,
     "instance": _instance,

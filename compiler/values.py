@@ -168,7 +168,7 @@ def to_listen_address(text: str) -> ListenAddress:
     if _IPV4.fullmatch(host):
         return ListenAddress("tcp", host=host, port=_port(port, text))  # already canonical
     try:
-        address = ipaddress.IPv4Address(host)
+        ipv4 = ipaddress.IPv4Address(host)
     except ValueError:
         raise ValueError(f"listen address {text!r}: {host!r} is not an IPv4 address") from None
-    return ListenAddress("tcp", host=str(address), port=_port(port, text))
+    return ListenAddress("tcp", host=str(ipv4), port=_port(port, text))

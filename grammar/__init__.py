@@ -10,12 +10,14 @@ from typing import Any
 
 from .errors import GrammarError, NestingTooDeep, Opened
 from .parser import ParseOutput, Parser, get_compiled
+from .reducers import Builders
 from .table_parser import Tok
 from .terms import LIMITS, MAX_DEPTH, grammar_text
 
 __all__ = [
     "LIMITS",
     "MAX_DEPTH",
+    "Builders",
     "GrammarError",
     "NestingTooDeep",
     "Opened",

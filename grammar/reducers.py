@@ -11,10 +11,11 @@ repetition can keep growing the list its first item made.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from .compiled import Rule
 
-Builder = Callable[[list], object]  # type: ignore[type-arg]
+Builder = Callable[[list[Any]], object]
 Builders = Mapping[str, Builder]
 
 

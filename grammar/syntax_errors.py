@@ -64,7 +64,7 @@ def _expected_list(expected: set[str]) -> str:
 
 
 def _from_characters(exc: UnexpectedCharacters, text: str) -> GrammarError:
-    pos = exc.pos_in_stream
+    pos = exc.pos_in_stream or 0
     char = text[pos] if pos < len(text) else ""
     line, column = exc.line, exc.column
     if char == '"':
@@ -108,7 +108,7 @@ def _previous(exc: UnexpectedInput) -> object:
 
 def _name_without_value(prev: object, line: int, column: int, found: str) -> GrammarError:
     name = prev.value if isinstance(prev, Token) else "the name"
-    if name.startswith("*/"):
+    if isinstance(prev, Token) and name.startswith("*/"):
         return GrammarError("'*/' closes no comment", prev.line or line, prev.column or column, "remove it")
     return GrammarError(
         f"{name!r} must be followed by '=' and a value, or by '{{'; found {found}",

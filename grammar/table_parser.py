@@ -110,9 +110,10 @@ class TableParser:
                     if newline >= 0:
                         line += blank.count("\n")
                         line_start = pos + newline + 1
-                kind = kind_by_first.get(value[0])
-                if kind is None:  # a first character several terminals share: ask the terminals themselves
-                    kind = names[exact(text, start).lastindex]  # type: ignore[union-attr, index]
+                first_kind = kind_by_first.get(value[0])
+                if first_kind is None:  # a first character several terminals share: ask the terminals themselves
+                    first_kind = names[exact(text, start).lastindex]  # type: ignore[union-attr, index]
+                kind = first_kind
                 pos = start + len(value)
                 if "\n" in value:  # a string or a comment may span lines
                     tok = self._token(kind, value, line, line_start, start, pos)

@@ -160,7 +160,7 @@ def _visit(
             found = _finding(table, statement, kind, is_scope)
             if found is not None:
                 out.append(found)
-        if is_scope:
+        if isinstance(statement, Scope):
             child = CHILD_KIND.get((kind, name.lower()))
             if child is not None:
                 _visit(table, statement.body, child, fine, out)
