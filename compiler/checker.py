@@ -7,6 +7,7 @@ findings are silenced (in-file suppression comments, compiler/suppress.py) and w
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -48,6 +49,18 @@ def _severity(code: str, default: Severity, options: CheckOptions) -> Severity:
 def known_codes() -> tuple[str, ...]:
     """Every code the checker can report: the registered rules and its own E001."""
     return (*(rule.CODE for rule in rules.ALL), UNKNOWN_CODE)
+
+
+def parse_known_prefix(text: str) -> str:
+    """parse_prefix, and the prefix must select at least one code: a typo (`--select Z9`) would otherwise turn
+    the linter off without a word. ValueError with the closest codes as a did-you-mean."""
+    prefix = parse_prefix(text)
+    codes = known_codes()
+    if any(code.startswith(prefix) for code in codes):
+        return prefix
+    close = difflib.get_close_matches(prefix, codes, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; `ecconf rules` lists them"
+    raise ValueError(f"{text.strip()!r} matches no rule code{hint}")
 
 
 def parse_prefix(text: str) -> str:

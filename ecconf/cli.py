@@ -30,19 +30,22 @@ def _split(text: str) -> list[str]:
 
 
 def _prefixes(text: str) -> list[str]:
-    from .compiler.checker import parse_prefix
+    from .compiler.checker import parse_known_prefix
 
     try:
-        return [parse_prefix(part) for part in _split(text)]
+        return [parse_known_prefix(part) for part in _split(text)]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _severities(text: str) -> list[Any]:
-    from .compiler.checker import parse_severity
+    from .compiler.checker import parse_known_prefix, parse_severity
 
     try:
-        return [parse_severity(part) for part in _split(text)]
+        levels = [parse_severity(part) for part in _split(text)]
+        for prefix, _level in levels:
+            parse_known_prefix(prefix)
+        return levels
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -56,7 +59,24 @@ def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
 
 def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("lint", parents=[common], help="check config files and report problems")
-    p.add_argument("files", nargs="+", metavar="FILE", help="config files to check; - reads standard input")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="config files or directories to check (directories: every *.conf and *.ecconf.json below); - reads "
+        "standard input",
+    )
+    p.add_argument(
+        "--exclude",
+        type=_split,
+        action="append",
+        metavar="PATTERNS",
+        help="file and folder name patterns to skip when walking a directory, in place of the defaults "
+        "(.git, .venv, node_modules, build, dist, caches ...)",
+    )
+    p.add_argument(
+        "--extend-exclude", type=_split, action="append", metavar="PATTERNS", help="patterns to skip, besides those"
+    )
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--select", type=_prefixes, action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", type=_prefixes, action="append", metavar="CODES", help="skip these codes/prefixes")
@@ -86,6 +106,7 @@ def _write(text: str, output: str | None, stream: TextIO) -> bool:
 def cmd_lint(args: argparse.Namespace) -> int:
     from .compiler.checker import CheckOptions
     from .compiler.render import wants_color
+    from .discover import expand
     from .pipeline import lint_paths, render_report
 
     options = CheckOptions(
@@ -95,13 +116,31 @@ def cmd_lint(args: argparse.Namespace) -> int:
         severity=_flatten(args.severity),
         strict=args.strict,
     )
-    report = lint_paths(args.files, options)
+    expansion = expand(
+        args.files,
+        None if args.exclude is None else _flatten(args.exclude),
+        _flatten(args.extend_exclude),
+    )
+    for folder in expansion.empty:
+        say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+    report = lint_paths(expansion.files, options)
     for problem in report.input_errors:
         say_error(problem)
+    if expansion.walked or report.folded:
+        say_error(_entry_note(report.entry_points, report.folded))
     color = args.output is None and wants_color(sys.stdout)
     if not _write(render_report(report, args.format, color), args.output, sys.stdout):
         return EXIT_USAGE
     return report.exit_status
+
+
+def _entry_note(points: Sequence[str], folded: dict[str, str]) -> str:
+    """Which files were checked as roots, so that a file missing from the report is never a mystery."""
+    shown = ", ".join(points[:5]) + (f" and {len(points) - 5} more" if len(points) > 5 else "")
+    note = f"checked {len(points)} entry point{'' if len(points) == 1 else 's'}: {shown or 'none'}"
+    if folded:
+        note += f"; {len(folded)} more file{'' if len(folded) == 1 else 's'} checked as their includes"
+    return note
 
 
 # --- rules ------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_te
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.span import whole_file
+from .discover import entry_points
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -35,6 +36,9 @@ class LintReport:
     sources: dict[str, str] = field(default_factory=dict)
     # Inputs that could not be read at all (missing, a directory, not UTF-8): the run cannot be trusted.
     input_errors: list[str] = field(default_factory=list)
+    # The files checked as roots, and {file given: the entry point it was checked under} for the others.
+    entry_points: list[str] = field(default_factory=list)
+    folded: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -98,36 +102,52 @@ def is_json(path: str) -> bool:
 
 
 def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin: BinaryIO | None = None) -> LintReport:
-    """Lint each file (with its includes); a file named twice, or included by two roots, is reported once."""
+    """Lint each entry point with its includes: a file named twice, or included by a root, is checked once, as
+    part of the file that includes it (see discover.entry_points); a file two roots include is reported once."""
     options = options or CheckOptions()
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
     errors: list[str] = []
-    for path in dict.fromkeys(paths):
-        loaded, error, problems = _lint_one(path, options, stdin)
+    roots = list(dict.fromkeys(paths))
+    loaded_texts: dict[str, Loaded] = {}
+    for path in roots:
+        if is_json(path):
+            continue
+        loaded, error = _load_input(path, stdin)
         if loaded is None:
             errors.append(error or f"cannot read {path}")
             continue
+        loaded_texts[path] = loaded
+    points, folded = entry_points(
+        [p for p in roots if p in loaded_texts and p != STDIN], {p: loaded.texts for p, loaded in loaded_texts.items()}
+    )
+    chosen = {*points, STDIN}
+    entries: list[str] = []
+    for path in roots:
+        if is_json(path):
+            loaded, problems, error = _lint_json(path, options)
+            if loaded is None:
+                errors.append(error or f"cannot read {path}")
+                continue
+        elif path in chosen and path in loaded_texts:
+            loaded = loaded_texts[path]
+            problems = check(loaded, options)[1]
+        else:
+            continue
+        entries.append(path)
         found.extend(problems)
         sources.update(loaded.texts)
-    return LintReport(sort_unique(found), len(sources), options.strict, sources, errors)
+    return LintReport(sort_unique(found), len(sources), options.strict, sources, errors, entries, folded)
 
 
-def _lint_one(
-    path: str, options: CheckOptions, stdin: BinaryIO | None
-) -> tuple[Loaded | None, str | None, list[Diagnostic]]:
-    """One root file: (what was loaded, why it could not be read, findings)."""
-    if is_json(path):
-        from .compiler.from_json import lint_json  # jsonschema is loaded only for JSON input
+def _lint_json(path: str, options: CheckOptions) -> tuple[Loaded | None, list[Diagnostic], str | None]:
+    """A config in JSON form: (what was loaded, findings, why it could not be read)."""
+    from .compiler.from_json import lint_json  # jsonschema is loaded only for JSON input
 
-        loaded_json, _built, problems = lint_json(path, options)
-        if loaded_json is None:
-            return None, _input_error(path, Loaded(None, problems)), []
-        return loaded_json, None, problems
-    loaded, error = _load_input(path, stdin)
-    if loaded is None:
-        return None, error, []
-    return loaded, None, check(loaded, options)[1]
+    loaded_json, _built, problems = lint_json(path, options)
+    if loaded_json is None:
+        return None, [], _input_error(path, Loaded(None, problems))
+    return loaded_json, problems, None
 
 
 def lint_text(text: str, path: str = STDIN_NAME, options: CheckOptions | None = None) -> LintReport:

@@ -69,12 +69,12 @@ def test_subprocess_clean_file_exits_0(tmp_path: Path) -> None:
     assert (done.returncode, json.loads(done.stdout)) == (0, {"diagnostics": []})
 
 
-def test_subprocess_missing_file_and_directory_exit_2_without_traceback(tmp_path: Path) -> None:
+def test_subprocess_missing_file_exits_2_without_traceback_and_a_directory_is_walked(tmp_path: Path) -> None:
     ok = _write(tmp_path, "ok.conf", CLEAN)
     done = _run("lint", ISOLATE, ok, str(tmp_path / "nope.conf"), str(tmp_path))
     assert done.returncode == 2
     assert f"ecconf: cannot read {tmp_path / 'nope.conf'}: No such file or directory" in done.stderr
-    assert f"ecconf: cannot read {tmp_path}: it is a directory" in done.stderr
+    assert f"ecconf: checked 1 entry point: {ok}\n" in done.stderr  # the folder's ok.conf is the same file
     assert "Traceback" not in done.stderr
     assert done.stdout.splitlines()[-1] == "0 errors, 0 warnings in 1 file"  # the readable file was still checked
 
