@@ -8,6 +8,8 @@ findings are silenced (in-file suppression comments, compiler/suppress.py) and w
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -33,6 +35,9 @@ class CheckOptions:
     check_files: bool = True
     severity: tuple[tuple[str, Severity], ...] = ()  # (code prefix, level); the longest matching prefix wins
     strict: bool = False  # warnings fail the check too
+    # (glob, code prefixes): findings in matching files are dropped. A glob with a `/` is matched against the
+    # absolute path, one without against the file name alone.
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _enabled(code: str, options: CheckOptions) -> bool:
@@ -102,7 +107,7 @@ def _check(loaded: Loaded, options: CheckOptions) -> tuple[Built, list[Diagnosti
         found.extend(
             d
             if d.code == code and d.severity is severity
-            else Diagnostic(code, d.message, d.span, severity, d.hint, d.related)
+            else Diagnostic(code, d.message, d.span, severity, d.hint, d.related, d.quote)
             for d in rule.check(ctx)
         )
     texts = ((file, loaded.texts.get(path, "")) for path, file in loaded.files.items())
@@ -110,4 +115,16 @@ def _check(loaded: Loaded, options: CheckOptions) -> tuple[Built, list[Diagnosti
     if _enabled(UNKNOWN_CODE, options):
         severity = _severity(UNKNOWN_CODE, UNKNOWN_SEVERITY, options)
         found.extend(replace(problem, severity=severity) for problem in suppressions.problems)
-    return built, sort_unique(d for d in found if not suppressions.silences(d))
+    kept = (d for d in found if not suppressions.silences(d))
+    if options.per_file_ignores:
+        kept = (d for d in kept if not _ignored_in_file(d, options.per_file_ignores))
+    return built, sort_unique(kept)
+
+
+def _ignored_in_file(d: Diagnostic, table: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    path = d.span.path
+    for pattern, prefixes in table:
+        target = os.path.abspath(path) if "/" in pattern else os.path.basename(path)
+        if fnmatch.fnmatchcase(target, pattern) and any(d.code.startswith(p) for p in prefixes):
+            return True
+    return False

@@ -45,6 +45,7 @@ class RenderOptions:
     color: bool = False
     files_checked: int = 0
     tool_version: str = ""
+    quiet: bool = False  # text: the findings alone, without the summary line
 
 
 def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
@@ -65,7 +66,10 @@ def render(
     """The whole output for one run, in the chosen format, ending with a newline (empty for github and none)."""
     diagnostics = [_clipped(d) for d in diagnostics]
     if options.format == "text":
-        return render_text(diagnostics, sources or {}, options.files_checked, options.color)
+        text = render_text(diagnostics, sources or {}, options.files_checked, options.color)
+        if options.quiet:
+            text = text[: text.rstrip("\n").rfind("\n") + 1]  # the summary is the last line
+        return text
     if options.format == "json":
         return render_json(diagnostics)
     if options.format == "sarif":
@@ -73,6 +77,20 @@ def render(
     if options.format == "github":
         return render_github(diagnostics)
     raise ValueError(f"unknown format {options.format!r}; known: {', '.join(FORMATS)}")
+
+
+def render_statistics(diagnostics: Sequence[Diagnostic], fmt: str, rules: Sequence[RuleInfo]) -> str:
+    """How often each code was found, most frequent first: a table (text) or `{"statistics": [...]}` (json;
+    the other formats, made for one finding per entry, get the table too)."""
+    counts: dict[str, int] = {}
+    for d in diagnostics:
+        counts[d.code] = counts.get(d.code, 0) + 1
+    summaries = {rule.code: rule.summary for rule in rules}
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if fmt == "json":
+        entries = [{"code": code, "count": n, "summary": summaries.get(code, "")} for code, n in rows]
+        return json.dumps({"statistics": entries}, indent=2) + "\n"
+    return "".join(f"{n:>6}  {code:<5} {summaries.get(code, '')}".rstrip() + "\n" for code, n in rows)
 
 
 # A message (or hint, or note) longer than this quotes something huge, a 10 MB name or value: it keeps its

@@ -15,132 +15,14 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from . import __version__
-from .compiler.render import FORMATS
-from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+from .lint_cli import add_lint
 from .passwd_cli import add_passwd
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _prefixes(text: str) -> list[str]:
-    from .compiler.checker import parse_known_prefix
-
-    try:
-        return [parse_known_prefix(part) for part in _split(text)]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _severities(text: str) -> list[Any]:
-    from .compiler.checker import parse_known_prefix, parse_severity
-
-    try:
-        levels = [parse_severity(part) for part in _split(text)]
-        for prefix, _level in levels:
-            parse_known_prefix(prefix)
-        return levels
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
-    return tuple(item for group in groups or () for item in group)
-
-
-# --- lint -------------------------------------------------------------------------------------------------
-
-
-def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("lint", parents=[common], help="check config files and report problems")
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="PATH",
-        help="config files or directories to check (directories: every *.conf and *.ecconf.json below); - reads "
-        "standard input",
-    )
-    p.add_argument(
-        "--exclude",
-        type=_split,
-        action="append",
-        metavar="PATTERNS",
-        help="file and folder name patterns to skip when walking a directory, in place of the defaults "
-        "(.git, .venv, node_modules, build, dist, caches ...)",
-    )
-    p.add_argument(
-        "--extend-exclude", type=_split, action="append", metavar="PATTERNS", help="patterns to skip, besides those"
-    )
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    p.add_argument("--select", type=_prefixes, action="append", metavar="CODES", help="only these codes/prefixes")
-    p.add_argument("--ignore", type=_prefixes, action="append", metavar="CODES", help="skip these codes/prefixes")
-    p.add_argument(
-        "--severity", type=_severities, action="append", metavar="CODE=LEVEL", help="set a level: error/warning/info"
-    )
-    p.add_argument("--strict", action="store_true", help="warnings make the exit status 1 too")
-    p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
-    p.set_defaults(func=cmd_lint)
-
-
-def _write(text: str, output: str | None, stream: TextIO) -> bool:
-    if output is None:
-        stream.write(text)
-        stream.flush()
-        return True
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        say_error(f"cannot write {output}: {exc.strerror or exc}")
-        return False
-    return True
-
-
-def cmd_lint(args: argparse.Namespace) -> int:
-    from .compiler.checker import CheckOptions
-    from .compiler.render import wants_color
-    from .discover import expand
-    from .pipeline import lint_paths, render_report
-
-    options = CheckOptions(
-        select=_flatten(args.select),
-        ignore=_flatten(args.ignore),
-        check_files=not args.no_file_checks,
-        severity=_flatten(args.severity),
-        strict=args.strict,
-    )
-    expansion = expand(
-        args.files,
-        None if args.exclude is None else _flatten(args.exclude),
-        _flatten(args.extend_exclude),
-    )
-    for folder in expansion.empty:
-        say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
-    report = lint_paths(expansion.files, options)
-    for problem in report.input_errors:
-        say_error(problem)
-    if expansion.walked or report.folded:
-        say_error(_entry_note(report.entry_points, report.folded))
-    color = args.output is None and wants_color(sys.stdout)
-    if not _write(render_report(report, args.format, color), args.output, sys.stdout):
-        return EXIT_USAGE
-    return report.exit_status
-
-
-def _entry_note(points: Sequence[str], folded: dict[str, str]) -> str:
-    """Which files were checked as roots, so that a file missing from the report is never a mystery."""
-    shown = ", ".join(points[:5]) + (f" and {len(points) - 5} more" if len(points) > 5 else "")
-    note = f"checked {len(points)} entry point{'' if len(points) == 1 else 's'}: {shown or 'none'}"
-    if folded:
-        note += f"; {len(folded)} more file{'' if len(folded) == 1 else 's'} checked as their includes"
-    return note
 
 
 # --- rules ------------------------------------------------------------------------------------------------
@@ -148,25 +30,41 @@ def _entry_note(points: Sequence[str], folded: dict[str, str]) -> str:
 
 def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("rules", parents=[common], help="list the rules, or show one rule's documentation")
-    p.add_argument("code", nargs="?", metavar="CODE", help="show this rule's documentation")
+    p.add_argument(
+        "code",
+        nargs="?",
+        metavar="CODE|PREFIX|NAME",
+        help="one rule's documentation (by code or name, e.g. E203 or duplicate-option), or the rules of a prefix",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(func=cmd_rules)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    import difflib
+    import json
+
     from .pipeline import rule_infos
 
     infos = rule_infos()
-    if args.code is None:
-        for info in infos:
+    wanted = (args.code or "").strip()
+    one = [i for i in infos if (wanted and wanted.upper() == i.code) or wanted.lower() == i.name.lower()]
+    chosen = one or [i for i in infos if i.code.startswith(wanted.upper())]
+    if not chosen:
+        close = difflib.get_close_matches(wanted, [i.code for i in infos] + [i.name for i in infos], n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; `ecconf rules` lists them"
+        say_error(f"no rule has the code, prefix or name {args.code!r}{hint}")
+        return EXIT_USAGE
+    if args.format == "json":
+        fields = ("code", "name", "summary", "severity", "doc")
+        rows = [{**{f: getattr(i, f) for f in fields}, "severity": i.severity.label} for i in chosen]
+        print(json.dumps(rows[0] if one else rows, indent=2))
+    elif one:
+        print(one[0].doc)
+    else:
+        for info in chosen:
             print(f"{info.code}  {info.severity.label:<7}  {info.summary}")
-        return EXIT_OK
-    wanted = args.code.strip().upper()
-    for info in infos:
-        if info.code == wanted:
-            print(info.doc)
-            return EXIT_OK
-    say_error(f"no rule has the code {args.code!r}; `ecconf rules` lists them")
-    return EXIT_USAGE
+    return EXIT_OK
 
 
 # --- version ----------------------------------------------------------------------------------------------
@@ -231,7 +129,7 @@ def cmd_json(args: argparse.Namespace) -> int:
     config, status = _checked_config(args)
     if config is None:
         return status
-    return EXIT_OK if _write(dumps(config), args.output, sys.stdout) else EXIT_USAGE
+    return EXIT_OK if write_output(dumps(config), args.output, sys.stdout) else EXIT_USAGE
 
 
 def cmd_text(args: argparse.Namespace) -> int:
@@ -240,7 +138,7 @@ def cmd_text(args: argparse.Namespace) -> int:
     config, status = _checked_config(args)
     if config is None:
         return status
-    return EXIT_OK if _write(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
+    return EXIT_OK if write_output(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
 
 
 def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -252,7 +150,7 @@ def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def cmd_schema(args: argparse.Namespace) -> int:
     from .compiler.schema import schema_text
 
-    return EXIT_OK if _write(schema_text(), args.output, sys.stdout) else EXIT_USAGE
+    return EXIT_OK if write_output(schema_text(), args.output, sys.stdout) else EXIT_USAGE
 
 
 # --- serve ------------------------------------------------------------------------------------------------

@@ -49,9 +49,14 @@ class Expansion:
     walked: bool = False  # whether any argument was a directory
 
 
-def _excluded(relative: str, name: str, patterns: Sequence[str]) -> bool:
-    """A pattern matches the name alone (`build`) or the path below the walked directory (`legacy/*.conf`)."""
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(relative, p) for p in patterns)
+def _excluded(path: str, relative: str, name: str, patterns: Sequence[str]) -> bool:
+    """A pattern matches the name alone (`build`), the path below the walked directory (`legacy/*.conf`), or,
+    written absolute (as settings files anchor theirs), the absolute path."""
+    for p in patterns:
+        target = os.path.abspath(path) if os.path.isabs(p) else relative if "/" in p else name
+        if fnmatch.fnmatchcase(target, p):
+            return True
+    return False
 
 
 def _walk(top: str, exclude: Sequence[str]) -> list[str]:
@@ -59,12 +64,13 @@ def _walk(top: str, exclude: Sequence[str]) -> list[str]:
     for folder, dirs, files in os.walk(top):  # symlinked folders are not followed: no loops
         below = os.path.relpath(folder, top)
         below = "" if below == "." else below + "/"
-        dirs[:] = sorted(d for d in dirs if not _excluded(below + d, d, exclude))
+        dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(folder, d), below + d, d, exclude))
         for name in sorted(files):
+            path = os.path.join(folder, name)
             if any(fnmatch.fnmatchcase(name, p) for p in CONFIG_PATTERNS) and not _excluded(
-                below + name, name, exclude
+                path, below + name, name, exclude
             ):
-                found.append(os.path.join(folder, name))
+                found.append(path)
     return found
 
 

@@ -20,6 +20,7 @@ from .compiler.diagnostics import Diagnostic, sort_unique
 from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_text, read_text
 from .compiler.models import Config
 from .compiler.render import RenderOptions, RuleInfo, render
+from .compiler.render import render_statistics as render_stats
 from .compiler.span import whole_file
 from .discover import entry_points
 
@@ -206,7 +207,12 @@ def rule_infos() -> list[RuleInfo]:
     return sorted(infos, key=lambda info: info.code)
 
 
-def render_report(report: LintReport, fmt: str = "text", color: bool = False) -> str:
+def render_report(report: LintReport, fmt: str = "text", color: bool = False, quiet: bool = False) -> str:
     """The report in one of render.FORMATS, with this version's rule descriptions for SARIF."""
-    options = RenderOptions(fmt, color, report.files_checked, __version__)
+    options = RenderOptions(fmt, color, report.files_checked, __version__, quiet)
     return render(report.diagnostics, options, report.sources, rule_infos() if fmt == "sarif" else ())
+
+
+def render_statistics(report: LintReport, fmt: str = "text") -> str:
+    """How often each code was found (`--statistics`)."""
+    return render_stats(report.diagnostics, fmt, rule_infos())

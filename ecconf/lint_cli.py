@@ -1,0 +1,168 @@
+"""`ecconf lint`: its arguments, the project settings they override, and how the report is printed.
+
+Rule of this room: arguments and settings only; which files (discover.py), what is checked (the compiler,
+through pipeline.py) and what a settings file may say (settings.py) live elsewhere. The command line wins
+over the settings file: `--select`, `--exclude`, `--format` replace the file's; `--ignore`,
+`--extend-exclude` and `--severity` add to it (a `--severity` for the same prefix wins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .compiler.render import FORMATS
+from .exits import EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+
+
+def split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _prefixes(text: str) -> list[str]:
+    from .compiler.checker import parse_known_prefix
+
+    try:
+        return [parse_known_prefix(part) for part in split(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _severities(text: str) -> list[Any]:
+    from .compiler.checker import parse_known_prefix, parse_severity
+
+    try:
+        levels = [parse_severity(part) for part in split(text)]
+        for prefix, _level in levels:
+            parse_known_prefix(prefix)
+        return levels
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
+    return tuple(item for group in groups or () for item in group)
+
+
+def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("lint", parents=[common], help="check config files and report problems")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="config files or directories to check (directories: every *.conf and *.ecconf.json below); - reads "
+        "standard input",
+    )
+    p.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
+    p.add_argument("--select", type=_prefixes, action="append", metavar="CODES", help="only these codes/prefixes")
+    p.add_argument("--ignore", type=_prefixes, action="append", metavar="CODES", help="skip these codes/prefixes")
+    p.add_argument(
+        "--severity", type=_severities, action="append", metavar="CODE=LEVEL", help="set a level: error/warning/info"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings make the exit status 1 too")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means unusable)")
+    p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--quiet", "-q", action="store_true", help="text format: findings only, no summary or notes")
+    p.add_argument("--statistics", action="store_true", help="print how often each code was found, not each finding")
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)",
+    )
+    p.add_argument(
+        "--exclude",
+        type=split,
+        action="append",
+        metavar="PATTERNS",
+        help="file and folder name patterns to skip when walking a directory, in place of the defaults "
+        "(.git, .venv, node_modules, build, dist, caches ...)",
+    )
+    p.add_argument(
+        "--extend-exclude", type=split, action="append", metavar="PATTERNS", help="patterns to skip, besides those"
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--config", metavar="FILE", help="settings from FILE (.ecconf.toml or pyproject.toml)")
+    where.add_argument("--isolated", action="store_true", help="ignore every settings file")
+    p.set_defaults(func=cmd_lint)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    """The settings that govern this run: --config, else the nearest file above the first path."""
+    from .compiler.checker import parse_known_prefix, parse_severity
+    from .settings import Settings, find, load
+
+    if args.isolated:
+        return Settings()
+    path = Path(args.config) if args.config else find(args.files[0])
+    if path is None:
+        return Settings()
+    if args.config and not path.is_file():
+        from .settings import SettingsError
+
+        raise SettingsError(f"cannot read {path}: no such file")
+    return load(path, parse_known_prefix, lambda word: parse_severity(f"E={word}")[1], FORMATS)
+
+
+def _color(choice: str) -> bool:
+    from .compiler.render import wants_color
+
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR") and not os.environ.get("NO_COLOR"):
+        return True
+    return wants_color(sys.stdout)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .compiler.checker import CheckOptions
+    from .discover import expand
+    from .pipeline import lint_paths, render_report, render_statistics
+    from .settings import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        say_error(str(exc))
+        return EXIT_USAGE
+    options = CheckOptions(
+        select=_flatten(args.select) if args.select else (settings.select or ()),
+        ignore=(*settings.ignore, *_flatten(args.ignore)),
+        check_files=not args.no_file_checks and settings.check_files is not False,
+        severity=(*_flatten(args.severity), *settings.severity),  # the first of equal prefixes wins
+        strict=args.strict or bool(settings.strict),
+        per_file_ignores=settings.per_file_ignores,
+    )
+    exclude = _flatten(args.exclude) if args.exclude is not None else settings.exclude
+    expansion = expand(args.files, exclude, (*settings.extend_exclude, *_flatten(args.extend_exclude)))
+    for folder in expansion.empty:
+        say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+    report = lint_paths(expansion.files, options)
+    for problem in report.input_errors:
+        say_error(problem)
+    if (expansion.walked or report.folded) and not args.quiet:
+        say_error(entry_note(report.entry_points, report.folded))
+    fmt = args.format or settings.output_format or "text"
+    color = args.output is None and _color(args.color)
+    if args.statistics:
+        text = render_statistics(report, fmt)
+    else:
+        text = render_report(report, fmt, color, quiet=args.quiet)
+    if not write_output(text, args.output, sys.stdout):
+        return EXIT_USAGE
+    status = report.exit_status
+    return EXIT_OK if args.exit_zero and status == 1 else status
+
+
+def entry_note(points: Sequence[str], folded: dict[str, str]) -> str:
+    """Which files were checked as roots, so that a file missing from the report is never a mystery."""
+    shown = ", ".join(points[:5]) + (f" and {len(points) - 5} more" if len(points) > 5 else "")
+    note = f"checked {len(points)} entry point{'' if len(points) == 1 else 's'}: {shown or 'none'}"
+    if folded:
+        note += f"; {len(folded)} more file{'' if len(folded) == 1 else 's'} checked as their includes"
+    return note
