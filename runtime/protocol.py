@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import replies
+from . import authgate, replies
 from .authdialogue import AuthDialogue
 from .authflow import Judged, MechanismFactory, Outcome, Result
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
@@ -291,7 +291,11 @@ class SmtpConnection:
         return keywords_for(self.policy, self.tls, self.offered_mechanisms())
 
     def offered_mechanisms(self) -> tuple[str, ...]:
-        # Worked out once per session (EHLO, MAIL and AUTH all ask): what EHLO offered is what AUTH takes.
+        """What EHLO offers now, which is what AUTH takes (authgate.py holds PLAIN/LOGIN back until TLS)."""
+        return authgate.usable_now(self.policy, self._served(), self.tls)
+
+    def _served(self) -> tuple[str, ...]:
+        # Worked out once per session (EHLO, MAIL and AUTH all ask); it does not change with TLS.
         if self._offered is None:
             self._offered = offered_mechanisms(self.policy, self._mechanisms)
         return self._offered
@@ -332,9 +336,11 @@ class SmtpConnection:
 
     def _do_mail(self, arg: str) -> None:
         tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.message_size_limit)
-        # A client that could authenticate is told so; without AUTH on offer, RCPT says "relaying denied".
-        if not self.context.can_relay and self.offered_mechanisms():
-            raise ProtocolViolation(replies.AUTH_REQUIRED)
+        # A client that could authenticate (now or after STARTTLS) is told so; else RCPT says "relaying denied".
+        if not self.context.can_relay and (
+            why := authgate.mail_refusal(self.policy, self._served(), self.offered_mechanisms(), self.tls)
+        ):
+            raise ProtocolViolation(why)
         self._tx = tx
         self._send(replies.SENDER_OK)
 
@@ -392,7 +398,10 @@ class SmtpConnection:
             raise ProtocolViolation(replies.HELLO_FIRST)
         if self.context.auth_status is AuthStatus.PASS:
             raise ProtocolViolation(replies.AUTH_ALREADY)
-        initial = self._auth.open(arg, self.offered_mechanisms())
+        usable = self.offered_mechanisms()
+        if why := authgate.auth_refusal(arg, self._served(), usable):
+            raise ProtocolViolation(why)
+        initial = self._auth.open(arg, usable)
         self._move("AUTH")
         self._auth_result(self._auth.start(initial))
 

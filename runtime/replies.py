@@ -113,6 +113,9 @@ AUTH_IN_TRANSACTION = Reply(503, "5.5.1", "AUTH not permitted during a mail tran
 AUTH_NOT_AVAILABLE = Reply(502, "5.5.1", "AUTH not available")
 AUTH_FAILED = Reply(535, "5.7.8", "Authentication credentials invalid")
 AUTH_TEMPORARY = Reply(454, "4.7.0", "Temporary authentication failure")
+# RFC 4954 §4, §6: PLAIN or LOGIN asked for before TLS where Auth_Require_TLS holds them back.
+AUTH_NEEDS_TLS = Reply(538, "5.7.11", "Encryption required for requested authentication mechanism")
+STARTTLS_FIRST = Reply(530, "5.7.0", "Must issue a STARTTLS command first")
 
 # STARTTLS (RFC 3207).
 TLS_READY = Reply(220, "2.0.0", "Ready to start TLS")
