@@ -66,6 +66,7 @@ CONCURRENCY_LIMIT = Reply(421, "4.4.5", "Service unavailable, concurrency limit 
 SHUTTING_DOWN = Reply(421, "4.3.2", "{host} Service shutting down, closing connection")
 TOO_MANY_AUTH_FAILURES = Reply(421, "4.7.0", "Too many authentication failures, closing connection")
 TOO_MANY_ERRORS = Reply(421, "4.7.0", "Too many unrecognized commands, closing connection")
+TOO_MANY_JUNK_COMMANDS = Reply(421, "4.7.0", "{host} Too many NOOP, RSET, VRFY or HELP commands, closing connection")
 DATA_DEADLINE = Reply(421, "4.4.2", "{host} Message transfer took too long, closing connection")
 # RFC 5321 §3.1 lets a server answer 554 instead of 220; a client that did not wait for the banner gets it.
 EARLY_TALKER = Reply(554, "5.5.1", "{host} Protocol error: data sent before the greeting, closing connection")

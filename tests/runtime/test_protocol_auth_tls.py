@@ -43,7 +43,7 @@ def test_before_starttls_plain_and_login_are_left_out_and_refused_with_538(sessi
     assert s.send("AUTH LOGIN\r\n") == NEEDS_TLS
     assert s.conn.context.auth_status.name == "NONE"
     # Not a failed exchange and not a bad command: the budgets are untouched.
-    assert s.conn._auth.failures == 0 and s.conn._bad_commands == 0
+    assert s.conn._auth.failures == 0 and s.conn._budget.errors == 0
 
 
 def test_after_starttls_plain_is_offered_and_succeeds(session):

@@ -39,7 +39,7 @@ def test_utf8_addresses_get_553_without_smtputf8_and_ascii_still_works(session):
         "553 5.6.7 Non-ASCII addresses not permitted for that recipient (no SMTPUTF8)\r\n"
     )
     assert s.send("RCPT TO:<unal@example.org>\r\n") == "250 2.1.5 Recipient OK\r\n"
-    assert s.conn._bad_commands == 0  # a policy refusal, not junk
+    assert s.conn._budget.errors == 0  # a policy refusal, not junk
 
 
 def test_rcpt_relaying_denied_when_no_auth_is_offered(session, make_policy):
