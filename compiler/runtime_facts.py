@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..runtime import sasl
+from ..runtime.authgate import CLEARTEXT_MECHANISMS as CLEARTEXT_MECHANISMS
+from ..runtime.authgate import clear_text_needs_tls as clear_text_needs_tls
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
     STORE_SCHEMES,

@@ -55,6 +55,7 @@ SPELLING: dict[str, str] = {
     "data_deadline": "Data_Deadline",
     "greeting_delay": "Greeting_Delay",
     "bare_lf": "Bare_LF",
+    "auth_require_tls": "Auth_Require_TLS",
     "acctlog": "acctlog",
     "uri": "uri",
     "realm": "realm",

@@ -94,8 +94,12 @@ def parse_path(arg: str, prefix: str, *, null_ok: bool) -> PathArgument:
     """Parse `FROM:<a@b> SIZE=10` (prefix "FROM:") or `TO:<a@b>` (prefix "TO:")."""
     if not arg[: len(prefix)].upper() == prefix:
         raise ProtocolViolation(replies.SYNTAX_ERROR)
-    bad = replies.BAD_SENDER if prefix == "FROM:" else replies.BAD_RECIPIENT
+    sender = prefix == "FROM:"
+    bad = replies.BAD_SENDER if sender else replies.BAD_RECIPIENT
     address, rest = _split_address(arg[len(prefix) :])
+    # SMTPUTF8 (RFC 6531) is never offered, so no client may use a UTF-8 address (RFC 6531 §3.7.4.1).
+    if not address.isascii():
+        raise ProtocolViolation(replies.NON_ASCII_SENDER if sender else replies.NON_ASCII_RECIPIENT)
     # RFC 5321 §4.1.2: accept and ignore a source route "@a,@b:user@host".
     if address.startswith("@") and ":" in address:
         address = address.split(":", 1)[1]

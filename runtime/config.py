@@ -136,6 +136,9 @@ class SessionPolicy:
     data_deadline: float = 1800.0  # seconds for a whole DATA transfer, however steadily it trickles in
     greeting_delay: float = 0.0  # hold the 220 back this long; a client that talks first gets 554 (0: off)
     bare_lf: str = "accept"  # "accept": a bare LF ends a line but never the message; "reject": 421, close
+    # PLAIN and LOGIN only under TLS: True everywhere, False never; None (unset) wherever STARTTLS is offered
+    # (authgate.py decides; RFC 4954 §4).
+    auth_require_tls: bool | None = None
     # Per client address (IPv6 per /64), across sessions: each AUTH failure spaces that address's next
     # AUTH answers further apart, base * (2**failures - 1) seconds up to the cap; failures halve every half-life.
     auth_penalty_base: float = 1.0

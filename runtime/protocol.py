@@ -2,10 +2,11 @@
 
 Rule of this room: bytes in (`receive_data`), events and bytes out (`next_event`, `data_to_send`), h11 style.
 No sockets, no files, no clock or randomness except the injected callables. Legality of a verb comes from
-state.py, reply text from replies.py, the relay decision from policy.py. Every refusal is a
+state.py, reply text from replies.py, the relay decision from policy.py, which AUTH mechanisms may be
+used before TLS from authgate.py. Every refusal is a
 `ProtocolViolation` caught in one place, `_step`, which sends its reply and closes the session when fatal.
 Every resource a client can make us hold is bounded here: pending input (linereader.py), message content
-(datareader.py), pending output (FLUSH), refused commands and AUTH failures (a budget each), and time
+(datareader.py), pending output (FLUSH), refused and junk commands (budgets.py) and AUTH failures, and time
 (`read_timeout()` tells the driver how long to wait; the protocol itself never waits).
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import replies
+from . import authgate, replies
 from .authdialogue import AuthDialogue
 from .authflow import Judged, MechanismFactory, Outcome, Result
+from .budgets import CommandBudget
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
 from .datareader import DataReader
@@ -55,8 +57,6 @@ from .transaction import Transaction, start_transaction
 # Replies held back before the driver must send them (FLUSH): a client that pipelines thousands of commands
 # without reading its replies makes us wait for it, not buffer for it.
 OUTPUT_HIGH_WATER = 64 * 1024
-# Refusals that count towards max_unknown_commands: unknown, malformed or out-of-sequence commands.
-_BAD_COMMAND_CODES = frozenset({500, 501, 502, 503, 504, 555})
 # Recipients per message when Max_Recipients_Per_Message is unset (0): RFC 5321 §4.5.3.1.8 asks for at least
 # 100; unbounded, one session held 200 000 of them (about 92 MiB).
 DEFAULT_MAX_RECIPIENTS = 1000
@@ -65,7 +65,7 @@ DEFAULT_MAX_RECIPIENTS = 1000
 class SmtpConnection:
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
-        "_auth _bad_commands _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
+        "_auth _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
         "_random _strict _tx _verdict_at client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
@@ -99,7 +99,7 @@ class SmtpConnection:
         self._data = DataReader(0)
         self._data_started = 0.0  # clock reading when the current DATA phase began
         self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
-        self._bad_commands = 0
+        self._budget = CommandBudget(policy.max_unknown_commands)
         self._verdict_at = -1  # where in _out the AUTH answer being held starts (refuse_verdict)
         self._offered: tuple[str, ...] | None = None
         self._set_context(ValidationContext())
@@ -160,6 +160,7 @@ class SmtpConnection:
 
     def message_stored(self, queue_id: str) -> None:
         self._send(replies.QUEUED.format(queue_id=queue_id))
+        self._budget.message_accepted()
         self._end_transaction(STORED)
 
     def message_rejected(self, reply: Reply) -> None:
@@ -243,11 +244,9 @@ class SmtpConnection:
             self._finish_auth(self._auth.fail(exc.reply))
             return
         reply, fatal = exc.reply, exc.fatal
-        if not fatal and reply.code in _BAD_COMMAND_CODES:
-            # Junk (an HTTP request, a binary flood, a confused script) ends the session after a few lines.
-            self._bad_commands += 1
-            if self._bad_commands > self.policy.max_unknown_commands:
-                reply, fatal = replies.TOO_MANY_ERRORS, True
+        # Junk (an HTTP request, a binary flood, a confused script) ends the session after a few lines.
+        if not fatal and self._budget.refused(reply.code):
+            reply, fatal = replies.TOO_MANY_ERRORS, True
         self._send(reply)
         if fatal:
             self._abandon_auth(timeout=False)
@@ -264,6 +263,8 @@ class SmtpConnection:
         nxt = transition(self.state, cmd.verb)
         if nxt is None:
             raise ProtocolViolation(refusal(self.state, cmd.verb))
+        if self._budget.junk(cmd.verb):
+            raise ProtocolViolation(replies.TOO_MANY_JUNK_COMMANDS.format(host=self.banner_host), fatal=True)
         _HANDLERS[cmd.verb](self, cmd.arg)
         if cmd.verb != "AUTH":  # AUTH moves through its own states; no other handler moves
             self.state = nxt
@@ -291,7 +292,11 @@ class SmtpConnection:
         return keywords_for(self.policy, self.tls, self.offered_mechanisms())
 
     def offered_mechanisms(self) -> tuple[str, ...]:
-        # Worked out once per session (EHLO, MAIL and AUTH all ask): what EHLO offered is what AUTH takes.
+        """What EHLO offers now, which is what AUTH takes (authgate.py holds PLAIN/LOGIN back until TLS)."""
+        return authgate.usable_now(self.policy, self._served(), self.tls)
+
+    def _served(self) -> tuple[str, ...]:
+        # Worked out once per session (EHLO, MAIL and AUTH all ask); it does not change with TLS.
         if self._offered is None:
             self._offered = offered_mechanisms(self.policy, self._mechanisms)
         return self._offered
@@ -332,9 +337,11 @@ class SmtpConnection:
 
     def _do_mail(self, arg: str) -> None:
         tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.message_size_limit)
-        # A client that could authenticate is told so; without AUTH on offer, RCPT says "relaying denied".
-        if not self.context.can_relay and self.offered_mechanisms():
-            raise ProtocolViolation(replies.AUTH_REQUIRED)
+        # A client that could authenticate (now or after STARTTLS) is told so; else RCPT says "relaying denied".
+        if not self.context.can_relay and (
+            why := authgate.mail_refusal(self.policy, self._served(), self.offered_mechanisms(), self.tls)
+        ):
+            raise ProtocolViolation(why)
         self._tx = tx
         self._send(replies.SENDER_OK)
 
@@ -392,7 +399,10 @@ class SmtpConnection:
             raise ProtocolViolation(replies.HELLO_FIRST)
         if self.context.auth_status is AuthStatus.PASS:
             raise ProtocolViolation(replies.AUTH_ALREADY)
-        initial = self._auth.open(arg, self.offered_mechanisms())
+        usable = self.offered_mechanisms()
+        if why := authgate.auth_refusal(arg, self._served(), usable):
+            raise ProtocolViolation(why)
+        initial = self._auth.open(arg, usable)
         self._move("AUTH")
         self._auth_result(self._auth.start(initial))
 

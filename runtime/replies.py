@@ -66,6 +66,7 @@ CONCURRENCY_LIMIT = Reply(421, "4.4.5", "Service unavailable, concurrency limit 
 SHUTTING_DOWN = Reply(421, "4.3.2", "{host} Service shutting down, closing connection")
 TOO_MANY_AUTH_FAILURES = Reply(421, "4.7.0", "Too many authentication failures, closing connection")
 TOO_MANY_ERRORS = Reply(421, "4.7.0", "Too many unrecognized commands, closing connection")
+TOO_MANY_JUNK_COMMANDS = Reply(421, "4.7.0", "{host} Too many NOOP, RSET, VRFY or HELP commands, closing connection")
 DATA_DEADLINE = Reply(421, "4.4.2", "{host} Message transfer took too long, closing connection")
 # RFC 5321 §3.1 lets a server answer 554 instead of 220; a client that did not wait for the banner gets it.
 EARLY_TALKER = Reply(554, "5.5.1", "{host} Protocol error: data sent before the greeting, closing connection")
@@ -79,6 +80,9 @@ LINE_TOO_LONG = Reply(500, "5.5.6", "Line too long")
 SYNTAX_ERROR = Reply(501, "5.5.2", "Syntax error in command or arguments")
 BAD_SENDER = Reply(501, "5.1.7", "Bad sender address syntax")
 BAD_RECIPIENT = Reply(501, "5.1.3", "Bad recipient address syntax")
+# RFC 6531 §3.7.4.1, RFC 5248 X.6.7: we do not offer SMTPUTF8, so an address must be ASCII.
+NON_ASCII_SENDER = Reply(553, "5.6.7", "Non-ASCII addresses not permitted for that sender (no SMTPUTF8)")
+NON_ASCII_RECIPIENT = Reply(553, "5.6.7", "Non-ASCII addresses not permitted for that recipient (no SMTPUTF8)")
 BAD_PARAMETER = Reply(501, "5.5.4", "Invalid value for parameter {name}")
 UNKNOWN_PARAMETER = Reply(555, "5.5.4", "Parameter {name} not recognized")
 NO_ARGUMENTS = Reply(501, "5.5.4", "{verb} takes no arguments")
@@ -113,6 +117,9 @@ AUTH_IN_TRANSACTION = Reply(503, "5.5.1", "AUTH not permitted during a mail tran
 AUTH_NOT_AVAILABLE = Reply(502, "5.5.1", "AUTH not available")
 AUTH_FAILED = Reply(535, "5.7.8", "Authentication credentials invalid")
 AUTH_TEMPORARY = Reply(454, "4.7.0", "Temporary authentication failure")
+# RFC 4954 §4, §6: PLAIN or LOGIN asked for before TLS where Auth_Require_TLS holds them back.
+AUTH_NEEDS_TLS = Reply(538, "5.7.11", "Encryption required for requested authentication mechanism")
+STARTTLS_FIRST = Reply(530, "5.7.0", "Must issue a STARTTLS command first")
 
 # STARTTLS (RFC 3207).
 TLS_READY = Reply(220, "2.0.0", "Ready to start TLS")

@@ -19,6 +19,7 @@ from . import (
     auth_missing_uri,
     auth_parameters_not_advertised,
     auth_password_file,
+    auth_require_tls_without_tls,
     auth_scram_extension,
     auth_unknown_key,
     auth_unsupported,
@@ -82,6 +83,7 @@ ALL: tuple[RuleModule, ...] = (
     auth_cleartext_file_world_readable,  # A412
     auth_cleartext_without_tls,  # A413
     auth_bypassed_by_relay,  # A414
+    auth_require_tls_without_tls,  # A415
     starttls_without_certificate,  # S501
     use_ssl_with_starttls,  # S502
     open_relay,  # S503

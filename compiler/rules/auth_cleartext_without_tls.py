@@ -1,8 +1,11 @@
-"""A413 auth-cleartext-without-tls: LOGIN or PLAIN is offered on a Listen where TLS is impossible.
+"""A413 auth-cleartext-without-tls: LOGIN or PLAIN is offered on a Listen before any TLS.
 
 LOGIN and PLAIN send the password itself, only base64-encoded. They are safe only inside TLS: either implicit
-TLS (`use_ssl = true`) or STARTTLS (listed in SMTP_Extensions, with TLS_Certificate and TLS_Key). A Listen on
-a Unix socket or a loopback address is not reported: its traffic never leaves the machine.
+TLS (`use_ssl = true`) or STARTTLS (listed in SMTP_Extensions, with TLS_Certificate and TLS_Key), where the
+server holds them back until the handshake unless `Auth_Require_TLS = false`. This rule reports where they
+are offered in clear text: no TLS is possible, or `Auth_Require_TLS = false` offers them before STARTTLS.
+A Listen on a Unix socket or a loopback address is not reported: its traffic never leaves the machine.
+(`Auth_Require_TLS = true` where no TLS is possible refuses them instead; A415 reports that.)
 
 Bad:
     ESMTP_Listener {
@@ -29,55 +32,52 @@ from collections.abc import Iterator
 
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..fallback import ClientClass, Resolution, Resolved
+from ..fallback import ClientClass
 from ..models import Listen
-from .auth_offers import describe, is_local, listen_span, offers
+from .auth_offers import CLEARTEXT_NAMES, describe, is_local, listen_span, offers, tls_facts
 
 CODE = "A413"
-SUMMARY = "LOGIN or PLAIN offered where no TLS is possible"
+SUMMARY = "LOGIN or PLAIN offered before any TLS"
 DEFAULT_SEVERITY = Severity.WARNING
-
-CLEARTEXT_MECHANISMS = ("LOGIN", "PLAIN")
-
-
-def tls_possible(fields: Resolution, starttls: dict[int, tuple[Resolved, bool]]) -> bool:
-    """Whether the class can have TLS; `starttls` remembers, per resolved SMTP_Extensions (shared by the classes
-    of the scope that sets it, and kept alive beside the answer), whether it lists STARTTLS."""
-    if fields["use_ssl"].value:
-        return True
-    resolved = fields["smtp_extensions"]
-    found = starttls.get(id(resolved))
-    if found is None:
-        listed = any(item.upper().split()[:1] == ["STARTTLS"] for item in resolved.value or [])
-        found = starttls[id(resolved)] = (resolved, listed)
-    return found[1] and bool(fields["tls_certificate"].value and fields["tls_key"].value)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     shared = offers(ctx)
-    exposed: dict[int, tuple[Listen, set[str], list[ClientClass]]] = {}
-    starttls: dict[int, tuple[Resolved, bool]] = {}
+    tls = tls_facts(ctx)
+    # Per Listen: the Listen, the mechanisms exposed, the classes with no TLS, the classes told "false".
+    exposed: dict[int, tuple[Listen, set[str], list[ClientClass], list[ClientClass]]] = {}
     for served in shared.served:
         offered = served.offered
-        if ("LOGIN" not in offered and "PLAIN" not in offered) or tls_possible(served.fields, starttls):
+        if "LOGIN" not in offered and "PLAIN" not in offered:
             continue  # the usual case, asked of every class: kept to plain tests
+        fields = served.fields
+        if fields["use_ssl"].value or tls.clear_text_waits(fields):
+            continue
         cls = served.cls
         if is_local(cls.listen):
             continue
-        mechanisms = [m for m in CLEARTEXT_MECHANISMS if m in offered]
-        _listen, found, classes = exposed.setdefault(id(cls.listen), (cls.listen, set(), []))
-        found.update(mechanisms)
-        classes.append(cls)
-    for listen, found, classes in exposed.values():
+        _listen, found, without, opted = exposed.setdefault(id(cls.listen), (cls.listen, set(), [], []))
+        found.update(m for m in CLEARTEXT_NAMES if m in offered)
+        (opted if tls.starttls_offered(fields) else without).append(cls)
+    for listen, found, without, opted in exposed.values():
         span = listen_span(ctx, listen)
         if span is None:
             continue
-        names = [m for m in CLEARTEXT_MECHANISMS if m in found]
+        names = [m for m in CLEARTEXT_NAMES if m in found]
         verb = "send" if len(names) > 1 else "sends"
-        yield Diagnostic(
-            CODE,
-            f"{' and '.join(names)} {verb} passwords in clear text, and {describe(classes)} offers no TLS",
-            span,
-            hint='add "STARTTLS" to SMTP_Extensions with TLS_Certificate and TLS_Key, or use_ssl = true;'
-            " or offer only CRAM-MD5, DIGEST-MD5 or SCRAM-SHA-256 there",
-        )
+        if without:
+            yield Diagnostic(
+                CODE,
+                f"{' and '.join(names)} {verb} passwords in clear text, and {describe(without)} offers no TLS",
+                span,
+                hint='add "STARTTLS" to SMTP_Extensions with TLS_Certificate and TLS_Key, or use_ssl = true;'
+                " or offer only CRAM-MD5, DIGEST-MD5 or SCRAM-SHA-256 there",
+            )
+        else:
+            yield Diagnostic(
+                CODE,
+                f"{' and '.join(names)} {verb} passwords in clear text, and {describe(opted)} offers"
+                " them before STARTTLS (Auth_Require_TLS = false)",
+                span,
+                hint="leave Auth_Require_TLS unset (or true) so they wait for the TLS handshake",
+            )

@@ -5,6 +5,8 @@ Rule of this room: SPEC §4 and the runtime agree on one reading, and this modul
 Auth*Parameters dict of the listener says `extension = AUTH` / `extension_argument = X` (Momentum 2.x; the
 runtime adds those to every SMTP_Extensions list, so they count for every class). It is *offered* when it is
 advertised and its Auth<Mech>Parameters resolves by fallback for that class. Disabled classes offer nothing.
+It is offered *before TLS* unless it is PLAIN or LOGIN and Auth_Require_TLS holds it back (the runtime's own
+rule, runtime_facts.clear_text_needs_tls: unset means "wherever STARTTLS is offered").
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..context import CheckContext
 from ..fallback import ClientClass, Resolution, Resolved
 from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
 from ..nodes import Array, Dict, Option, Scalar
-from ..runtime_facts import UriError, uri_file
+from ..runtime_facts import CLEARTEXT_MECHANISMS, UriError, clear_text_needs_tls, uri_file
 from ..span import Span
 
 LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
@@ -160,6 +162,45 @@ class Served:
                         out[advert.mechanism] = resolved
             self._offered = out
         return self._offered
+
+
+# PLAIN and LOGIN, in the order messages name them.
+CLEARTEXT_NAMES: tuple[str, ...] = tuple(sorted(CLEARTEXT_MECHANISMS))
+
+
+class TlsFacts:
+    """What TLS a client class can have, asked by the rules about clear-text mechanisms. Remembers, per resolved
+    SMTP_Extensions (shared by the classes of the scope that sets it, and kept alive beside the answer),
+    whether it lists STARTTLS."""
+
+    def __init__(self, _ctx: CheckContext | None = None) -> None:
+        self._listed: dict[int, tuple[Resolved, bool]] = {}
+
+    def starttls_offered(self, fields: Resolution) -> bool:
+        """STARTTLS listed, with TLS_Certificate and TLS_Key: what the server needs to show it."""
+        resolved = fields["smtp_extensions"]
+        found = self._listed.get(id(resolved))
+        if found is None:
+            listed = any(item.upper().split()[:1] == ["STARTTLS"] for item in resolved.value or [])
+            found = self._listed[id(resolved)] = (resolved, listed)
+        return found[1] and bool(fields["tls_certificate"].value and fields["tls_key"].value)
+
+    def tls_possible(self, fields: Resolution) -> bool:
+        return bool(fields["use_ssl"].value) or self.starttls_offered(fields)
+
+    def clear_text_waits(self, fields: Resolution) -> bool:
+        """Whether PLAIN and LOGIN are held back until TLS for the class (Auth_Require_TLS, as the server reads it)."""
+        return clear_text_needs_tls(fields["auth_require_tls"].value, self.starttls_offered(fields))
+
+    def before_tls(self, served: Served) -> list[str]:
+        """The mechanisms EHLO shows the class before any TLS (all of them under implicit TLS: there is no before)."""
+        if served.fields["use_ssl"].value or not self.clear_text_waits(served.fields):
+            return list(served.offered)
+        return [m for m in served.offered if m not in CLEARTEXT_MECHANISMS]
+
+
+def tls_facts(ctx: CheckContext) -> TlsFacts:
+    return ctx.shared("tls_facts", TlsFacts)
 
 
 class Offers:

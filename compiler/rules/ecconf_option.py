@@ -1,7 +1,8 @@
-"""E206 ecconf-option: an option that only ecconf knows (one of its server limits).
+"""E206 ecconf-option: an option that only ecconf knows (one of its server limits or settings).
 
 ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
-bad commands, DATA deadlines, the banner delay and bare-LF handling (README, "Security"). They are valid here
+bad commands, DATA deadlines, the banner delay, bare-LF handling and whether PLAIN/LOGIN wait for TLS
+(Auth_Require_TLS) (README, "Security"). They are valid here
 and take part in the fallback like any listener option, but Momentum would refuse them: keep them out of
 configs that a Momentum server also reads.
 
@@ -27,7 +28,7 @@ from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 
 CODE = "E206"
-SUMMARY = "an option only ecconf knows (one of its server limits); Momentum would refuse it"
+SUMMARY = "an option only ecconf knows (a server limit or setting); Momentum would refuse it"
 DEFAULT_SEVERITY = Severity.INFO
 
 

@@ -79,3 +79,21 @@ def test_spool_acctlog_and_tls_paths(tmp_path: Path) -> None:
     policy = resolve(server.listeners[0].layers, None)
     assert policy.tls_certificate == tmp_path / "cert.pem" and policy.tls_key == Path("/k.pem")
     assert policy.tls_protocols == ("TLSv1.2", "TLSv1.3")
+
+
+def test_auth_require_tls_is_carried_per_layer_and_unset_stays_unset(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        ESMTP_Listener {
+          Auth_Require_TLS = false
+          Listen "127.0.0.1:0" { Peer "10.0.0.0/8" { Auth_Require_TLS = true } }
+          Listen "127.0.0.2:0" { }
+        }
+        """,
+    )
+    first, _second = server.listeners
+    assert resolve(first.layers, "10.1.2.3").auth_require_tls is True
+    assert resolve(first.layers, "192.0.2.1").auth_require_tls is False
+    bare = compile_file(tmp_path, 'ESMTP_Listener { Listen "127.0.0.1:0" { } }', "bare.conf")
+    assert resolve(bare.listeners[0].layers, "192.0.2.1").auth_require_tls is None

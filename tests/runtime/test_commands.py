@@ -56,6 +56,21 @@ def test_bad_paths(arg, prefix, reply):
     assert violation(lambda: parse_path(arg, prefix, null_ok=prefix == "FROM:")) is reply
 
 
+@pytest.mark.parametrize(
+    "arg, prefix, reply",
+    [
+        ("FROM:<jörg@example.de>", "FROM:", replies.NON_ASCII_SENDER),
+        ("FROM:<joerg@exämple.de>", "FROM:", replies.NON_ASCII_SENDER),
+        ("FROM:jörg@example.de", "FROM:", replies.NON_ASCII_SENDER),  # without brackets too
+        ('TO:<"jö rg"@example.de>', "TO:", replies.NON_ASCII_RECIPIENT),
+        ("TO:<@relay.example:用户@例子.广告>", "TO:", replies.NON_ASCII_RECIPIENT),
+    ],
+)
+def test_non_ascii_addresses_need_smtputf8_which_is_not_offered(arg, prefix, reply):
+    assert violation(lambda: parse_path(arg, prefix, null_ok=prefix == "FROM:")) is reply
+    assert (reply.code, reply.enhanced) == (553, "5.6.7")
+
+
 def test_params_keywords_without_values():
     assert parse_params("SMTPUTF8 size=5") == {"SMTPUTF8": None, "SIZE": "5"}
 

@@ -25,6 +25,23 @@ def test_mail_requires_auth_when_auth_is_offered(session):
     assert s.send("MAIL FROM:<a@b.example>\r\n") == "530 5.7.0 Authentication required\r\n"
 
 
+def test_utf8_addresses_get_553_without_smtputf8_and_ascii_still_works(session):
+    s = session()
+    ready(s)
+    assert "SMTPUTF8" not in s.send("EHLO client.example\r\n")
+    assert s.send("MAIL FROM:<jörg@example.de>\r\n") == (
+        "553 5.6.7 Non-ASCII addresses not permitted for that sender (no SMTPUTF8)\r\n"
+    )
+    # Asking for SMTPUTF8 does not help: it is not on offer (RFC 6531 §3.4).
+    assert s.send("MAIL FROM:<jörg@example.de> SMTPUTF8\r\n").startswith("553 5.6.7 ")
+    assert s.send("MAIL FROM:<joerg@example.de>\r\n") == "250 2.1.0 Sender OK\r\n"
+    assert s.send("RCPT TO:<ünal@example.org>\r\n") == (
+        "553 5.6.7 Non-ASCII addresses not permitted for that recipient (no SMTPUTF8)\r\n"
+    )
+    assert s.send("RCPT TO:<unal@example.org>\r\n") == "250 2.1.5 Recipient OK\r\n"
+    assert s.conn._budget.errors == 0  # a policy refusal, not junk
+
+
 def test_rcpt_relaying_denied_when_no_auth_is_offered(session, make_policy):
     s = session(make_policy(smtp_extensions=("ENHANCEDSTATUSCODES",)))
     ready(s, auth=False)

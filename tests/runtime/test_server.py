@@ -60,6 +60,20 @@ def test_bad_credentials(run_server, make_config, user, password):
     assert running.maildir_messages() == []
 
 
+def test_utf8_sender_without_smtputf8_gets_553(run_server, make_config):
+    running = run_server(make_config(mechanisms=(), listener_values={"open_relay": True}))
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as raw:
+        reader = raw.makefile("rb")
+        reader.readline()
+        raw.sendall(b"EHLO client.example\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        raw.sendall("MAIL FROM:<jörg@example.de>\r\n".encode())
+        assert reader.readline() == b"553 5.6.7 Non-ASCII addresses not permitted for that sender (no SMTPUTF8)\r\n"
+        raw.sendall(b"MAIL FROM:<joerg@example.de>\r\n")
+        assert reader.readline() == b"250 2.1.0 Sender OK\r\n"
+
+
 def test_relaying_denied_without_auth_offered(run_server, make_config):
     running = run_server(make_config(mechanisms=()))
     with client(running) as smtp:

@@ -213,3 +213,19 @@ def test_unwritable_spool_answers_451_and_the_session_carries_on(run_server, mak
     with smtplib.SMTP("127.0.0.1", running.port, timeout=10) as smtp:
         assert send(smtp, "Subject: two\r\n\r\nbody\r\n")[0] == 250
     assert len(running.maildir_messages()) == 1
+
+
+def test_pipelined_noops_end_in_421_and_a_closed_connection(run_server, make_config):
+    """NOOP, RSET, VRFY and HELP are junk: past 100 each spends the bad-command budget (10), then 421."""
+    running = run_server(make_config(listener_values={"max_unknown_commands": 10}))
+    sock, reader = dialogue(running)
+    with sock:
+        threading.Thread(target=_send_quietly, args=(sock, b"NOOP\r\n" * 3000), daemon=True).start()
+        answers = []
+        try:
+            while line := reader.readline():  # ends at EOF: the server closed the connection
+                answers.append(line)
+        except ConnectionResetError:
+            pass  # the server closed with our unread NOOPs in its buffer: the kernel answers with a reset
+    assert answers[:110] == [b"250 2.0.0 OK\r\n"] * 110
+    assert answers[110:] == [b"421 4.7.0 mx.test Too many NOOP, RSET, VRFY or HELP commands, closing connection\r\n"]

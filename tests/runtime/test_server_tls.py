@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import socket
 import ssl
@@ -81,3 +82,21 @@ def test_tls_protocols_limit(run_server, make_config, tls_files, client_context)
     client_context.maximum_version = ssl.TLSVersion.TLSv1_2
     with pytest.raises((ssl.SSLError, ConnectionError)):
         smtplib.SMTP_SSL("127.0.0.1", running.port, context=client_context, timeout=10)
+
+
+def test_plain_waits_for_starttls(run_server, make_config, tls_files, client_context):
+    """Auth_Require_TLS unset with STARTTLS offered: no PLAIN before the handshake (RFC 4954 §4)."""
+    values = {**tls_files, "smtp_extensions": ("ENHANCEDSTATUSCODES", "STARTTLS", "AUTH PLAIN CRAM-MD5")}
+    running = run_server(make_config(listener_values=values))
+    plain = base64.b64encode(b"\0alice\0s3cret").decode()
+    with smtplib.SMTP("127.0.0.1", running.port, local_hostname="client.example", timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.esmtp_features["auth"].split() == ["CRAM-MD5"]
+        assert smtp.docmd("AUTH", f"PLAIN {plain}") == (
+            538,
+            b"5.7.11 Encryption required for requested authentication mechanism",
+        )
+        assert smtp.starttls(context=client_context)[0] == 220
+        smtp.ehlo()
+        assert smtp.esmtp_features["auth"].split() == ["PLAIN", "CRAM-MD5"]
+        assert smtp.docmd("AUTH", f"PLAIN {plain}")[0] == 235

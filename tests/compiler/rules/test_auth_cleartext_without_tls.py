@@ -73,3 +73,17 @@ def test_both_mechanisms_named_once_per_listen(tmp_path: Path) -> None:
     body += ' Peer "10.0.0.0/8" { idle_time = 5 }'
     [found] = lint(rule, listener(body, address="[::]:587"), tmp_path / "a.conf")
     assert found.message.startswith("LOGIN and PLAIN send passwords")
+
+
+def test_false_with_starttls_offers_them_before_the_handshake(tmp_path: Path) -> None:
+    body = f'SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN" ) {TLS} Auth_Require_TLS = false'
+    [found] = lint(rule, listener(body), tmp_path / "a.conf")
+    assert found.message == (
+        "PLAIN sends passwords in clear text, and Listen ':587' offers them before STARTTLS (Auth_Require_TLS = false)"
+    )
+
+
+def test_true_without_tls_refuses_them_so_this_rule_is_silent(tmp_path: Path) -> None:
+    # Nothing goes in clear: the server answers 538 (A415 says they can never be used).
+    body = 'SMTP_Extensions = ( "AUTH PLAIN" ) Auth_Require_TLS = true'
+    assert lint(rule, listener(body), tmp_path / "a.conf") == []

@@ -149,3 +149,47 @@ def test_offered_mechanisms_agree_with_what_the_server_offers() -> None:
         assert set(offer.offered) == served, cls.describe()
         compared += 1
     assert compared >= 5
+
+
+AGREEMENT_TLS = """
+ESMTP_Listener {
+  SMTP_Extensions = ( "STARTTLS" "AUTH PLAIN LOGIN CRAM-MD5" )
+  TLS_Certificate = "/c.pem"
+  TLS_Key = "/k.pem"
+  AuthPlainParameters = [ uri = "file:p" ]
+  AuthLoginParameters = [ uri = "file:p" ]
+  AuthCramMD5Parameters = [ uri = "file:p" ]
+  Peer "10.0.0.0/8" { Auth_Require_TLS = false }
+  Listen "192.0.2.1:587" {
+    Peer "10.1.0.0/16" { SMTP_Extensions = ( "AUTH PLAIN" ) }
+    Peer "10.2.0.0/16" { SMTP_Extensions = ( "AUTH PLAIN" ) Auth_Require_TLS = true }
+  }
+  Listen "192.0.2.1:25" { SMTP_Extensions = ( "AUTH LOGIN CRAM-MD5" ) }
+  Listen "192.0.2.1:465" { use_ssl = true Auth_Require_TLS = true }
+}
+"""
+
+
+def test_mechanisms_offered_before_tls_agree_with_the_server() -> None:
+    from ecconf.compiler.context import CheckContext
+    from ecconf.compiler.option_table import table
+    from ecconf.compiler.rules.auth_offers import Offers, TlsFacts
+    from ecconf.runtime.authgate import usable_now
+
+    loaded = load_text(AGREEMENT_TLS, "/virtual/agree.conf")
+    built = build(loaded.root)
+    ctx = CheckContext(built.config, built.facts, loaded, table(), [])
+    server = to_runtime(built.config, default_hostname="mx.example")
+    specs = {spec.name: spec for spec in server.listeners}
+    tls = TlsFacts()
+    seen: set[tuple[str, ...]] = set()
+    for offer in Offers(ctx).served:
+        policy = resolve(specs[offer.cls.listen.address].layers, _sample_ip(offer.cls))
+        served = tuple(m for m in policy.listed_mechanisms if m in policy.auth)
+        # A Use_SSL session is under TLS from its first byte: "before TLS" is the TLS session itself.
+        expected = usable_now(policy, served, tls=policy.use_ssl)
+        assert tls.before_tls(offer) == list(expected), offer.cls.describe()
+        assert list(offer.offered) == list(usable_now(policy, served, tls=True)), offer.cls.describe()
+        seen.add(expected)
+    # Held back, offered in clear by "false", nothing left, and no STARTTLS at all (unset: clear).
+    assert {("CRAM-MD5",), ("PLAIN", "LOGIN", "CRAM-MD5"), (), ("LOGIN", "CRAM-MD5")} <= seen

@@ -18,3 +18,8 @@ def test_momentum_options_are_not_noted() -> None:
 
 def test_a_limit_below_its_floor_is_a_value_error() -> None:
     assert ("E301", 1, 38) in codes('ESMTP_Listener { max_auth_failures = 2 Listen ":25" { } }')
+
+
+def test_auth_require_tls_is_an_ecconf_extension() -> None:
+    assert codes('ESMTP_Listener { Auth_Require_TLS = true Listen ":25" { } }') == [("E206", 1, 18)]
+    assert ("E301", 1, 37) in codes('ESMTP_Listener { Auth_Require_TLS = maybe Listen ":25" { } }')

@@ -1,0 +1,52 @@
+"""Which AUTH mechanisms a session may use right now, and what to answer when it may not (RFC 4954 §4, §6).
+
+Rule of this room: the decision alone, as pure functions of the policy, the mechanisms the listener serves
+and whether the session is under TLS. PLAIN and LOGIN send the password itself, so where `auth_require_tls`
+is in force they are held back until the TLS handshake. The compiler asks `clear_text_needs_tls` too, so
+lint's idea of what EHLO offers before STARTTLS is the server's. No state and no output: protocol.py sends.
+"""
+
+from __future__ import annotations
+
+from . import replies
+from .config import SessionPolicy
+from .replies import Reply
+
+# The mechanisms that carry the password itself (base64 is no protection).
+CLEARTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
+
+
+def clear_text_needs_tls(setting: bool | None, starttls_offered: bool) -> bool:
+    """Whether PLAIN/LOGIN wait for TLS: as set, or, when `Auth_Require_TLS` is unset, wherever STARTTLS is
+    offered (a client that can protect the password must not be invited to send it in clear)."""
+    return starttls_offered if setting is None else setting
+
+
+def starttls_offered(policy: SessionPolicy) -> bool:
+    """STARTTLS is listed and a certificate and key are configured: what EHLO needs to show it."""
+    return policy.has_extension("STARTTLS") and policy.tls_available
+
+
+def usable_now(policy: SessionPolicy, served: tuple[str, ...], tls: bool) -> tuple[str, ...]:
+    """The served mechanisms this session may use now (and EHLO shows), in their order."""
+    if tls or not clear_text_needs_tls(policy.auth_require_tls, starttls_offered(policy)):
+        return served
+    return tuple(name for name in served if name not in CLEARTEXT_MECHANISMS)
+
+
+def auth_refusal(arg: str, served: tuple[str, ...], usable: tuple[str, ...]) -> Reply | None:
+    """`AUTH <mech>` for a mechanism served but held back until TLS: 538 (RFC 4954 §6); None otherwise."""
+    name = arg.split(" ", 1)[0].upper()
+    if name in served and name not in usable:
+        return replies.AUTH_NEEDS_TLS
+    return None
+
+
+def mail_refusal(policy: SessionPolicy, served: tuple[str, ...], usable: tuple[str, ...], tls: bool) -> Reply | None:
+    """MAIL from a client that may not relay yet: 530 "authenticate" when it can, 530 "STARTTLS first" when it
+    could only after the handshake; None when no AUTH is possible at all (then RCPT says "relaying denied")."""
+    if usable:
+        return replies.AUTH_REQUIRED
+    if served and not tls and starttls_offered(policy):
+        return replies.STARTTLS_FIRST
+    return None
