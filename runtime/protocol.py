@@ -376,6 +376,7 @@ class SmtpConnection:
             body=tx.body,
             auth_param=tx.auth_param,
             size_hint=tx.size_hint,
+            mail_params=tx.mail_params,
         )
         data = trace_headers(self.hostname, envelope) + self._data.message()
         self._data = DataReader(0)  # drop the buffered content

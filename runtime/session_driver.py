@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from functools import partial
 from typing import TYPE_CHECKING
 
-from . import feed, replies, sessionlog
+from . import envelope, feed, replies, sessionlog
 from .config import SessionPolicy
 from .diskqueue import Append, Deliver
 from .events import (
@@ -267,7 +268,7 @@ class Session:
 
     def _delivery(self, event: MessageReceived) -> Deliver:
         env = event.envelope
-        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at)
+        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at, partial(envelope.record, env))
 
     def _closing(self, conn: SmtpConnection, event: Close) -> None:
         log.debug("%s: closing %s:%s: %s", self._slot.spec.name, conn.client_ip, conn.client_port, event.reason)
