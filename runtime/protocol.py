@@ -5,8 +5,9 @@ No sockets, no files, no clock or randomness except the injected callables. Lega
 state.py, reply text from replies.py, the relay decision from policy.py. Every refusal is a
 `ProtocolViolation` caught in one place, `_step`, which sends its reply and closes the session when fatal.
 Every resource a client can make us hold is bounded here: pending input (linereader.py), message content
-(datareader.py), pending output (FLUSH), refused commands and AUTH failures (a budget each), and time
-(`read_timeout()` tells the driver how long to wait; the protocol itself never waits).
+(datareader.py; all sessions' together: memory_budget.py), pending output (FLUSH), refused commands and
+AUTH failures (a budget each), and time (`read_timeout()` tells the driver how long to wait; the protocol
+itself never waits).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .events import (
 from .extensions import keywords_for, offered_mechanisms
 from .headers import trace_headers
 from .linereader import LineReader
+from .memory_budget import MemoryBudget, Reservation
 from .policy import may_relay
 from .replies import ProtocolViolation, Reply
 from .state import (
@@ -65,7 +67,7 @@ DEFAULT_MAX_RECIPIENTS = 1000
 class SmtpConnection:
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
-        "_auth _bad_commands _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
+        "_auth _bad_commands _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
         "_random _strict _tx _verdict_at client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
@@ -79,6 +81,7 @@ class SmtpConnection:
         clock: Callable[[], float],
         random_bytes: Callable[[int], bytes],
         tls: bool = False,
+        memory: MemoryBudget | None = None,
     ) -> None:
         self.policy = policy
         self.hostname = hostname
@@ -96,6 +99,7 @@ class SmtpConnection:
         self._enhanced = policy.has_extension("ENHANCEDSTATUSCODES")  # asked for every reply otherwise
         self._lines = LineReader(self._strict)
         self._tx = Transaction()
+        self._budget = memory  # shared by the server's sessions; None: content not counted
         self._data = DataReader(0)
         self._data_started = 0.0  # clock reading when the current DATA phase began
         self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
@@ -205,8 +209,13 @@ class SmtpConnection:
             raise RuntimeError(f"driver called {event} in state {self.state}")
         self.state = nxt
 
+    def discard(self) -> None:
+        """The driver is done with this session, however it ended: its share of the memory budget goes back."""
+        self._data.release()
+
     def _close(self, reason: str) -> None:
         self.state = State.CLOSED
+        self._data.release()
         self._in.clear()
         self._events.append(Close(reason))
 
@@ -335,6 +344,8 @@ class SmtpConnection:
         # A client that could authenticate is told so; without AUTH on offer, RCPT says "relaying denied".
         if not self.context.can_relay and self.offered_mechanisms():
             raise ProtocolViolation(replies.AUTH_REQUIRED)
+        if self._budget is not None and not self._budget.fits(tx.size_hint):
+            raise ProtocolViolation(replies.INSUFFICIENT_STORAGE)  # RFC 1870 §6.1: temporarily no room
         self._tx = tx
         self._send(replies.SENDER_OK)
 
@@ -352,14 +363,15 @@ class SmtpConnection:
 
     def _do_data(self, arg: str) -> None:
         self._no_args("DATA", arg)
-        self._data = DataReader(self.policy.message_size_limit, strict=self._strict)
+        held = None if self._budget is None else Reservation(self._budget)
+        self._data = DataReader(self.policy.message_size_limit, strict=self._strict, reservation=held)
         self._data_started = self._clock()
         self._send(replies.START_DATA)
 
     def _end_data(self) -> None:
         self._move(END_DATA)
-        if self._data.too_big:
-            self.message_rejected(replies.MESSAGE_TOO_BIG)
+        if (refused := self._data.refusal()) is not None:
+            self.message_rejected(refused)
             return
         tx = self._tx
         envelope = Envelope(
@@ -379,10 +391,11 @@ class SmtpConnection:
             mail_params=tx.mail_params,
         )
         data = trace_headers(self.hostname, envelope) + self._data.message()
-        self._data = DataReader(0)  # drop the buffered content
+        self._data.forget()  # the event holds the content now; the reservation stays until the verdict
         self._events.append(MessageReceived(envelope, data))
 
     def _end_transaction(self, event: str) -> None:
+        self._data.release()
         self._tx = Transaction()
         self._move(event)
 

@@ -232,6 +232,8 @@ class Session:
             return
         self._over = True
         self._slot.active -= 1
+        if self.conn is not None:
+            self.conn.discard()  # a client gone mid-DATA gives its share of the memory budget back
         self.link.close()
         self._server.forget(self.link)
 
