@@ -79,3 +79,15 @@ def test_spool_acctlog_and_tls_paths(tmp_path: Path) -> None:
     policy = resolve(server.listeners[0].layers, None)
     assert policy.tls_certificate == tmp_path / "cert.pem" and policy.tls_key == Path("/k.pem")
     assert policy.tls_protocols == ("TLSv1.2", "TLSv1.3")
+
+
+def test_message_memory_budget_reaches_the_server_and_defaults_to_the_runtime_one(tmp_path: Path) -> None:
+    from ecconf.compiler.option_table import table
+    from ecconf.runtime.memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
+
+    listener = 'ESMTP_Listener { Listen "127.0.0.1:2525" {} }'
+    server = compile_file(tmp_path, "Message_Memory_Budget = 1048576\n" + listener)
+    assert server.message_memory_budget == 1048576
+    assert compile_file(tmp_path, listener, "other.conf").message_memory_budget == DEFAULT_MESSAGE_MEMORY_BUDGET
+    documented = table().option("message_memory_budget")
+    assert documented is not None and int(documented.default) == DEFAULT_MESSAGE_MEMORY_BUDGET

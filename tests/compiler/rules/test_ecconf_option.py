@@ -18,3 +18,9 @@ def test_momentum_options_are_not_noted() -> None:
 
 def test_a_limit_below_its_floor_is_a_value_error() -> None:
     assert ("E301", 1, 38) in codes('ESMTP_Listener { max_auth_failures = 2 Listen ":25" { } }')
+
+
+def test_the_global_memory_budget_is_noted_and_checked() -> None:
+    listener = 'ESMTP_Listener { Listen ":25" { } }\n'
+    assert codes("Message_Memory_Budget = 1048576\n" + listener) == [("E206", 1, 1)]
+    assert ("E301", 1, 25) in codes("Message_Memory_Budget = 0\n" + listener)
