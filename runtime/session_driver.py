@@ -189,10 +189,11 @@ class Session:
     def _disk_done(self, value: object, exc: BaseException | None) -> None:
         """The disk thread's result for this session's job, on the loop."""
         event, self._job = self._job, None
-        if self._over:
-            return
         conn = self.conn
         assert conn is not None
+        if self._over:
+            conn.discard()
+            return
         try:
             if isinstance(event, MessageReceived):
                 self._stored(conn, event, value, exc)
@@ -232,8 +233,11 @@ class Session:
             return
         self._over = True
         self._slot.active -= 1
-        if self.conn is not None:
-            self.conn.discard()  # a client gone mid-DATA gives its share of the memory budget back
+        if self.conn is not None and self._job is None:
+            # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
+            # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to
+            # queue more than the budget by clients that leave after their final dot.
+            self.conn.discard()
         self.link.close()
         self._server.forget(self.link)
 

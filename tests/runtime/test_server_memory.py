@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import smtplib
 import socket
 import struct
+import threading
 
 import pytest
 
 from ecconf.runtime import replies
 from ecconf.runtime.datareader import DataReader
 from ecconf.runtime.memory_budget import MemoryBudget, Reservation
+from ecconf.runtime.spool import Maildir
 
 BUDGET = 1024 * 1024
 LINE = b"x" * 1023 + b"\r\n"
@@ -34,19 +37,21 @@ def used(running) -> int:
     return running.run(read())
 
 
-def wait_for_use(running, test) -> int:
-    """Let the server's loop run (no timed sleep) until its budget use passes `test`; bounded."""
+def on_loop(running, done) -> None:
+    """Let the server's loop run (no timed sleep) until `done(server)` holds; bounded."""
 
-    async def until() -> int:
+    async def until() -> bool:
         loop = asyncio.get_running_loop()
         give_up = loop.time() + 8.0  # generous: it takes milliseconds
-        while not test(running.server.memory.used) and loop.time() < give_up:
+        while not done(running.server) and loop.time() < give_up:
             await asyncio.sleep(0)  # one turn of the loop: the server's callbacks run
-        return running.server.memory.used
+        return bool(done(running.server))
 
-    value = running.run(until(), timeout=10.0)
-    assert test(value), value
-    return value
+    assert running.run(until(), timeout=10.0)
+
+
+def wait_for_use(running, test) -> None:
+    on_loop(running, lambda server: test(server.memory.used))
 
 
 def held_mid_data(running) -> tuple[socket.socket, object]:
@@ -115,3 +120,25 @@ def test_a_reader_over_budget_keeps_nothing_reads_to_the_end_and_releases():
     fits.release()
     fits.release()
     assert budget.used == 0
+
+
+def test_a_message_on_the_disk_thread_keeps_its_share_after_its_client_has_gone(run_server, make_config):
+    running = start(run_server, make_config)
+    writing, go_on = threading.Event(), threading.Event()
+
+    def slow_disk(fd: int, data: memoryview) -> int:
+        writing.set()
+        assert go_on.wait(10)
+        return os.write(fd, data)
+
+    running.server.maildir = Maildir(running.config.spool_base, write=slow_disk)
+    sock, reader = held_mid_data(running)
+    sock.sendall(b".\r\n")
+    assert writing.wait(10)  # the message is being written; no answer yet
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    reader.close()
+    sock.close()
+    on_loop(running, lambda server: not server._sessions)  # the session is over...
+    assert used(running) == len(BODY)  # ...but its message, still in memory, still counts
+    go_on.set()
+    wait_for_use(running, lambda n: n == 0)  # given back once the disk thread is done with it
