@@ -142,3 +142,17 @@ def test_a_message_on_the_disk_thread_keeps_its_share_after_its_client_has_gone(
     assert used(running) == len(BODY)  # ...but its message, still in memory, still counts
     go_on.set()
     wait_for_use(running, lambda n: n == 0)  # given back once the disk thread is done with it
+
+
+def test_a_reload_changes_the_limit_and_messages_in_flight_keep_their_share(run_server, make_config):
+    running = start(run_server, make_config)
+    first, reader = held_mid_data(running)
+    bigger = dataclasses.replace(running.config, message_memory_budget=2 * BUDGET)
+    running.run(running.server.reload(bigger))
+    assert used(running) == len(BODY)  # the same accountant: the session in flight still counts
+    assert send(running)[0] == 250  # two now fit side by side
+    first.sendall(b".\r\n")
+    assert reader.readline().startswith(b"250 ")
+    assert used(running) == 0
+    reader.close()
+    first.close()
