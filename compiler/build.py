@@ -123,7 +123,13 @@ ECCONF_LIMITS = (
     "bare_lf",
     "auth_require_tls",
 )
-GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {"hostname": str, "spool_base": str}
+GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
+    "hostname": str,
+    "spool_base": str,
+    "message_memory_budget": partial(to_int, minimum=1),
+}
+# ecconf's own server-wide limits (global scope only), noted by E206 like ECCONF_LIMITS.
+ECCONF_GLOBALS = ("message_memory_budget",)
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
 GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}
 AUTH_KEYS: dict[str, Callable[[str], Any]] = {

@@ -189,6 +189,9 @@ class Config(Model):
 
     hostname: str | None = Field(None, description="The server's name; default: the machine's host name")
     spool_base: str | None = Field(None, description="Where accepted messages are written (Maildir)")
+    message_memory_budget: int | None = Field(
+        None, ge=1, description="ecconf: bytes of message content held in memory at once, per serve process"
+    )
     relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
     esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")

@@ -163,7 +163,10 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
                 )
             )
     acctlog = next((logger.acctlog for logger in config.ec_loggers if logger.acctlog), None)
+    budget = config.message_memory_budget
     return ServerConfig(
+        # Unset: the runtime's default (memory_budget.py), written down once there.
+        **({} if budget is None else {"message_memory_budget": budget}),
         hostname=hostname,
         spool_base=Path(config.spool_base or DEFAULT_SPOOL),
         listeners=tuple(listeners),

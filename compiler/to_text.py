@@ -24,6 +24,7 @@ from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
 SPELLING: dict[str, str] = {
     "hostname": "Hostname",
     "spool_base": "Spool_Base",
+    "message_memory_budget": "Message_Memory_Budget",
     "relay_hosts": "Relay_Hosts",
     "enable": "Enable",
     "smtp_extensions": "SMTP_Extensions",

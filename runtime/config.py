@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from .memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -227,6 +229,7 @@ class ServerConfig:
     acctlog_path: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
     store_refresh_interval: float = 30.0  # seconds between credential store re-reads
+    message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spool_base", Path(self.spool_base))

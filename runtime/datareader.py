@@ -4,26 +4,34 @@ Rule of this room: only `<CRLF>.<CRLF>` ends a message (RFC 5321 §4.1.1.4). A "
 with a bare LF is content, never the end — that closes the SMTP-smuggling hole of `<LF>.<LF>`, `<CR>.<CR>`
 and `<CRLF>.<LF>`. In lenient mode other bare LF line ends are taken as line ends and stored in Maildir form
 with LF endings; in strict mode (bare_lf = "reject") the first bare CR or LF raises a fatal violation, so
-the session ends before anything is stored. Once the size limit is passed, content is counted but no
-longer kept: memory never holds more than the limit.
+the session ends before anything is stored. Once the size limit is passed, or the server-wide memory
+budget (memory_budget.py) cannot hold the next bytes, content is counted but no longer kept, and read to
+the final dot: memory never holds more than the limit, and the client still gets its answer (`refusal`).
 """
 
 from __future__ import annotations
 
+from . import replies
 from .linereader import bare_line_end
+from .memory_budget import Reservation
+from .replies import Reply
 
 # A line longer than this is taken in pieces so the pending buffer stays small.
 _CHUNK = 8192
 
 
 class DataReader:
-    __slots__ = ("_line_start", "_lines", "_partial", "_prev_crlf", "limit", "size", "strict", "too_big")
+    __slots__ = tuple(
+        "_line_start _lines _partial _prev_crlf _reservation limit over_budget size strict too_big".split()
+    )
 
-    def __init__(self, limit: int, *, strict: bool = False) -> None:
+    def __init__(self, limit: int, *, strict: bool = False, reservation: Reservation | None = None) -> None:
         self.limit = limit  # 0: no limit
         self.strict = strict  # refuse bare CR and bare LF
         self.size = 0  # message octets received so far (line ends counted as CRLF)
         self.too_big = False
+        self.over_budget = False  # the memory budget could not hold it: read on, keep nothing
+        self._reservation = reservation  # what this message holds of the budget (None: not counted)
         self._lines: list[bytes] = []  # content so far, in pieces that each end with a line's LF
         self._partial = bytearray()  # the start of a line taken in pieces
         self._line_start = True  # the next byte starts a line
@@ -31,7 +39,8 @@ class DataReader:
 
     def consume(self, buf: bytearray) -> bool:
         """Take message lines from `buf` (in place); True once the end-of-data line has been taken."""
-        if self._line_start and self._prev_crlf and not self.too_big and self._consume_clean(buf):
+        keeping = not (self.too_big or self.over_budget)
+        if keeping and self._line_start and self._prev_crlf and self._consume_clean(buf):
             return True
         while True:  # what is left: odd lines, or the unfinished last one
             nl = buf.find(b"\n")
@@ -74,6 +83,9 @@ class DataReader:
         chunk = chunk.replace(b"\r\n.", b"\r\n")
         if self.limit and self.size + len(chunk) > self.limit:
             return False  # the careful path counts what passes the limit and stops keeping it
+        if self._reservation is not None and not self._reservation.grow_to(self.size + len(chunk)):
+            self._drop(over_budget=True)
+            return False  # the careful path reads on to the end, keeping nothing
         self.size += len(chunk)
         self._lines.append(chunk.replace(b"\r\n", b"\n"))
         del buf[: cut + 3 if end >= 0 else cut]
@@ -90,12 +102,12 @@ class DataReader:
             data = data[1:]
         self._line_start = False
         self._count(len(data))
-        if not self.too_big:
+        if not (self.too_big or self.over_budget):
             self._partial += data
 
     def _end_line(self) -> None:
         self._count(2)
-        if not self.too_big:
+        if not (self.too_big or self.over_budget):
             self._lines.append(bytes(self._partial) + b"\n")
         self._partial.clear()
         self._line_start = True
@@ -103,10 +115,36 @@ class DataReader:
     def _count(self, n: int) -> None:
         self.size += n
         if self.limit and self.size > self.limit and not self.too_big:
+            self._drop(over_budget=False)
+        elif self._reservation is not None and not (self.too_big or self.over_budget):
+            if not self._reservation.grow_to(self.size):
+                self._drop(over_budget=True)
+
+    def _drop(self, *, over_budget: bool) -> None:
+        if over_budget:
+            self.over_budget = True
+        else:
             self.too_big = True
-            self._lines.clear()
-            self._partial.clear()
+        self._lines.clear()
+        self._partial.clear()
+        self.release()
+
+    def refusal(self) -> Reply | None:
+        """The answer for a message that was read but not kept: too big (552), or no memory for it (452)."""
+        if self.too_big:
+            return replies.MESSAGE_TOO_BIG
+        return replies.INSUFFICIENT_STORAGE if self.over_budget else None
 
     def message(self) -> bytes:
-        """The content with LF line ends (empty once the limit was passed)."""
-        return b"" if self.too_big else b"".join(self._lines)
+        """The content with LF line ends (empty once it is no longer kept)."""
+        return b"" if self.too_big or self.over_budget else b"".join(self._lines)
+
+    def forget(self) -> None:
+        """Drop the content (handed on as `message()`); the reservation stays until `release`."""
+        self._lines = []
+        self._partial.clear()
+
+    def release(self) -> None:
+        """Give back what this message holds of the memory budget (again: nothing)."""
+        if self._reservation is not None:
+            self._reservation.release()

@@ -5,7 +5,8 @@ finished job of a batch back in one `on_done` call, which it turns into one wake
 instead of a thread-pool round trip (and a wake-up) per message and per AUTH. The server hands in what one
 turn of its loop produced with one `submit_many`: every wake-up of this thread is a context switch that the
 event loop pays for. A batch also shares work that durability allows to share: messages spooled together
-are made durable with one fsync of `new/` (each file is still fsynced on its own before its rename), and
+are made durable with one fsync of `envelope/` and one of `new/` (each file is still fsynced on its own
+before its message's rename), and
 accounting lines for one file go out in one open and one O_APPEND write. Jobs run in the order they were
 submitted (lines for one file keep their order); one failing job never fails another, except that lines
 written together succeed or fail together.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import acctlog
-from .spool import Maildir, SpoolError
+from .spool import Maildir, Sidecar, Staged
 
 Result = tuple[object, object, BaseException | None]  # (token, value, exception)
 # What a job's result goes to on the loop: a future, or a function called with (value, exception).
@@ -32,12 +33,14 @@ DISK_THREAD_NICE = 10  # added to the thread's nice value (Linux: per thread)
 
 @dataclass(frozen=True, slots=True)
 class Deliver:
-    """Store one message durably in `maildir`; the value is its path in new/."""
+    """Store one message (and the envelope record `sidecar` makes) durably in `maildir`; the value is its
+    path in new/."""
 
     maildir: Maildir
     data: bytes
     queue_id: str
     when: float
+    sidecar: Sidecar | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +116,14 @@ class DiskQueue:
 
 def run_batch(batch: list[tuple[Job, object]]) -> list[Result]:
     results: list[Result] = []
-    staged: dict[Maildir, list[int]] = {}  # maildir -> indexes in `results` waiting for its new/ fsync
+    staged: dict[Maildir, list[tuple[int, Staged]]] = {}  # maildir -> (index in `results`, message) to publish
     lines = _lines_by_file(batch)
     appended: dict[Path, BaseException | None] = {}  # what writing each file's lines came to
     for job, token in batch:
         try:
             if isinstance(job, Deliver):
-                value: object = job.maildir.stage(job.data, job.queue_id, job.when)
-                staged.setdefault(job.maildir, []).append(len(results))
+                value: object = job.maildir.stage(job.data, job.queue_id, job.when, job.sidecar)
+                staged.setdefault(job.maildir, []).append((len(results), value))  # type: ignore[arg-type]
             elif isinstance(job, Append):
                 if job.path not in appended:  # the first line for this file writes all of the batch's
                     appended[job.path] = _append_all(job.path, lines[job.path])
@@ -132,13 +135,10 @@ def run_batch(batch: list[tuple[Job, object]]) -> list[Result]:
             results.append((token, value, None))
         except BaseException as exc:  # handed to the waiting session, which decides what it means
             results.append((token, None, exc))
-    for maildir, indexes in staged.items():
-        paths = [results[i][1] for i in indexes]
-        try:
-            maildir.commit(paths)  # type: ignore[arg-type]
-        except SpoolError as exc:
-            for i in indexes:
-                results[i] = (results[i][0], None, exc)
+    for maildir, pending in staged.items():
+        for (i, _staged), outcome in zip(pending, maildir.commit([s for _i, s in pending]), strict=True):
+            token = results[i][0]
+            results[i] = (token, None, outcome) if isinstance(outcome, Exception) else (token, outcome, None)
     return results
 
 

@@ -45,6 +45,7 @@ class Envelope:
     body: str = ""  # BODY= parameter as sent ("8BITMIME", "7BIT" or "")
     auth_param: str = ""  # decoded MAIL ... AUTH=<> parameter (RFC 4954 §5), informational only
     size_hint: int = 0  # SIZE= parameter, 0 when absent
+    mail_params: tuple[tuple[str, str | None], ...] = ()  # every MAIL parameter as sent (name, value)
 
 
 @dataclass(frozen=True, slots=True)

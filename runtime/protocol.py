@@ -6,8 +6,9 @@ state.py, reply text from replies.py, the relay decision from policy.py, which A
 used before TLS from authgate.py. Every refusal is a
 `ProtocolViolation` caught in one place, `_step`, which sends its reply and closes the session when fatal.
 Every resource a client can make us hold is bounded here: pending input (linereader.py), message content
-(datareader.py), pending output (FLUSH), refused and junk commands (budgets.py) and AUTH failures, and time
-(`read_timeout()` tells the driver how long to wait; the protocol itself never waits).
+(datareader.py; all sessions' together: memory_budget.py), pending output (FLUSH), refused and junk
+commands (budgets.py) and AUTH failures, and time (`read_timeout()` tells the driver how long to wait; the
+protocol itself never waits).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .events import (
 from .extensions import keywords_for, offered_mechanisms
 from .headers import trace_headers
 from .linereader import LineReader
+from .memory_budget import MemoryBudget, Reservation
 from .policy import may_relay
 from .replies import ProtocolViolation, Reply
 from .state import (
@@ -65,7 +67,7 @@ DEFAULT_MAX_RECIPIENTS = 1000
 class SmtpConnection:
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
-        "_auth _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _offered _out "
+        "_auth _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _memory _offered _out "
         "_random _strict _tx _verdict_at client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
@@ -79,6 +81,7 @@ class SmtpConnection:
         clock: Callable[[], float],
         random_bytes: Callable[[int], bytes],
         tls: bool = False,
+        memory: MemoryBudget | None = None,
     ) -> None:
         self.policy = policy
         self.hostname = hostname
@@ -96,6 +99,7 @@ class SmtpConnection:
         self._enhanced = policy.has_extension("ENHANCEDSTATUSCODES")  # asked for every reply otherwise
         self._lines = LineReader(self._strict)
         self._tx = Transaction()
+        self._memory = memory  # shared by the server's sessions; None: content not counted
         self._data = DataReader(0)
         self._data_started = 0.0  # clock reading when the current DATA phase began
         self._auth = AuthDialogue(policy, hostname, mechanisms, random_bytes, clock)
@@ -206,8 +210,13 @@ class SmtpConnection:
             raise RuntimeError(f"driver called {event} in state {self.state}")
         self.state = nxt
 
+    def discard(self) -> None:
+        """The driver is done with this session, however it ended: its share of the memory budget goes back."""
+        self._data.release()
+
     def _close(self, reason: str) -> None:
         self.state = State.CLOSED
+        self._data.release()
         self._in.clear()
         self._events.append(Close(reason))
 
@@ -342,6 +351,8 @@ class SmtpConnection:
             why := authgate.mail_refusal(self.policy, self._served(), self.offered_mechanisms(), self.tls)
         ):
             raise ProtocolViolation(why)
+        if self._memory is not None and not self._memory.fits(tx.size_hint):
+            raise ProtocolViolation(replies.INSUFFICIENT_STORAGE)  # RFC 1870 §6.1: temporarily no room
         self._tx = tx
         self._send(replies.SENDER_OK)
 
@@ -359,14 +370,15 @@ class SmtpConnection:
 
     def _do_data(self, arg: str) -> None:
         self._no_args("DATA", arg)
-        self._data = DataReader(self.policy.message_size_limit, strict=self._strict)
+        held = None if self._memory is None else Reservation(self._memory)
+        self._data = DataReader(self.policy.message_size_limit, strict=self._strict, reservation=held)
         self._data_started = self._clock()
         self._send(replies.START_DATA)
 
     def _end_data(self) -> None:
         self._move(END_DATA)
-        if self._data.too_big:
-            self.message_rejected(replies.MESSAGE_TOO_BIG)
+        if (refused := self._data.refusal()) is not None:
+            self.message_rejected(refused)
             return
         tx = self._tx
         envelope = Envelope(
@@ -383,12 +395,14 @@ class SmtpConnection:
             body=tx.body,
             auth_param=tx.auth_param,
             size_hint=tx.size_hint,
+            mail_params=tx.mail_params,
         )
         data = trace_headers(self.hostname, envelope) + self._data.message()
-        self._data = DataReader(0)  # drop the buffered content
+        self._data.forget()  # the event holds the content now; the reservation stays until the verdict
         self._events.append(MessageReceived(envelope, data))
 
     def _end_transaction(self, event: str) -> None:
+        self._data.release()
         self._tx = Transaction()
         self._move(event)
 

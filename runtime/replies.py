@@ -104,6 +104,7 @@ RELAY_DENIED = Reply(550, "5.7.1", "Relaying denied")
 AUTH_REQUIRED = Reply(530, "5.7.0", "Authentication required")
 SPOOL_ERROR = Reply(451, "4.3.0", "Local error in processing, please try again later")
 SPOOL_FULL = Reply(452, "4.3.1", "Insufficient system storage")
+INSUFFICIENT_STORAGE = SPOOL_FULL  # also for the memory budget of message content (memory_budget.py)
 
 # AUTH (RFC 4954 §6).
 AUTH_CHALLENGE = Reply(334, "", "{data}")

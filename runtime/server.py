@@ -30,6 +30,7 @@ from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
+from .memory_budget import MemoryBudget
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
 from .session_driver import Session
@@ -62,6 +63,9 @@ class Server:
         self.credentials = credentials or Credentials(config.base_dir)
         self.maildir = maildir or Maildir(config.spool_base)
         self.penalty = AuthPenalty(time.monotonic)
+        # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
+        # changes its limit.
+        self.memory = MemoryBudget(config.message_memory_budget)
         self.addresses: dict[str, BoundAddress] = {}
         self.ready = asyncio.Event()
         self._on_ready = on_ready
@@ -107,6 +111,7 @@ class Server:
         self._slots = plan.commit()
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
+        self.memory.limit = config.message_memory_budget
         if self._refresher is not None:
             self._refresher.cancel()
         self._refresher = asyncio.create_task(self._refresh_loop())
@@ -257,7 +262,14 @@ class Server:
         tls = policy.use_ssl
         clock, random = self.clock, self._random
         return SmtpConnection(
-            policy, gen.config.hostname, gen.credentials, client=client, clock=clock, random_bytes=random, tls=tls
+            policy,
+            gen.config.hostname,
+            gen.credentials,
+            client=client,
+            clock=clock,
+            random_bytes=random,
+            tls=tls,
+            memory=self.memory,
         )
 
     def forget(self, link: Link) -> None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from functools import partial
 from typing import TYPE_CHECKING
 
-from . import feed, replies, sessionlog
+from . import envelope, feed, replies, sessionlog
 from .config import SessionPolicy
 from .diskqueue import Append, Deliver
 from .events import (
@@ -188,10 +189,11 @@ class Session:
     def _disk_done(self, value: object, exc: BaseException | None) -> None:
         """The disk thread's result for this session's job, on the loop."""
         event, self._job = self._job, None
-        if self._over:
-            return
         conn = self.conn
         assert conn is not None
+        if self._over:
+            conn.discard()
+            return
         try:
             if isinstance(event, MessageReceived):
                 self._stored(conn, event, value, exc)
@@ -231,6 +233,11 @@ class Session:
             return
         self._over = True
         self._slot.active -= 1
+        if self.conn is not None and self._job is None:
+            # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
+            # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to
+            # queue more than the budget by clients that leave after their final dot.
+            self.conn.discard()
         self.link.close()
         self._server.forget(self.link)
 
@@ -267,7 +274,7 @@ class Session:
 
     def _delivery(self, event: MessageReceived) -> Deliver:
         env = event.envelope
-        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at)
+        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at, partial(envelope.record, env))
 
     def _closing(self, conn: SmtpConnection, event: Close) -> None:
         log.debug("%s: closing %s:%s: %s", self._slot.spec.name, conn.client_ip, conn.client_port, event.reason)

@@ -21,10 +21,13 @@ class Transaction:
     body: str = ""
     auth_param: str = ""
     size_hint: int = 0
+    # The MAIL parameters as sent and accepted (upper-case names; None for a bare keyword), for the spool's
+    # envelope record.
+    mail_params: tuple[tuple[str, str | None], ...] = ()
 
 
 def start_transaction(path: PathArgument, max_message_size: int) -> Transaction:
-    tx = Transaction(mail_from=path.address)
+    tx = Transaction(mail_from=path.address, mail_params=tuple(path.params.items()))
     for key, value in path.params.items():
         if key == "SIZE":
             if value is None or not value.isdigit():

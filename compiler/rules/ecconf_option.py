@@ -1,10 +1,10 @@
 """E206 ecconf-option: an option that only ecconf knows (one of its server limits or settings).
 
 ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
-bad commands, DATA deadlines, the banner delay, bare-LF handling and whether PLAIN/LOGIN wait for TLS
-(Auth_Require_TLS) (README, "Security"). They are valid here
-and take part in the fallback like any listener option, but Momentum would refuse them: keep them out of
-configs that a Momentum server also reads.
+bad commands, DATA deadlines, the banner delay, bare-LF handling, whether PLAIN/LOGIN wait for TLS
+(Auth_Require_TLS) and (global) the memory budget for message content (README, "Security"). They are valid
+here and the listener ones take part in the fallback like any listener option, but Momentum would refuse
+them: keep them out of configs that a Momentum server also reads.
 
 Bad:
     ESMTP_Listener {
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..build import ECCONF_LIMITS
+from ..build import ECCONF_GLOBALS, ECCONF_LIMITS
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 
@@ -32,10 +32,16 @@ SUMMARY = "an option only ecconf knows (a server limit or setting); Momentum wou
 DEFAULT_SEVERITY = Severity.INFO
 
 
+_WHERE = {
+    **{name: ("esmtp_listener", "listen", "peer") for name in ECCONF_LIMITS},
+    **{name: ("global",) for name in ECCONF_GLOBALS},
+}
+
+
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for name in ECCONF_LIMITS:
+    for name, scopes in _WHERE.items():
         for assignment in ctx.assignments(name):
-            if assignment.scope_kind not in ("esmtp_listener", "listen", "peer"):
+            if assignment.scope_kind not in scopes:
                 continue
             yield Diagnostic(
                 CODE,

@@ -97,3 +97,15 @@ def test_auth_require_tls_is_carried_per_layer_and_unset_stays_unset(tmp_path: P
     assert resolve(first.layers, "192.0.2.1").auth_require_tls is False
     bare = compile_file(tmp_path, 'ESMTP_Listener { Listen "127.0.0.1:0" { } }', "bare.conf")
     assert resolve(bare.listeners[0].layers, "192.0.2.1").auth_require_tls is None
+
+
+def test_message_memory_budget_reaches_the_server_and_defaults_to_the_runtime_one(tmp_path: Path) -> None:
+    from ecconf.compiler.option_table import table
+    from ecconf.runtime.memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
+
+    listener = 'ESMTP_Listener { Listen "127.0.0.1:2525" {} }'
+    server = compile_file(tmp_path, "Message_Memory_Budget = 1048576\n" + listener)
+    assert server.message_memory_budget == 1048576
+    assert compile_file(tmp_path, listener, "other.conf").message_memory_budget == DEFAULT_MESSAGE_MEMORY_BUDGET
+    documented = table().option("message_memory_budget")
+    assert documented is not None and int(documented.default) == DEFAULT_MESSAGE_MEMORY_BUDGET

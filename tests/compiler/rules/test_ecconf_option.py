@@ -23,3 +23,9 @@ def test_a_limit_below_its_floor_is_a_value_error() -> None:
 def test_auth_require_tls_is_an_ecconf_extension() -> None:
     assert codes('ESMTP_Listener { Auth_Require_TLS = true Listen ":25" { } }') == [("E206", 1, 18)]
     assert ("E301", 1, 37) in codes('ESMTP_Listener { Auth_Require_TLS = maybe Listen ":25" { } }')
+
+
+def test_the_global_memory_budget_is_noted_and_checked() -> None:
+    listener = 'ESMTP_Listener { Listen ":25" { } }\n'
+    assert codes("Message_Memory_Budget = 1048576\n" + listener) == [("E206", 1, 1)]
+    assert ("E301", 1, 25) in codes("Message_Memory_Budget = 0\n" + listener)
