@@ -213,3 +213,23 @@ def test_unwritable_spool_answers_451_and_the_session_carries_on(run_server, mak
     with smtplib.SMTP("127.0.0.1", running.port, timeout=10) as smtp:
         assert send(smtp, "Subject: two\r\n\r\nbody\r\n")[0] == 250
     assert len(running.maildir_messages()) == 1
+
+
+@pytest.mark.parametrize("where", ["command", "auth-response"])
+def test_a_line_trickled_byte_by_byte_ends_at_idle_time(run_server, make_config, where):
+    running = run_server(make_config(listener_values={"idle_time": 0.5}))
+    sock, reader = dialogue(running)
+    if where == "auth-response":
+        sock.sendall(b"AUTH LOGIN\r\n")
+        assert reader.readline().startswith(b"334 ")
+    sock.settimeout(0.2)  # the pace of the trickle: one byte, then 0.2 s waiting for an answer
+    answer = b""
+    for _ in range(15):  # 3 s: each byte re-armed the 0.5 s idle timer, and the line never ended
+        try:
+            sock.sendall(b"N")
+            answer = sock.recv(200)
+            break
+        except TimeoutError:
+            continue
+    assert answer == b"421 4.4.2 mx.test Idle timeout, closing connection\r\n"
+    sock.close()
