@@ -108,6 +108,7 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "data_deadline": to_seconds,
     "greeting_delay": to_seconds,
     "bare_lf": to_choice("accept", "reject"),
+    "max_connections_per_address": to_int,
 }
 ECCONF_LIMITS = (
     "max_auth_failures",
@@ -120,6 +121,7 @@ ECCONF_LIMITS = (
     "data_deadline",
     "greeting_delay",
     "bare_lf",
+    "max_connections_per_address",
 )
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {"hostname": str, "spool_base": str}
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.

@@ -145,6 +145,9 @@ class ListenerOptions(Model):
     data_deadline: float | None = Field(None, ge=0, description="ecconf: seconds for a whole DATA transfer")
     greeting_delay: float | None = Field(None, ge=0, description="ecconf: hold the banner (s); early talkers get 554")
     bare_lf: Literal["accept", "reject"] | None = Field(None, description="ecconf: bare LF in SMTP: accept or reject")
+    max_connections_per_address: int | None = Field(
+        None, ge=0, description="ecconf: sessions one client address (IPv6 /64) may hold open; 0 = no cap"
+    )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 

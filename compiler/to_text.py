@@ -55,6 +55,7 @@ SPELLING: dict[str, str] = {
     "data_deadline": "Data_Deadline",
     "greeting_delay": "Greeting_Delay",
     "bare_lf": "Bare_LF",
+    "max_connections_per_address": "Max_Connections_Per_Address",
     "acctlog": "acctlog",
     "uri": "uri",
     "realm": "realm",

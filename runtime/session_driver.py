@@ -254,7 +254,6 @@ class Session:
         if self._over:
             return
         self._over = True
-        self._slot.active -= 1
         self.link.close()
         self._server.forget(self.link)
 

@@ -79,3 +79,19 @@ def test_spool_acctlog_and_tls_paths(tmp_path: Path) -> None:
     policy = resolve(server.listeners[0].layers, None)
     assert policy.tls_certificate == tmp_path / "cert.pem" and policy.tls_key == Path("/k.pem")
     assert policy.tls_protocols == ("TLSv1.2", "TLSv1.3")
+
+
+def test_max_connections_per_address_reaches_the_policy_and_a_peer_may_raise_it(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        ESMTP_Listener {
+          Max_Connections_Per_Address = 4
+          Listen "127.0.0.1:0" { Peer "10.0.0.0/8" { Max_Connections_Per_Address = 0 } }
+        }
+        """,
+    )
+    [spec] = server.listeners
+    assert resolve(spec.layers, "192.0.2.1").max_connections_per_address == 4
+    assert resolve(spec.layers, "10.1.2.3").max_connections_per_address == 0  # the office NAT: no cap
+    assert resolve((), None).max_connections_per_address == 20  # the default

@@ -233,3 +233,31 @@ def test_a_line_trickled_byte_by_byte_ends_at_idle_time(run_server, make_config,
             continue
     assert answer == b"421 4.4.2 mx.test Idle timeout, closing connection\r\n"
     sock.close()
+
+
+TOO_MANY = b"421 4.7.0 Too many connections from your address, closing connection\r\n"
+
+
+def test_one_address_may_hold_only_its_share_of_sessions(run_server, make_config):
+    running = run_server(make_config(listener_values={"max_connections_per_address": 3}))
+    held = [dialogue(running) for _ in range(3)]
+    sock, reader = connect(running)
+    assert reader.readline() == TOO_MANY  # at banner time, then closed
+    assert reader.readline() == b""
+    sock.close()
+    other, other_reader = dialogue(running, source="127.0.0.2")  # another address is served meanwhile
+    other.sendall(b"QUIT\r\n")
+    assert other_reader.readline().startswith(b"221 ")
+    first, first_reader = held.pop()
+    first_reader.close()
+    first.close()  # one of the three hangs up: its place is free again
+    address = running.config.listeners[0].address
+    for _ in range(300):  # bounded: 3 s for the server to see the hang-up
+        if running.server.admission.from_address(address, "127.0.0.1") == 2:
+            break
+        running.run(asyncio.sleep(0.01))
+    sock, reader = dialogue(running)
+    held.append((sock, reader))
+    for sock, reader in held:
+        reader.close()
+        sock.close()

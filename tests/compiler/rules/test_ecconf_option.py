@@ -18,3 +18,9 @@ def test_momentum_options_are_not_noted() -> None:
 
 def test_a_limit_below_its_floor_is_a_value_error() -> None:
     assert ("E301", 1, 38) in codes('ESMTP_Listener { max_auth_failures = 2 Listen ":25" { } }')
+
+
+def test_max_connections_per_address_is_an_ecconf_limit() -> None:
+    text = 'ESMTP_Listener {\n  Max_Connections_Per_Address = 5\n  Listen ":25" { }\n}\n'
+    assert codes(text) == [("E206", 2, 3)]
+    assert ("E301", 1, 48) in codes('ESMTP_Listener { max_connections_per_address = -1 Listen ":25" { } }')
