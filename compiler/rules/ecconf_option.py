@@ -1,7 +1,8 @@
 """E206 ecconf-option: an option that only ecconf knows (one of its server limits).
 
 ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
-bad commands, DATA deadlines, the banner delay and bare-LF handling (README, "Security"). They are valid here
+bad commands, DATA deadlines, the banner delay, bare-LF handling and connections per client address (README,
+"Security"). They are valid here
 and take part in the fallback like any listener option, but Momentum would refuse them: keep them out of
 configs that a Momentum server also reads.
 
