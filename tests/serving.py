@@ -21,7 +21,12 @@ import pytest
 
 READY = re.compile(r"ecconf: listening on (\S+) \(Listen")
 USERS = "carol:s3cret-pass\n"
-_PARAMETERS = {"PLAIN": "AuthPlainParameters", "LOGIN": "AuthLoginParameters", "CRAM-MD5": "AuthCramMD5Parameters"}
+_PARAMETERS = {
+    "PLAIN": "AuthPlainParameters",
+    "LOGIN": "AuthLoginParameters",
+    "CRAM-MD5": "AuthCramMD5Parameters",
+    "SCRAM-SHA-256": "AuthScramSHA256Parameters",
+}
 
 
 def write_config(
