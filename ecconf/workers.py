@@ -138,11 +138,11 @@ def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
     try:
         shared = share(config)
+        shared.sessions = SessionTable(options.workers)
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
     shared.serve = serve
-    shared.sessions = SessionTable(options.workers)
     config = shared.pin_ports(config)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before the fork: no signal can slip by
     try:
