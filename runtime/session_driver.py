@@ -114,7 +114,7 @@ class Session:
         if self._over:
             return
         if self._holding or self._pausing:
-            self._end()  # the timer (or the parked task, when it wakes) finds the session over
+            self.on_lost()  # a timer finds the session over; a parked task's sleep is cancelled
         elif self.task is None and self._job is None and not self.link.has_input:
             self.on_lost()
 

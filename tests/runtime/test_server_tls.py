@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import smtplib
@@ -113,6 +114,7 @@ def test_guessers_that_hang_up_after_starttls_free_their_slots(
             assert running.wait_until(lambda n=guess: _held(caplog) == n)
         smtp.close()
         assert running.wait_until(lambda: running.server.active_sessions(name) == 0)
+        assert running.wait_until(lambda: running.run(_parked_sessions()) == 0)  # no task sleeps on for it
     good = smtplib.SMTP(
         "127.0.0.1", running.port, local_hostname="client.example", timeout=10, source_address=("127.0.0.2", 0)
     )
@@ -123,3 +125,7 @@ def test_guessers_that_hang_up_after_starttls_free_their_slots(
 
 def _held(caplog) -> int:
     return sum("held back" in record.getMessage() for record in caplog.records)
+
+
+async def _parked_sessions() -> int:
+    return sum(task.get_coro().__qualname__ == "Session._run" for task in asyncio.all_tasks())  # type: ignore[union-attr]
