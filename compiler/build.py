@@ -109,6 +109,7 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "greeting_delay": to_seconds,
     "bare_lf": to_choice("accept", "reject"),
     "auth_require_tls": to_bool,
+    "max_connections_per_address": to_int,
 }
 ECCONF_LIMITS = (
     "max_auth_failures",
@@ -122,6 +123,7 @@ ECCONF_LIMITS = (
     "greeting_delay",
     "bare_lf",
     "auth_require_tls",
+    "max_connections_per_address",
 )
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "hostname": str,

@@ -57,6 +57,7 @@ SPELLING: dict[str, str] = {
     "greeting_delay": "Greeting_Delay",
     "bare_lf": "Bare_LF",
     "auth_require_tls": "Auth_Require_TLS",
+    "max_connections_per_address": "Max_Connections_Per_Address",
     "acctlog": "acctlog",
     "uri": "uri",
     "realm": "realm",

@@ -97,7 +97,7 @@ class SmtpConnection:
         self._events: list[Event] = []  # rarely more than one; a deque costs 700 bytes an idle session
         self._strict = policy.bare_lf == "reject"
         self._enhanced = policy.has_extension("ENHANCEDSTATUSCODES")  # asked for every reply otherwise
-        self._lines = LineReader(self._strict)
+        self._lines = LineReader(self._strict, clock)
         self._tx = Transaction()
         self._memory = memory  # shared by the server's sessions; None: content not counted
         self._data = DataReader(0)
@@ -135,7 +135,7 @@ class SmtpConnection:
         if self.state is State.DATA:
             left = self._data_started + self.policy.data_deadline - self._clock()
             return max(0.0, min(self.policy.data_timeout, left))
-        return self.policy.idle_time
+        return self._lines.time_left(self.policy.idle_time)  # Idle_Time bounds a whole line, not each byte
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" means the client closed its side."""

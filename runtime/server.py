@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import listeners, replies
+from . import listeners
+from .admission import Admission, Ticket
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import DiskQueue, Job, Result, Token, settle
@@ -81,6 +82,8 @@ class Server:
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
         self._sharing = sharing or Sharing()
+        self.admission = Admission(self._sharing.tally)
+        self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -240,16 +243,19 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection: refused over Listener_Sessions; else greeted at once on a plain listener (the
-        banner does not wait for a trip through the event loop) and handed to its Session."""
+        """A new connection: refused (421) over Listener_Sessions or over its address's share
+        (admission.py); else greeted at once on a plain listener (the banner does not wait for a trip
+        through the event loop) and handed to its Session."""
         gen = Generation(self.config, self.maildir, self.credentials)
         ip, port = link.peer()
         name, policy = slot.spec.name, slot.resolver(ip or None)
-        if not slot.admit(policy):
-            log.warning("%s: refusing %s:%s, %d sessions open", name, ip, port, slot.active)
-            link.write_nowait(replies.CONCURRENCY_LIMIT.render(True))
+        ticket = self.admission.admit(slot, policy, ip or None)
+        if not isinstance(ticket, Ticket):
+            log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
+            link.write_nowait(ticket.render(True))
             link.close()  # after what was written has gone out
             return
+        self._tickets[link] = ticket
         log.debug("%s: connection from %s:%s", name, ip, port)
         conn = None
         if not policy.use_ssl:
@@ -273,8 +279,11 @@ class Server:
         )
 
     def forget(self, link: Link) -> None:
-        """A session has ended (Session._end)."""
+        """A session has ended (Session._end): what its admission counted is free again."""
         self._sessions.pop(link, None)
+        ticket = self._tickets.pop(link, None)
+        if ticket is not None:
+            ticket.release()
         if not self._sessions and self._all_gone is not None and not self._all_gone.done():
             self._all_gone.set_result(None)
 

@@ -156,6 +156,14 @@ class RunningServer:
     def port(self) -> int:
         return int(self.address()[1])
 
+    def wait_until(self, check: Callable[[], bool], rounds: int = 300) -> bool:
+        """Let the server's loop run until `check()` holds; bounded: 3 s."""
+        for _ in range(rounds):
+            if check():
+                return True
+            self.run(asyncio.sleep(0.01))
+        return check()
+
     def maildir_messages(self) -> list[str]:
         new = self.config.spool_base / "new"
         return [p.read_text() for p in sorted(new.iterdir(), key=lambda p: p.stat().st_mtime_ns)]
