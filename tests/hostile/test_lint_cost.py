@@ -7,13 +7,20 @@ Each runs `python -m ecconf` in a child with that deadline and a memory limit (c
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 
-from hostile_cli import Run, assert_refused, write_input
+import pytest
+from config_strategies import FULL_JSON
+from hostile_cli import COMMANDS, Run, assert_refused, write_input
 
+from ecconf.compiler.from_json import parse_json, to_model
 from ecconf.compiler.includes import MAX_REPEATED_STATEMENTS
+from ecconf.compiler.json_locate import Parts
 from ecconf.compiler.suppress import MAX_UNKNOWN_PER_COMMENT
+from ecconf.compiler.to_text import Mark, TextMap, to_text
 
 DEADLINE = 10.0  # seconds, Python's start included
 
@@ -102,3 +109,58 @@ def test_thousands_of_comments_each_above_its_statement(ecconf_subprocess: Calla
     assert run.status == 0, run.both[:2000]
     last = 2 * 2_500 + 1
     assert sorted(run.positions(path)) == [(last, 1), (last + 1, 1)]  # the E001, and the E203 it fails to silence
+
+
+# --- JSON configs --------------------------------------------------------------------------------------
+
+
+def _short_options(count: int) -> str:
+    return json.dumps({"options": {f"z{i}": 1 for i in range(count)}}, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_json_config_of_9_900_unknown_options(
+    ecconf_subprocess: Callable[..., Run], tmp_path: Path, command: str
+) -> None:
+    """98 KB: each finding on the generated text was moved back into the JSON by a scan of all 20 000 places
+    written (20 s)."""
+    text = _short_options(9_900)
+    assert len(text) < 100_000
+    path = write_input(tmp_path, "options.json", text)
+    run = ecconf_subprocess(command, "--no-file-checks", path, timeout=DEADLINE)
+    assert run.status == 1, run.both[:2000]
+    assert "Traceback" not in run.both
+    assert run.both.count("[E201]") == 9_900
+    positions = run.positions(path)
+    assert positions[:3] == [(1, 13), (1, 20), (1, 27)]  # at each key: `{"options":{"z0":1,"z1":1,...`
+    assert positions[-1] == (1, text.index('"z9899"') + 1)
+
+
+def _reference_find(mapping: TextMap, line: int, column: int) -> tuple[Parts, str]:
+    """What TextMap.find answers, by a scan of every mark: the innermost that holds the place."""
+    best: Mark | None = None
+    for mark in mapping.marks:
+        if (mark.line, mark.column) <= (line, column) < (mark.end_line, mark.end_column) and (
+            best is None or (mark.line, mark.column) >= (best.line, best.column)
+        ):
+            best = mark
+    if best is not None:
+        return best.parts, best.role
+    return (mapping.lines[line - 1] if 1 <= line <= len(mapping.lines) else ()), "key"
+
+
+def test_the_text_map_finds_what_a_scan_of_every_mark_finds(tmp_path: Path) -> None:
+    """Every place of a generated text, strings over several lines and nested values included."""
+    document = copy.deepcopy(FULL_JSON)
+    document["hostname"] = "a\nb\nc"
+    document["options"] = {"x_multi": ["p\nq", {"k": "r\ns\nt", "j": [1, "u\nv"]}], "y": [[["w"]]]}
+    data, located, problems = parse_json(json.dumps(document), "full.json")
+    assert not problems
+    config, problems = to_model(data, located, "full.json")
+    assert config is not None, problems
+    rendered = to_text(config)
+    lines = rendered.text.split("\n")
+    for line in range(len(lines) + 2):
+        width = len(lines[line - 1]) if 1 <= line <= len(lines) else 2
+        for column in range(width + 3):
+            assert rendered.map.find(line, column) == _reference_find(rendered.map, line, column), (line, column)
