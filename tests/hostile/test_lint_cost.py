@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from config_strategies import FULL_JSON
-from hostile_cli import COMMANDS, Run, assert_refused, write_input
+from hostile_cli import COMMANDS, Ecconf, Run, assert_refused, write_input
 
 from ecconf.compiler.from_json import parse_json, to_model
 from ecconf.compiler.includes import MAX_REPEATED_STATEMENTS
 from ecconf.compiler.json_locate import Parts
+from ecconf.compiler.rules.unknown_name import MAX_SUGGESTIONS
 from ecconf.compiler.suppress import MAX_UNKNOWN_PER_COMMENT
 from ecconf.compiler.to_text import Mark, TextMap, to_text
 
@@ -164,3 +165,18 @@ def test_the_text_map_finds_what_a_scan_of_every_mark_finds(tmp_path: Path) -> N
         width = len(lines[line - 1]) if 1 <= line <= len(lines) else 2
         for column in range(width + 3):
             assert rendered.map.find(line, column) == _reference_find(rendered.map, line, column), (line, column)
+
+
+# --- "did you mean" ------------------------------------------------------------------------------------
+
+
+def test_did_you_mean_is_looked_for_a_bounded_number_of_names(ecconf: Ecconf, tmp_path: Path) -> None:
+    """Each look-up compares the name with every documented one (about a millisecond): 9 900 unknown names
+    spent 1-7 s on them. Past the bound a name is still reported, without a suggestion."""
+    names = [f"Spool_Bas{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(MAX_SUGGESTIONS + 50)]
+    text = "".join(f'{name} = "x"\n' for name in names) + 'Spool_Basaa = "x"\n'  # a name already looked up
+    path = write_input(tmp_path, "typos.conf", text)
+    run = ecconf("lint", path)
+    assert run.both.count("[E201]") == len(names) + 1
+    assert run.both.count("did you mean 'spool_base'?") == MAX_SUGGESTIONS + 1
+    assert run.positions(path)[: MAX_SUGGESTIONS + 1] == [(n, 1) for n in range(1, MAX_SUGGESTIONS + 2)]
