@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,3 +182,15 @@ def test_did_you_mean_is_looked_for_a_bounded_number_of_names(ecconf: Ecconf, tm
     assert run.both.count("[E201]") == len(names) + 1
     assert run.both.count("did you mean 'spool_base'?") == MAX_SUGGESTIONS + 1
     assert run.positions(path)[: MAX_SUGGESTIONS + 1] == [(n, 1) for n in range(1, MAX_SUGGESTIONS + 2)]
+
+
+def test_the_limits_scan_is_linear_in_strings_that_are_never_closed(tmp_path: Path) -> None:
+    """`"\\` 50 000 times: each `"` made the string pattern run to the end of the text and fail (31 s)."""
+    script = (
+        "from ecconf.compiler.json_locate import first_excess\n"
+        "assert first_excess('\"\\\\' * 50_000, 72, 4300) is None\n"
+        # 9 characters, then the 72nd [ of the run is the 73rd level
+        "assert first_excess('[\"[\\\\\"]\", ' + '[' * 80, 72, 4300) == (80, 'depth')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=DEADLINE)
+    assert done.returncode == 0, done.stderr
