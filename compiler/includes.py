@@ -240,6 +240,10 @@ class _Loader:
         self.repeated = 0  # statements brought in again by includes of files already included
         self.seen: set[str] = set()  # real paths included so far
         self.parsed: dict[tuple[str, int], _Parsed] = {}
+        # An include written once in a file included 10 000 times is looked up once: where it leads, and the
+        # real path of each file (the per-include file system calls were a third of such a load).
+        self.found: dict[tuple[str, Path], list[Path]] = {}
+        self.real: dict[str, str] = {}
         self.stopped = False  # past a bound: said so once, read nothing more
 
     def _stop(self, what: str, span: Span) -> None:
@@ -284,6 +288,15 @@ class _Loader:
         self.parsed[(path, depth)] = parsed
         return parsed
 
+    def _targets(self, include: Include, here: Path) -> tuple[list[Path], Diagnostic | None]:
+        written = include.target.value if isinstance(include.target, Scalar) else None
+        if written is not None and (written, here) in self.found:
+            return self.found[written, here], None
+        targets, problem = _targets(include, here)
+        if written is not None and problem is None:  # a problem is said at each include: not kept
+            self.found[written, here] = targets
+        return targets, problem
+
     def _within_bounds(self, span: Span) -> bool:
         if self.stopped:
             return False
@@ -298,7 +311,7 @@ class _Loader:
         return False
 
     def load(self, path: str, span: Span | None, depth: int = 0) -> File | None:
-        real = os.path.realpath(path)
+        real = self.real.get(path) or self.real.setdefault(path, os.path.realpath(path))
         if real in self.stack:
             assert span is not None
             self.out.problems.append(
@@ -337,7 +350,7 @@ class _Loader:
                     if level + 1 > MAX_DEPTH:
                         self.out.problems.append(_too_deep(MAX_DEPTH, statement.span))
                         continue
-                    targets, problem = _targets(statement, here)
+                    targets, problem = self._targets(statement, here)
                     if problem is not None:
                         self.out.problems.append(problem)
                     for target in targets:
