@@ -57,7 +57,7 @@ def test_an_include_fan_out_stops_at_the_repeated_statement_bound(
 def test_an_include_fan_out_under_the_bound_is_read_whole(
     ecconf_subprocess: Callable[..., Run], tmp_path: Path
 ) -> None:
-    root = _fan_out(tmp_path, 20, 200)  # 400 copies of leaf, 79 600 repeated statements
+    root = _fan_out(tmp_path, 20, 200)  # 400 copies of leaf: 80 180 repeated statements
     run = ecconf_subprocess("lint", root, timeout=DEADLINE)
     assert run.status == 0, run.both[:2000]
     assert "[E101]" not in run.both
