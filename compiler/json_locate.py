@@ -104,7 +104,7 @@ class _Scanner:
         if self.text[self.pos : self.pos + 1] != '"':
             raise _Stop
         try:
-            value, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
+            value, self.pos = json.decoder.scanstring(self.text, self.pos + 1)  # type: ignore[attr-defined]
         except json.JSONDecodeError:
             raise _Stop from None
         return value

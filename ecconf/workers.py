@@ -202,7 +202,7 @@ def _relay(
 
 
 def _reap() -> list[tuple[int, int]]:
-    out = []
+    out: list[tuple[int, int]] = []
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)

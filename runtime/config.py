@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -67,10 +67,10 @@ class MechanismSpec:
         object.__setattr__(self, "name", self.name.upper())
 
 
-def _networks(values: object) -> tuple[IPNetwork, ...]:
+def _networks(values: str | IPNetwork | Iterable[str | IPNetwork]) -> tuple[IPNetwork, ...]:
     if isinstance(values, str | ipaddress.IPv4Network | ipaddress.IPv6Network):
         values = (values,)
-    return tuple(ipaddress.ip_network(v, strict=False) for v in values)  # type: ignore[union-attr]
+    return tuple(ipaddress.ip_network(v, strict=False) for v in values)
 
 
 # A message is held in memory until it is spooled, so even "no limit" has one: 64 MiB, answered with 552.
