@@ -4,10 +4,12 @@ ecconf knows the global scope, ESMTP_Listener, Listen and Peer well enough to ca
 there a mistake — most often a typo, which Momentum would refuse at start-up (`'X' is not a valid option name
 or stanza in scope 'Y'`). The hint offers the closest documented name.
 
-Scopes at the global level that ecconf does not know are usually modules (`outbound_smtp_auth { }`,
-`scriptlet "x" { }`, `Datasource "x" { }`): they are left alone unless the name is close to a documented
-scope's (`ESMTP_Listner`). What is inside a module or any other scope ecconf does not interpret is never
-reported. A documented name in the wrong scope is E202, a name with odd characters E205.
+Every module stanza the documentation configures (`outbound_smtp_auth { }`, `scriptlet "x" { }`,
+`as_logger { }`) is a known scope of the global level. Another unknown scope there is most likely a module
+ecconf has not heard of: it is left alone unless it is a small misspelling of a known name (`ESMTP_Listner`,
+`ec_loger`: one edit, or two in a name of ten letters or more), not merely a similar one. What is inside
+a module or any other scope ecconf does not interpret is never reported. A documented name in the wrong
+scope is E202, a name with odd characters E205.
 
 Bad:
     ESMTP_Listener {
@@ -98,11 +100,18 @@ def _misplaced(statement: Option | Scope, kind: str, scopes: frozenset[str], wha
 def _unknown(table: OptionTable, statement: Option | Scope, kind: str) -> Diagnostic | None:
     is_scope = isinstance(statement, Scope)
     what = "scope" if is_scope else "option"
-    suggestion = table.suggest(statement.name, kind, scopes=is_scope)
-    if kind == "global" and is_scope and suggestion is None:
-        return None  # very likely a module's configuration: ecconf does not know every module
     other = table.option(statement.name) if is_scope else table.scope(statement.name)
-    if other is not None and kind in other.scopes:
+    if other is None or kind not in other.scopes:
+        other = None
+    if kind == "global" and is_scope and other is None:
+        # Very likely a module's configuration (ecconf knows the documented ones, not every module there is):
+        # a typo only when it is a small misspelling of a known name, not merely alike (`as_logger`).
+        suggestion = table.typo_of(statement.name, kind, scopes=True)
+        if suggestion is None:
+            return None
+    else:
+        suggestion = table.suggest(statement.name, kind, scopes=is_scope)
+    if other is not None:
         if is_scope:
             hint = f"{statement.name} is an option: write {statement.name} = value (or = [ ... ] for a dictionary)"
         else:
