@@ -109,3 +109,8 @@ def test_message_memory_budget_reaches_the_server_and_defaults_to_the_runtime_on
     assert compile_file(tmp_path, listener, "other.conf").message_memory_budget == DEFAULT_MESSAGE_MEMORY_BUDGET
     documented = table().option("message_memory_budget")
     assert documented is not None and int(documented.default) == DEFAULT_MESSAGE_MEMORY_BUDGET
+
+
+def test_listen_on_every_ipv6_address_written_with_a_star(tmp_path: Path) -> None:
+    server = compile_file(tmp_path, 'ESMTP_Listener {\n  Listen "[*]:2525" { }\n}\n')
+    assert [(spec.address.host, spec.address.port) for spec in server.listeners] == [("::", 2525)]
