@@ -168,7 +168,9 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
         return None, _too_deep(exc.limit, Span(path, exc.line, exc.column, exc.line, exc.column + 1))
     except GrammarError as error:
         span = Span(path, error.line, error.column, error.line, error.column + 1)
-        opaque = _opaque_syntax_error(text, span) if guarded else None
+        # Judged where the parser stopped: a message may point back at the cause (a typographic quote).
+        line, column = error.stopped or (error.line, error.column)
+        opaque = _opaque_syntax_error(text, Span(path, line, column, line, column + 1)) if guarded else None
         if opaque is not None:
             return None, opaque
         related: tuple[Related, ...] = ()

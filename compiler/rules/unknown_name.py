@@ -4,10 +4,12 @@ ecconf knows the global scope, ESMTP_Listener, Listen and Peer well enough to ca
 there a mistake — most often a typo, which Momentum would refuse at start-up (`'X' is not a valid option name
 or stanza in scope 'Y'`). The hint offers the closest documented name.
 
-Scopes at the global level that ecconf does not know are usually modules (`outbound_smtp_auth { }`,
-`scriptlet "x" { }`, `Datasource "x" { }`): they are left alone unless the name is close to a documented
-scope's (`ESMTP_Listner`). What is inside a module or any other scope ecconf does not interpret is never
-reported. A documented name in the wrong scope is E202, a name with odd characters E205.
+Every module stanza the documentation configures (`outbound_smtp_auth { }`, `scriptlet "x" { }`,
+`as_logger { }`) is a known scope of the global level. Another unknown scope there is most likely a module
+ecconf has not heard of: it is left alone unless it is a small misspelling of a known name (`ESMTP_Listner`,
+`ec_loger`: one edit, or two in a name of ten letters or more), not merely a similar one. What is inside
+a module or any other scope ecconf does not interpret is never reported. A documented name in the wrong
+scope is E202, a name with odd characters E205.
 
 Finding the closest name costs about a millisecond, so one check run looks for at most MAX_SUGGESTIONS
 distinct names: thousands of made-up names would otherwise take seconds. Past that, an unknown name gets no
@@ -109,7 +111,7 @@ class _Walk:
     out: list[Diagnostic] = field(default_factory=list)
     # (kind, scope?) -> name -> valid there. Thousands of statements ask a few dozen distinct questions.
     fine: dict[tuple[str, bool], dict[str, bool]] = field(default_factory=dict)
-    suggested: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
+    suggested: dict[tuple[str, str, bool | str], str | None] = field(default_factory=dict)
 
     def suggest(self, name: str, kind: str, is_scope: bool) -> str | None:
         key = (name.lower(), kind, is_scope)
@@ -119,16 +121,32 @@ class _Walk:
             self.suggested[key] = self.table.suggest(name, kind, scopes=is_scope)
         return self.suggested[key]
 
+    def typo(self, name: str, kind: str) -> str | None:
+        """A known scope this unknown global scope misspells, if it is one; looked up under the same bound."""
+        key = (name.lower(), kind, "typo")
+        if key not in self.suggested:
+            if len(self.suggested) >= MAX_SUGGESTIONS:
+                return None
+            self.suggested[key] = self.table.typo_of(name, kind, scopes=True)
+        return self.suggested[key]
+
 
 def _unknown(walk: _Walk, statement: Option | Scope, kind: str) -> Diagnostic | None:
     table = walk.table
     is_scope = isinstance(statement, Scope)
     what = "scope" if is_scope else "option"
-    suggestion = walk.suggest(statement.name, kind, is_scope)
-    if kind == "global" and is_scope and suggestion is None:
-        return None  # very likely a module's configuration: ecconf does not know every module
     other = table.option(statement.name) if is_scope else table.scope(statement.name)
-    if other is not None and kind in other.scopes:
+    if other is None or kind not in other.scopes:
+        other = None
+    if kind == "global" and is_scope and other is None:
+        # Very likely a module's configuration (ecconf knows the documented ones, not every module there is):
+        # a typo only when it is a small misspelling of a known name, not merely alike (`as_logger`).
+        suggestion = walk.typo(statement.name, kind)
+        if suggestion is None:
+            return None
+    else:
+        suggestion = walk.suggest(statement.name, kind, is_scope)
+    if other is not None:
         if is_scope:
             hint = f"{statement.name} is an option: write {statement.name} = value (or = [ ... ] for a dictionary)"
         else:

@@ -125,3 +125,8 @@ def test_max_connections_per_address_reaches_the_policy_and_a_peer_may_raise_it(
     assert resolve(spec.layers, "192.0.2.1").max_connections_per_address == 4
     assert resolve(spec.layers, "10.1.2.3").max_connections_per_address == 0  # the office NAT: no cap
     assert resolve((), None).max_connections_per_address == 20  # the default
+
+
+def test_listen_on_every_ipv6_address_written_with_a_star(tmp_path: Path) -> None:
+    server = compile_file(tmp_path, 'ESMTP_Listener {\n  Listen "[*]:2525" { }\n}\n')
+    assert [(spec.address.host, spec.address.port) for spec in server.listeners] == [("::", 2525)]
