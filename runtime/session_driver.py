@@ -30,6 +30,7 @@ from .events import (
     Close,
     Event,
     MessageReceived,
+    Offload,
     Sentinel,
     StartTls,
 )
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from .server import Server
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log, as before the split
+
+
+class CancelledWork(Exception):
+    """The compute threads were shut down before an Offload's work ran."""
 
 
 class Session:
@@ -73,7 +78,7 @@ class Session:
         self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
         self.conn = conn  # None until an implicit-TLS handshake is done
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
-        self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
+        self._job: MessageReceived | AuthAttempted | Offload | None = None  # the event whose job is running
         self._over = False
         self._pausing = False  # parked in a penalty wait
         self._holding = False  # a timer holds an AUTH answer back (callback mode)
@@ -171,6 +176,10 @@ class Session:
                         return
                     if not self._hold(event) or not self._flush():
                         return
+                elif isinstance(event, Offload):  # costly AUTH work: a compute thread, never the loop
+                    self._job = event
+                    self._server.compute(event).add_done_callback(self._computed)
+                    return
                 elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
                     if not self._hold(event) or not self._flush():
                         return
@@ -220,6 +229,19 @@ class Session:
                     return
         except Exception as error:
             self._fail(error)
+            return
+        self._pump()
+
+    def _computed(self, done: asyncio.Future[object]) -> None:
+        """An Offload's work has finished: its answer goes to the protocol, which reads its input again."""
+        self._job = None
+        if self._over:
+            return
+        error = CancelledWork() if done.cancelled() else done.exception()
+        try:
+            self.conn.computed(None if error is not None else done.result(), error)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fail(exc)
             return
         self._pump()
 
@@ -353,6 +375,13 @@ class Session:
                 await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
                 conn.tls_started()
                 continue
+            if isinstance(event, Offload):
+                try:
+                    value = await server.compute(event)
+                except Exception as exc:
+                    conn.computed(None, exc)
+                else:
+                    conn.computed(value)
             if isinstance(event, (AuthAttempted, AuthVerdict)):
                 line = self._auth_line(event) if isinstance(event, AuthAttempted) else None
                 if line is not None:
