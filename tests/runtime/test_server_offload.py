@@ -10,9 +10,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from conftest import RunningServer
 from test_sasl_scram_sha256 import client_final
 
 from ecconf.runtime.config import ServerConfig
@@ -57,17 +57,15 @@ class Client:
 
 
 @pytest.fixture
-def scram_server(
-    make_config: Callable[..., ServerConfig], run_server: Callable[..., RunningServer]
-) -> Callable[..., RunningServer]:
-    def start(**listener_values: object) -> RunningServer:
+def scram_server(make_config: Callable[..., ServerConfig], run_server: Callable[..., Any]) -> Callable[..., Any]:
+    def start(**listener_values: object) -> Any:
         return run_server(make_config(mechanisms=("PLAIN", SCRAM), listener_values=listener_values))
 
     return start
 
 
 def test_a_session_is_answered_while_a_key_derivation_is_under_way(
-    scram_server: Callable[..., RunningServer], monkeypatch: pytest.MonkeyPatch
+    scram_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The derivation is held open until the other session's NOOP has been answered: run on the loop, it
     would hold the loop too, and the NOOP would wait for it."""
@@ -104,7 +102,7 @@ def _iterations_for(seconds: float) -> int:
 
 
 def test_four_guessing_clients_do_not_slow_a_good_one_down(
-    scram_server: Callable[..., RunningServer], monkeypatch: pytest.MonkeyPatch
+    scram_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One derivation takes about 0.2 s; without a penalty the guessers keep the compute threads busy.
     monkeypatch.setattr(scram_sha256, "DEFAULT_SALTS", scram_sha256.DerivedSalts(iterations=_iterations_for(0.2)))
