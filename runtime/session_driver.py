@@ -78,7 +78,8 @@ class Session:
         self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
         self.conn = conn  # None until an implicit-TLS handshake is done
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
-        self._job: MessageReceived | AuthAttempted | Offload | None = None  # the event whose job is running
+        # The event whose disk job is running, or the future of its costly AUTH work.
+        self._job: MessageReceived | AuthAttempted | asyncio.Future[object] | None = None
         self._over = False
         self._pausing = False  # parked in a penalty wait
         self._holding = False  # a timer holds an AUTH answer back (callback mode)
@@ -177,8 +178,8 @@ class Session:
                     if not self._hold(event) or not self._flush():
                         return
                 elif isinstance(event, Offload):  # costly AUTH work: a compute thread, never the loop
-                    self._job = event
-                    self._server.compute(event).add_done_callback(self._computed)
+                    self._job = self._server.compute(event)
+                    self._job.add_done_callback(self._computed)
                     return
                 elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
                     if not self._hold(event) or not self._flush():
@@ -278,6 +279,8 @@ class Session:
         if self._over:
             return
         self._over = True
+        if isinstance(self._job, asyncio.Future):
+            self._job.cancel()  # costly work nobody will read: not started yet, it never runs
         if self.conn is not None and self._job is None:
             # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
             # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class Client:
         return time.monotonic() - started
 
     def close(self) -> None:
+        self.reader.close()  # the socket's file descriptor is only closed once its file object is too
         self.sock.close()
 
 
@@ -145,3 +147,47 @@ def test_four_guessing_clients_do_not_slow_a_good_one_down(
     assert len(guesses) >= 8, "the guessers did not get going"
     assert set(guesses) <= {b"535", b"421"}
     assert max(times) < ANSWERED_WITHIN, f"the good client waited up to {max(times):.2f} s ({len(guesses)} guesses)"
+
+
+def test_work_for_a_client_that_has_gone_is_dropped_unrun(
+    scram_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both compute threads are kept busy; a third client's derivation waits its turn, and its client
+    leaves: the derivation never runs, so guessers that hang up cannot pile work up for nobody."""
+    started, release = threading.Semaphore(0), threading.Event()
+    ran: list[str] = []
+    real = scram_sha256.salted_password
+
+    def held(password: str, salt: bytes, iterations: int) -> bytes:
+        ran.append(password)
+        started.release()
+        release.wait(5)
+        return real(password, salt, iterations)
+
+    monkeypatch.setattr(scram_sha256, "salted_password", held)
+    server = scram_server()
+    gone = threading.Event()
+    forget = server.server.forget
+
+    def forgetting(link: object) -> None:
+        forget(link)
+        gone.set()
+
+    monkeypatch.setattr(server.server, "forget", forgetting)
+    busy = [Client(server.port) for _ in range(2)]
+    leaver = Client(server.port)
+    try:
+        for client in busy:
+            client.scram_to_proof("wrong")
+            assert started.acquire(timeout=5), "a key derivation never started"
+        leaver.scram_to_proof("wrong")
+        # Hung up for good (a reset): a client that only half-closes may still read its verdict.
+        leaver.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        leaver.close()
+        assert gone.wait(5), "the server never saw the client go"
+    finally:
+        release.set()
+    for client in busy:
+        assert client.reply().startswith(b"535 5.7.8")
+        client.close()
+    assert len(ran) == 2
