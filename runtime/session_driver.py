@@ -281,6 +281,7 @@ class Session:
         self._over = True
         if isinstance(self._job, asyncio.Future):
             self._job.cancel()  # costly work nobody will read: not started yet, it never runs
+            self._job = None  # no share of the memory budget rides on it
         if self.conn is not None and self._job is None:
             # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
             # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to
