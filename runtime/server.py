@@ -11,6 +11,7 @@ on the disk thread (diskqueue.py, handed over once per turn of the loop), creden
 thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
+Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import listeners
@@ -29,6 +31,7 @@ from .admission import Admission, Ticket
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import DiskQueue, Job, Result, Token, settle
+from .events import Offload
 from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
@@ -46,6 +49,9 @@ BoundAddress = listeners.BoundAddress
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
+# Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
+# and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
+COMPUTE_THREADS = 2
 
 
 class Server:
@@ -80,6 +86,7 @@ class Server:
         self._stopped = asyncio.Event()
         self._disk = DiskQueue(self._disk_done)
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
+        self._compute = ThreadPoolExecutor(COMPUTE_THREADS, thread_name_prefix="ecconf-compute")
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
         self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
@@ -196,6 +203,7 @@ class Server:
             if tasks:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
+        self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -292,6 +300,11 @@ class Server:
         future = (self._loop or asyncio.get_running_loop()).create_future()
         self.submit(job, future)
         return future
+
+    def compute(self, work: Offload) -> asyncio.Future[object]:
+        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop."""
+        loop = self._loop or asyncio.get_running_loop()
+        return loop.run_in_executor(self._compute, work.function, *work.args)
 
     def submit(self, job: Job, done: Token) -> None:
         """Run a blocking disk job on the disk thread; `done` is a future, or called with (value, exception)

@@ -30,6 +30,7 @@ from .events import (
     Close,
     Event,
     MessageReceived,
+    Offload,
     Sentinel,
     StartTls,
 )
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from .server import Server
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log, as before the split
+
+
+class CancelledWork(Exception):
+    """The compute threads were shut down before an Offload's work ran."""
 
 
 class Session:
@@ -73,7 +78,8 @@ class Session:
         self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
         self.conn = conn  # None until an implicit-TLS handshake is done
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
-        self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
+        # The event whose disk job is running, or the future of its costly AUTH work.
+        self._job: MessageReceived | AuthAttempted | asyncio.Future[object] | None = None
         self._over = False
         self._pausing = False  # parked in a penalty wait
         self._holding = False  # a timer holds an AUTH answer back (callback mode)
@@ -171,6 +177,10 @@ class Session:
                         return
                     if not self._hold(event) or not self._flush():
                         return
+                elif isinstance(event, Offload):  # costly AUTH work: a compute thread, never the loop
+                    self._job = self._server.compute(event)
+                    self._job.add_done_callback(self._computed)
+                    return
                 elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
                     if not self._hold(event) or not self._flush():
                         return
@@ -223,6 +233,19 @@ class Session:
             return
         self._pump()
 
+    def _computed(self, done: asyncio.Future[object]) -> None:
+        """An Offload's work has finished: its answer goes to the protocol, which reads its input again."""
+        self._job = None
+        if self._over:
+            return
+        error = CancelledWork() if done.cancelled() else done.exception()
+        try:
+            self.conn.computed(None if error is not None else done.result(), error)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._pump()
+
     def _hold(self, event: AuthAttempted | AuthVerdict) -> bool:
         """False when the answer is held back (a timer resumes the session)."""
         conn = self.conn
@@ -256,6 +279,9 @@ class Session:
         if self._over:
             return
         self._over = True
+        if isinstance(self._job, asyncio.Future):
+            self._job.cancel()  # costly work nobody will read: not started yet, it never runs
+            self._job = None  # no share of the memory budget rides on it
         if self.conn is not None and self._job is None:
             # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
             # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to
@@ -353,6 +379,13 @@ class Session:
                 await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
                 conn.tls_started()
                 continue
+            if isinstance(event, Offload):
+                try:
+                    value = await server.compute(event)
+                except Exception as exc:
+                    conn.computed(None, exc)
+                else:
+                    conn.computed(value)
             if isinstance(event, (AuthAttempted, AuthVerdict)):
                 line = self._auth_line(event) if isinstance(event, AuthAttempted) else None
                 if line is not None:
