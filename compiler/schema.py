@@ -172,7 +172,10 @@ def _generated() -> str:
         "type": root.pop("type"),
         "additionalProperties": root.pop("additionalProperties"),
         "properties": {
-            "$schema": {"type": "string", "description": f"The schema of this document: {SCHEMA_ID}"},
+            "$schema": {
+                "type": "string",
+                "description": f"Where this document's schema is: its id ({SCHEMA_ID}), a path or a URL",
+            },
             **root.pop("properties"),
         },
         **root,
