@@ -56,6 +56,7 @@ def is_secret(name: str, scope: str | None = None) -> bool:
     return any(row.covers(name, scope) for row in secret_options())
 
 
+@lru_cache(maxsize=4096)
 def _scope_blind(name: str) -> bool:
     """For text lines, where the scope is not known: a secret in some scope counts everywhere."""
     return any(row.covers(name, None if row.scope == ANYWHERE else row.scope) for row in secret_options())
@@ -63,9 +64,11 @@ def _scope_blind(name: str) -> bool:
 
 # Passwords inside URIs and connection strings: scheme://user:PASSWORD@host, and key=PASSWORD pairs
 # (pgsql:...;password=..., ldap://...?x-bindpw=..., odbc pwd=...) up to the next separator.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:\"']*:)([^\s/@\"']+)(@)")
+# The scheme's length is bounded so that a long run of scheme characters costs linear time, not quadratic.
+_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}://[^\s/@:\"']*:)([^\s/@\"']+)(@)")
+# The key may carry a prefix joined by a separator (db_password, x-bindpw), never a word it ends (compass).
 _PAIR = re.compile(
-    r"(?i)((?:^|(?<=[\s;&?,(\"']))(?:x-)?(?:bindpw|password|passwd|passphrase|pwd|pass|secret)\s*=\s*)([^\s;&\"',)]+)"
+    r"(?i)(?<![\w.-])((?:[\w.-]*[_.-])?(?:bindpw|password|passwd|passphrase|pwd|pass|secret)\s*=\s*)([^\s;&\"',)]+)"
 )
 
 

@@ -8,13 +8,14 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from shared_paths import SHARED
 
 from ecconf.compiler.option_table import table
-from ecconf.compiler.redact import REDACTED, is_secret, redact_uris, secret_options
+from ecconf.compiler.redact import REDACTED, is_secret, redact_text, redact_uris, secret_options
 from ecconf.compiler.schema import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +135,11 @@ def test_lint_of_json_input_does_not_quote_its_secrets(folder: Path) -> None:
     done = _ecconf("lint", "bad.ecconf.json", cwd=folder)
     assert done.returncode == 1 and "Bad Name" in done.stdout, done.stdout + done.stderr
     assert _leaks(done) == []
+    # All on the line the finding quotes.
+    (folder / "one.ecconf.json").write_text(json.dumps(document), encoding="utf-8")
+    done = _ecconf("lint", "one.ecconf.json", cwd=folder)
+    assert done.returncode == 1 and "Bad Name" in done.stdout and "1 | " in done.stdout, done.stdout + done.stderr
+    assert _leaks(done) == []
 
 
 @pytest.mark.parametrize(
@@ -145,11 +151,30 @@ def test_lint_of_json_input_does_not_quote_its_secrets(folder: Path) -> None:
         ("smtp://user:s3cr@host:25/", f"smtp://user:{REDACTED}@host:25/"),
         ("ldap://host:389/dc=example", "ldap://host:389/dc=example"),
         ("file:/etc/passwd", "file:/etc/passwd"),
+        ("pgsql:password=s3cr", f"pgsql:password={REDACTED}"),
+        ("mysql:db_password=s3cr", f"mysql:db_password={REDACTED}"),
         ("compass=north", "compass=north"),
     ],
 )
 def test_uri_passwords(text: str, redacted: str) -> None:
     assert redact_uris(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"a":' * 250_000,
+        "_" * 1_000_000 + "=x",
+        "a" * 1_000_000 + "://x:y@z",
+        "a." * 500_000 + "://",
+        "password=" * 100_000,
+    ],
+    ids=["json-members", "separators", "scheme-run", "dotted-run", "pairs"],
+)
+def test_redaction_takes_linear_time_on_hostile_lines(line: str) -> None:
+    started = time.perf_counter()
+    redact_text(line)
+    assert time.perf_counter() - started < 10  # about 0.5 s here; quadratic would be hours
 
 
 # --- the table -------------------------------------------------------------------------------------------
