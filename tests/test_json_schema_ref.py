@@ -45,6 +45,8 @@ def test_a_file_refers_to_the_nearest_published_schema_by_relative_path(project:
     assert (project / "ecconf.schema.json").read_text(encoding="utf-8") == schema_text()
     assert _ecconf("json", "conf/mta.conf", "-o", str(out), cwd=project).returncode == 0
     assert _schema_of(out) == "../ecconf.schema.json"
+    # Resolved as editors do, against the document's folder: the published copy.
+    assert (out.parent / "../ecconf.schema.json").resolve() == (project / "ecconf.schema.json").resolve()
     (project / "conf" / "ecconf.schema.json").write_text(schema_text(), encoding="utf-8")
     assert _ecconf("json", "conf/mta.conf", "-o", "conf/mta.ecconf.json", cwd=project).returncode == 0
     assert _schema_of(out) == "ecconf.schema.json"
