@@ -212,7 +212,7 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="serve from N processes sharing each listening socket (SO_REUSEPORT where available; default 1)",
+        help="serve from N processes sharing each listening socket, bound once by the supervisor (default 1)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -27,7 +27,7 @@ from .exits import EXIT_FAILED, EXIT_OK
 from .pipeline import LintReport, load_config, render_report, sources_of
 from .runtime import listeners
 from .runtime.config import ServerConfig
-from .runtime.listeners import Sharing
+from .runtime.listeners import ListenError, Sharing
 from .runtime.server import Server
 from .serve_options import ServeOptions, announce
 
@@ -106,15 +106,23 @@ async def run(
     sharing: Sharing | None = None,
     on_ready: Callable[[Mapping[str, object]], None] = announce,
     prepare: Prepare = _unchanged,
+    parent: int | None = None,
 ) -> int:
+    """Serve until SIGTERM/SIGINT, or until `parent` (the read end of a pipe a supervisor holds open) says
+    the supervisor is gone."""
     server = Server(server_config, on_ready=on_ready, sharing=sharing)
     stop, hangup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGHUP, hangup.set)
+    if parent is not None:
+        loop.add_reader(parent, stop.set)  # readable only at EOF: nobody ever writes to it
     try:
         await server.start()
+    except ListenError as exc:
+        print(f"ecconf: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -151,7 +159,7 @@ def serve(options: ServeOptions) -> int:
     if options.workers > 1:
         from .workers import supervise
 
-        return supervise(server_config, options, serve_in_process)
+        return supervise(server_config, options, serve_in_process, lambda again: compile_config(again)[0])
     return serve_in_process(server_config, options)
 
 

@@ -1,21 +1,25 @@
 """`ecconf serve --workers N`: N processes serve the same listening sockets, so every core of a machine works.
 
 Rule of this room: process plumbing only; each worker is the ordinary one-process server (serving.py). The
-parent compiles the config once, prepares the sockets, forks the workers and then only relays signals:
-SIGTERM/SIGINT stop every worker (each drains as usual) and SIGHUP makes each re-read the config. A TCP
-Listen is bound by every worker with SO_REUSEPORT where the system has it, so the kernel spreads new
-connections over the workers; a port 0 is fixed here first (a reserved, never-listening socket) so all
-bind the same port, also after a reload. A Unix-socket Listen, and TCP where SO_REUSEPORT is missing, is
-bound here once and inherited by the workers. Listener_Sessions holds for the machine: the workers count
-their sessions in one table made here before the fork (session_tally.py). A worker that dies (killed, say,
-by the OOM killer) is replaced, its share of that table cleared first; one that fails (status 1: it could
-not bind, or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than
-looping.
+parent compiles the config once, binds every listening socket once, forks the workers and then only relays
+signals: SIGTERM/SIGINT stop every worker (each drains as usual) and SIGHUP makes each re-read the config.
+The workers inherit the parent's sockets and all accept on them. SO_REUSEPORT is never set: it would let any
+process of the same user bind the port too and take a share of the connections, so a second server on a
+taken address fails to start instead (ListenError: "address already in use"). A reload that adds a Listen
+has the parent bind it and pass it to every worker over its control socket (SCM_RIGHTS) before the SIGHUP.
+Workers die with the parent: PR_SET_PDEATHSIG on Linux, and everywhere a pipe whose far end only the parent
+holds (its EOF stops the worker). Listener_Sessions holds for the machine: the workers count their sessions
+in one table made here before the fork (session_tally.py). A worker that dies (killed, say, by the OOM
+killer) is replaced, its share of that table cleared first; one that fails (status 1: it could not start,
+or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than looping.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
+import json
 import logging
 import os
 import signal
@@ -29,7 +33,8 @@ from collections.abc import Callable, Mapping
 from .exits import EXIT_FAILED, EXIT_OK
 from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
-from .runtime.listeners import Sharing
+from .runtime.listeners import ListenError, Sharing
+from .runtime.server import unix_in_use
 from .serve_options import ServeOptions, announce
 from .session_tally import SessionTable
 
@@ -37,65 +42,121 @@ log = logging.getLogger("ecconf.serve")
 
 _SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 _DEATHS, _WINDOW = 5, 10.0  # more worker deaths than this within the window stop the server
+_BACKLOG = 1024  # as runtime/server.py: a burst of connections must not overflow the accept queue
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 # How one worker serves, once forked: serving.serve_in_process (handed in, so this module needs no serving).
 ServeInProcess = Callable[..., int]
+# How the parent re-reads the config at a SIGHUP: serving.compile_config's config, or None (it has errors).
+Compile = Callable[[ServeOptions], ServerConfig | None]
 
 
 @dataclasses.dataclass
 class Shared:
-    sharing: Sharing
-    ports: dict[ListenAddress, ListenAddress]  # Listen on port 0 -> the port every worker binds
-    reserved: list[socket.socket]  # keeps the fixed ports ours until the workers have bound them
+    sockets: dict[ListenAddress, socket.socket]  # every listening socket, by the address the workers bind
+    ports: dict[ListenAddress, ListenAddress]  # Listen on port 0 -> the port it was given
     announced: dict[str, object]  # Listen name -> bound address, for the "listening on" lines
     serve: ServeInProcess | None = None
     sessions: SessionTable | None = None  # every worker's open sessions, for Listener_Sessions
+    config: ServerConfig | None = None  # what a replacement worker starts with (the last good reload)
+    parent_alive: int = -1  # read end of the pipe that only the parent writes to: EOF when it is gone
 
     def pin_ports(self, config: ServerConfig) -> ServerConfig:
         """`config` with every Listen on port 0 moved to its fixed port (at start and at each reload)."""
         specs = [dataclasses.replace(s, address=self.ports.get(s.address, s.address)) for s in config.listeners]
         return dataclasses.replace(config, listeners=tuple(specs))
 
+    def bind(self, config: ServerConfig) -> list[ListenAddress]:
+        """Bind every address of `config` that has no socket yet: all or none (ListenError says which one
+        failed). Returns the new ones."""
+        added: list[ListenAddress] = []
+        try:
+            for address, (_slot, spec, _resolver) in listeners.plan(config, {}).wanted.items():
+                pinned = self.ports.get(address, address)
+                if pinned in self.sockets:
+                    continue
+                sock = _listen(pinned)
+                if pinned.kind == "tcp":
+                    bound = sock.getsockname()[:2]
+                    self.announced[spec.name] = bound
+                    if pinned.port == 0:
+                        pinned = self.ports[address] = dataclasses.replace(address, port=int(bound[1]))
+                else:
+                    self.announced[spec.name] = pinned.path
+                self.sockets[pinned] = sock
+                added.append(pinned)
+        except BaseException:
+            for pinned in added:
+                self.sockets.pop(pinned).close()
+            raise
+        return added
+
+    def close_unwanted(self, config: ServerConfig) -> None:
+        """Close the sockets of addresses the (pinned) config no longer has: the workers closed theirs."""
+        wanted = set(listeners.plan(config, {}).wanted)
+        for address in [a for a in self.sockets if a not in wanted]:
+            self.sockets.pop(address).close()
+
 
 def share(config: ServerConfig) -> Shared:
-    reuse_port = hasattr(socket, "SO_REUSEPORT")
-    shared = Shared(Sharing(reuse_port=reuse_port), {}, [], {})
-    inherited: dict[ListenAddress, socket.socket] = {}
-    for address, (_slot, spec, _resolver) in listeners.plan(config, {}).wanted.items():
-        if address.kind == "unix":
-            inherited[address] = _unix_socket(address.path)
-            shared.announced[spec.name] = address.path
-            continue
-        family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
-        if not reuse_port:
-            sock = socket.create_server((address.host, address.port), family=family, backlog=1024)
-            inherited[address] = sock
-            shared.announced[spec.name] = sock.getsockname()[:2]
-            continue
-        port = address.port
-        if port == 0:
-            probe = socket.socket(family, socket.SOCK_STREAM)
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            probe.bind((address.host, 0))
-            port = probe.getsockname()[1]
-            shared.reserved.append(probe)
-            shared.ports[address] = dataclasses.replace(address, port=port)
-        shared.announced[spec.name] = (address.host, port)
-    shared.sharing = Sharing(reuse_port=reuse_port, sockets=inherited)
+    shared = Shared({}, {}, {})
+    shared.bind(config)
     return shared
 
 
+def _listen(address: ListenAddress) -> socket.socket:
+    try:
+        if address.kind == "unix":
+            return _unix_socket(address.path)
+        family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+        # create_server sets SO_REUSEADDR (a restart is not refused for the old connections in TIME_WAIT),
+        # which on its own never lets two sockets listen on one port.
+        return socket.create_server((address.host, address.port), family=family, backlog=_BACKLOG)
+    except OSError as exc:
+        raise ListenError(address, exc) from exc
+
+
 def _unix_socket(path: str) -> socket.socket:
+    if unix_in_use(path):
+        raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
     try:
         if stat.S_ISSOCK(os.stat(path).st_mode):
             os.unlink(path)  # a stale socket from an earlier run, as asyncio's own bind would remove
     except FileNotFoundError:
         pass
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
+    try:
+        sock.bind(path)
+        sock.listen(_BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
     return sock
+
+
+def _encode(address: ListenAddress) -> dict[str, object]:
+    return dataclasses.asdict(address)
+
+
+def send_sockets(control: socket.socket, shared: Shared, addresses: list[ListenAddress]) -> None:
+    """Pass new listening sockets to a worker (read by receive_sockets before it reloads)."""
+    if addresses:
+        payload = json.dumps([_encode(a) for a in addresses]).encode()
+        socket.send_fds(control, [payload], [shared.sockets[a].fileno() for a in addresses])
+
+
+def receive_sockets(control: socket.socket, into: dict[ListenAddress, object]) -> None:
+    """Take every socket the parent has sent so far (it sends them before the SIGHUP that asks for them)."""
+    while True:
+        try:
+            payload, fds, _flags, _addr = socket.recv_fds(control, 65536, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not payload:
+            return
+        for raw, fd in zip(json.loads(payload), fds, strict=True):
+            into[ListenAddress(**raw)] = socket.socket(fileno=fd)
 
 
 @dataclasses.dataclass
@@ -103,20 +164,35 @@ class _Worker:
     pid: int
     started: float
     index: int  # its place in the session table; a replacement takes the place of the worker it replaces
+    control: socket.socket  # the parent's end of the socket pair new listening sockets are passed over
 
 
 def _fork(
-    config: ServerConfig, options: ServeOptions, shared: Shared, ready: int | None, mask: object, index: int
+    options: ServeOptions,
+    shared: Shared,
+    ready: int | None,
+    mask: object,
+    index: int,
+    workers: Mapping[int, _Worker],
 ) -> _Worker:
+    parent = os.getpid()
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid:
-        return _Worker(pid, time.monotonic(), index)
+        theirs.close()
+        return _Worker(pid, time.monotonic(), index, ours)
     code = EXIT_FAILED
     try:
+        _die_with(parent)
+        ours.close()
+        theirs.setblocking(False)  # recv_fds ignores its flags argument before Python 3.12
+        for other in workers.values():
+            other.control.close()  # only the parent talks to each worker
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # type: ignore[arg-type]
-        sharing = shared.sharing
+        sockets: dict[ListenAddress, object] = dict(shared.sockets)
+        sharing = Sharing(sockets=sockets)
         if shared.sessions is not None:
             sharing = dataclasses.replace(sharing, tally=shared.sessions.worker(index))
 
@@ -125,42 +201,67 @@ def _fork(
                 os.write(ready, b"R")
                 os.close(ready)
 
-        assert shared.serve is not None
-        code = shared.serve(config, options, sharing=sharing, on_ready=on_ready, prepare=shared.pin_ports)
+        def prepare(config: ServerConfig) -> ServerConfig:
+            receive_sockets(theirs, sockets)  # what the parent bound for this reload
+            return shared.pin_ports(config)
+
+        assert shared.serve is not None and shared.config is not None
+        code = shared.serve(
+            shared.config, options, sharing=sharing, on_ready=on_ready, prepare=prepare, parent=shared.parent_alive
+        )
     except BaseException:
         traceback.print_exc()
     finally:
         os._exit(code)
 
 
-def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess) -> int:
+def _die_with(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when the parent dies (Linux); the parent-alive pipe covers
+    the other systems. A parent that died before this call has already re-parented us: leave at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no usable libc: the pipe still tells
+    if os.getppid() != parent:
+        os._exit(EXIT_FAILED)
+
+
+def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess, compile: Compile) -> int:
     """Run `options.workers` processes, each `serve(config, options, ...)`, on shared sockets; restart the
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
     try:
         shared = share(config)
         shared.sessions = SessionTable(options.workers)
     except OSError as exc:
-        print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"ecconf: {exc}"
+            if isinstance(exc, ListenError)
+            else f"ecconf: cannot start the server: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     shared.serve = serve
-    config = shared.pin_ports(config)
+    shared.config = shared.pin_ports(config)
+    alive_read, alive_write = os.pipe()  # the parent keeps the write end (never writing) until it dies
+    shared.parent_alive = alive_read
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before the fork: no signal can slip by
     try:
         read_end, write_end = os.pipe()
-        workers = {}
+        workers: dict[int, _Worker] = {}
         for index in range(options.workers):
-            worker = _fork(config, options, shared, write_end, mask, index)
+            worker = _fork(options, shared, write_end, mask, index, workers)
             workers[worker.pid] = worker
         os.close(write_end)
         if not _all_ready(read_end, options.workers):
             print("ecconf: a worker could not start; stopping", file=sys.stderr)
             return _stop_all(workers, EXIT_FAILED)
-        for sock in shared.reserved:
-            sock.close()
         announce(shared.announced)
-        return _relay(workers, config, options, shared, mask)
+        return _relay(workers, options, shared, mask, compile)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(alive_write)
 
 
 def _all_ready(read_end: int, count: int) -> bool:
@@ -174,21 +275,20 @@ def _all_ready(read_end: int, count: int) -> bool:
     return got == count
 
 
-def _relay(
-    workers: dict[int, _Worker], config: ServerConfig, options: ServeOptions, shared: Shared, mask: object
-) -> int:
+def _relay(workers: dict[int, _Worker], options: ServeOptions, shared: Shared, mask: object, compile: Compile) -> int:
     deaths: list[float] = []
     while True:
         signum = signal.sigwait(_SIGNALS)
         if signum in (signal.SIGTERM, signal.SIGINT):
             return _stop_all(workers, EXIT_OK)
         if signum == signal.SIGHUP:
-            _send(workers, signal.SIGHUP)
+            _reload(workers, options, shared, compile)
             continue
         for pid, status in _reap():
             gone = workers.pop(pid, None)
             if gone is None:
                 continue
+            gone.control.close()
             now = time.monotonic()
             deaths = [t for t in deaths if now - t < _WINDOW] + [now]
             if status == EXIT_FAILED or len(deaths) > _DEATHS:
@@ -197,8 +297,34 @@ def _relay(
             if shared.sessions is not None:
                 shared.sessions.clear(gone.index)  # its sessions died with it
             log.error("worker %d exited (status %d); starting another", pid, status)
-            worker = _fork(config, options, shared, None, mask, gone.index)
+            worker = _fork(options, shared, None, mask, gone.index, workers)
             workers[worker.pid] = worker
+
+
+def _reload(workers: Mapping[int, _Worker], options: ServeOptions, shared: Shared, compile: Compile) -> None:
+    """Bind what the new config adds, hand it to every worker, then SIGHUP them. A config with errors is
+    still passed on: each worker refuses it and logs why, as a single server does. If the workers read a
+    config different from this one (edited again in between), an address only they know is bound by the
+    first of them and refused by the others, never shared with a stranger."""
+    try:
+        config = compile(options)
+    except Exception:
+        config = None
+    if config is not None:
+        try:
+            added = shared.bind(config)
+        except OSError as exc:
+            log.error("reload refused: %s; still serving the previous config", exc)
+            return
+        for worker in workers.values():
+            try:
+                send_sockets(worker.control, shared, added)
+            except OSError as exc:  # a worker that is dying: its replacement inherits the sockets
+                log.debug("worker %d did not take the new sockets: %s", worker.pid, exc)
+        config = shared.config = shared.pin_ports(config)
+    _send(workers, signal.SIGHUP)
+    if config is not None:
+        shared.close_unwanted(config)
 
 
 def _reap() -> list[tuple[int, int]]:

@@ -10,6 +10,8 @@ closes and commits.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -32,13 +34,35 @@ class Listening(Protocol):
     def close(self) -> None: ...
 
 
+def where(address: ListenAddress) -> str:
+    """How a Listen address is written in messages: "127.0.0.1:25", "[::1]:25", "/run/smtp.sock"."""
+    if address.kind == "unix":
+        return address.path
+    return f"[{address.host}]:{address.port}" if ":" in address.host else f"{address.host}:{address.port}"
+
+
+class ListenError(OSError):
+    """A listening socket could not be made: which address, and the system's reason (errno kept)."""
+
+    def __init__(self, address: ListenAddress, cause: OSError) -> None:
+        # os.strerror: create_server's own text repeats the address ("while attempting to bind on ...").
+        super().__init__(cause.errno, os.strerror(cause.errno) if cause.errno else str(cause))
+        self.address = address
+
+    def __str__(self) -> str:
+        reason = (self.strerror or "").lower() or "failed"
+        if self.errno == errno.EADDRINUSE:
+            reason += " (another ecconf serve?)"
+        return f"cannot listen on {where(self.address)}: {reason}"
+
+
 @dataclass(frozen=True)
 class Sharing:
-    """How a server shares its listening sockets with other processes serving the same config: each binds
-    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork; and
-    where their sessions are counted against Listener_Sessions (None: in this process only)."""
+    """How a server shares its listening sockets with other processes serving the same config: sockets bound
+    once before the fork, each inherited by every worker (never SO_REUSEPORT, which would let any process of
+    the same user join the port); and where their sessions are counted against Listener_Sessions (None: in
+    this process only). `sockets` may be a dict the owner adds to before a reload."""
 
-    reuse_port: bool = False
     sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
     tally: Tally | None = None
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -33,7 +35,7 @@ from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .events import Offload
 from .link import Link
-from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
+from .listeners import Generation, ListenError, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
 from .penalty import AuthPenalty
 from .protocol import SmtpConnection
@@ -52,6 +54,19 @@ SslCache = dict[tuple[object, ...], ssl.SSLContext]
 # Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
 # and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
 COMPUTE_THREADS = 2
+
+
+def unix_in_use(path: str) -> bool:
+    """Whether a server answers on the Unix socket at `path` (a stale socket file from a dead one does not:
+    binding may replace it; a live one must not be taken from its owner)."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 class Server:
@@ -152,20 +167,24 @@ class Server:
 
         addr = slot.spec.address
         inherited = self._sharing.sockets.get(addr)
-        if addr.kind == "unix":
-            where = {"sock": inherited} if inherited is not None else {"path": addr.path}
-            server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
-            slot.bound = addr.path
-        else:
-            if inherited is not None:
-                server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
+        try:
+            if addr.kind == "unix":
+                if inherited is None and unix_in_use(addr.path):
+                    raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+                where = {"sock": inherited} if inherited is not None else {"path": addr.path}
+                server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
+                slot.bound = addr.path
             else:
-                reuse_port = self._sharing.reuse_port or None
-                server = await loop.create_server(
-                    factory, addr.host, addr.port, reuse_address=True, reuse_port=reuse_port, backlog=_BACKLOG
-                )
-            sockname = server.sockets[0].getsockname()
-            slot.bound = (str(sockname[0]), int(sockname[1]))
+                if inherited is not None:
+                    server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
+                else:  # no SO_REUSEPORT: a port another process listens on is refused, not shared
+                    server = await loop.create_server(
+                        factory, addr.host, addr.port, reuse_address=True, backlog=_BACKLOG
+                    )
+                sockname = server.sockets[0].getsockname()
+                slot.bound = (str(sockname[0]), int(sockname[1]))
+        except OSError as exc:
+            raise ListenError(addr, exc) from exc
         slot.handle = server
         log.info("listening on %s (%s)", slot.bound, slot.spec.name)
 
