@@ -111,6 +111,7 @@ class AuthDialogue:
             delay,
             outcome.counts_as_failure and not judged,
             judged=judged,
+            reason=outcome.reason,
         )
         return event, outcome.counts_as_failure and self.failures >= self.policy.max_auth_failures
 
@@ -132,7 +133,10 @@ class AuthDialogue:
         if exchange is None:
             return None
         spec = exchange.spec
-        return AuthAttempted(spec.name, exchange.claimed_user, False, timeout, spec.log_authentication, abandoned=True)
+        reason = "timed out inside the exchange" if timeout else "the client left inside the exchange"
+        return AuthAttempted(
+            spec.name, exchange.claimed_user, False, timeout, spec.log_authentication, abandoned=True, reason=reason
+        )
 
     def _current(self) -> Exchange:
         if self.exchange is None:

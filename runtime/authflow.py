@@ -42,6 +42,7 @@ class Outcome:
     status: AuthStatus
     user: str
     counts_as_failure: bool  # towards max_auth_failures
+    reason: str = ""  # why it failed, for the log: a fixed phrase, never what the client sent
 
 
 def decode_response(text: bytes) -> bytes:
@@ -128,17 +129,27 @@ class Exchange:
             return self._verdict(credentials_ok=True)
         self.claimed_user = step.authcid or self.claimed_user
         if step.kind is FailureKind.CREDENTIALS:
-            return self._verdict(credentials_ok=False)
+            return self._verdict(credentials_ok=False, reason=step.reason)
         if step.kind is FailureKind.MALFORMED:
-            return Outcome(replies.AUTH_MALFORMED, AuthStatus.FAIL, self.claimed_user, True)
-        return Outcome(replies.AUTH_TEMPORARY, AuthStatus.ERROR, self.claimed_user, False)
+            return Outcome(
+                replies.AUTH_MALFORMED, AuthStatus.FAIL, self.claimed_user, True, f"malformed: {step.reason}"
+            )
+        reason = f"temporary: {step.reason}"
+        return Outcome(replies.AUTH_TEMPORARY, AuthStatus.ERROR, self.claimed_user, False, reason)
 
-    def _verdict(self, credentials_ok: bool) -> Outcome:
+    def _verdict(self, credentials_ok: bool, reason: str = "") -> Outcome:
         if auth_verdict(self.policy, credentials_ok):
             return Outcome(replies.AUTH_OK, AuthStatus.PASS, self.claimed_user, False)
-        return Outcome(replies.AUTH_FAILED, AuthStatus.FAIL, self.claimed_user, True)
+        reason = reason or "denied by policy"  # right credentials, refused all the same (always_deny)
+        return Outcome(replies.AUTH_FAILED, AuthStatus.FAIL, self.claimed_user, True, reason)
 
     def failed(self, reply: Reply) -> Outcome:
         """The exchange ended on the SMTP side (cancel, bad base64, over-long line)."""
         counts = reply is not replies.AUTH_CANCELLED
-        return Outcome(reply, AuthStatus.FAIL, self.claimed_user, counts)
+        if reply is replies.AUTH_CANCELLED:
+            reason = "cancelled"
+        elif reply is replies.AUTH_BAD_BASE64:
+            reason = "malformed: not base64"
+        else:
+            reason = f"malformed: {reply.text.lower()}"  # our own reply's text, never the client's
+        return Outcome(reply, AuthStatus.FAIL, self.claimed_user, counts, reason)

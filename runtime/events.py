@@ -73,6 +73,9 @@ class AuthAttempted:
     abandoned: bool = False  # no verdict: the client left or fell silent inside the exchange
     # The verdict went out (and was held) earlier, as a 334 (AuthVerdict): this answer is not held again.
     judged: bool = False
+    # Why it failed, for the log ("wrong password", "unknown user", "cancelled", "malformed: ...",
+    # "temporary: ..."): fixed phrases, never a secret or what the client sent. "" on success.
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

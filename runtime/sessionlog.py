@@ -19,9 +19,14 @@ log = logging.getLogger("ecconf.runtime.server")  # one logger for everything th
 
 
 def auth_attempt(listener: str, client_ip: str, event: AuthAttempted) -> None:
+    """One line per AUTH: the outcome and, for a failure, why (AuthAttempted.reason: never the secret).
+    A user the client never named (a cancel before it got that far) is "(none)", not an empty name."""
     outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
+    if event.reason and not event.success:
+        outcome = f"{outcome} ({event.reason})"
     level = logging.DEBUG if event.success else logging.INFO
-    log.log(level, "%s: AUTH %s user=%r from %s: %s", listener, event.mechanism, event.user, client_ip, outcome)
+    user = repr(event.user) if event.user else "(none)"
+    log.log(level, "%s: AUTH %s user=%s from %s: %s", listener, event.mechanism, user, client_ip, outcome)
 
 
 def acct_line(when: float, listener: str, client_ip: str, client_port: int, event: AuthAttempted) -> str:

@@ -233,6 +233,8 @@ def test_store_failure_is_temporary(session):
         == "454 4.7.0 Temporary authentication failure\r\n"
     )
     assert s.conn.context.auth_status is AuthStatus.ERROR
+    [event] = s.of_type(AuthAttempted)
+    assert event.reason.startswith("temporary: ")  # what the log says: the store, never the secret
 
 
 def _digest_to_rspauth(s, password: str = "s3cret") -> str:
