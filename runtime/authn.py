@@ -3,7 +3,8 @@
 Rule of this room: one store object per URI for the whole server, shared by every listener and mechanism
 that names it; `refresh()` re-reads changed files (and retries stores that failed to open) so a password
 change needs no restart. A mechanism is available only when its store is open and holds a secret kind that
-mechanism can use (a `digest:` file cannot serve PLAIN).
+mechanism can use (a `digest:` file cannot serve PLAIN). A store that stays broken is complained about once
+(again every few minutes, or when the complaint changes: repeats.py), not at every retry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .config import ListenerSpec, MechanismSpec
+from .repeats import Repeats
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
 from .stores import CredentialStore, Step, StoreError, open_store
@@ -40,6 +42,7 @@ class Credentials:
         self._stores: dict[str, CredentialStore] = {}
         self._wanted: set[str] = set()
         self._lock = threading.Lock()  # refresh runs in a worker thread
+        self._repeats = Repeats()
 
     def add(self, uri: str, store: CredentialStore) -> None:
         """Use an already built store for `uri` (embedders and tests)."""
@@ -57,8 +60,10 @@ class Credentials:
             try:
                 store = self._opener(uri, self.base_dir)
             except StoreError as exc:
-                log.error("credential store unavailable: %s", exc)
+                if self._repeats.due(uri, str(exc)):
+                    log.error("credential store unavailable: %s (retried quietly)", exc)
                 continue
+            self._repeats.clear(uri)
             with self._lock:
                 self._stores[uri] = store
             log.info("credential store %s opened", uri)
@@ -92,13 +97,18 @@ class Credentials:
         with self._lock:
             return list(self._stores.items())
 
-    @staticmethod
-    def _report(uri: str, store: CredentialStore, fresh: bool, changed: list[str]) -> None:
+    def _report(self, uri: str, store: CredentialStore, fresh: bool, changed: list[str]) -> None:
         if fresh:
             changed.append(uri)
+            self._repeats.clear(uri)
             log.info("credential store %s reloaded", uri)
         elif store.last_error:
-            log.warning("credential store %s: %s", uri, store.last_error)
+            if self._repeats.due(uri, store.last_error):
+                log.warning(
+                    "credential store %s: %s (serving its last good contents; retried quietly)", uri, store.last_error
+                )
+        elif self._repeats.clear(uri):
+            log.info("credential store %s: the problem is gone, contents unchanged", uri)
 
     def store(self, uri: str) -> CredentialStore | None:
         return self._stores.get(uri)
