@@ -156,11 +156,20 @@ def serve(options: ServeOptions) -> int:
         print("ecconf: --loop uvloop needs uvloop (pip install 'ecconf[fast]')", file=sys.stderr)
         return EXIT_FAILED
     _settle_heap()
+    tell_where(server_config, options)
     if options.workers > 1:
         from .workers import supervise
 
         return supervise(server_config, options, serve_in_process, lambda again: compile_config(again)[0])
     return serve_in_process(server_config, options)
+
+
+def tell_where(config: ServerConfig, options: ServeOptions) -> None:
+    """One start-up line (once, not per worker) naming what this server reads and writes."""
+    source = options.config or f"{default_config()} (built-in quick start)"
+    spool = config.spool_base.resolve()
+    acctlog = config.acctlog_path.resolve() if config.acctlog_path is not None else "none"
+    print(f"ecconf: config {source}; spool {spool}; acctlog {acctlog}", file=sys.stderr, flush=True)
 
 
 def _settle_heap() -> None:
