@@ -214,6 +214,10 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="serve from N processes sharing each listening socket, bound once by the supervisor (default 1)",
     )
+    p.add_argument(
+        "--user", metavar="NAME", help="after binding and loading, drop root privileges to this user (needs root)"
+    )
+    p.add_argument("--group", metavar="NAME", help="with --user: the group to run as (default: the user's own)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -227,6 +231,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _unknown_account(user: str | None, group: str | None) -> str | None:
+    import grp
+    import pwd
+
+    try:
+        if user is not None:
+            pwd.getpwnam(user)
+    except KeyError:
+        return f"--user: no such user: {user}"
+    try:
+        if group is not None:
+            grp.getgrnam(group)
+    except KeyError:
+        return f"--group: no such group: {group}"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve_options import ServeOptions
     from .serving import serve
@@ -237,6 +258,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _text, problem = read_text(args.config)  # not a regular file: says why without reading from it
         say_error(problem.message if problem is not None else f"cannot read {args.config}")
         return EXIT_USAGE
+    if account_problem := _unknown_account(args.user, args.group):
+        say_error(account_problem)
+        return EXIT_USAGE
     options = ServeOptions(
         config=args.config,
         refresh_interval=args.refresh_interval,
@@ -245,6 +269,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_files=not args.no_file_checks,
         loop=args.loop,
         workers=args.workers,
+        user=args.user,
+        group=args.group,
     )
     return serve(options)
 

@@ -20,6 +20,8 @@ class ServeOptions:
     check_files: bool = True
     loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
     workers: int = 1  # processes serving the same sockets (see supervise)
+    user: str | None = None  # drop to this user once the sockets are bound and the stores loaded
+    group: str | None = None  # ... and this group (default: the user's own)
 
 
 def announce(addresses: Mapping[str, object]) -> None:

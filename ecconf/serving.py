@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import systemd
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
@@ -96,7 +98,9 @@ async def _reload_on_sighup(server: Server, options: ServeOptions, hangup: async
     while True:
         await hangup.wait()
         hangup.clear()  # signals that arrive while a reload runs are folded into one more reload
+        systemd.reloading()
         await reload_config(server, options, prepare)
+        systemd.notify("READY=1")
 
 
 async def run(
@@ -110,7 +114,15 @@ async def run(
 ) -> int:
     """Serve until SIGTERM/SIGINT, or until `parent` (the read end of a pipe a supervisor holds open) says
     the supervisor is gone."""
-    server = Server(server_config, on_ready=on_ready, sharing=sharing)
+
+    def ready(addresses: Mapping[str, object]) -> None:
+        try:  # bound and loaded: root is no longer needed, and nobody is told "ready" before it is gone
+            drop_privileges(options.user, options.group)
+        except (OSError, KeyError) as exc:
+            raise _CannotDrop(f"cannot drop privileges to {options.user or options.group}: {exc}") from exc
+        on_ready(addresses)
+
+    server = Server(server_config, on_ready=ready, sharing=sharing)
     stop, hangup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -120,8 +132,9 @@ async def run(
         loop.add_reader(parent, stop.set)  # readable only at EOF: nobody ever writes to it
     try:
         await server.start()
-    except ListenError as exc:
+    except (ListenError, _CannotDrop) as exc:
         print(f"ecconf: {exc}", file=sys.stderr)
+        await server.stop(0)
         return EXIT_FAILED
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
@@ -131,7 +144,9 @@ async def run(
         await server.stop(0)
         return EXIT_FAILED
     reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup, prepare))
+    systemd.notify("READY=1")
     await stop.wait()
+    systemd.notify("STOPPING=1")
     reloader.cancel()
     log.info("stopping: waiting up to %.0f s for sessions in flight", options.drain_seconds)
     await server.stop(options.drain_seconds)
@@ -155,13 +170,38 @@ def serve(options: ServeOptions) -> int:
     except ImportError:
         print("ecconf: --loop uvloop needs uvloop (pip install 'ecconf[fast]')", file=sys.stderr)
         return EXIT_FAILED
+    try:
+        handed = systemd.activated(server_config)  # socket activation: systemd bound them already
+    except (ValueError, OSError) as exc:
+        print(f"ecconf: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     _settle_heap()
     tell_where(server_config, options)
     if options.workers > 1:
         from .workers import supervise
 
-        return supervise(server_config, options, serve_in_process, lambda again: compile_config(again)[0])
-    return serve_in_process(server_config, options)
+        return supervise(server_config, options, serve_in_process, lambda again: compile_config(again)[0], handed)
+    return serve_in_process(server_config, options, sharing=Sharing(sockets=handed))
+
+
+class _CannotDrop(Exception):
+    pass
+
+
+def drop_privileges(user: str | None, group: str | None) -> None:
+    """Become `user` (and `group`, else the user's own group), with no other groups: for good, threads
+    included (the C library's setuid applies to every thread). Nothing asked: nothing done."""
+    if user is None and group is None:
+        return
+    import grp
+    import pwd
+
+    entry = pwd.getpwnam(user) if user is not None else None
+    gid = grp.getgrnam(group).gr_gid if group is not None else entry.pw_gid  # type: ignore[union-attr]
+    os.setgroups([])
+    os.setgid(gid)
+    if entry is not None:
+        os.setuid(entry.pw_uid)
 
 
 def tell_where(config: ServerConfig, options: ServeOptions) -> None:

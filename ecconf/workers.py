@@ -30,6 +30,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 
+from . import systemd
 from .exits import EXIT_FAILED, EXIT_OK
 from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
@@ -99,10 +100,18 @@ class Shared:
             self.sockets.pop(address).close()
 
 
-def share(config: ServerConfig) -> Shared:
-    shared = Shared({}, {}, {})
+def share(config: ServerConfig, handed: Mapping[ListenAddress, socket.socket] | None = None) -> Shared:
+    """Every socket `config` asks for: those systemd handed over (socket activation), the rest bound here."""
+    shared = Shared(dict(handed or {}), {}, {})
+    for address, sock in shared.sockets.items():
+        name = sock.getsockname()
+        shared.announced[_name_of(config, address)] = name[:2] if isinstance(name, tuple) else name
     shared.bind(config)
     return shared
+
+
+def _name_of(config: ServerConfig, address: ListenAddress) -> str:
+    return next(spec.name for spec in config.listeners if spec.address == address)
 
 
 def _listen(address: ListenAddress) -> socket.socket:
@@ -186,6 +195,7 @@ def _fork(
     code = EXIT_FAILED
     try:
         _die_with(parent)
+        systemd.forget_notify()  # the supervisor alone tells systemd how the server is
         ours.close()
         theirs.setblocking(False)  # recv_fds ignores its flags argument before Python 3.12
         for other in workers.values():
@@ -228,11 +238,17 @@ def _die_with(parent: int) -> None:
         os._exit(EXIT_FAILED)
 
 
-def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess, compile: Compile) -> int:
+def supervise(
+    config: ServerConfig,
+    options: ServeOptions,
+    serve: ServeInProcess,
+    compile: Compile,
+    handed: Mapping[ListenAddress, socket.socket] | None = None,
+) -> int:
     """Run `options.workers` processes, each `serve(config, options, ...)`, on shared sockets; restart the
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
     try:
-        shared = share(config)
+        shared = share(config, handed)
         shared.sessions = SessionTable(options.workers)
     except OSError as exc:
         print(
@@ -258,6 +274,7 @@ def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess
             print("ecconf: a worker could not start; stopping", file=sys.stderr)
             return _stop_all(workers, EXIT_FAILED)
         announce(shared.announced)
+        systemd.notify("READY=1")
         return _relay(workers, options, shared, mask, compile)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -280,9 +297,12 @@ def _relay(workers: dict[int, _Worker], options: ServeOptions, shared: Shared, m
     while True:
         signum = signal.sigwait(_SIGNALS)
         if signum in (signal.SIGTERM, signal.SIGINT):
+            systemd.notify("STOPPING=1")
             return _stop_all(workers, EXIT_OK)
         if signum == signal.SIGHUP:
+            systemd.reloading()
             _reload(workers, options, shared, compile)
+            systemd.notify("READY=1")  # the workers reload on their own from here, each as a single server
             continue
         for pid, status in _reap():
             gone = workers.pop(pid, None)
