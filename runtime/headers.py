@@ -1,4 +1,5 @@
-"""Trace headers prepended to every accepted message: Authentication-Results and Received.
+"""Trace headers prepended to every accepted message: Authentication-Results and Received; and, for a message
+submitted after AUTH that lacks them, the Date and Message-ID a submission server adds (RFC 6409 §8.1, §8.3).
 
 Rule of this room: header text is built from the envelope only, with every client-supplied value cleaned of
 control characters, so a HELO name or a user name can never start a new header line. Output lines end in
@@ -61,6 +62,28 @@ def received(hostname: str, envelope: Envelope) -> str:
         lines.append(f"\tfor <{_clean(envelope.rcpt_to[0])}>")
     lines[-1] += f"; {rfc5322_date(envelope.received_at)}"
     return "\n".join(lines)
+
+
+_HAS_DATE = re.compile(rb"^date[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_HAS_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def submission_headers(hostname: str, envelope: Envelope, message: bytes) -> bytes:
+    """Date and Message-ID for an authenticated submission whose header section has none (RFC 6409 §8: the
+    MSA may add them; RFC 5322 §3.6 wants a Date, and a Message-ID SHOULD be there). Mail relayed without
+    AUTH is left as its sender wrote it."""
+    if envelope.context.auth_status is not AuthStatus.PASS:
+        return b""
+    end = message.find(b"\n\n")
+    header = message if end < 0 else message[: end + 1]
+    if message.startswith(b"\n"):
+        header = b""  # no header section at all
+    added = []
+    if not _HAS_DATE.search(header):
+        added.append(f"Date: {rfc5322_date(envelope.received_at)}\n")
+    if not _HAS_MESSAGE_ID.search(header):
+        added.append(f"Message-ID: <{envelope.queue_id}.{int(envelope.received_at)}@{_clean(hostname)}>\n")
+    return "".join(added).encode("utf-8", "replace")
 
 
 def trace_headers(hostname: str, envelope: Envelope) -> bytes:

@@ -37,7 +37,7 @@ from .events import (
     ValidationContext,
 )
 from .extensions import keywords_for, offered_mechanisms
-from .headers import trace_headers
+from .headers import submission_headers, trace_headers
 from .linereader import LineReader
 from .memory_budget import MemoryBudget, Reservation
 from .policy import may_relay
@@ -398,7 +398,8 @@ class SmtpConnection(AuthSteps):
             size_hint=tx.size_hint,
             mail_params=tx.mail_params,
         )
-        data = trace_headers(self.hostname, envelope) + self._data.message()
+        message = self._data.message()
+        data = trace_headers(self.hostname, envelope) + submission_headers(self.hostname, envelope, message) + message
         self._data.forget()  # the event holds the content now; the reservation stays until the verdict
         self._events.append(MessageReceived(envelope, data))
 

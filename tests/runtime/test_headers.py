@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ecconf.runtime.events import AuthStatus, Envelope, ValidationContext
-from ecconf.runtime.headers import authentication_results, protocol_keyword, received, trace_headers
+from ecconf.runtime.headers import (
+    authentication_results,
+    protocol_keyword,
+    received,
+    submission_headers,
+    trace_headers,
+)
 
 PASS = ValidationContext("CRAM-MD5", AuthStatus.PASS, "alice", True)
 
@@ -77,3 +83,28 @@ def test_trace_headers_order_and_line_ends():
     data = trace_headers("mx.test", envelope()).decode()
     assert data.startswith("Authentication-Results: ") and "\nReceived: " in data
     assert data.endswith("+0000\n") and "\r" not in data
+
+
+def test_a_submission_without_date_or_message_id_gets_both() -> None:
+    added = submission_headers("mx.test", envelope(), b"Subject: hi\nFrom: a@b.example\n\nbody\n")
+    assert added == b"Date: Thu, 01 Jan 1970 00:00:00 +0000\nMessage-ID: <ABC123.0@mx.test>\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "added"),
+    [
+        (b"DATE: Mon, 1 Jan 2024 00:00:00 +0000\nmessage-id : <x@y>\n\nbody\n", b""),
+        (b"Message-ID: <x@y>\n\nDate: in the body does not count\n", b"Date: Thu, 01 Jan 1970 00:00:00 +0000\n"),
+        (b"Subject: x\n X-Date: a folded line is no Date\n\n", b"Date: Thu, 01 Jan 1970 00:00:00 +0000\n"),
+        (b"\nDate: no header section at all\n", b"Date: Thu, 01 Jan 1970 00:00:00 +0000\n"),
+    ],
+)
+def test_only_what_the_header_section_lacks_is_added(message: bytes, added: bytes) -> None:
+    if b"Message-ID" not in message and b"message-id" not in message:
+        added += b"Message-ID: <ABC123.0@mx.test>\n"
+    assert submission_headers("mx.test", envelope(), message) == added
+
+
+def test_mail_relayed_without_auth_is_left_alone() -> None:
+    unauthenticated = envelope(context=ValidationContext())
+    assert submission_headers("mx.test", unauthenticated, b"Subject: x\n\nbody\n") == b""

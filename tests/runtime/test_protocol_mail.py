@@ -145,7 +145,9 @@ def test_pipelined_transaction_with_dot_unstuffing_and_headers(session):
     assert lines[1] == "Received: from client.example ([192.0.2.7])"
     assert lines[2] == f"\tby mx.test with ESMTPA id {qid}"
     assert lines[3] == "\tfor <x@y.example>; Tue, 14 Nov 2023 22:13:20 +0000"
-    assert lines[4:] == ["Subject: hi", "", ".leading dot", ""]
+    # An authenticated submission without Date or Message-ID gets both (RFC 6409 §8).
+    added = ["Date: Tue, 14 Nov 2023 22:13:20 +0000", f"Message-ID: <{qid}.1700000000@mx.test>"]
+    assert lines[4:] == [*added, "Subject: hi", "", ".leading dot", ""]
 
 
 def test_only_crlf_dot_crlf_ends_data(session, make_policy):
