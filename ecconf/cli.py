@@ -185,6 +185,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    from .logformat import FORMATS
+
     p = sub.add_parser(
         "serve",
         parents=[common],
@@ -200,6 +202,7 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--drain", type=float, default=10.0, metavar="SECONDS", help="how long SIGTERM waits for sessions (10)"
     )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--log-format", default="text", choices=FORMATS, help="log lines as text (default) or JSON objects")
     p.add_argument("--no-file-checks", action="store_true", help="do not check password/TLS files before starting")
     p.add_argument(
         "--loop",
@@ -266,6 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         refresh_interval=args.refresh_interval,
         drain_seconds=args.drain,
         log_level=args.log_level,
+        log_format=args.log_format,
         check_files=not args.no_file_checks,
         loop=args.loop,
         workers=args.workers,

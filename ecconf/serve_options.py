@@ -17,6 +17,7 @@ class ServeOptions:
     refresh_interval: float = 2.0  # seconds between checks of the credential files
     drain_seconds: float = 10.0  # how long SIGTERM waits for sessions in flight
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line (logformat.py)
     check_files: bool = True
     loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
     workers: int = 1  # processes serving the same sockets (see supervise)

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import systemd
+from . import logformat, systemd
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
@@ -154,12 +154,7 @@ async def run(
 
 
 def serve(options: ServeOptions) -> int:
-    worker = " [%(process)d]" if options.workers > 1 else ""
-    logging.basicConfig(
-        level=getattr(logging, options.log_level.upper(), logging.INFO),
-        stream=sys.stderr,
-        format=f"%(asctime)s %(levelname)s{worker} %(name)s: %(message)s",
-    )
+    logformat.configure(options.log_level, options.log_format, options.workers)
     server_config, report = compile_config(options)
     sys.stderr.write(_shown_diagnostics(report))
     if server_config is None:
