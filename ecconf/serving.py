@@ -64,42 +64,85 @@ def _unchanged(config: ServerConfig) -> ServerConfig:
     return config
 
 
-async def reload_config(server: Server, options: ServeOptions, prepare: Prepare = _unchanged) -> bool:
-    """Re-read the config and serve it to new sessions; on any problem keep the running config."""
+def checked_reload(options: ServeOptions, quiet: bool = False) -> ServerConfig | None:
+    """The re-read config, or None; its diagnostics and any refusal logged (at DEBUG when `quiet`: a worker
+    of --workers N, whose supervisor has said it all once already)."""
+    path = options.config or str(default_config())
+    say: Callable[..., None] = log.debug if quiet else log.error
+    try:
+        server_config, report = compile_config(options)
+    except Exception:
+        (log.debug if quiet else log.exception)("reload of %s failed; still serving the previous config", path)
+        return None
+    text = _shown_diagnostics(report)
+    if server_config is None:
+        say("reload refused: %s has errors; still serving the previous config\n%s", path, text.rstrip())
+        return None
+    if not listeners.plan(server_config, {}).wanted:
+        say("reload refused: %s enables no Listen; still serving the previous config", path)
+        return None
+    if text:
+        (log.debug if quiet else log.warning)("%s\n%s", path, text.rstrip())
+    return server_config
+
+
+def changes(old: ServerConfig, new: ServerConfig) -> str:
+    """What a reload changes, in a few words: Listen added, removed or changed, and the server-wide settings."""
+    before = {spec.name: spec for spec in old.listeners}
+    after = {spec.name: spec for spec in new.listeners}
+    parts = []
+    for what, names in (
+        ("Listen added", sorted(after.keys() - before.keys())),
+        ("Listen removed", sorted(before.keys() - after.keys())),
+        ("Listen changed", sorted(n for n in after.keys() & before.keys() if after[n] != before[n])),
+    ):
+        if names:
+            parts.append(f"{what}: {', '.join(names)}")
+    for field in ("hostname", "spool_base", "acctlog_path", "message_memory_budget", "base_dir"):
+        was, now = getattr(old, field), getattr(new, field)
+        if was != now:
+            parts.append(f"{field} {was} -> {now}")
+    return "; ".join(parts) or "no config change (password files re-read)"
+
+
+async def reload_config(
+    server: Server, options: ServeOptions, prepare: Prepare = _unchanged, quiet: bool = False
+) -> bool:
+    """Re-read the config and serve it to new sessions; on any problem keep the running config. `quiet`:
+    a worker of --workers N (its supervisor says what changed, once)."""
     path = options.config or str(default_config())
     try:
-        server_config, report = await asyncio.to_thread(compile_config, options)
+        server_config = await asyncio.to_thread(checked_reload, options, quiet)
         server_config = None if server_config is None else prepare(server_config)
     except Exception:
         log.exception("reload of %s failed; still serving the previous config", path)
         return False
-    text = _shown_diagnostics(report)
     if server_config is None:
-        log.error("reload refused: %s has errors; still serving the previous config\n%s", path, text.rstrip())
         return False
-    if not listeners.plan(server_config, {}).wanted:
-        log.error("reload refused: %s enables no Listen; still serving the previous config", path)
-        return False
-    if text:
-        log.warning("%s\n%s", path, text.rstrip())
+    old = server.config
     try:
         result = await server.reload(server_config)
     except Exception as exc:  # a port in use, an unreadable certificate, an unwritable spool...
         log.error("reload refused: %s; still serving the previous config", exc)
         return False
+    if quiet:
+        log.debug("reloaded %s", path)
+        return True
     announce(result.added)
     for name in result.removed:
         print(f"ecconf: stopped listening (Listen {name!r})", file=sys.stderr, flush=True)
-    log.info("reloaded %s", path)
+    log.info("reloaded %s: %s", path, changes(old, server_config))
     return True
 
 
-async def _reload_on_sighup(server: Server, options: ServeOptions, hangup: asyncio.Event, prepare: Prepare) -> None:
+async def _reload_on_sighup(
+    server: Server, options: ServeOptions, hangup: asyncio.Event, prepare: Prepare, quiet: bool
+) -> None:
     while True:
         await hangup.wait()
         hangup.clear()  # signals that arrive while a reload runs are folded into one more reload
         systemd.reloading()
-        await reload_config(server, options, prepare)
+        await reload_config(server, options, prepare, quiet)
         systemd.notify("READY=1")
 
 
@@ -111,6 +154,7 @@ async def run(
     on_ready: Callable[[Mapping[str, object]], None] = announce,
     prepare: Prepare = _unchanged,
     parent: int | None = None,
+    quiet_reload: bool = False,
 ) -> int:
     """Serve until SIGTERM/SIGINT, or until `parent` (the read end of a pipe a supervisor holds open) says
     the supervisor is gone."""
@@ -143,7 +187,7 @@ async def run(
         print("ecconf: the config enables no Listen; nothing to serve", file=sys.stderr)
         await server.stop(0)
         return EXIT_FAILED
-    reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup, prepare))
+    reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup, prepare, quiet_reload))
     systemd.notify("READY=1")
     await stop.wait()
     systemd.notify("STOPPING=1")
@@ -175,7 +219,7 @@ def serve(options: ServeOptions) -> int:
     if options.workers > 1:
         from .workers import supervise
 
-        return supervise(server_config, options, serve_in_process, lambda again: compile_config(again)[0], handed)
+        return supervise(server_config, options, serve_in_process, checked_reload, handed, changes)
     return serve_in_process(server_config, options, sharing=Sharing(sockets=handed))
 
 

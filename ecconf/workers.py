@@ -49,8 +49,10 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 # How one worker serves, once forked: serving.serve_in_process (handed in, so this module needs no serving).
 ServeInProcess = Callable[..., int]
-# How the parent re-reads the config at a SIGHUP: serving.compile_config's config, or None (it has errors).
+# How the parent re-reads the config at a SIGHUP: serving.checked_reload (None: refused, and logged why).
 Compile = Callable[[ServeOptions], ServerConfig | None]
+# What a reload changes, in words: serving.changes.
+Describe = Callable[[ServerConfig, ServerConfig], str]
 
 
 @dataclasses.dataclass
@@ -217,7 +219,13 @@ def _fork(
 
         assert shared.serve is not None and shared.config is not None
         code = shared.serve(
-            shared.config, options, sharing=sharing, on_ready=on_ready, prepare=prepare, parent=shared.parent_alive
+            shared.config,
+            options,
+            sharing=sharing,
+            on_ready=on_ready,
+            prepare=prepare,
+            parent=shared.parent_alive,
+            quiet_reload=True,
         )
     except BaseException:
         traceback.print_exc()
@@ -244,6 +252,7 @@ def supervise(
     serve: ServeInProcess,
     compile: Compile,
     handed: Mapping[ListenAddress, socket.socket] | None = None,
+    describe: Describe | None = None,
 ) -> int:
     """Run `options.workers` processes, each `serve(config, options, ...)`, on shared sockets; restart the
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
@@ -275,7 +284,7 @@ def supervise(
             return _stop_all(workers, EXIT_FAILED)
         announce(shared.announced)
         systemd.notify("READY=1")
-        return _relay(workers, options, shared, mask, compile)
+        return _relay(workers, options, shared, mask, compile, describe)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(alive_write)
@@ -292,7 +301,14 @@ def _all_ready(read_end: int, count: int) -> bool:
     return got == count
 
 
-def _relay(workers: dict[int, _Worker], options: ServeOptions, shared: Shared, mask: object, compile: Compile) -> int:
+def _relay(
+    workers: dict[int, _Worker],
+    options: ServeOptions,
+    shared: Shared,
+    mask: object,
+    compile: Compile,
+    describe: Describe | None,
+) -> int:
     deaths: list[float] = []
     while True:
         signum = signal.sigwait(_SIGNALS)
@@ -301,7 +317,7 @@ def _relay(workers: dict[int, _Worker], options: ServeOptions, shared: Shared, m
             return _stop_all(workers, EXIT_OK)
         if signum == signal.SIGHUP:
             systemd.reloading()
-            _reload(workers, options, shared, compile)
+            _reload(workers, options, shared, compile, describe)
             systemd.notify("READY=1")  # the workers reload on their own from here, each as a single server
             continue
         for pid, status in _reap():
@@ -321,30 +337,40 @@ def _relay(workers: dict[int, _Worker], options: ServeOptions, shared: Shared, m
             workers[worker.pid] = worker
 
 
-def _reload(workers: Mapping[int, _Worker], options: ServeOptions, shared: Shared, compile: Compile) -> None:
-    """Bind what the new config adds, hand it to every worker, then SIGHUP them. A config with errors is
-    still passed on: each worker refuses it and logs why, as a single server does. If the workers read a
-    config different from this one (edited again in between), an address only they know is bound by the
-    first of them and refused by the others, never shared with a stranger."""
+def _reload(
+    workers: Mapping[int, _Worker], options: ServeOptions, shared: Shared, compile: Compile, describe: Describe | None
+) -> None:
+    """Check the config (its diagnostics and any refusal are logged here, once), bind what it adds, hand
+    that to every worker, then SIGHUP them: each reloads quietly, and the summary is said here, once. If
+    the workers read a config different from this one (edited again in between), an address only they
+    know is bound by the first of them and refused by the others, never shared with a stranger."""
     try:
         config = compile(options)
     except Exception:
-        config = None
-    if config is not None:
+        log.exception("reload failed; still serving the previous config")
+        return
+    if config is None:
+        return
+    try:
+        added = shared.bind(config)
+    except OSError as exc:
+        log.error("reload refused: %s; still serving the previous config", exc)
+        return
+    for worker in workers.values():
         try:
-            added = shared.bind(config)
-        except OSError as exc:
-            log.error("reload refused: %s; still serving the previous config", exc)
-            return
-        for worker in workers.values():
-            try:
-                send_sockets(worker.control, shared, added)
-            except OSError as exc:  # a worker that is dying: its replacement inherits the sockets
-                log.debug("worker %d did not take the new sockets: %s", worker.pid, exc)
-        config = shared.config = shared.pin_ports(config)
+            send_sockets(worker.control, shared, added)
+        except OSError as exc:  # a worker that is dying: its replacement inherits the sockets
+            log.debug("worker %d did not take the new sockets: %s", worker.pid, exc)
+    old, config = shared.config, shared.pin_ports(config)
+    shared.config = config
     _send(workers, signal.SIGHUP)
-    if config is not None:
-        shared.close_unwanted(config)
+    shared.close_unwanted(config)
+    announce({s.name: shared.announced[s.name] for s in config.listeners if s.address in added})
+    gone = sorted({s.name for s in old.listeners} - {s.name for s in config.listeners}) if old else []
+    for name in gone:
+        print(f"ecconf: stopped listening (Listen {name!r})", file=sys.stderr, flush=True)
+    summary = describe(old, config) if describe is not None and old is not None else "reloaded"
+    log.info("reloaded %s (%d workers): %s", options.config or "the built-in config", len(workers), summary)
 
 
 def _reap() -> list[tuple[int, int]]:

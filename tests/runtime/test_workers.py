@@ -86,14 +86,20 @@ def test_a_killed_worker_is_replaced(served: Served, tmp_path: Path) -> None:
     assert served.proc.wait(timeout=20) == 0
 
 
-def test_sighup_reaches_every_worker(served: Served, tmp_path: Path) -> None:
-    served.proc.send_signal(signal.SIGHUP)
-    reloaded = re.compile(r"\[(\d+)\] ecconf\.serve: reloaded")
-    pids = {served.wait_for(reloaded).group(1), served.wait_for(reloaded).group(1)}
-    assert len(pids) == 2
-    send(*served.tcp, "after reload")  # the fixed port survives the reload of a port-0 Listen
-    served.proc.send_signal(signal.SIGTERM)
-    assert served.proc.wait(timeout=20) == 0
+def test_sighup_reaches_every_worker_and_the_reload_is_said_once(tmp_path: Path) -> None:
+    args = ("--workers", "2", "--loop", "asyncio", "--log-level", "DEBUG")
+    with serving(workers_config(tmp_path), *args, listens=2) as served:
+        served.proc.send_signal(signal.SIGHUP)
+        worker_reloaded = re.compile(r"DEBUG \[(\d+)\] ecconf\.serve: reloaded")
+        pids = {served.wait_for(worker_reloaded).group(1), served.wait_for(worker_reloaded).group(1)}
+        assert len(pids) == 2
+        send(*served.tcp, "after reload")  # the fixed port survives the reload of a port-0 Listen
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(timeout=20) == 0
+        assert served.proc.stderr is not None
+        lines = served.seen + served.proc.stderr.readlines()
+    said = [line for line in lines if re.search(r"INFO \[\d+\] ecconf\.serve: reloaded", line)]
+    assert len(said) == 1 and said[0].rstrip().endswith("(2 workers): no config change (password files re-read)")
 
 
 def test_workers_must_be_positive(tmp_path: Path) -> None:
