@@ -122,6 +122,7 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "bare_lf": to_choice("accept", "reject"),
     "auth_require_tls": to_bool,
     "max_connections_per_address": to_int,
+    "auth_sender_match": to_bool,
 }
 ECCONF_LIMITS = (
     "max_auth_failures",
@@ -136,6 +137,7 @@ ECCONF_LIMITS = (
     "bare_lf",
     "auth_require_tls",
     "max_connections_per_address",
+    "auth_sender_match",
 )
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "hostname": str,

@@ -151,6 +151,9 @@ class ListenerOptions(Model):
     max_connections_per_address: int | None = Field(
         None, ge=0, description="ecconf: sessions one client address (IPv6 /64) may hold open; 0 = no cap"
     )
+    auth_sender_match: bool | None = Field(
+        None, description="ecconf: after AUTH, MAIL FROM must be the user's own address (553 5.7.1)"
+    )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 

@@ -58,6 +58,7 @@ SPELLING: dict[str, str] = {
     "bare_lf": "Bare_LF",
     "auth_require_tls": "Auth_Require_TLS",
     "max_connections_per_address": "Max_Connections_Per_Address",
+    "auth_sender_match": "Auth_Sender_Match",
     "acctlog": "acctlog",
     "uri": "uri",
     "realm": "realm",

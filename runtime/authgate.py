@@ -3,17 +3,33 @@
 Rule of this room: the decision alone, as pure functions of the policy, the mechanisms the listener serves
 and whether the session is under TLS. PLAIN and LOGIN send the password itself, so where `auth_require_tls`
 is in force they are held back until the TLS handshake. The compiler asks `clear_text_needs_tls` too, so
-lint's idea of what EHLO offers before STARTTLS is the server's. No state and no output: protocol.py sends.
+lint's idea of what EHLO offers before STARTTLS is the server's. After AUTH, `sender_refusal` is the opt-in
+rule (Auth_Sender_Match) that an authenticated client sends only as itself (RFC 6409 §6.1). No state and no
+output: protocol.py sends.
 """
 
 from __future__ import annotations
 
 from . import replies
 from .config import SessionPolicy
+from .events import AuthStatus, ValidationContext
 from .replies import Reply
 
 # The mechanisms that carry the password itself (base64 is no protection).
 CLEARTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
+
+
+def sender_refusal(policy: SessionPolicy, context: ValidationContext, mail_from: str) -> Reply | None:
+    """553 5.7.1 for a MAIL FROM that is not the authenticated user's own, where Auth_Sender_Match is on;
+    None otherwise (and always for a session that has not authenticated: relay rules govern those). A user
+    named like an address must send as exactly that address; a bare user name, as that local part at any
+    domain. Compared without regard to case; the null sender belongs to nobody."""
+    if not policy.auth_sender_match or context.auth_status is not AuthStatus.PASS:
+        return None
+    user, sender = context.auth_user.casefold(), mail_from.casefold()
+    local, at, _domain = sender.rpartition("@")
+    owned = sender == user if "@" in user else bool(at) and local == user
+    return None if owned else replies.SENDER_NOT_OWNED
 
 
 def clear_text_needs_tls(setting: bool | None, starttls_offered: bool) -> bool:

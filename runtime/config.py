@@ -150,6 +150,8 @@ class SessionPolicy:
     # over it the connection is told 421 4.7.0 at banner time (0: no cap). A mail client opens one or two;
     # 20 leaves room for an office behind one NAT while one host cannot take a whole Listener_Sessions.
     max_connections_per_address: int = 20
+    # After AUTH, MAIL FROM must be the user's own address (authgate.sender_refusal); off by default.
+    auth_sender_match: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -347,6 +347,8 @@ class SmtpConnection(AuthSteps):
 
     def _do_mail(self, arg: str) -> None:
         tx = start_transaction(parse_path(arg, "FROM:", null_ok=True), self.policy.message_size_limit)
+        if why := authgate.sender_refusal(self.policy, self.context, tx.mail_from):
+            raise ProtocolViolation(why)
         # A client that could authenticate (now or after STARTTLS) is told so; else RCPT says "relaying denied".
         if not self.context.can_relay and (
             why := authgate.mail_refusal(self.policy, self._served(), self.offered_mechanisms(), self.tls)

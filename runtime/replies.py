@@ -102,6 +102,9 @@ QUEUED = Reply(250, "2.0.0", "Message accepted for delivery, queued as {queue_id
 TOO_MANY_RECIPIENTS = Reply(452, "4.5.3", "Too many recipients")
 MESSAGE_TOO_BIG = Reply(552, "5.3.4", "Message size exceeds fixed maximum message size")
 RELAY_DENIED = Reply(550, "5.7.1", "Relaying denied")
+# RFC 6409 §6.1 lets a submission server check the sender against the authenticated identity; 553 is
+# "mailbox name not allowed" (RFC 5321), 5.7.1 "not authorized" (RFC 3463).
+SENDER_NOT_OWNED = Reply(553, "5.7.1", "Sender address not owned by the authenticated user")
 AUTH_REQUIRED = Reply(530, "5.7.0", "Authentication required")
 SPOOL_ERROR = Reply(451, "4.3.0", "Local error in processing, please try again later")
 SPOOL_FULL = Reply(452, "4.3.1", "Insufficient system storage")
