@@ -221,6 +221,11 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--user", metavar="NAME", help="after binding and loading, drop root privileges to this user (needs root)"
     )
     p.add_argument("--group", metavar="NAME", help="with --user: the group to run as (default: the user's own)")
+    p.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics, /healthz and /readyz there (needs 'ecconf[metrics]')",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -275,6 +280,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         user=args.user,
         group=args.group,
+        metrics=args.metrics,
     )
     return serve(options)
 

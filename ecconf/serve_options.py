@@ -23,6 +23,7 @@ class ServeOptions:
     workers: int = 1  # processes serving the same sockets (see supervise)
     user: str | None = None  # drop to this user once the sockets are bound and the stores loaded
     group: str | None = None  # ... and this group (default: the user's own)
+    metrics: str | None = None  # HOST:PORT of the Prometheus endpoint (metrics.py), None: none
 
 
 def announce(addresses: Mapping[str, object]) -> None:

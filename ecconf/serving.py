@@ -21,13 +21,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import logformat, systemd
+from . import logformat, metrics, systemd
 from .compiler.checker import CheckOptions, failed
 from .compiler.diagnostics import Severity
 from .compiler.to_runtime import to_runtime
 from .exits import EXIT_FAILED, EXIT_OK
 from .pipeline import LintReport, load_config, render_report, sources_of
-from .runtime import listeners
+from .runtime import listeners, observe
 from .runtime.config import ServerConfig
 from .runtime.listeners import ListenError, Sharing
 from .runtime.server import Server
@@ -142,7 +142,9 @@ async def _reload_on_sighup(
         await hangup.wait()
         hangup.clear()  # signals that arrive while a reload runs are folded into one more reload
         systemd.reloading()
-        await reload_config(server, options, prepare, quiet)
+        ok = await reload_config(server, options, prepare, quiet)
+        if not quiet:  # a worker's supervisor counts the reload, once
+            observe.hooks.reloaded(ok)
         systemd.notify("READY=1")
 
 
@@ -164,6 +166,7 @@ async def run(
             drop_privileges(options.user, options.group)
         except (OSError, KeyError) as exc:
             raise _CannotDrop(f"cannot drop privileges to {options.user or options.group}: {exc}") from exc
+        metrics.mark_missing_stores(server.credentials.missing())  # before anyone can be told "ready"
         on_ready(addresses)
 
     server = Server(server_config, on_ready=ready, sharing=sharing)
@@ -188,13 +191,22 @@ async def run(
         await server.stop(0)
         return EXIT_FAILED
     reloader = asyncio.create_task(_reload_on_sighup(server, options, hangup, prepare, quiet_reload))
+    watcher = asyncio.create_task(_watch_stores(server, options))
     systemd.notify("READY=1")
     await stop.wait()
     systemd.notify("STOPPING=1")
     reloader.cancel()
+    watcher.cancel()
     log.info("stopping: waiting up to %.0f s for sessions in flight", options.drain_seconds)
     await server.stop(options.drain_seconds)
     return EXIT_OK
+
+
+async def _watch_stores(server: Server, options: ServeOptions) -> None:
+    """Keep /readyz told whether this process misses a credential store (refresh retries missing ones)."""
+    while True:
+        metrics.mark_missing_stores(server.credentials.missing())
+        await asyncio.sleep(max(options.refresh_interval, 0.5))
 
 
 def serve(options: ServeOptions) -> int:
@@ -214,13 +226,33 @@ def serve(options: ServeOptions) -> int:
     except (ValueError, OSError) as exc:
         print(f"ecconf: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    service = None
+    if options.metrics is not None:
+        try:
+            service = metrics.Service(options.metrics)
+            service.start()
+        except (metrics.MetricsUnavailable, OSError, ValueError) as exc:
+            print(f"ecconf: --metrics {options.metrics}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            if service is not None:
+                service.stop()
+            return EXIT_FAILED
     _settle_heap()
-    tell_where(server_config, options)
-    if options.workers > 1:
-        from .workers import supervise
+    tell_where(server_config, options, service)
+    try:
+        if options.workers > 1:
+            from .workers import supervise
 
-        return supervise(server_config, options, serve_in_process, checked_reload, handed, changes)
-    return serve_in_process(server_config, options, sharing=Sharing(sockets=handed))
+            return supervise(server_config, options, serve_in_process, checked_reload, handed, changes, service)
+
+        def on_ready(addresses: Mapping[str, object]) -> None:
+            announce(addresses)
+            if service is not None:
+                service.ready()
+
+        return serve_in_process(server_config, options, sharing=Sharing(sockets=handed), on_ready=on_ready)
+    finally:
+        if service is not None:
+            service.stop()
 
 
 class _CannotDrop(Exception):
@@ -243,12 +275,16 @@ def drop_privileges(user: str | None, group: str | None) -> None:
         os.setuid(entry.pw_uid)
 
 
-def tell_where(config: ServerConfig, options: ServeOptions) -> None:
+def tell_where(config: ServerConfig, options: ServeOptions, service: metrics.Service | None = None) -> None:
     """One start-up line (once, not per worker) naming what this server reads and writes."""
     source = options.config or f"{default_config()} (built-in quick start)"
     spool = config.spool_base.resolve()
     acctlog = config.acctlog_path.resolve() if config.acctlog_path is not None else "none"
-    print(f"ecconf: config {source}; spool {spool}; acctlog {acctlog}", file=sys.stderr, flush=True)
+    where = f"config {source}; spool {spool}; acctlog {acctlog}"
+    if service is not None:
+        host, port = service.bound
+        where += f"; metrics http://{f'[{host}]' if ':' in host else host}:{port}/metrics"
+    print(f"ecconf: {where}", file=sys.stderr, flush=True)
 
 
 def _settle_heap() -> None:

@@ -32,7 +32,8 @@ from collections.abc import Callable, Mapping
 
 from . import systemd
 from .exits import EXIT_FAILED, EXIT_OK
-from .runtime import listeners
+from .metrics import Service
+from .runtime import listeners, observe
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import ListenError, Sharing
 from .runtime.server import unix_in_use
@@ -196,7 +197,7 @@ def _fork(
         return _Worker(pid, time.monotonic(), index, ours)
     code = EXIT_FAILED
     try:
-        _die_with(parent)
+        die_with(parent)
         systemd.forget_notify()  # the supervisor alone tells systemd how the server is
         ours.close()
         theirs.setblocking(False)  # recv_fds ignores its flags argument before Python 3.12
@@ -233,7 +234,7 @@ def _fork(
         os._exit(code)
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """Have the kernel send this worker SIGTERM when the parent dies (Linux); the parent-alive pipe covers
     the other systems. A parent that died before this call has already re-parented us: leave at once."""
     if sys.platform.startswith("linux"):
@@ -253,6 +254,7 @@ def supervise(
     compile: Compile,
     handed: Mapping[ListenAddress, socket.socket] | None = None,
     describe: Describe | None = None,
+    service: Service | None = None,
 ) -> int:
     """Run `options.workers` processes, each `serve(config, options, ...)`, on shared sockets; restart the
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
@@ -283,8 +285,10 @@ def supervise(
             print("ecconf: a worker could not start; stopping", file=sys.stderr)
             return _stop_all(workers, EXIT_FAILED)
         announce(shared.announced)
+        if service is not None:
+            service.ready()
         systemd.notify("READY=1")
-        return _relay(workers, options, shared, mask, compile, describe)
+        return _relay(workers, options, shared, mask, compile, describe, service)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(alive_write)
@@ -308,6 +312,7 @@ def _relay(
     mask: object,
     compile: Compile,
     describe: Describe | None,
+    service: Service | None = None,
 ) -> int:
     deaths: list[float] = []
     while True:
@@ -325,6 +330,8 @@ def _relay(
             if gone is None:
                 continue
             gone.control.close()
+            if service is not None:
+                service.worker_gone(pid)
             now = time.monotonic()
             deaths = [t for t in deaths if now - t < _WINDOW] + [now]
             if status == EXIT_FAILED or len(deaths) > _DEATHS:
@@ -350,11 +357,13 @@ def _reload(
         log.exception("reload failed; still serving the previous config")
         return
     if config is None:
+        observe.hooks.reloaded(False)
         return
     try:
         added = shared.bind(config)
     except OSError as exc:
         log.error("reload refused: %s; still serving the previous config", exc)
+        observe.hooks.reloaded(False)
         return
     for worker in workers.values():
         try:
@@ -369,6 +378,7 @@ def _reload(
     gone = sorted({s.name for s in old.listeners} - {s.name for s in config.listeners}) if old else []
     for name in gone:
         print(f"ecconf: stopped listening (Listen {name!r})", file=sys.stderr, flush=True)
+    observe.hooks.reloaded(True)
     summary = describe(old, config) if describe is not None and old is not None else "reloaded"
     log.info("reloaded %s (%d workers): %s", options.config or "the built-in config", len(workers), summary)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 
+from . import observe
 from .config import ListenerSpec, MechanismSpec
 from .repeats import Repeats
 from .sasl import MECHANISMS, can_serve, create
@@ -33,6 +34,11 @@ def mechanism_specs(listeners: Iterable[ListenerSpec]) -> Iterator[MechanismSpec
                 auth = values.get("auth")
                 if isinstance(auth, Mapping):
                     yield from auth.values()
+
+
+def _count(uri: str, store: CredentialStore) -> None:
+    if isinstance(store, Sized):  # file stores know how many users they hold
+        observe.hooks.store_size(uri, len(store))
 
 
 class Credentials:
@@ -67,6 +73,7 @@ class Credentials:
             with self._lock:
                 self._stores[uri] = store
             log.info("credential store %s opened", uri)
+            _count(uri, store)
 
     def refresh(self) -> list[str]:
         """Re-read changed stores; returns the URIs now serving new contents. Blocking (file reads)."""
@@ -102,6 +109,7 @@ class Credentials:
             changed.append(uri)
             self._repeats.clear(uri)
             log.info("credential store %s reloaded", uri)
+            _count(uri, store)
         elif store.last_error:
             if self._repeats.due(uri, store.last_error):
                 log.warning(
@@ -109,6 +117,11 @@ class Credentials:
                 )
         elif self._repeats.clear(uri):
             log.info("credential store %s: the problem is gone, contents unchanged", uri)
+
+    def missing(self) -> list[str]:
+        """The stores asked for that could not be opened (yet: refresh retries them)."""
+        with self._lock:
+            return sorted(self._wanted - self._stores.keys())
 
     def store(self, uri: str) -> CredentialStore | None:
         return self._stores.get(uri)

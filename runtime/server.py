@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import listeners
+from . import listeners, observe
 from .admission import Admission, Ticket
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
@@ -279,10 +279,12 @@ class Server:
         ticket = self.admission.admit(slot, policy, ip or None)
         if not isinstance(ticket, Ticket):
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
+            observe.hooks.refused(name, ticket.code)
             link.write_nowait(ticket.render(True))
             link.close()  # after what was written has gone out
             return
         self._tickets[link] = ticket
+        observe.hooks.session_opened(name)
         log.debug("%s: connection from %s:%s", name, ip, port)
         conn = None
         if not policy.use_ssl:
@@ -311,6 +313,7 @@ class Server:
         ticket = self._tickets.pop(link, None)
         if ticket is not None:
             ticket.release()
+            observe.hooks.session_closed(ticket.slot.spec.name)
         if not self._sessions and self._all_gone is not None and not self._all_gone.done():
             self._all_gone.set_result(None)
 

@@ -18,7 +18,7 @@ import ssl
 from functools import partial
 from typing import TYPE_CHECKING
 
-from . import envelope, feed, replies, sessionlog
+from . import envelope, feed, observe, replies, sessionlog
 from .config import SessionPolicy
 from .diskqueue import Append, Deliver
 from .events import (
@@ -261,6 +261,7 @@ class Session:
             self._gone_while_held(wait)
             return False
         log.info("AUTH answer to %s held back %.2f s after failures", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        observe.hooks.penalty_held()
         self._holding = True
         self.link.loop.call_later(wait, self._held)
         return False
@@ -402,6 +403,7 @@ class Session:
                     return
                 elif wait > 0 and not self._over:
                     log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
+                    observe.hooks.penalty_held()
                     await self._pause(wait)
                 if self._over:  # the client closed its side during the wait: the answer stays unsent
                     return

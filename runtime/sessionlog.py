@@ -10,9 +10,10 @@ failures and failed deliveries are INFO and above. Never a password or a base64 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
-from . import acctlog
+from . import acctlog, observe
 from .events import AuthAttempted, Envelope
 
 log = logging.getLogger("ecconf.runtime.server")  # one logger for everything the server says
@@ -22,6 +23,8 @@ def auth_attempt(listener: str, client_ip: str, event: AuthAttempted) -> None:
     """One line per AUTH: the outcome and, for a failure, why (AuthAttempted.reason: never the secret).
     A user the client never named (a cancel before it got that far) is "(none)", not an empty name."""
     outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
+    temporary = not event.success and event.reason.startswith("temporary")
+    observe.hooks.auth(event.mechanism, "error" if temporary else outcome)
     if event.reason and not event.success:
         outcome = f"{outcome} ({event.reason})"
     level = logging.DEBUG if event.success else logging.INFO
@@ -35,6 +38,7 @@ def acct_line(when: float, listener: str, client_ip: str, client_port: int, even
 
 
 def stored(envelope: Envelope, path: Path) -> None:
+    observe.hooks.stored(max(0.0, time.time() - envelope.received_at))
     log.debug(
         "message %s from %s (auth %s) stored as %s (%d recipients)",
         envelope.queue_id,
