@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
-import errno
-import json
 import logging
 import os
 import signal
 import socket
-import stat
 import sys
 import time
 import traceback
@@ -32,11 +29,11 @@ from collections.abc import Callable, Mapping
 
 from . import systemd
 from .exits import EXIT_FAILED, EXIT_OK
+from .handover import listen, receive_sockets, send_fds
 from .metrics import Service
 from .runtime import listeners, observe
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import ListenError, Sharing
-from .runtime.server import unix_in_use
 from .serve_options import ServeOptions, announce
 from .session_tally import SessionTable
 
@@ -44,7 +41,6 @@ log = logging.getLogger("ecconf.serve")
 
 _SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 _DEATHS, _WINDOW = 5, 10.0  # more worker deaths than this within the window stop the server
-_BACKLOG = 1024  # as runtime/server.py: a burst of connections must not overflow the accept queue
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -80,7 +76,7 @@ class Shared:
                 pinned = self.ports.get(address, address)
                 if pinned in self.sockets:
                     continue
-                sock = _listen(pinned)
+                sock = listen(pinned)
                 if pinned.kind == "tcp":
                     bound = sock.getsockname()[:2]
                     self.announced[spec.name] = bound
@@ -115,60 +111,6 @@ def share(config: ServerConfig, handed: Mapping[ListenAddress, socket.socket] | 
 
 def _name_of(config: ServerConfig, address: ListenAddress) -> str:
     return next(spec.name for spec in config.listeners if spec.address == address)
-
-
-def _listen(address: ListenAddress) -> socket.socket:
-    try:
-        if address.kind == "unix":
-            return _unix_socket(address.path)
-        family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
-        # create_server sets SO_REUSEADDR (a restart is not refused for the old connections in TIME_WAIT),
-        # which on its own never lets two sockets listen on one port.
-        return socket.create_server((address.host, address.port), family=family, backlog=_BACKLOG)
-    except OSError as exc:
-        raise ListenError(address, exc) from exc
-
-
-def _unix_socket(path: str) -> socket.socket:
-    if unix_in_use(path):
-        raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
-    try:
-        if stat.S_ISSOCK(os.stat(path).st_mode):
-            os.unlink(path)  # a stale socket from an earlier run, as asyncio's own bind would remove
-    except FileNotFoundError:
-        pass
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.bind(path)
-        sock.listen(_BACKLOG)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _encode(address: ListenAddress) -> dict[str, object]:
-    return dataclasses.asdict(address)
-
-
-def send_sockets(control: socket.socket, shared: Shared, addresses: list[ListenAddress]) -> None:
-    """Pass new listening sockets to a worker (read by receive_sockets before it reloads)."""
-    if addresses:
-        payload = json.dumps([_encode(a) for a in addresses]).encode()
-        socket.send_fds(control, [payload], [shared.sockets[a].fileno() for a in addresses])
-
-
-def receive_sockets(control: socket.socket, into: dict[ListenAddress, object]) -> None:
-    """Take every socket the parent has sent so far (it sends them before the SIGHUP that asks for them)."""
-    while True:
-        try:
-            payload, fds, _flags, _addr = socket.recv_fds(control, 65536, 64)
-        except (BlockingIOError, InterruptedError):
-            return
-        if not payload:
-            return
-        for raw, fd in zip(json.loads(payload), fds, strict=True):
-            into[ListenAddress(**raw)] = socket.socket(fileno=fd)
 
 
 @dataclasses.dataclass
@@ -367,7 +309,7 @@ def _reload(
         return
     for worker in workers.values():
         try:
-            send_sockets(worker.control, shared, added)
+            send_fds(worker.control, {address: shared.sockets[address] for address in added})
         except OSError as exc:  # a worker that is dying: its replacement inherits the sockets
             log.debug("worker %d did not take the new sockets: %s", worker.pid, exc)
     old, config = shared.config, shared.pin_ports(config)
