@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import itertools
 import logging
 import os
 import socket
@@ -106,6 +107,9 @@ class Server:
         self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
+        # Session ids: this process (a worker of --workers N has its own) and a count, unique per machine run.
+        self._pid = os.getpid()
+        self._numbers = itertools.count(1)
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -285,12 +289,13 @@ class Server:
             return
         self._tickets[link] = ticket
         observe.hooks.session_opened(name)
-        log.debug("%s: connection from %s:%s", name, ip, port)
+        sid = f"{self._pid:x}.{next(self._numbers):x}"
+        log.debug("[%s] %s: connection from %s:%s", sid, name, ip, port)
         conn = None
         if not policy.use_ssl:
             conn = self.connection(gen, policy, (ip, port))
             link.write_nowait(conn.data_to_send())
-        session = self._sessions[link] = link.session = Session(self, slot, gen, link, policy, conn)
+        session = self._sessions[link] = link.session = Session(self, slot, gen, link, policy, conn, sid)
         session.start()
 
     def connection(self, gen: Generation, policy: SessionPolicy, client: tuple[str, int]) -> SmtpConnection:

@@ -63,6 +63,7 @@ class Session:
         "_slot",
         "conn",
         "link",
+        "sid",
         "task",
     )
 
@@ -74,8 +75,10 @@ class Session:
         link: Link,
         policy: SessionPolicy,
         conn: SmtpConnection | None,
+        sid: str = "",
     ) -> None:
         self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
+        self.sid = sid  # on every log line of this session: "[sid] ..."
         self.conn = conn  # None until an implicit-TLS handshake is done
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
         # The event whose disk job is running, or the future of its costly AUTH work.
@@ -223,7 +226,7 @@ class Session:
                 self._stored(conn, event, value, exc)
             elif isinstance(event, AuthAttempted):
                 if isinstance(exc, OSError):
-                    log.error("cannot write accounting log %s: %s", self._gen.config.acctlog_path, exc)
+                    log.error("[%s] cannot write accounting log %s: %s", self.sid, self._gen.config.acctlog_path, exc)
                 elif exc is not None:
                     raise exc
                 if not self._hold(event) or not self._flush():
@@ -252,7 +255,7 @@ class Session:
         assert conn is not None
         wait = self._server.penalty.hold(conn.client_ip, event, self._policy)
         if wait is None:
-            log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
+            log.info("[%s] AUTH answer to %s refused: too many attempts from that address", self.sid, conn.client_ip)
             conn.refuse_verdict()
             return True
         if wait <= 0:
@@ -260,7 +263,7 @@ class Session:
         if self.link.input_ended:  # gone before its answer could be held: nobody to hold it for
             self._gone_while_held(wait)
             return False
-        log.info("AUTH answer to %s held back %.2f s after failures", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        log.info("[%s] AUTH answer to %s held back %.2f s after failures", self.sid, conn.client_ip, wait)
         observe.hooks.penalty_held()
         self._holding = True
         self.link.loop.call_later(wait, self._held)
@@ -273,7 +276,8 @@ class Session:
 
     def _gone_while_held(self, wait: float) -> None:
         """The client closed its side with an AUTH answer to hold: it ends unanswered, its slot free now."""
-        log.info("AUTH answer to %s not held (%.2f s): the client has closed its side", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        ip = self.conn.client_ip  # type: ignore[union-attr]
+        log.info("[%s] AUTH answer to %s not held (%.2f s): the client has closed its side", self.sid, ip, wait)
         self._end()
 
     def _end(self) -> None:
@@ -295,9 +299,9 @@ class Session:
         ip, port = self.link.peer()
         name = self._slot.spec.name
         if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError, OSError)):
-            log.info("%s: connection from %s:%s ended: %r", name, ip, port, exc)
+            log.info("[%s] %s: connection from %s:%s ended: %r", self.sid, name, ip, port, exc)
         else:
-            log.error("%s: session with %s:%s failed", name, ip, port, exc_info=exc)
+            log.error("[%s] %s: session with %s:%s failed", self.sid, name, ip, port, exc_info=exc)
         self._end()
 
     def abort(self) -> None:
@@ -316,7 +320,7 @@ class Session:
         conn = self.conn
         assert conn is not None
         name = self._slot.spec.name
-        sessionlog.auth_attempt(name, conn.client_ip, event)
+        sessionlog.auth_attempt(self.sid, name, conn.client_ip, event)
         path = self._gen.config.acctlog_path
         if path is None or not event.log:
             return None
@@ -327,15 +331,16 @@ class Session:
         return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at, partial(envelope.record, env))
 
     def _closing(self, conn: SmtpConnection, event: Close) -> None:
-        log.debug("%s: closing %s:%s: %s", self._slot.spec.name, conn.client_ip, conn.client_port, event.reason)
+        name = self._slot.spec.name
+        log.debug("[%s] %s: closing %s:%s: %s", self.sid, name, conn.client_ip, conn.client_port, event.reason)
 
     def _stored(self, conn: SmtpConnection, event: MessageReceived, value: object, exc: BaseException | None) -> None:
         env = event.envelope
         if exc is not None:
-            sessionlog.not_stored(env, exc, expected=isinstance(exc, SpoolError))
+            sessionlog.not_stored(self.sid, env, exc, expected=isinstance(exc, SpoolError))
             conn.message_rejected(exc.reply if isinstance(exc, SpoolError) else replies.SPOOL_ERROR)
             return
-        sessionlog.stored(env, value)  # type: ignore[arg-type]
+        sessionlog.stored(self.sid, env, value)  # type: ignore[arg-type]
         conn.message_stored(env.queue_id)
 
     # ----- parked in a task ---------------------------------------------------------------------------
@@ -393,16 +398,16 @@ class Session:
                     try:
                         await server.offload(line)
                     except OSError as exc:
-                        log.error("cannot write accounting log %s: %s", line.path, exc)
+                        log.error("[%s] cannot write accounting log %s: %s", self.sid, line.path, exc)
                 wait = server.penalty.hold(conn.client_ip, event, policy)
                 if wait is None:
-                    log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
+                    log.info("[%s] AUTH answer to %s refused: too many attempts", self.sid, conn.client_ip)
                     conn.refuse_verdict()
                 elif wait > 0 and link.input_ended:
                     self._gone_while_held(wait)
                     return
                 elif wait > 0 and not self._over:
-                    log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
+                    log.info("[%s] AUTH answer to %s held back %.2f s after failures", self.sid, conn.client_ip, wait)
                     observe.hooks.penalty_held()
                     await self._pause(wait)
                 if self._over:  # the client closed its side during the wait: the answer stays unsent

@@ -113,7 +113,7 @@ def test_workers_must_be_positive(tmp_path: Path) -> None:
 
 
 CAPPED = "Listener_Sessions = 4"
-CONNECTED = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: \S+: connection from 127\.0\.0\.1:(\d+)")
+CONNECTED = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: \[\S+\] \S+: connection from 127\.0\.0\.1:(\d+)")
 
 
 def admitted_within(port: int, deadline: int = 300) -> tuple[socket.socket, object]:
