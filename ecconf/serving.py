@@ -245,9 +245,9 @@ def serve(options: ServeOptions) -> int:
             return supervise(server_config, options, serve_in_process, checked_reload, handed, changes, service)
 
         def on_ready(addresses: Mapping[str, object]) -> None:
-            announce(addresses)
             if service is not None:
-                service.ready()
+                service.ready()  # before the announcement: whoever reads it may ask /readyz at once
+            announce(addresses)
 
         return serve_in_process(server_config, options, sharing=Sharing(sockets=handed), on_ready=on_ready)
     finally:

@@ -226,9 +226,9 @@ def supervise(
         if not _all_ready(read_end, options.workers):
             print("ecconf: a worker could not start; stopping", file=sys.stderr)
             return _stop_all(workers, EXIT_FAILED)
-        announce(shared.announced)
         if service is not None:
-            service.ready()
+            service.ready()  # before the announcement: whoever reads it may ask /readyz at once
+        announce(shared.announced)
         systemd.notify("READY=1")
         return _relay(workers, options, shared, mask, compile, describe, service)
     finally:
