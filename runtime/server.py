@@ -160,7 +160,7 @@ class Server:
             if inherited is not None:
                 server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
             else:
-                reuse_port = self._sharing.reuse_port or None
+                reuse_port: bool | None = bool(self._sharing.reuse_port) or None
                 server = await loop.create_server(
                     factory, addr.host, addr.port, reuse_address=True, reuse_port=reuse_port, backlog=_BACKLOG
                 )

@@ -292,12 +292,12 @@ def uri_path(uri: str, base_dir: Path | None = None) -> Path:
     if not sep or not rest:
         raise StoreError(f"{uri}: not a store URI (expected scheme:path)")
     if rest.startswith("//"):
-        host, slash, path = rest[2:].partition("/")
+        host, slash, absolute = rest[2:].partition("/")
         if host not in ("", "localhost"):
             raise StoreError(f"{uri}: remote host {host!r} is not supported")
-        if not slash or not path:
+        if not slash or not absolute:
             raise StoreError(f"{uri}: no file path")
-        return Path("/" + unquote(path))
+        return Path("/" + unquote(absolute))
     path = Path(unquote(rest))
     if path.is_absolute():
         return path
