@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -157,7 +158,7 @@ class Server:
             server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
             slot.bound = addr.path
         else:
-            if inherited is not None:
+            if isinstance(inherited, socket.socket):
                 server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
             else:
                 reuse_port: bool | None = bool(self._sharing.reuse_port) or None
