@@ -46,6 +46,7 @@ class RenderOptions:
     files_checked: int = 0
     tool_version: str = ""
     quiet: bool = False  # text: the findings alone, without the summary line
+    entry_points: tuple[str, ...] = ()  # json: the files checked as roots, for the summary
 
 
 def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
@@ -71,7 +72,7 @@ def render(
             text = text[: text.rstrip("\n").rfind("\n") + 1]  # the summary is the last line
         return text
     if options.format == "json":
-        return render_json(diagnostics)
+        return render_json(diagnostics, options.files_checked, options.entry_points)
     if options.format == "sarif":
         return render_sarif(diagnostics, rules, options.tool_version)
     if options.format == "github":
@@ -184,9 +185,13 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _counts(diagnostics: Sequence[Diagnostic]) -> dict[Severity, int]:
+    return {level: sum(1 for d in diagnostics if d.severity is level) for level in Severity}
+
+
 def summary(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
     """`2 errors, 1 warning in 3 files` (`, 1 note` when there are notes)."""
-    counts = {level: sum(1 for d in diagnostics if d.severity is level) for level in Severity}
+    counts = _counts(diagnostics)
     parts = [_count(counts[Severity.ERROR], "error"), _count(counts[Severity.WARNING], "warning")]
     if counts[Severity.INFO]:
         parts.append(_count(counts[Severity.INFO], "note"))
@@ -233,19 +238,55 @@ def render_text(
 # --- json -------------------------------------------------------------------------------------------------
 
 
-def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    items = [
-        {
-            "path": d.span.path,
-            "line": d.span.line,
-            "column": d.span.column,
+def _json_place(span: Span) -> dict[str, Any]:
+    # A span always has an end; one that ends before it starts (never made on purpose) is shown as a point.
+    end_line, end_column = (span.end_line, span.end_column)
+    if (end_line, end_column) < (span.line, span.column):
+        end_line, end_column = span.line, span.column
+    return {
+        "path": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": end_line,
+        "end_column": end_column,
+    }
+
+
+def json_summary(diagnostics: Sequence[Diagnostic], files_checked: int, entry_points: Sequence[str]) -> dict[str, Any]:
+    """The counts the text format's last line gives (info findings count as notes, as there)."""
+    counts = _counts(diagnostics)
+    return {
+        "errors": counts[Severity.ERROR],
+        "warnings": counts[Severity.WARNING],
+        "notes": counts[Severity.INFO],
+        "files_checked": files_checked,
+        "entry_points": list(entry_points),
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic], files_checked: int = 0, entry_points: Sequence[str] = ()) -> str:
+    """`{"diagnostics": [...], "summary": {...}}`. Each diagnostic keeps the first keys it had (path, line,
+    column, severity, code, message) and adds end_line and end_column (exclusive, as spans count; a finding
+    about a whole file or one point ends where it starts), hint (null when there is none) and notes (the
+    related places, each with its own path, line, column, end and message)."""
+    items = []
+    for d in diagnostics:
+        place = _json_place(d.span)
+        item: dict[str, Any] = {
+            "path": place["path"],
+            "line": place["line"],
+            "column": place["column"],
             "severity": d.severity.label,
             "code": d.code,
             "message": d.message,
+            "end_line": place["end_line"],
+            "end_column": place["end_column"],
+            "hint": d.hint or None,
+            "notes": [{**_json_place(r.span), "message": r.message} for r in d.related],
         }
-        for d in diagnostics
-    ]
-    return json.dumps({"diagnostics": items}, indent=2, ensure_ascii=False) + "\n"
+        items.append(item)
+    log = {"diagnostics": items, "summary": json_summary(diagnostics, files_checked, entry_points)}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- sarif ------------------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def rule_infos() -> list[RuleInfo]:
 
 def render_report(report: LintReport, fmt: str = "text", color: bool = False, quiet: bool = False) -> str:
     """The report in one of render.FORMATS, with this version's rule descriptions for SARIF."""
-    options = RenderOptions(fmt, color, report.files_checked, __version__, quiet)
+    options = RenderOptions(fmt, color, report.files_checked, __version__, quiet, tuple(report.entry_points))
     return render(report.diagnostics, options, report.sources, rule_infos() if fmt == "sarif" else ())
 
 

@@ -111,8 +111,8 @@ def test_wants_color_needs_a_tty_and_no_NO_COLOR() -> None:
 
 
 def test_json_has_exactly_the_documented_keys() -> None:
-    data = json.loads(render_json([ERROR, NOTE]))
-    assert list(data) == ["diagnostics"]
+    data = json.loads(render_json([ERROR, NOTE], 2, ["a.conf"]))
+    assert list(data) == ["diagnostics", "summary"]
     first = data["diagnostics"][0]
     assert first == {
         "path": "a.conf",
@@ -121,9 +121,25 @@ def test_json_has_exactly_the_documented_keys() -> None:
         "severity": "error",
         "code": "E301",
         "message": "Idle_Time needs a number of seconds, not 'soon'",
+        "end_line": 3,
+        "end_column": 18,
+        "hint": "write a number, like 300",
+        "notes": [
+            {"path": "b.conf", "line": 1, "column": 1, "end_line": 1, "end_column": 9, "message": "first set here"}
+        ],
     }
-    assert data["diagnostics"][1]["severity"] == "info"
-    assert json.loads(render_json([])) == {"diagnostics": []}
+    second = data["diagnostics"][1]
+    assert (second["severity"], second["hint"], second["notes"]) == ("info", None, [])
+    assert (second["end_line"], second["end_column"]) == (1, 1)  # a point ends where it starts
+    assert data["summary"] == {"errors": 1, "warnings": 0, "notes": 1, "files_checked": 2, "entry_points": ["a.conf"]}
+    empty = {"errors": 0, "warnings": 0, "notes": 0, "files_checked": 0, "entry_points": []}
+    assert json.loads(render_json([])) == {"diagnostics": [], "summary": empty}
+
+
+def test_json_end_before_start_is_shown_as_a_point() -> None:
+    backwards = Diagnostic("E100", "odd", Span("a.conf", 4, 5, 3, 1))
+    item = json.loads(render_json([backwards]))["diagnostics"][0]
+    assert (item["line"], item["column"], item["end_line"], item["end_column"]) == (4, 5, 4, 5)
 
 
 # The parts of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that a consumer relies on: required
