@@ -69,6 +69,7 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--quiet", "-q", action="store_true", help="text format: findings only, no summary or notes")
     p.add_argument("--statistics", action="store_true", help="print how often each code was found, not each finding")
+    p.add_argument("--show-docs", action="store_true", help="text format: a link to each finding's rule page")
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -149,14 +150,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
         say_error(entry_note(report.entry_points, report.folded))
     fmt = args.format or settings.output_format or "text"
     color = args.output is None and _color(args.color)
+    status = report.exit_status
+    status = EXIT_OK if args.exit_zero and status == 1 else status
     if args.statistics:
         text = render_statistics(report, fmt)
     else:
-        text = render_report(report, fmt, color, quiet=args.quiet)
+        text = render_report(report, fmt, color, quiet=args.quiet, show_docs=args.show_docs, exit_code=status)
     if not write_output(text, args.output, sys.stdout):
         return EXIT_USAGE
-    status = report.exit_status
-    return EXIT_OK if args.exit_zero and status == 1 else status
+    return status
 
 
 def entry_note(points: Sequence[str], folded: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ import pytest
 from ecconf.compiler.diagnostics import Diagnostic, Related, Severity
 from ecconf.compiler.render import (
     FORMATS,
+    Invocation,
     RenderOptions,
     RuleInfo,
     artifact_uri,
@@ -40,7 +41,7 @@ WARNING = Diagnostic("W601", "odd, 100% odd", Span("a.conf", 2, 3, 2, 9), Severi
 NOTE = Diagnostic("I700", "for your information", Span("a.conf", 1, 1, 1, 1), Severity.INFO)
 RULES = [
     RuleInfo("E301", "value-type", "value of the wrong type", "E301 value-type: ...\n\nBad:\n  x\n", Severity.ERROR),
-    RuleInfo("W601", "odd", "odd things", "W601 odd: ...", Severity.WARNING),
+    RuleInfo("W601", "odd", "odd things", "W601 odd: ...", Severity.WARNING, "https://docs.invalid/W601.md"),
 ]
 
 
@@ -257,6 +258,25 @@ def test_sarif_validates_and_carries_rules_levels_and_regions() -> None:
     assert first["properties"]["hint"] == ERROR.hint
     assert (second["level"], third["level"]) == ("warning", "note")
     assert "ruleIndex" not in third  # I700 is not among the rules handed over
+    assert driver["rules"][0]["help"] == {"text": RULES[0].doc, "markdown": "**Bad**\n```text\nx\n```\n"}
+    assert "helpUri" not in driver["rules"][0]  # no link rather than a relative one
+    assert driver["rules"][1]["helpUri"] == "https://docs.invalid/W601.md"
+    assert "informationUri" not in driver
+    assert run["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_sarif_invocation_and_information_uri() -> None:
+    invocation = Invocation(2, ("cannot read x.conf",))
+    log = json.loads(render_sarif([], RULES, "1", "https://docs.invalid/", invocation))
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["informationUri"] == "https://docs.invalid/"
+    assert run["invocations"] == [
+        {
+            "executionSuccessful": False,
+            "exitCode": 2,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": "cannot read x.conf"}}],
+        }
+    ]
 
 
 def test_sarif_with_no_results_is_still_a_valid_log() -> None:
