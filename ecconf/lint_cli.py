@@ -87,6 +87,16 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--extend-exclude", type=split, action="append", metavar="PATTERNS", help="patterns to skip, besides those"
     )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report (and fail on) only the findings that FILE does not record; see --write-baseline",
+    )
+    p.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="record today's findings in the --baseline FILE instead of reporting them (exit 0)",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--config", metavar="FILE", help="settings from FILE (.ecconf.toml or pyproject.toml)")
     where.add_argument("--isolated", action="store_true", help="ignore every settings file")
@@ -143,9 +153,25 @@ def cmd_lint(args: argparse.Namespace) -> int:
     expansion = expand(args.files, exclude, (*settings.extend_exclude, *_flatten(args.extend_exclude)))
     for folder in expansion.empty:
         say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+    if args.write_baseline and not args.baseline:
+        say_error("--write-baseline needs --baseline FILE: the file to write")
+        return EXIT_USAGE
+    known: Any = None
+    if args.baseline and not args.write_baseline:
+        from .baseline import BaselineError, load
+
+        try:
+            known = load(Path(args.baseline))
+        except BaselineError as exc:
+            say_error(f"{exc}; `--write-baseline` creates it")
+            return EXIT_USAGE
     report = lint_paths(expansion.files, options)
     for problem in report.input_errors:
         say_error(problem)
+    if args.write_baseline:
+        return _write_baseline(report, Path(args.baseline))
+    if known is not None:
+        report = _against_baseline(report, known, Path(args.baseline), args.quiet)
     if (expansion.walked or report.folded) and not args.quiet:
         say_error(entry_note(report.entry_points, report.folded))
     fmt = args.format or settings.output_format or "text"
@@ -159,6 +185,44 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if not write_output(text, args.output, sys.stdout):
         return EXIT_USAGE
     return status
+
+
+def _write_baseline(report: Any, path: Path) -> int:
+    from .baseline import record
+
+    if report.input_errors:  # a baseline of a partial run would hide nothing tomorrow, or the wrong things
+        say_error(f"{path} not written: some inputs could not be read")
+        return EXIT_USAGE
+    text = record(report.diagnostics, report.sources, path.resolve().parent)
+    if not write_output(text, str(path), sys.stdout):
+        return EXIT_USAGE
+    n = len(report.diagnostics)
+    say_error(f"recorded {n} finding{'' if n == 1 else 's'} in the baseline {path}")
+    return EXIT_OK
+
+
+def _against_baseline(report: Any, known: Any, path: Path, quiet: bool) -> Any:
+    """The report with only the findings the baseline does not hold; says what it hid and what is fixed."""
+    from dataclasses import replace
+
+    from .baseline import compare
+
+    result = compare(report.diagnostics, report.sources, known, path.resolve().parent)
+    if result.known and not quiet:
+        say_error(f"{result.known} finding{'' if result.known == 1 else 's'} recorded in the baseline {path} not shown")
+    if result.fixed:
+        total = sum(n for _key, n in result.fixed)
+        say_error(
+            f"note: {total} finding{'' if total == 1 else 's'} recorded in the baseline {path} "
+            f"{'is' if total == 1 else 'are'} fixed; the baseline can be updated with --write-baseline:"
+        )
+        for key, n in result.fixed[:10]:
+            sys.stderr.write(
+                f"  fixed: {key.path}: {key.code} {key.message}" + (f" ({n} times)" if n > 1 else "") + "\n"
+            )
+        if len(result.fixed) > 10:
+            sys.stderr.write(f"  ... and {len(result.fixed) - 10} more\n")
+    return replace(report, diagnostics=result.new)
 
 
 def entry_note(points: Sequence[str], folded: dict[str, str]) -> str:
