@@ -1,9 +1,10 @@
 """`ecconf lint`: its arguments, the project settings they override, and how the report is printed.
 
 Rule of this room: arguments and settings only; which files (discover.py), what is checked (the compiler,
-through pipeline.py) and what a settings file may say (settings.py) live elsewhere. The command line wins
-over the settings file: `--select`, `--exclude`, `--format` replace the file's; `--ignore`,
-`--extend-exclude` and `--severity` add to it (a `--severity` for the same prefix wins).
+through pipeline.py), what a settings file may say (settings.py) and what a baseline holds (baseline.py) live
+elsewhere. The command line wins over the settings file: `--select`, `--exclude`, `--format`, `--baseline`
+replace the file's; `--ignore`, `--extend-exclude` and `--severity` add to it (a `--severity` for the same
+prefix wins).
 """
 
 from __future__ import annotations
@@ -153,15 +154,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
     expansion = expand(args.files, exclude, (*settings.extend_exclude, *_flatten(args.extend_exclude)))
     for folder in expansion.empty:
         say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
-    if args.write_baseline and not args.baseline:
-        say_error("--write-baseline needs --baseline FILE: the file to write")
+    baseline = args.baseline or settings.baseline
+    if args.write_baseline and not baseline:
+        say_error("--write-baseline needs --baseline FILE (or baseline in the settings): the file to write")
         return EXIT_USAGE
     known: Any = None
-    if args.baseline and not args.write_baseline:
+    if baseline and not args.write_baseline:
         from .baseline import BaselineError, load
 
         try:
-            known = load(Path(args.baseline))
+            known = load(Path(baseline))
         except BaselineError as exc:
             say_error(f"{exc}; `--write-baseline` creates it")
             return EXIT_USAGE
@@ -169,9 +171,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for problem in report.input_errors:
         say_error(problem)
     if args.write_baseline:
-        return _write_baseline(report, Path(args.baseline))
+        return _write_baseline(report, Path(baseline))
     if known is not None:
-        report = _against_baseline(report, known, Path(args.baseline), args.quiet)
+        report = _against_baseline(report, known, Path(baseline), args.quiet)
     if (expansion.walked or report.folded) and not args.quiet:
         say_error(entry_note(report.entry_points, report.folded))
     fmt = args.format or settings.output_format or "text"

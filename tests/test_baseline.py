@@ -15,9 +15,9 @@ CONFIG = (
 )
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path, isolated: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    command = [sys.executable, "-m", "ecconf", "lint", "--isolated", *args]
+    command = [sys.executable, "-m", "ecconf", "lint", *(["--isolated"] if isolated else []), *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60)
 
 
@@ -125,3 +125,18 @@ def test_a_message_that_names_a_line_still_matches_when_that_line_moves(tmp_path
     (tmp_path / "u.conf").write_text("# moved\n\n" + unclosed, encoding="utf-8")
     done = run("--baseline", "base.json", "u.conf", cwd=tmp_path)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_settings_file_can_name_the_baseline(tmp_path: Path) -> None:
+    (tmp_path / ".ecconf.toml").write_text('baseline = "ci/ecconf-baseline.json"\n', encoding="utf-8")
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "m.conf").write_text(CONFIG, encoding="utf-8")
+    done = run("--write-baseline", "m.conf", cwd=tmp_path / "conf", isolated=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "ci" / "ecconf-baseline.json").read_text())["findings"][0]["path"] == "../conf/m.conf"
+    assert run("m.conf", cwd=tmp_path / "conf", isolated=False).returncode == 0
+    assert run("m.conf", cwd=tmp_path / "conf").returncode == 1  # --isolated: no settings, no baseline
+    (tmp_path / ".ecconf.toml").write_text("baseline = 3\n", encoding="utf-8")
+    done = run("m.conf", cwd=tmp_path / "conf", isolated=False)
+    assert done.returncode == 2 and "baseline must be a file name" in done.stderr
