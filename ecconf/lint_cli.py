@@ -98,6 +98,9 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="record today's findings in the --baseline FILE instead of reporting them (exit 0)",
     )
+    p.add_argument(
+        "--watch", action="store_true", help="lint again whenever a file it read changes (Ctrl-C stops; exit 0)"
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--config", metavar="FILE", help="settings from FILE (.ecconf.toml or pyproject.toml)")
     where.add_argument("--isolated", action="store_true", help="ignore every settings file")
@@ -150,13 +153,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
         strict=args.strict or bool(settings.strict),
         per_file_ignores=settings.per_file_ignores,
     )
-    exclude = _flatten(args.exclude) if args.exclude is not None else settings.exclude
-    expansion = expand(args.files, exclude, (*settings.extend_exclude, *_flatten(args.extend_exclude)))
-    for folder in expansion.empty:
-        say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
     baseline = args.baseline or settings.baseline
     if args.write_baseline and not baseline:
         say_error("--write-baseline needs --baseline FILE (or baseline in the settings): the file to write")
+        return EXIT_USAGE
+    if args.watch and (args.write_baseline or "-" in args.files):
+        say_error("--watch needs files to watch: not standard input, and not with --write-baseline")
         return EXIT_USAGE
     known: Any = None
     if baseline and not args.write_baseline:
@@ -167,26 +169,55 @@ def cmd_lint(args: argparse.Namespace) -> int:
         except BaselineError as exc:
             say_error(f"{exc}; `--write-baseline` creates it")
             return EXIT_USAGE
-    report = lint_paths(expansion.files, options)
-    for problem in report.input_errors:
-        say_error(problem)
-    if args.write_baseline:
-        return _write_baseline(report, Path(baseline))
-    if known is not None:
-        report = _against_baseline(report, known, Path(baseline), args.quiet)
-    if (expansion.walked or report.folded) and not args.quiet:
-        say_error(entry_note(report.entry_points, report.folded))
+    exclude = _flatten(args.exclude) if args.exclude is not None else settings.exclude
+    extend = (*settings.extend_exclude, *_flatten(args.extend_exclude))
     fmt = args.format or settings.output_format or "text"
     color = args.output is None and _color(args.color)
-    status = report.exit_status
-    status = EXIT_OK if args.exit_zero and status == 1 else status
-    if args.statistics:
-        text = render_statistics(report, fmt)
-    else:
-        text = render_report(report, fmt, color, quiet=args.quiet, show_docs=args.show_docs, exit_code=status)
-    if not write_output(text, args.output, sys.stdout):
-        return EXIT_USAGE
-    return status
+    seen: dict[str, str | None] = {}  # --watch: every file the last run read, with its text
+
+    def once() -> int:
+        expansion = expand(args.files, exclude, extend)
+        for folder in expansion.empty:
+            say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+        report = lint_paths(expansion.files, options)
+        # By absolute path: a walk says ./part.conf where an include says part.conf. Unreadable: None.
+        seen.clear()
+        seen.update({os.path.abspath(path): None for path in expansion.files})
+        seen.update({os.path.abspath(path): text for path, text in report.sources.items()})
+        for problem in report.input_errors:
+            say_error(problem)
+        if args.write_baseline:
+            return _write_baseline(report, Path(baseline))
+        if known is not None:
+            report = _against_baseline(report, known, Path(baseline), args.quiet)
+        if (expansion.walked or report.folded) and not args.quiet:
+            say_error(entry_note(report.entry_points, report.folded))
+        status = report.exit_status
+        status = EXIT_OK if args.exit_zero and status == 1 else status
+        if args.statistics:
+            text = render_statistics(report, fmt)
+        else:
+            text = render_report(report, fmt, color, quiet=args.quiet, show_docs=args.show_docs, exit_code=status)
+        return status if write_output(text, args.output, sys.stdout) else EXIT_USAGE
+
+    if not args.watch:
+        return once()
+    from .compiler.includes import read_text
+    from .watch import watch
+
+    def run() -> dict[str, str | None]:
+        once()
+        return dict(seen)
+
+    def probe(before: dict[str, str | None]) -> str | None:
+        """The first file whose text differs from what the run read (or that is gone), or a new one in a folder."""
+        for path, text in before.items():
+            if read_text(path)[0] != text:
+                return path
+        found = expand(args.files, exclude, extend).files
+        return next((path for path in found if os.path.abspath(path) not in before), None)
+
+    return watch(run, probe)
 
 
 def _write_baseline(report: Any, path: Path) -> int:
