@@ -61,11 +61,11 @@ UNCLOSED = 'ESMTP_Listener {\n  Listen ":25" {\n    Idle_Time = 30\n}\n'
 def multitool() -> tuple[Path | None, str]:
     """The multitool's own executable (npm's `bin` wrapper re-joins the arguments through a shell), or why not.
 
-    Looked for where .ci/run installs it (.tools/sarif-multitool), then in npm's global folder."""
+    Looked for where .ci/run installs it (.ci/npm/sarif-multitool), then in npm's global folder."""
     node = shutil.which("node")
     if node is None:
         return None, "node/npm is not installed, so the SARIF multitool (npm @microsoft/sarif-multitool) cannot be"
-    roots = [CHECKOUT / ".tools" / "sarif-multitool" / "node_modules"]
+    roots = [CHECKOUT / ".ci" / "npm" / "sarif-multitool" / "node_modules"]
     npm = shutil.which("npm")
     if npm is not None:
         done = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, timeout=60)
@@ -79,7 +79,7 @@ def multitool() -> tuple[Path | None, str]:
         done = subprocess.run([node, "-e", where, str(package)], capture_output=True, text=True, timeout=60)
         if done.returncode == 0 and Path(done.stdout).is_file():
             return Path(done.stdout), ""
-    return None, "the SARIF multitool is not installed (.ci/run installs npm @microsoft/sarif-multitool into .tools/)"
+    return None, "the SARIF multitool is not installed (.ci/run installs npm @microsoft/sarif-multitool into .ci/npm/)"
 
 
 def test_sarif_rules_have_help_links_and_the_run_an_invocation(tmp_path: Path) -> None:
