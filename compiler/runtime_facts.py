@@ -41,13 +41,14 @@ FILE_SCHEMES: frozenset[str] = frozenset(STORE_SCHEMES)
 # What each file scheme's store hands out. runtime/stores.py decides this per store object
 # (PasswordFileStore.secret_kinds); tests/compiler/test_runtime_facts.py checks this table against real stores.
 _KINDS: dict[StoreKind, frozenset[SecretKind]] = {
-    StoreKind.FILE: frozenset({SecretKind.CLEARTEXT}),
+    StoreKind.FILE: frozenset({SecretKind.CLEARTEXT, SecretKind.HASHED}),
     StoreKind.DIGEST: frozenset({SecretKind.DIGEST_HA1}),
 }
 
 _SECRET_WORDS: dict[SecretKind, str] = {
     SecretKind.CLEARTEXT: "clear-text passwords",
     SecretKind.DIGEST_HA1: "H(user:realm:password) hashes",
+    SecretKind.HASHED: "password hashes",
 }
 
 MAX_PASSWORD_FILE_BYTES = 256 * 1024 * 1024

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from ..password_hashes import Stored
+
 
 class SecretKind(enum.Enum):
     """What a credential store can hand out for a user."""
@@ -26,6 +28,18 @@ class SecretKind(enum.Enum):
     CLEARTEXT = "cleartext"
     # H(user ":" realm ":" password), the raw 16-byte MD5 of RFC 2831 (htdigest files store its hex form).
     DIGEST_HA1 = "digest-ha1"
+    # A stored hash a password can be checked against (`{SHA512-CRYPT}$6$...`): PLAIN and LOGIN only.
+    HASHED = "hashed"
+
+
+class HashedLookup(Protocol):
+    """A store that can also hand out stored hashes (it holds SecretKind.HASHED)."""
+
+    def hashed(self, user: str) -> Stored | None:
+        """How the user's password is stored (a hash, or clear text), or None if the user is unknown."""
+
+    def dummy_hash(self) -> Stored:
+        """A stored value as costly to check as the store's own hashes, for unknown users (equal work)."""
 
 
 class CredentialLookup(Protocol):
