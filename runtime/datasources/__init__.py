@@ -1,0 +1,34 @@
+"""auth_ds and ds_core: SMTP AUTH checked by queries against SQLite, PostgreSQL or LDAP datasources.
+
+Rule of this room: this package is the datasource side of the runtime, and the only one that talks to a
+database. Its pure parts (uri, query, cache, judge, outcome) take no I/O; its drivers (sqlite, pgsql, ldap)
+and the service that awaits them are the asyncio side. The PostgreSQL and LDAP libraries are extras,
+imported only by their driver module and only when a datasource names that driver.
+
+The face: build `Schemes(datasources, schemes, base_dir)` once, then `await schemes["name"].authenticate(
+AuthParams(username, password))` -> Outcome.OK / FAIL / TEMPFAIL; `await schemes.aclose()` at shutdown.
+"""
+
+from __future__ import annotations
+
+from .cache import CachePolicy
+from .driver import DriverSettings
+from .judge import AuthSpec
+from .outcome import DatasourceError, MissingDriver, Outcome
+from .query import AuthParams
+from .service import Answer, Datasource, DatasourceSpec, Scheme, Schemes
+
+__all__ = [
+    "Answer",
+    "AuthParams",
+    "AuthSpec",
+    "CachePolicy",
+    "Datasource",
+    "DatasourceError",
+    "DatasourceSpec",
+    "DriverSettings",
+    "MissingDriver",
+    "Outcome",
+    "Scheme",
+    "Schemes",
+]
