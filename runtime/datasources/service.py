@@ -136,6 +136,10 @@ class Scheme:
             except TemporaryFailure as error:
                 last = TemporaryFailure(f"{driver.describe()}: {error}")
                 continue
+            except Exception as error:  # a driver bug must cost one attempt, not the session
+                log.error("auth_ds %s: %s: unexpected %s", self.name, driver.describe(), type(error).__name__)
+                last = TemporaryFailure(f"{driver.describe()}: unexpected {type(error).__name__}")
+                continue
             return await self._decide(judge(rows, self.spec, self.name), params)
         raise last or TemporaryFailure("no datasource URI")
 

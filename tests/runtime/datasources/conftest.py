@@ -196,20 +196,46 @@ LDAP_ADMIN, LDAP_ADMIN_PASSWORD = f"cn=admin,{LDAP_SUFFIX}", "admin-pw-77"
 @dataclass
 class Slapd:
     root: Path
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def socket(self) -> Path:
         return self.root / "ldapi"
 
-    def uri(self) -> str:
+    def uri(self, admin_password: str = LDAP_ADMIN_PASSWORD) -> str:
         from urllib.parse import quote
 
         admin = quote(LDAP_ADMIN, safe="=")
         return (
             f"ldapi://{quote(str(self.socket), safe='')}/ou=people,{LDAP_SUFFIX}"
-            f"????bindname={admin},x-bindpw={LDAP_ADMIN_PASSWORD}"
+            f"????bindname={admin},x-bindpw={admin_password}"
         )
+
+    def start(self) -> None:
+        from urllib.parse import quote
+
+        url = "ldapi://" + quote(str(self.socket), safe="")
+        conf = str(self.root / "slapd.conf")
+        process = subprocess.Popen(
+            [str(SLAPD), "-f", conf, "-h", url, "-d", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.process = process
+        _wait_for(lambda: _accepts(self.socket) or process.poll() is not None, "slapd")
+        if process.poll() is not None:
+            raise RuntimeError(f"slapd exited: {process.stderr.read().decode() if process.stderr else ''}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        self.process = None
 
 
 def _ldif() -> str:
@@ -262,23 +288,10 @@ def slapd() -> Iterator[Slapd]:
     if added.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"slapadd failed: {added.stderr.strip()}")
-    from urllib.parse import quote
-
-    url = "ldapi://" + quote(str(root / "ldapi"), safe="")
-    process = subprocess.Popen(
-        [str(SLAPD), "-f", str(conf), "-h", url, "-d", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    server = Slapd(root, process)
+    server = Slapd(root)
     try:
-        _wait_for(lambda: _accepts(server.socket) or process.poll() is not None, "slapd")
-        if process.poll() is not None:
-            raise RuntimeError(f"slapd exited: {process.stderr.read().decode() if process.stderr else ''}")
+        server.start()
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
