@@ -7,6 +7,8 @@ imported only by their driver module and only when a datasource names that drive
 
 The face: build `Schemes(datasources, schemes, base_dir)` once, then `await schemes["name"].authenticate(
 AuthParams(username, password))` -> Outcome.OK / FAIL / TEMPFAIL; `await schemes.aclose()` at shutdown.
+SchemeStore is the same scheme as the store registry sees a `name://` URI; BlockingSchemes, for callers
+that cannot await.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from .judge import AuthSpec
 from .outcome import DatasourceError, MissingDriver, Outcome
 from .query import AuthParams
 from .service import Answer, Datasource, DatasourceSpec, Scheme, Schemes
+from .store import BlockingSchemes, SchemeStore, scheme_name
 
 __all__ = [
     "Answer",
     "AuthParams",
     "AuthSpec",
+    "BlockingSchemes",
     "CachePolicy",
     "Datasource",
     "DatasourceError",
@@ -30,5 +34,7 @@ __all__ = [
     "MissingDriver",
     "Outcome",
     "Scheme",
+    "SchemeStore",
     "Schemes",
+    "scheme_name",
 ]
