@@ -24,7 +24,16 @@ import pytest
 
 from ecconf.runtime import password_hashes
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+def _pg_bin() -> Path:
+    """Debian's newest installed PostgreSQL server (/usr/lib/postgresql/<major>/bin)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 SLAPD = Path("/usr/sbin/slapd")
 SLAPADD = Path("/usr/sbin/slapadd")
 LDAP_SCHEMA = Path("/etc/ldap/schema")
@@ -141,7 +150,8 @@ def pg() -> Iterator[PgCluster]:
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN} (apt-get install postgresql)")
     uid, gid = _runner()
-    root = Path(tempfile.mkdtemp(prefix="ecconf-pg-"))
+    # In /tmp itself, whatever TMPDIR says: the server user must be able to reach it, and a socket path is short.
+    root = Path(tempfile.mkdtemp(prefix="ecconf-pg-", dir="/tmp"))
     (root / "run").mkdir()
     if uid is not None:
         for path in (root, root / "run"):
@@ -277,7 +287,7 @@ def slapd() -> Iterator[Slapd]:
     pytest.importorskip("ldap3", reason="pip install 'ecconf[ldap]' for the LDAP driver tests")
     if not SLAPD.exists() or not SLAPADD.exists():
         pytest.skip("OpenLDAP slapd not found (apt-get install slapd ldap-utils)")
-    root = Path(tempfile.mkdtemp(prefix="ecconf-ldap-"))
+    root = Path(tempfile.mkdtemp(prefix="ecconf-ldap-", dir="/tmp"))  # a short ldapi socket path
     (root / "db").mkdir()
     conf = root / "slapd.conf"
     conf.write_text(_slapd_conf(root), encoding="utf-8")
