@@ -9,7 +9,6 @@ Drivers whose library is an extra are imported only when a datasource names them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from .judge import Rows
@@ -39,13 +38,15 @@ class Prepared(Protocol):
 
 
 class Driver(Protocol):
+    @property
+    def busy(self) -> int: ...  # connections held by queries now (all of them: the pool is exhausted)
     def describe(self) -> str: ...
     def prepare(self, query: str) -> Prepared: ...
     async def fetch(self, prepared: Prepared, bound: dict[str, str]) -> Rows: ...
     async def aclose(self) -> None: ...
 
 
-# driver name -> (module, the extra that installs its library, or None for the standard library)
+# driver name -> the extra that installs its library (None: the standard library's)
 EXTRAS = {"sqlite": None, "pgsql": "ecconf[pgsql]", "ldap": "ecconf[ldap]"}
 
 
@@ -53,7 +54,7 @@ def missing(driver: str, library: str) -> MissingDriver:
     return MissingDriver(f"the {driver} datasource driver needs {library}: pip install '{EXTRAS[driver]}'")
 
 
-def open_driver(target: Target, settings: DriverSettings, base: Path | None = None) -> Driver:
+def open_driver(target: Target, settings: DriverSettings) -> Driver:
     """The driver for a parsed datasource URI. MissingDriver names the extra to install."""
     if isinstance(target, SqliteTarget):
         from .sqlite import SqliteDriver

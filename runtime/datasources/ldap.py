@@ -60,6 +60,10 @@ class LdapDriver:
         self._threads = ThreadPoolExecutor(max_workers=settings.connections, thread_name_prefix="ecconf-ldap")
         self._free: asyncio.Queue[Any] | None = None
 
+    @property
+    def busy(self) -> int:
+        return 0 if self._free is None else self.settings.connections - self._free.qsize()
+
     def describe(self) -> str:
         return self.base.describe()
 

@@ -37,6 +37,10 @@ class SqliteDriver:
         self._threads = ThreadPoolExecutor(max_workers=settings.connections, thread_name_prefix="ecconf-sqlite")
         self._free: asyncio.Queue[sqlite3.Connection | None] | None = None
 
+    @property
+    def busy(self) -> int:
+        return 0 if self._free is None else self.settings.connections - self._free.qsize()
+
     def describe(self) -> str:
         return f"sqlite:{self.target.path}"
 

@@ -4,10 +4,12 @@ rfc2307), existence queries, bind-only, filter and DN injection, and the server 
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from conftest import TYPE_MAP, USERS, Slapd
 
@@ -121,6 +123,42 @@ def test_the_directory_stopped_then_restarted(slapd: Slapd) -> None:
         assert time.monotonic() - started < 5
 
     run(slapd, body, cache=True, timeout=1.0, connections=2)
+
+
+def wait_until_stopped(pid: int) -> None:
+    """SIGSTOP takes effect asynchronously: wait (bounded) until every thread of `pid` is stopped."""
+    deadline = time.monotonic() + 5
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        states = [(t / "stat").read_text().rpartition(")")[2].split()[0] for t in tasks.iterdir()]
+        if states and all(state in "Tt" for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"slapd {pid} did not stop")
+
+
+def test_a_frozen_directory_is_tempfail_within_the_timeout_then_ok(slapd: Slapd) -> None:
+    """slapd stopped with SIGSTOP: connections open but nothing answers, the way a hung server looks."""
+    assert slapd.process is not None
+    process = slapd.process
+
+    async def body(s: Schemes) -> None:
+        assert await s["typed"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK
+        process.send_signal(signal.SIGSTOP)
+        wait_until_stopped(process.pid)
+        try:
+            started = time.monotonic()
+            assert await s["typed"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.TEMPFAIL
+            assert await s["bind"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.TEMPFAIL
+            # Both connections are now stuck in threads waiting on the frozen server: the pool is exhausted.
+            assert await s["typed"].authenticate(AuthParams("carol", "carol-pw")) is Outcome.TEMPFAIL
+            assert time.monotonic() - started < 8
+        finally:
+            process.send_signal(signal.SIGCONT)
+        assert await s["typed"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.OK
+        assert await s["bind"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.OK
+
+    run(slapd, body, timeout=1.0, connections=2, pool_wait=0.2)
 
 
 def test_a_missing_extra_names_what_to_install() -> None:

@@ -114,9 +114,9 @@ def test_an_exhausted_pool_is_tempfail_not_a_hang(pg: PgCluster) -> None:
         slow = asyncio.create_task(s["slow"].authenticate(AuthParams("alice", "x")))
         # Wait (bounded) until the slow query holds the only connection; it is a condition, not a delay.
         deadline = time.monotonic() + 5
-        while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        assert driver.busy == 1  # type: ignore[attr-defined]
+        assert driver.busy == 1
         started = time.monotonic()
         assert await s["truth"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.TEMPFAIL
         assert time.monotonic() - started < 1.0  # the pool wait, not the slow query's timeout

@@ -113,13 +113,19 @@ def test_a_query_past_its_timeout_is_tempfail_and_the_pool_recovers(db: Path) ->
 def test_an_exhausted_pool_is_tempfail_not_a_hang(db: Path) -> None:
     async def body(s: Schemes) -> None:
         driver = s.datasources["authdb"].drivers[0]
-        pool = driver._pool()  # type: ignore[attr-defined]
-        held = pool.get_nowait()  # the only connection, taken as a long query would
+        slow = asyncio.create_task(s["slow"].authenticate(AuthParams("alice", "x")))
+        # Wait (bounded) until the slow query holds the only connection; a condition, not a delay.
+        deadline = time.monotonic() + 5
+        while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert driver.busy == 1
+        started = time.monotonic()
         assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.TEMPFAIL
-        pool.put_nowait(held)
+        assert time.monotonic() - started < 1.0  # the pool wait, not the slow query's timeout
+        assert await slow is Outcome.TEMPFAIL
         assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK
 
-    run(db, body, connections=1, pool_wait=0.1)
+    run(db, body, connections=1, pool_wait=0.1, timeout=1.5)
 
 
 def test_a_missing_database_is_tempfail_until_it_exists(tmp_path: Path) -> None:
