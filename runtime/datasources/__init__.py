@@ -5,7 +5,8 @@ database. Its pure parts (uri, query, cache, judge, outcome) take no I/O; its dr
 and the service that awaits them are the asyncio side. The PostgreSQL and LDAP libraries are extras,
 imported only by their driver module and only when a datasource names that driver.
 
-The face: build `Schemes(datasources, schemes, base_dir)` once, then `await schemes["name"].authenticate(
+The face: turn the config's option dicts into specs (`datasource_spec`, `auth_spec`), build
+`Schemes(datasources, schemes, base_dir)` once, then `await schemes["name"].authenticate(
 AuthParams(username, password))` -> Outcome.OK / FAIL / TEMPFAIL; `await schemes.aclose()` at shutdown.
 SchemeStore is the same scheme as the store registry sees a `name://` URI; BlockingSchemes, for callers
 that cannot await.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from .cache import CachePolicy
 from .driver import DriverSettings
 from .judge import AuthSpec
+from .options import auth_spec, datasource_spec
 from .outcome import DatasourceError, MissingDriver, Outcome
 from .query import AuthParams
 from .service import Answer, Datasource, DatasourceSpec, Scheme, Schemes
@@ -36,5 +38,7 @@ __all__ = [
     "Scheme",
     "SchemeStore",
     "Schemes",
+    "auth_spec",
+    "datasource_spec",
     "scheme_name",
 ]
