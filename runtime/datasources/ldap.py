@@ -12,6 +12,7 @@ empty password never reaches the server: RFC 4513 §5.1.2 makes that an unauthen
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +20,7 @@ from urllib.parse import quote
 
 from .driver import DriverSettings, Prepared, missing
 from .judge import Rows
-from .outcome import RejectedInput, TemporaryFailure
+from .outcome import DatasourceError, RejectedInput, TemporaryFailure
 from .query import LdapQuery
 from .uri import LDAP_SCOPES, LdapUrl
 
@@ -56,7 +57,7 @@ class LdapDriver:
         if ldap3 is None:
             raise missing("ldap", "ldap3")
         self.base = base
-        self.settings = settings
+        self.settings = _with_url_timeout(base, settings)
         self._threads = ThreadPoolExecutor(max_workers=settings.connections, thread_name_prefix="ecconf-ldap")
         self._free: asyncio.Queue[Any] | None = None
 
@@ -189,6 +190,20 @@ class LdapDriver:
                 conn = self._free.get_nowait()
                 if conn is not None:
                     _unbind(conn)
+
+
+def _with_url_timeout(base: LdapUrl, settings: DriverSettings) -> DriverSettings:
+    """ds_ldap's `x-search-timeout` extension of the datasource URI, when given, is the query timeout."""
+    value = base.extension("x-search-timeout")
+    if value is None:
+        return settings
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise DatasourceError("LDAP URL: x-search-timeout must be a number of seconds") from None
+    if seconds <= 0:
+        raise DatasourceError("LDAP URL: x-search-timeout must be more than 0")
+    return dataclasses.replace(settings, timeout=seconds)
 
 
 def _rows(response: Any, url: LdapUrl) -> Rows:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from conftest import TYPE_MAP, USERS, Slapd
 
 from ecconf.runtime.datasources import (
@@ -170,3 +171,15 @@ def test_a_missing_extra_names_what_to_install() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'ecconf[ldap]'" in done.stdout
+
+
+def test_x_search_timeout_sets_the_query_timeout() -> None:
+    pytest.importorskip("ldap3")
+    from ecconf.runtime.datasources.driver import open_driver
+    from ecconf.runtime.datasources.outcome import DatasourceError
+    from ecconf.runtime.datasources.uri import parse_ldap_url
+
+    driver = open_driver(parse_ldap_url("ldap://localhost/dc=x????x-search-timeout=2.5"), DriverSettings())
+    assert driver.settings.timeout == 2.5  # type: ignore[attr-defined]
+    with pytest.raises(DatasourceError, match="x-search-timeout"):
+        open_driver(parse_ldap_url("ldap://localhost/dc=x????x-search-timeout=soon"), DriverSettings())

@@ -163,3 +163,20 @@ def test_scheme_errors_are_found_when_built(db: Path) -> None:
         AuthSpec.build(PASSWORD_QUERY, "authdb", {"user": "%{username}"}, True, type="rot13")
     with pytest.raises(DatasourceError, match="returns_password"):
         AuthSpec.build(PASSWORD_QUERY, "authdb", {"user": "%{username}"}, False, password_column="password")
+
+
+def test_a_datasource_uri_that_cannot_answer_is_skipped_for_the_next(db: Path) -> None:
+    async def main() -> None:
+        uris = (f"sqlite:{db.parent / 'missing.db'}", f"sqlite:{db}")
+        spec = DatasourceSpec(uris, CachePolicy(enabled=False))
+        schemes = Schemes(
+            {"authdb": spec},
+            {"truth": AuthSpec.build(TRUTH_QUERY, "authdb", {"user": "%{username}", "pass": "%{password}"})},
+        )
+        try:
+            for _ in range(3):  # round robin starts on each URI in turn; the missing one is skipped
+                assert await schemes["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK
+        finally:
+            await schemes.aclose()
+
+    asyncio.run(main())
