@@ -103,7 +103,7 @@ class PgsqlDriver:
             self.busy += 1
             try:
                 async with conn.cursor() as cursor:
-                    await cursor.execute(text, values, prepare=True)
+                    await cursor.execute(text, values)  # psycopg prepares it itself once it repeats
                     columns = tuple(d.name for d in cursor.description or ())
                     rows = await cursor.fetchmany(max(1, self.settings.max_rows)) if columns else []
             finally:

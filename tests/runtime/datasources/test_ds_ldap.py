@@ -183,3 +183,16 @@ def test_x_search_timeout_sets_the_query_timeout() -> None:
     assert driver.settings.timeout == 2.5  # type: ignore[attr-defined]
     with pytest.raises(DatasourceError, match="x-search-timeout"):
         open_driver(parse_ldap_url("ldap://localhost/dc=x????x-search-timeout=soon"), DriverSettings())
+
+
+def test_fifty_concurrent_attempts_all_get_their_answer(slapd: Slapd) -> None:
+    cheap = [(u, p) for u, p, letter, _ in USERS if letter in "CSH"]  # no crypt: the datasource is under test
+
+    async def body(s: Schemes) -> None:
+        attempts = [cheap[i % len(cheap)] for i in range(50)]
+        outcomes = await asyncio.gather(*(s["typed"].authenticate(AuthParams(u, p)) for u, p in attempts))
+        assert outcomes == [Outcome.OK] * 50
+        wrong = await asyncio.gather(*(s["typed"].authenticate(AuthParams(u, p + "!")) for u, p in attempts))
+        assert wrong == [Outcome.FAIL] * 50
+
+    run(slapd, body, connections=4)

@@ -180,3 +180,16 @@ def test_a_missing_extra_names_what_to_install() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'ecconf[pgsql]'" in done.stdout
+
+
+def test_fifty_concurrent_attempts_all_get_their_answer(pg: PgCluster) -> None:
+    cheap = [(u, p) for u, p, letter, _ in USERS if letter in "CSH"]  # no crypt: the datasource is under test
+
+    async def body(s: Schemes) -> None:
+        attempts = [cheap[i % len(cheap)] for i in range(50)]
+        outcomes = await asyncio.gather(*(s["hashed"].authenticate(AuthParams(u, p)) for u, p in attempts))
+        assert outcomes == [Outcome.OK] * 50
+        wrong = await asyncio.gather(*(s["hashed"].authenticate(AuthParams(u, p + "!")) for u, p in attempts))
+        assert wrong == [Outcome.FAIL] * 50
+
+    run(pg, body, connections=8)

@@ -180,3 +180,16 @@ def test_a_datasource_uri_that_cannot_answer_is_skipped_for_the_next(db: Path) -
             await schemes.aclose()
 
     asyncio.run(main())
+
+
+def test_fifty_concurrent_attempts_all_get_their_answer(db: Path) -> None:
+    cheap = [(u, p) for u, p, letter, _ in USERS if letter in "CSH"]  # no crypt: the datasource is under test
+
+    async def body(s: Schemes) -> None:
+        attempts = [cheap[i % len(cheap)] for i in range(50)]
+        outcomes = await asyncio.gather(*(s["hashed"].authenticate(AuthParams(u, p)) for u, p in attempts))
+        assert outcomes == [Outcome.OK] * 50
+        wrong = await asyncio.gather(*(s["hashed"].authenticate(AuthParams(u, p + "!")) for u, p in attempts))
+        assert wrong == [Outcome.FAIL] * 50
+
+    run(db, body, connections=4)
