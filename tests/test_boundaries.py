@@ -26,6 +26,7 @@ DATASOURCE_IO = {
     "runtime/datasources/ldap.py",
     "runtime/datasources/service.py",
     "runtime/datasources/store.py",
+    "runtime/datasources/threads.py",
     "runtime/datasources/__init__.py",
 }
 # The runtime is standard library only, but for the libraries made for a job it must not do itself: each is

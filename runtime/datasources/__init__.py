@@ -1,8 +1,9 @@
 """auth_ds and ds_core: SMTP AUTH checked by queries against SQLite, PostgreSQL or LDAP datasources.
 
 Rule of this room: this package is the datasource side of the runtime, and the only one that talks to a
-database. Its pure parts (uri, query, cache, judge, options, outcome, driver) take no I/O; its drivers (sqlite, pgsql, ldap)
-and the service that awaits them are the asyncio side. The PostgreSQL and LDAP libraries are extras,
+database. Its pure parts (uri, query, cache, judge, options, outcome, driver) take no I/O; its drivers
+(sqlite, pgsql, ldap, on threads.py for the blocking ones) and the service that awaits them are the asyncio
+side. The PostgreSQL and LDAP libraries are extras,
 imported only by their driver module and only when a datasource names that driver.
 
 The face: turn the config's option dicts into specs (`datasource_spec`, `auth_spec`), build

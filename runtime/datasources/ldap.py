@@ -11,10 +11,9 @@ empty password never reaches the server: RFC 4513 §5.1.2 makes that an unauthen
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import functools
 import math
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +21,7 @@ from .driver import DriverSettings, Prepared, missing
 from .judge import Rows
 from .outcome import DatasourceError, RejectedInput, TemporaryFailure
 from .query import LdapQuery
+from .threads import ThreadSlots
 from .uri import LDAP_SCOPES, LdapUrl
 
 try:
@@ -42,6 +42,7 @@ _NO = {
 }
 _OK = {0, 4}  # success; sizeLimitExceeded still hands back the first entries
 BIND_COLUMN = "bind"
+GRACE = 1.0  # seconds aclose() waits for queries still running (they are bounded by their timeout too)
 
 
 class LdapPrepared:
@@ -58,12 +59,11 @@ class LdapDriver:
             raise missing("ldap", "ldap3")
         self.base = base
         self.settings = _with_url_timeout(base, settings)
-        self._threads = ThreadPoolExecutor(max_workers=settings.connections, thread_name_prefix="ecconf-ldap")
-        self._free: asyncio.Queue[Any] | None = None
+        self.slots: ThreadSlots[Any] = ThreadSlots(self.settings.connections, "ecconf-ldap", _unbind)
 
     @property
     def busy(self) -> int:
-        return 0 if self._free is None else self.settings.connections - self._free.qsize()
+        return self.slots.busy
 
     def describe(self) -> str:
         return self.base.describe()
@@ -71,43 +71,18 @@ class LdapDriver:
     def prepare(self, query: str) -> Prepared:
         return LdapPrepared(LdapQuery.parse(query))
 
-    def _pool(self) -> asyncio.Queue[Any]:
-        if self._free is None:
-            self._free = asyncio.Queue()
-            for _ in range(self.settings.connections):
-                self._free.put_nowait(None)
-        return self._free
-
     async def fetch(self, prepared: Prepared, bound: dict[str, str]) -> Rows:
         assert isinstance(prepared, LdapPrepared)
         url = prepared.query.render(bound).under(self.base)
         as_user = prepared.query.binds_as_user
         if as_user and not url.extension("x-bindpw"):
             raise RejectedInput("ldap: empty password")  # would be an unauthenticated bind (RFC 4513)
-        pool = self._pool()
-        loop = asyncio.get_running_loop()
+        search = self._bind_only if prepared.query.bind_only else self._search
+        work = functools.partial(search, url=url, as_user=as_user)
         try:
-            kept = await asyncio.wait_for(pool.get(), self.settings.wait)
-        except TimeoutError:
-            raise TemporaryFailure("ldap: no free connection") from None
-        slot = [kept]
-        if prepared.query.bind_only:
-            future = loop.run_in_executor(self._threads, self._bind_only, url)
-        else:
-            future = loop.run_in_executor(self._threads, self._search, slot, url, as_user)
-
-        def give_back(done: asyncio.Future[Rows]) -> None:
-            conn = slot[0]
-            if conn is not None and (done.cancelled() or done.exception() is not None):
-                _unbind(conn)
-                conn = None
-            pool.put_nowait(conn)
-
-        future.add_done_callback(give_back)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), self.settings.timeout)
-        except TimeoutError:
-            raise TemporaryFailure("ldap: no answer within the timeout") from None
+            return await self.slots.run(work, self.settings.wait, self.settings.timeout)
+        except TemporaryFailure as error:
+            raise TemporaryFailure(f"ldap: {error}") from None
 
     def _server(self, url: LdapUrl) -> Any:
         timeout = self.settings.timeout
@@ -139,9 +114,9 @@ class LdapDriver:
                 raise RejectedInput(f"ldap: bind refused ({code})")
             raise TemporaryFailure(f"ldap: bind refused ({code} {conn.result.get('description')})")
 
-    def _bind_only(self, url: LdapUrl) -> Rows:
+    def _bind_only(self, _slot: list[Any], url: LdapUrl, as_user: bool) -> Rows:
         conn = self._connection(url)
-        self._bind(conn, as_user=True)
+        self._bind(conn, as_user)
         _unbind(conn)
         return Rows((BIND_COLUMN,), ((1,),))
 
@@ -184,12 +159,7 @@ class LdapDriver:
         raise TemporaryFailure(f"ldap: search failed ({code} {description})")
 
     async def aclose(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
-        if self._free is not None:
-            while not self._free.empty():
-                conn = self._free.get_nowait()
-                if conn is not None:
-                    _unbind(conn)
+        await self.slots.aclose(GRACE)
 
 
 def _with_url_timeout(base: LdapUrl, settings: DriverSettings) -> DriverSettings:
