@@ -2,8 +2,9 @@
 
 Rule of this room: values are bound by the server (never formatted into the text), every query carries a
 server-side `statement_timeout`, and a free connection is waited for at most the pool wait. A connection
-the server dropped (a restart) is found on use and the query retried once on a fresh one, so AUTH works
-again on the first attempt after the database is back. Bad input the server refuses (a DataError) is a
+the server dropped (a restart) is found on use and the query retried once on a fresh one. While the pool
+cannot connect (it backs off for seconds), queries connect directly, so a server that is down costs a
+refused connect rather than the pool wait, and AUTH works again on the first attempt after it is back. Bad input the server refuses (a DataError) is a
 plain FAIL; every other failure is TemporaryFailure. The password goes to libpq as a keyword argument and
 never into a string this module logs or raises.
 """
@@ -59,6 +60,8 @@ class PgsqlDriver:
             name="ecconf-pgsql",
         )
         self._opened = False
+        self._down = False  # the last direct connect failed
+        self._direct_now = 0  # direct connections open now
         self.busy = 0  # connections our queries hold now: all of them busy is "exhausted", not "down"
 
     def describe(self) -> str:
@@ -76,6 +79,10 @@ class PgsqlDriver:
         for attempt in (1, 2):
             try:
                 try:
+                    if self._down and self._direct_now < self.settings.connections:
+                        # The last connect failed: ask the server directly, not the backing-off pool (at most
+                        # `connections` such at once, so a burst when the server returns stays within bounds).
+                        return await self._direct(prepared.statement.text, values)
                     return await self._once(prepared.statement.text, values)
                 except psycopg_pool.PoolTimeout:
                     if self.busy >= self.settings.connections:
@@ -111,14 +118,25 @@ class PgsqlDriver:
         return Rows(columns, tuple(tuple(r) for r in rows))
 
     async def _direct(self, text: str, values: tuple[str, ...]) -> Rows:
-        conn = await psycopg.AsyncConnection.connect(**self._kwargs)
+        """One query on a connection of its own, while the pool cannot connect. Until one connects again,
+        every query comes here, so a server that is down costs a refused connect, not the pool wait."""
+        self._direct_now += 1
         try:
-            async with conn.cursor() as cursor:
-                await cursor.execute(text, values)
-                columns = tuple(d.name for d in cursor.description or ())
-                rows = await cursor.fetchmany(max(1, self.settings.max_rows)) if columns else []
+            try:
+                conn = await psycopg.AsyncConnection.connect(**self._kwargs)
+            except psycopg.OperationalError:
+                self._down = True
+                raise
+            self._down = False
+            try:
+                async with conn.cursor() as cursor:
+                    await cursor.execute(text, values)
+                    columns = tuple(d.name for d in cursor.description or ())
+                    rows = await cursor.fetchmany(max(1, self.settings.max_rows)) if columns else []
+            finally:
+                await conn.close()
         finally:
-            await conn.close()
+            self._direct_now -= 1
         return Rows(columns, tuple(tuple(r) for r in rows))
 
     async def aclose(self) -> None:
