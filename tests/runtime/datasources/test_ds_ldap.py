@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import TYPE_MAP, USERS, Slapd
+from ds_servers import TYPE_MAP, USERS, Slapd
 
 from ecconf.runtime.datasources import (
     AuthParams,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import TYPE_MAP, USERS, PgCluster
+from ds_servers import TYPE_MAP, USERS, PgCluster
 
 from ecconf.runtime.datasources import (
     AuthParams,

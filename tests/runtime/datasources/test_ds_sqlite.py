@@ -4,13 +4,12 @@ attempts, a query past its timeout, an exhausted pool, and a database file that 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import TYPE_MAP, USERS, stored_values
+from ds_servers import PASSWORD_QUERY, TYPE_MAP, USERS, make_db
 
 from ecconf.runtime.datasources import (
     AuthParams,
@@ -23,20 +22,12 @@ from ecconf.runtime.datasources import (
     Schemes,
 )
 
-PASSWORD_QUERY = "SELECT password, scheme FROM users WHERE name = :user"
 TRUTH_QUERY = "SELECT count(*) FROM users WHERE name = :user AND password = :pass AND scheme = 'C'"
 SLOW_QUERY = (
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) "
     "SELECT count(*) FROM c, users WHERE name = :user"
 )
 INJECTIONS = ["' OR 1=1 --", "alice' --", "alice\x00", "a" * 10240, "%", ":user", "alice' OR '1'='1"]
-
-
-def make_db(path: Path) -> Path:
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE users (name TEXT PRIMARY KEY, password TEXT NOT NULL, scheme TEXT NOT NULL)")
-        conn.executemany("INSERT INTO users VALUES (?, ?, ?)", [(u, v, t) for u, _, t, v in stored_values()])
-    return path
 
 
 def schemes(db: Path, cache: bool = False, **settings: float) -> Schemes:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import TYPE_MAP
-from test_ds_sqlite import PASSWORD_QUERY, make_db
+from ds_servers import PASSWORD_QUERY, TYPE_MAP, make_db
 
 from ecconf.runtime.datasources import AuthParams, AuthSpec, DatasourceSpec, Outcome, Schemes
 from ecconf.runtime.datasources.store import BlockingSchemes, SchemeStore, scheme_name
