@@ -4,9 +4,9 @@ Rule of this room: values are bound by the server (never formatted into the text
 server-side `statement_timeout`, and a free connection is waited for at most the pool wait. A connection
 the server dropped (a restart) is found on use and the query retried once on a fresh one. While the pool
 cannot connect (it backs off for seconds), queries connect directly, so a server that is down costs a
-refused connect rather than the pool wait, and AUTH works again on the first attempt after it is back. Bad input the server refuses (a DataError) is a
-plain FAIL; every other failure is TemporaryFailure. The password goes to libpq as a keyword argument and
-never into a string this module logs or raises.
+refused connect rather than the pool wait, and AUTH works again on the first attempt after it is back.
+Bad input the server refuses (a DataError) is a plain FAIL; every other failure is TemporaryFailure. The
+password goes to libpq as a keyword argument and never into a string this module logs or raises.
 """
 
 from __future__ import annotations
