@@ -7,6 +7,7 @@ password nor a hash that could be checked offline without the in-memory key. Pos
 `cache_life` seconds (ds_core's default 3600), negative ones at most NEGATIVE_LIFE, so a user who just fixed a
 typo or was just added is not refused for an hour. A positive answer past its life is not served as fresh,
 but stays (while `cache_size` allows) to be served when the datasource cannot answer (as Dovecot does).
+Positive and negative answers are bounded apart, so wrong guesses cannot push the positive ones out.
 """
 
 from __future__ import annotations
@@ -36,21 +37,19 @@ class CachePolicy:
         return min(self.life, NEGATIVE_LIFE)
 
 
-@dataclass(slots=True)
-class _Entry:
-    ok: bool
-    expires: float
-
-
 class AnswerCache:
+    """Positive and negative answers in two LRUs of `cache_size` each, so a flood of wrong passwords (each
+    its own key) can never push out the positive answers that are served while the datasource is down."""
+
     def __init__(self, policy: CachePolicy, clock: Callable[[], float]) -> None:
         self.policy = policy
         self._clock = clock
         self._key = os.urandom(32)
-        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
+        self._yes: OrderedDict[bytes, float] = OrderedDict()  # key -> expiry
+        self._no: OrderedDict[bytes, float] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._yes) + len(self._no)
 
     def key(self, scheme: str, params: AuthParams) -> bytes:
         fields = (scheme, params.username, params.password, params.realm, params.crypt, params.nonce)
@@ -59,25 +58,28 @@ class AnswerCache:
 
     def fresh(self, key: bytes) -> bool | None:
         """The cached answer while it is within its life; None when there is none."""
-        entry = self._entries.get(key)
-        if entry is None or entry.expires <= self._clock():
-            return None
-        self._entries.move_to_end(key)
-        return entry.ok
+        now = self._clock()
+        for entries, answer in ((self._yes, True), (self._no, False)):
+            expires = entries.get(key)
+            if expires is not None and expires > now:
+                entries.move_to_end(key)
+                return answer
+        return None
 
     def stale_positive(self, key: bytes) -> bool:
         """Whether a positive answer, even one past its life, is there to serve while the datasource is down."""
-        entry = self._entries.get(key)
-        return entry is not None and entry.ok
+        return key in self._yes
 
     def put(self, key: bytes, ok: bool) -> None:
         if not self.policy.enabled or self.policy.size <= 0:
             return
-        life = self.policy.life if ok else self.policy.negative_life
-        self._entries[key] = _Entry(ok, self._clock() + life)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.policy.size:
-            self._entries.popitem(last=False)
+        entries, other = (self._yes, self._no) if ok else (self._no, self._yes)
+        other.pop(key, None)  # the datasource changed its mind: the newer answer wins
+        entries[key] = self._clock() + (self.policy.life if ok else self.policy.negative_life)
+        entries.move_to_end(key)
+        while len(entries) > self.policy.size:
+            entries.popitem(last=False)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._yes.clear()
+        self._no.clear()

@@ -45,6 +45,19 @@ def test_size_bound_drops_the_oldest_and_no_cache_keeps_nothing() -> None:
     for key in keys:
         cache.put(key, True)
     assert len(cache) == 2 and cache.fresh(keys[0]) is None and cache.fresh(keys[2]) is True
+    cache.put(keys[2], False)  # the datasource now says no: the newer answer wins
+    assert cache.fresh(keys[2]) is False and not cache.stale_positive(keys[2])
     off = AnswerCache(CachePolicy(enabled=False), Clock())
     off.put(keys[0], True)
     assert len(off) == 0
+
+
+def test_a_flood_of_wrong_passwords_never_pushes_out_positive_answers() -> None:
+    clock = Clock()
+    cache = AnswerCache(CachePolicy(size=100), clock)
+    right = cache.key("s", AuthParams("alice", "right"))
+    cache.put(right, True)
+    for i in range(1000):
+        cache.put(cache.key("s", AuthParams("alice", f"guess{i}")), False)
+    clock.now += 7200  # past its life, while the datasource is down
+    assert cache.stale_positive(right) and len(cache) == 101
