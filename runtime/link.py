@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import feed
 from .events import Event, Sentinel
@@ -31,6 +31,14 @@ TURN_BYTES = 16 * 1024
 LINGER = 2.0  # seconds a closed connection may take to deliver its last replies before it is dropped
 
 
+class InputSink(Protocol):
+    """Who a link hands its next input to (wait_input): a session, or the PROXY header reader before it."""
+
+    def on_input(self, data: bytes) -> None: ...
+    def on_timeout(self) -> None: ...
+    def on_shutdown(self) -> None: ...
+
+
 class Link(asyncio.Protocol):
     """One transport seen as awaitable reads and flow-controlled writes; survives the STARTTLS swap."""
 
@@ -38,6 +46,7 @@ class Link(asyncio.Protocol):
     __slots__ = (
         "_blocked",
         "_buffered",
+        "_client",
         "_deadline",
         "_drained",
         "_driver",
@@ -82,7 +91,9 @@ class Link(asyncio.Protocol):
         self._pending: Event | Sentinel | Exception | None = None
         # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
         # shutdown is handed to it directly, with no future and no task in between.
-        self._driver: Session | None = None
+        self._driver: InputSink | None = None
+        # The client's address when a PROXY header named it (proxy_intake.py); else the socket's peer.
+        self._client: tuple[str, int] | None = None
         self.session: Session | None = None  # the session over this link, told when the client is gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -157,7 +168,7 @@ class Link(asyncio.Protocol):
 
     # ----- for a session driven from callbacks ---------------------------------------------------------
 
-    def wait_input(self, driver: Session, timeout: float) -> None:
+    def wait_input(self, driver: InputSink, timeout: float) -> None:
         """Hand the next input (or its end, or a shutdown request) to `driver`; `timeout` s of silence calls
         its on_timeout. Only when take_input() has returned None: nothing is buffered."""
         self._driver = driver
@@ -333,7 +344,19 @@ class Link(asyncio.Protocol):
         self.transport = new
         self._tls = True
 
+    def unread(self, data: bytes) -> None:
+        """Put `data` back in front of the input: what a client sent right after its PROXY header."""
+        if data:
+            self._inbox.insert(0, data)
+            self._buffered += len(data)
+
+    def set_client(self, client: tuple[str, int]) -> None:
+        """From now on `peer()` is the client a PROXY header named, not the proxy that connected."""
+        self._client = client
+
     def peer(self) -> tuple[str, int]:
+        if self._client is not None:
+            return self._client
         name = self.transport.get_extra_info("peername") if self.transport is not None else None
         return (str(name[0]), int(name[1])) if isinstance(name, tuple) else ("", 0)
 

@@ -36,7 +36,9 @@ from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
 from .penalty import AuthPenalty
+from .policy import client_address
 from .protocol import SmtpConnection
+from .proxy_intake import ProxyIntake
 from .session_driver import Session
 from .spool import Maildir
 from .tls import allowed_versions
@@ -91,6 +93,7 @@ class Server:
         self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
+        self._intakes: dict[Link, ProxyIntake] = {}  # connections whose PROXY header has not come yet
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -190,6 +193,8 @@ class Server:
             self._unbind(slot)
         if self._refresher is not None:
             self._refresher.cancel()
+        for intake in list(self._intakes.values()):
+            intake.abandon()
         for link in list(self._sessions):
             link.request_shutdown()
         if self._sessions:
@@ -251,17 +256,53 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection: refused (421) over Listener_Sessions or over its address's share
-        (admission.py); else greeted at once on a plain listener (the banner does not wait for a trip
-        through the event loop) and handed to its Session."""
-        gen = Generation(self.config, self.maildir, self.credentials)
+        """A new connection. On a Proxy_Protocol listener (as resolved for the proxy's address) nothing is
+        said before its PROXY header is read (proxy_intake.py), then it is admitted as the client the header
+        names; else it is admitted as its socket's peer."""
         ip, port = link.peer()
+        policy = slot.resolver(ip or None)
+        if not policy.proxy_protocol:
+            self._admit(slot, link, ip, port)
+            return
+        trusted = policy.proxy_protocol_trusted
+        addr = client_address(ip)
+        # A Unix socket's peers are local processes, which its file permissions admit: no address to check.
+        if trusted and addr is not None and not any(addr.version == n.version and addr in n for n in trusted):
+            log.warning(
+                "%s: refusing %s:%s: not a trusted PROXY source (Proxy_Protocol_Trusted)", slot.spec.name, ip, port
+            )
+            link.close()
+            return
+        intake = self._intakes[link] = ProxyIntake(
+            slot.spec.name,
+            link,
+            policy.proxy_protocol_timeout,
+            lambda link, client: self._admit(slot, link, *client),
+            self._intake_done,
+        )
+        intake.start()
+
+    def _intake_done(self, link: Link) -> None:
+        self._intakes.pop(link, None)
+
+    def _admit(self, slot: Slot, link: Link, ip: str, port: int) -> None:
+        """Refused (421) over Listener_Sessions or over its address's share (admission.py); else greeted at
+        once on a plain listener (the banner does not wait for a trip through the event loop) and handed to
+        its Session."""
+        gen = Generation(self.config, self.maildir, self.credentials)
         name, policy = slot.spec.name, slot.resolver(ip or None)
         ticket = self.admission.admit(slot, policy, ip or None)
         if not isinstance(ticket, Ticket):
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
             link.write_nowait(ticket.render(True))
             link.close()  # after what was written has gone out
+            return
+        if policy.use_ssl and link.has_input:
+            # Bytes after the PROXY header are the client's TLS handshake, which the TLS layer must read
+            # from the socket itself: they cannot be handed back to it.
+            log.warning("%s: refusing %s:%s: TLS data in the PROXY header's segment", name, ip, port)
+            ticket.release()
+            link.close()
             return
         self._tickets[link] = ticket
         log.debug("%s: connection from %s:%s", name, ip, port)
