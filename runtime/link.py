@@ -28,6 +28,7 @@ READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than 
 # Input a session handles in one turn of the event loop; a backlog waits for the next turn (call_soon), so
 # one client pipelining megabytes of commands cannot keep the loop from every other session.
 TURN_BYTES = 16 * 1024
+_REPLAY_TURNS = 8  # turns of the loop a replay waits for the TLS protocol start_tls sets up
 LINGER = 2.0  # seconds a closed connection may take to deliver its last replies before it is dropped
 
 
@@ -327,10 +328,14 @@ class Link(asyncio.Protocol):
     def buffered_output(self) -> int:
         return self.transport.get_write_buffer_size() if self.transport is not None else 0
 
-    async def start_tls(self, context: ssl.SSLContext, timeout: float, first: bytes = b"") -> None:
-        """Send `first` (the 220) and start the handshake in one go, with no await in between."""
-        # Whatever arrived before this point was sent before the client saw our 220: clear text that must
-        # never be read as if it had been protected.
+    async def start_tls(
+        self, context: ssl.SSLContext, timeout: float, first: bytes = b"", replay: bool = False
+    ) -> None:
+        """Send `first` (the 220) and start the handshake in one go, with no await in between. With `replay`
+        (implicit TLS), what has arrived already is the start of the handshake, handed to the TLS layer."""
+        # STARTTLS: whatever arrived before this point was sent before the client saw our 220: clear text
+        # that must never be read as if it had been protected.
+        early = b"".join(self._inbox) if replay else b""
         self._inbox.clear()
         self._buffered = 0
         self._paused = False  # the TLS transport starts reading afresh
@@ -338,11 +343,37 @@ class Link(asyncio.Protocol):
             raise ConnectionError("connection already closed")
         if first:
             self.transport.write(first)
+        if early:
+            # After a PROXY header, a client's ClientHello may have come in the header's segment. The TLS
+            # protocol is set up by callbacks start_tls schedules; the bytes go to it once the raw
+            # transport reads again, as if it had just read them.
+            self._loop.call_soon(self._replay, self.transport, early, _REPLAY_TURNS)
         new = await self._loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
         if new is None:
             raise ConnectionError("connection closed during the TLS handshake")
         self.transport = new
         self._tls = True
+
+    def _replay(self, raw: asyncio.Transport, data: bytes, turns: int) -> None:
+        protocol = raw.get_protocol()
+        if raw.is_closing():
+            return
+        if protocol is self or not raw.is_reading():
+            if turns > 0:  # not set up yet: a later turn (start_tls schedules two callbacks of its own)
+                self._loop.call_soon(self._replay, raw, data, turns - 1)
+            else:
+                raw.abort()  # the handshake would wait for bytes that were already read
+            return
+        if isinstance(protocol, asyncio.BufferedProtocol):
+            view = memoryview(data)
+            while view:
+                buffer = memoryview(protocol.get_buffer(len(view)))
+                size = min(len(buffer), len(view))
+                buffer[:size] = view[:size]
+                protocol.buffer_updated(size)
+                view = view[size:]
+        else:
+            protocol.data_received(data)  # type: ignore[attr-defined]
 
     def unread(self, data: bytes) -> None:
         """Put `data` back in front of the input: what a client sent right after its PROXY header."""

@@ -2,7 +2,8 @@
 
 Rule of this room: with runtime/link.py (one connection's transport) and runtime/session_driver.py (one
 connection's session) the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
-Per connection it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
+Per connection (after its PROXY header on a Proxy_Protocol listener, proxy_intake.py, which then names the
+client) it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
 `SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
 (`read_timeout()`, an AUTH event's delay) and the per-address AUTH penalty ask: from the transport's
 callbacks, with a task only for a TLS handshake or a client that does not read its replies. Anything that
@@ -296,13 +297,6 @@ class Server:
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
             link.write_nowait(ticket.render(True))
             link.close()  # after what was written has gone out
-            return
-        if policy.use_ssl and link.has_input:
-            # Bytes after the PROXY header are the client's TLS handshake, which the TLS layer must read
-            # from the socket itself: they cannot be handed back to it.
-            log.warning("%s: refusing %s:%s: TLS data in the PROXY header's segment", name, ip, port)
-            ticket.release()
-            link.close()
             return
         self._tickets[link] = ticket
         log.debug("%s: connection from %s:%s", name, ip, port)
