@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from .link import Link
+from .listeners import Slot
 from .proxy_protocol import HeaderReader, ProxyHeader, ProxyHeaderError
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log
@@ -33,10 +34,11 @@ def refusal(header: ProxyHeader) -> str | None:
 class ProxyIntake:
     """Waits up to `timeout` seconds in all for one complete header on `link`."""
 
-    __slots__ = ("_admit", "_deadline", "_done", "_gone", "_link", "_name", "_reader")
+    __slots__ = ("_admit", "_deadline", "_done", "_gone", "_link", "_name", "_reader", "slot")
 
-    def __init__(self, name: str, link: Link, timeout: float, admit: Admit, gone: Callable[[Link], None]) -> None:
-        self._name, self._link, self._admit, self._gone = name, link, admit, gone
+    def __init__(self, slot: Slot, link: Link, timeout: float, admit: Admit, gone: Callable[[Link], None]) -> None:
+        self.slot = slot  # the listener it came in on
+        self._name, self._link, self._admit, self._gone = slot.spec.name, link, admit, gone
         self._reader = HeaderReader()
         self._deadline = link.loop.time() + timeout  # for the whole header: trickling bytes do not extend it
         self._done = False

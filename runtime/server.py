@@ -274,8 +274,17 @@ class Server:
             )
             link.close()
             return
+        cap = policy.listener_sessions
+        if cap and sum(1 for pending in self._intakes.values() if pending.slot is slot) >= cap:
+            # Headers not yet come hold no session, but each holds a socket for Proxy_Protocol_Timeout:
+            # no more of them than Listener_Sessions allows sessions.
+            log.warning(
+                "%s: refusing %s:%s: %d connections already wait for a PROXY header", slot.spec.name, ip, port, cap
+            )
+            link.close()
+            return
         intake = self._intakes[link] = ProxyIntake(
-            slot.spec.name,
+            slot,
             link,
             policy.proxy_protocol_timeout,
             lambda link, client: self._admit(slot, link, *client),

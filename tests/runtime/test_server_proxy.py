@@ -200,3 +200,19 @@ def test_stopping_closes_connections_still_waiting_for_their_header(run_server, 
     assert running.wait_until(lambda: len(running.server._intakes) == 1)
     running.run(running.server.stop(2.0))
     assert refused(sock, reader) == b""
+
+
+def test_connections_waiting_for_a_header_are_capped_by_listener_sessions(run_server, make_config, caplog):
+    caplog.set_level(logging.WARNING, logger=LOG)
+    running = run_server(make_config(listen_values={**PROXIED, "listener_sessions": 2}))
+    waiting = [proxied(running.port, b"PROXY ") for _ in range(2)]
+    assert running.wait_until(lambda: len(running.server._intakes) == 2)
+    assert refused(*proxied(running.port, b"PROXY ")) == b""  # a third holds no socket for the timeout
+    assert any("2 connections already wait for a PROXY header" in r.getMessage() for r in caplog.records)
+    sock, reader = waiting.pop()
+    sock.sendall(b"TCP4 192.0.2.7 10.0.0.5 1 25\r\n")  # its header completes: a session, not a waiting one
+    assert reader.readline().startswith(b"220 ")
+    again = proxied(running.port, v1("192.0.2.8"))
+    assert again[1].readline().startswith(b"220 ")
+    for client in (*waiting, (sock, reader), again):
+        client[0].close()
