@@ -263,7 +263,7 @@ class Server:
         ip, port = link.peer()
         policy = slot.resolver(ip or None)
         if not policy.proxy_protocol:
-            self._admit(slot, link, ip, port)
+            self._admit(slot, link, ip, port, policy)
             return
         trusted = policy.proxy_protocol_trusted
         addr = client_address(ip)
@@ -295,12 +295,14 @@ class Server:
     def _intake_done(self, link: Link) -> None:
         self._intakes.pop(link, None)
 
-    def _admit(self, slot: Slot, link: Link, ip: str, port: int) -> None:
+    def _admit(self, slot: Slot, link: Link, ip: str, port: int, policy: SessionPolicy | None = None) -> None:
         """Refused (421) over Listener_Sessions or over its address's share (admission.py); else greeted at
         once on a plain listener (the banner does not wait for a trip through the event loop) and handed to
         its Session."""
         gen = Generation(self.config, self.maildir, self.credentials)
-        name, policy = slot.spec.name, slot.resolver(ip or None)
+        name = slot.spec.name
+        if policy is None:  # a proxied client: its own policy, not the proxy's
+            policy = slot.resolver(ip or None)
         ticket = self.admission.admit(slot, policy, ip or None)
         if not isinstance(ticket, Ticket):
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
