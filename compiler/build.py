@@ -100,6 +100,8 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "use_ssl": to_bool,
     "always_allow": to_bool,
     "always_deny": to_bool,
+    "proxy_protocol": to_bool,
+    "proxy_protocol_timeout": to_seconds,
     "idle_time": to_int,
     "listener_sessions": to_int,
     "max_message_size": to_int,
@@ -142,6 +144,8 @@ GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "spool_base": str,
     "message_memory_budget": partial(to_int, minimum=1),
 }
+# ecconf's own listener options that take a list of networks (E206 notes them like ECCONF_LIMITS).
+ECCONF_NETWORK_LISTS = ("proxy_protocol_trusted",)
 # ecconf's own server-wide limits (global scope only), noted by E206 like ECCONF_LIMITS.
 ECCONF_GLOBALS = ("message_memory_budget",)
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
@@ -191,7 +195,8 @@ class Builder:
             out.append(item.value)
         return out
 
-    def cidr_list(self, owner: Model, option_name: str, value: Value) -> list[str] | None:
+    def cidr_list(self, owner: Model, option_name: str, value: Value, relay: bool = True) -> list[str] | None:
+        """The networks as normalised text; with `relay`, each is noted as a Relay_Hosts entry for the rules."""
         items = self.string_list(option_name, value)
         if items is None:
             return None
@@ -204,7 +209,8 @@ class Builder:
                 self.problem(BAD_CIDR, f"{option_name}: {exc}", node.span)
                 continue
             assert isinstance(node, Scalar)
-            self.facts.relay_hosts.append((owner, cidr, node))
+            if relay:
+                self.facts.relay_hosts.append((owner, cidr, node))
             out.append(network)
         return out
 
@@ -357,6 +363,8 @@ class Builder:
             self.set(owner, key, option, self.string_list(option.name, option.value))
         elif key == "relay_hosts":
             self.set(owner, key, option, self.cidr_list(owner, option.name, option.value))
+        elif key in ECCONF_NETWORK_LISTS:
+            self.set(owner, key, option, self.cidr_list(owner, option.name, option.value, relay=False))
         elif key in AUTH_FIELDS:
             field_name, mechanism = AUTH_FIELDS[key]
             params = self.auth_parameters(option)

@@ -134,6 +134,8 @@ class ListenerOptions(Model):
     use_ssl: bool | None = Field(None, description="Implicit TLS from the first byte (not with STARTTLS)")
     always_allow: bool | None = Field(None, description="Accept these clients whatever other policy says")
     always_deny: bool | None = Field(None, description="Refuse these clients")
+    proxy_protocol: bool | None = Field(None, description="Every connection starts with a PROXY header (v1 or v2)")
+    proxy_protocol_timeout: float | None = Field(None, ge=0, description="Seconds to wait for the PROXY header")
     # ecconf's own limits (Momentum has no such options; README "Security" explains each).
     max_auth_failures: int | None = Field(None, ge=3, description="ecconf: failed AUTHs per session before 421")
     auth_failure_delay: float | None = Field(None, ge=0, description="ecconf: seconds before a 2nd failure's reply")
@@ -150,6 +152,9 @@ class ListenerOptions(Model):
     )
     max_connections_per_address: int | None = Field(
         None, ge=0, description="ecconf: sessions one client address (IPv6 /64) may hold open; 0 = no cap"
+    )
+    proxy_protocol_trusted: list[str] | None = Field(
+        None, description="ecconf: the only sources that may connect to a Proxy_Protocol listener (CIDRs)"
     )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runtime.config import ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
-from .build import ECCONF_LIMITS
+from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
 from .values import to_listen_address
@@ -33,6 +33,8 @@ PLAIN_FIELDS = (
     "use_ssl",
     "always_allow",
     "always_deny",
+    "proxy_protocol",
+    "proxy_protocol_timeout",
     *ECCONF_LIMITS,
 )
 PATH_FIELDS = ("tls_certificate", "tls_key")
@@ -87,8 +89,10 @@ def layer_values(model: Model, hostname: str) -> dict[str, Any]:
             values[field] = _relative_to_source(model, field, value)
     if getattr(model, "smtp_extensions", None) is not None:
         values["smtp_extensions"] = tuple(model.smtp_extensions)  # type: ignore[attr-defined]
-    if getattr(model, "relay_hosts", None) is not None:
-        values["relay_hosts"] = tuple(model.relay_hosts)  # type: ignore[attr-defined]
+    for field in ("relay_hosts", *ECCONF_NETWORK_LISTS):
+        networks = getattr(model, field, None)
+        if networks is not None:
+            values[field] = tuple(networks)
     protocols = getattr(model, "tls_protocols", None)
     if protocols is not None:
         values["tls_protocols"] = tuple(w for w in re.split(r"[\s,:]+", protocols) if w)

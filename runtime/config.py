@@ -84,6 +84,7 @@ _DURATIONS = (
     "greeting_delay",
     "auth_penalty_base",
     "auth_penalty_cap",
+    "proxy_protocol_timeout",
 )
 
 
@@ -150,11 +151,18 @@ class SessionPolicy:
     # over it the connection is told 421 4.7.0 at banner time (0: no cap). A mail client opens one or two;
     # 20 leaves room for an office behind one NAT while one host cannot take a whole Listener_Sessions.
     max_connections_per_address: int = 20
+    # Momentum's Proxy_Protocol: every connection starts with a PROXY header (v1 or v2) naming the client,
+    # read within Proxy_Protocol_Timeout seconds; resolved for the address that connected (the proxy).
+    proxy_protocol: bool = False
+    proxy_protocol_timeout: float = 60.0
+    # ecconf's own: when not empty, only these sources may connect to a Proxy_Protocol listener at all.
+    proxy_protocol_trusted: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "smtp_extensions", tuple(str(x) for x in self.smtp_extensions))
         set_(self, "relay_hosts", _networks(self.relay_hosts))
+        set_(self, "proxy_protocol_trusted", _networks(self.proxy_protocol_trusted))
         set_(self, "auth", MappingProxyType({k.upper(): v for k, v in self.auth.items()}))
         set_(self, "tls_protocols", tuple(str(x) for x in self.tls_protocols))
         for name in ("tls_certificate", "tls_key"):

@@ -2,7 +2,8 @@
 
 Rule of this room: with runtime/link.py (one connection's transport) and runtime/session_driver.py (one
 connection's session) the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
-Per connection it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
+Per connection (after its PROXY header on a Proxy_Protocol listener, proxy_intake.py, which then names the
+client) it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
 `SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
 (`read_timeout()`, an AUTH event's delay) and the per-address AUTH penalty ask: from the transport's
 callbacks, with a task only for a TLS handshake or a client that does not read its replies. Anything that
@@ -37,7 +38,9 @@ from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
 from .penalty import AuthPenalty
+from .policy import client_address
 from .protocol import SmtpConnection
+from .proxy_intake import ProxyIntake
 from .session_driver import Session
 from .spool import Maildir
 from .tls import allowed_versions
@@ -92,6 +95,7 @@ class Server:
         self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
+        self._intakes: dict[Link, ProxyIntake] = {}  # connections whose PROXY header has not come yet
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -191,6 +195,8 @@ class Server:
             self._unbind(slot)
         if self._refresher is not None:
             self._refresher.cancel()
+        for intake in list(self._intakes.values()):
+            intake.abandon()
         for link in list(self._sessions):
             link.request_shutdown()
         if self._sessions:
@@ -252,12 +258,52 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection: refused (421) over Listener_Sessions or over its address's share
-        (admission.py); else greeted at once on a plain listener (the banner does not wait for a trip
-        through the event loop) and handed to its Session."""
-        gen = Generation(self.config, self.maildir, self.credentials)
+        """A new connection. On a Proxy_Protocol listener (as resolved for the proxy's address) nothing is
+        said before its PROXY header is read (proxy_intake.py), then it is admitted as the client the header
+        names; else it is admitted as its socket's peer."""
         ip, port = link.peer()
-        name, policy = slot.spec.name, slot.resolver(ip or None)
+        policy = slot.resolver(ip or None)
+        if not policy.proxy_protocol:
+            self._admit(slot, link, ip, port, policy)
+            return
+        trusted = policy.proxy_protocol_trusted
+        addr = client_address(ip)
+        # A Unix socket's peers are local processes, which its file permissions admit: no address to check.
+        if trusted and addr is not None and not any(addr.version == n.version and addr in n for n in trusted):
+            log.warning(
+                "%s: refusing %s:%s: not a trusted PROXY source (Proxy_Protocol_Trusted)", slot.spec.name, ip, port
+            )
+            link.close()
+            return
+        cap = policy.listener_sessions
+        if cap and sum(1 for pending in self._intakes.values() if pending.slot is slot) >= cap:
+            # Headers not yet come hold no session, but each holds a socket for Proxy_Protocol_Timeout:
+            # no more of them than Listener_Sessions allows sessions.
+            log.warning(
+                "%s: refusing %s:%s: %d connections already wait for a PROXY header", slot.spec.name, ip, port, cap
+            )
+            link.close()
+            return
+        intake = self._intakes[link] = ProxyIntake(
+            slot,
+            link,
+            policy.proxy_protocol_timeout,
+            lambda link, client: self._admit(slot, link, *client),
+            self._intake_done,
+        )
+        intake.start()
+
+    def _intake_done(self, link: Link) -> None:
+        self._intakes.pop(link, None)
+
+    def _admit(self, slot: Slot, link: Link, ip: str, port: int, policy: SessionPolicy | None = None) -> None:
+        """Refused (421) over Listener_Sessions or over its address's share (admission.py); else greeted at
+        once on a plain listener (the banner does not wait for a trip through the event loop) and handed to
+        its Session."""
+        gen = Generation(self.config, self.maildir, self.credentials)
+        name = slot.spec.name
+        if policy is None:  # a proxied client: its own policy, not the proxy's
+            policy = slot.resolver(ip or None)
         ticket = self.admission.admit(slot, policy, ip or None)
         if not isinstance(ticket, Ticket):
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)

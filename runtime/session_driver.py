@@ -351,7 +351,7 @@ class Session:
         server, link, policy = self._server, self.link, self._policy
         try:
             if self.conn is None:  # implicit TLS: the banner comes after the handshake
-                await link.start_tls(server.ssl_context(policy), policy.idle_time)
+                await link.start_tls(server.ssl_context(policy), policy.idle_time, replay=True)
                 self.conn = server.connection(self._gen, policy, link.peer())
             await self._converse(self.conn, pending)
         except asyncio.CancelledError:

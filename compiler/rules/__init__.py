@@ -37,6 +37,7 @@ from . import (
     json_schema,
     listen_address,
     open_relay,
+    proxy_protocol_public,
     starttls_without_certificate,
     syntax_error,
     tls_file_missing,
@@ -91,6 +92,7 @@ ALL: tuple[RuleModule, ...] = (
     open_relay,  # S503
     wide_relay_hosts,  # S504
     tls_file_missing,  # S505
+    proxy_protocol_public,  # S506
 )
 
 RULES: dict[str, RuleModule] = {rule.CODE: rule for rule in ALL}

@@ -130,3 +130,23 @@ def test_max_connections_per_address_reaches_the_policy_and_a_peer_may_raise_it(
 def test_listen_on_every_ipv6_address_written_with_a_star(tmp_path: Path) -> None:
     server = compile_file(tmp_path, 'ESMTP_Listener {\n  Listen "[*]:2525" { }\n}\n')
     assert [(spec.address.host, spec.address.port) for spec in server.listeners] == [("::", 2525)]
+
+
+def test_proxy_protocol_reaches_the_policy_per_listen_and_peer(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        ESMTP_Listener {
+          Proxy_Protocol_Trusted = ( "10.0.0.0/8" "2001:db8::/32" )
+          Listen "127.0.0.1:0" { Proxy_Protocol = true  Proxy_Protocol_Timeout = 7.5 }
+          Listen "127.0.0.1:1" { Peer "10.0.0.0/8" { Proxy_Protocol = true } }
+        }
+        """,
+    )
+    first, second = server.listeners
+    policy = resolve(first.layers, "10.1.2.3")
+    assert policy.proxy_protocol and policy.proxy_protocol_timeout == 7.5
+    assert [str(n) for n in policy.proxy_protocol_trusted] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert resolve(second.layers, "10.1.2.3").proxy_protocol
+    assert not resolve(second.layers, "192.0.2.1").proxy_protocol  # another source connects directly
+    assert resolve((), None).proxy_protocol_timeout == 60  # Momentum's default

@@ -35,3 +35,14 @@ def test_max_connections_per_address_is_an_ecconf_limit() -> None:
     text = 'ESMTP_Listener {\n  Max_Connections_Per_Address = 5\n  Listen ":25" { }\n}\n'
     assert codes(text) == [("E206", 2, 3)]
     assert ("E301", 1, 48) in codes('ESMTP_Listener { max_connections_per_address = -1 Listen ":25" { } }')
+
+
+def test_proxy_protocol_trusted_is_an_ecconf_extension_and_proxy_protocol_is_momentums() -> None:
+    text = (
+        'ESMTP_Listener {\n  Listen ":25" {\n    Proxy_Protocol = true\n'
+        '    Proxy_Protocol_Trusted = ( "10.0.0.0/8" )\n  }\n}\n'
+    )
+    assert codes(text) == [("E206", 4, 5)]
+    bad = load_text('ESMTP_Listener { Proxy_Protocol_Trusted = "10.0.0.0/33" Listen ":25" { } }', "/virtual/x.conf")
+    assert [(d.code, d.span.column) for d in check(bad, CheckOptions(select=("E304",)))[1]] == [("E304", 43)]
+    assert ("E301", 1, 35) in codes('ESMTP_Listener { Proxy_Protocol = maybe Listen ":25" { } }')
