@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+from .fmt_cli import add_fmt
 from .lint_cli import add_lint
 from .passwd_cli import add_passwd
 
@@ -223,6 +224,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
     add_lint,
+    add_fmt,
     add_json,
     add_text,
     add_schema,
