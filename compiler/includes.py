@@ -16,14 +16,17 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..grammar import MAX_DEPTH, GrammarError, NestingTooDeep
-from ..grammar.cst import Tree, parse_tree
 from .diagnostics import Diagnostic, Related
 from .gc_pause import gc_paused
 from .nodes import File, Include, Scalar, Scope, Statement
 from .span import Span, whole_file
 from .transform import parse_text
+
+if TYPE_CHECKING:  # the lossless tree is for fmt and fixes: linting does not load it
+    from ..grammar.cst import Tree
 
 SYNTAX = "E100"
 UNREADABLE = "E101"
@@ -176,6 +179,8 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
 
 def tree_of(text: str, path: str) -> tuple[Tree | None, Diagnostic | None]:
     """One file's lossless syntax tree (grammar/cst.py), or its syntax error as parse_source tells it."""
+    from ..grammar.cst import parse_tree
+
     try:
         return parse_tree(text, path), None
     except (GrammarError, NestingTooDeep, RecursionError):
