@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,8 +227,9 @@ def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnos
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, overlay: Mapping[str, str] | None = None) -> None:
         self.out = Loaded(None)
+        self.overlay = overlay or {}  # path -> text to use instead of the file's (fixes tried before writing)
         self.stack: list[str] = []
         self.included = 0  # files read for includes, each include counted
         self.chars = 0
@@ -264,7 +266,7 @@ class _Loader:
             return None
         if span is not None and not self._within_bounds(span):
             return None
-        text, problem = read_text(path, span)
+        text, problem = (self.overlay[path], None) if path in self.overlay else read_text(path, span)
         if problem is not None:
             self.out.problems.append(problem)
             return None
@@ -305,9 +307,10 @@ class _Loader:
                             statement.files.append(loaded)
 
 
-def load(path: str) -> Loaded:
-    """Read, parse and include: the root file and everything below it."""
-    loader = _Loader()
+def load(path: str, overlay: Mapping[str, str] | None = None) -> Loaded:
+    """Read, parse and include: the root file and everything below it. `overlay`: texts, by path as the
+    loader names files, read in place of those files (a fix is checked before anything is written)."""
+    loader = _Loader(overlay)
     with gc_paused():  # once for every file: a collection between two files would walk all the earlier ones
         loader.out.root = loader.load(path, None)
     return loader.out

@@ -140,9 +140,9 @@ def _format_one(path: str, args: argparse.Namespace, run: _Run) -> None:
         print(f"would reformat: {name}")
         run.worse(EXIT_FAILED)
     elif args.diff:
-        sys.stdout.writelines(_diff(text, new, name))
+        sys.stdout.writelines(unified_diff(text, new, name))
         run.worse(EXIT_FAILED)
-    elif not _write(path, new):
+    elif not write_atomically(path, new):
         run.worse(EXIT_USAGE)
 
 
@@ -179,14 +179,14 @@ def _read_stdin() -> tuple[str | None, str | None]:
         return None, f"{STDIN_NAME}: the input is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
 
 
-def _diff(old: str, new: str, name: str) -> list[str]:
+def unified_diff(old: str, new: str, name: str) -> list[str]:
     before, after = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
     lines = list(difflib.unified_diff(old.splitlines(True), new.splitlines(True), before, after))
     # A last line without a line end would run into the next diff line: end it, as diff(1) says.
     return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]
 
 
-def _write(path: str, text: str) -> bool:
+def write_atomically(path: str, text: str) -> bool:
     """Replace the file's content atomically: a temporary file beside it (the target of a symbolic link, so
     the link stays a link), flushed to disk, given the file's mode, renamed over it."""
     target = os.path.realpath(path)

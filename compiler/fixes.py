@@ -1,0 +1,195 @@
+"""Deterministic fixes for findings: edits of a file's text, made on its lossless tree (grammar/cst.py).
+
+Rule of this room: a fix changes the bytes of the finding it fixes and nothing else in the file, and it is
+kept only when the config, checked again with the fix in place (nothing written yet), still parses and has
+exactly the findings it had, less the fixed one (compared by code, file and message, which never hold a
+position). Fixes are applied one at a time, the config checked again after each: one fix can move what the
+next one edits. The fixable rules and what their fix does are FIXES; a rule's documentation says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..grammar.cst import Node, Token, Tree
+from .checker import CheckOptions, check
+from .diagnostics import Diagnostic
+from .includes import Loaded, load, tree_of
+from .transform import unescape
+from .values import to_cidr
+
+MAX_FIXES = 500  # per config: past this many, what remains is reported, unfixed
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    path: str
+    start: int  # offsets in the tree's text (after any byte-order mark); end exclusive
+    end: int
+    text: str
+
+
+Fixer = Callable[[Diagnostic, Mapping[str, Tree]], list[Edit] | None]
+
+
+def _token_at(trees: Mapping[str, Tree], path: str, line: int, column: int) -> tuple[Tree, Token] | None:
+    tree = trees.get(path)
+    if tree is None:
+        return None
+    token = tree.token_at(tree.offset(line, column))
+    return None if token is None else (tree, token)
+
+
+def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+    """E305: `10.0.0.1/8` -> `10.0.0.0/8`, the network it is read as (quoted or bare, as written)."""
+    found = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    if found is None or found[1].kind not in ("STRING", "WORD"):
+        return None
+    token = found[1]
+    written = unescape(token.text) if token.kind == "STRING" else token.text
+    try:
+        cidr = to_cidr(written)
+    except ValueError:
+        return None
+    if not cidr.had_host_bits or written != written.strip():
+        return None
+    network = str(cidr.network)
+    return [Edit(finding.span.path, token.start, token.end, f'"{network}"' if token.kind == "STRING" else network)]
+
+
+def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+    """E203: the earlier assignment, which the later one shadows, is removed with its line (and a comment on
+    that line); the value in force does not change."""
+    if not finding.related:
+        return None
+    earlier = finding.related[0].span
+    tree = trees.get(earlier.path)
+    if tree is None:
+        return None
+    node = _statement_at(tree.root, tree.offset(earlier.line, earlier.column))
+    if node is None:
+        return None
+    tokens = list(node.tokens())
+    start, end = tokens[0].start, tokens[-1].end
+    body = tree.text()[len(tree.bom) :]
+    line_start = body.rfind("\n", 0, start) + 1
+    following = _following(tree, tokens[-1])
+    rest = body[end : following.start]
+    if body[line_start:start].strip(" \t") == "":
+        newline = _end_of_line(rest)
+        if newline is not None:
+            return [Edit(earlier.path, line_start, end + newline, "")]
+    return [Edit(earlier.path, start, end + (len(rest) - len(rest.lstrip(" \t"))), "")]
+
+
+def _statement_at(root: Node, offset: int) -> Node | None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if isinstance(child, Node):
+                if child.kind == "option" and child.first_token().start == offset:
+                    return child
+                if child.kind == "scope":
+                    stack.append(child)
+    return None
+
+
+def _following(tree: Tree, token: Token) -> Token:
+    tokens = tree.tokens()
+    for candidate in tokens:
+        if candidate is token:
+            return next(tokens)
+    return tree.end
+
+
+def _end_of_line(trivia: str) -> int | None:
+    """How far the rest of a line reaches into the trivia after a statement (through its line end), when
+    nothing but blanks and comments follow it there; None when a comment runs on to the next lines."""
+    at = 0
+    while at < len(trivia):
+        char = trivia[at]
+        if char == "\n":
+            return at + 1
+        if char == "#":
+            found = trivia.find("\n", at)
+            return len(trivia) if found < 0 else found + 1
+        if trivia.startswith("/*", at):
+            close = trivia.index("*/", at + 2) + 2
+            if "\n" in trivia[at:close]:
+                return None
+            at = close
+            continue
+        at += 1
+    return len(trivia)
+
+
+FIXES: dict[str, tuple[str, Fixer]] = {
+    "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
+    "E305": ("clears the host bits: writes the network the text is read as", _cidr_host_bits),
+}
+
+
+def apply(text: str, bom: str, edits: list[Edit]) -> str:
+    body = text[len(bom) :]
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        body = body[: edit.start] + edit.text + body[edit.end :]
+    return bom + body
+
+
+def _key(finding: Diagnostic) -> tuple[str, str, str]:
+    return (finding.code, finding.span.path, finding.message)
+
+
+@dataclass
+class Fixed:
+    texts: dict[str, str] = field(default_factory=dict)  # path -> its new text, for every file changed
+    fixed: list[Diagnostic] = field(default_factory=list)
+    remaining: list[Diagnostic] = field(default_factory=list)  # of a fixable rule, not fixed (see above)
+
+
+def fix_config(
+    root: str, options: CheckOptions, texts: dict[str, str] | None = None, codes: frozenset[str] | None = None
+) -> Fixed:
+    """Fix what can be fixed in one config (its root file and includes). `texts`: files already changed by
+    an earlier root, used in place of the files; `codes`: only these fixes (default: all)."""
+    out = Fixed(texts=dict(texts or {}))
+    wanted = codes if codes is not None else frozenset(FIXES)
+    loaded, findings = _check(root, out.texts, options)
+    passed_over: set[tuple[str, str, str, int, int]] = set()  # tried here and not fixed
+    while len(out.fixed) < MAX_FIXES:
+        trees = _trees(loaded)
+        for finding in findings:
+            place = (*_key(finding), finding.span.line, finding.span.column)
+            if finding.code not in wanted or place in passed_over:
+                continue
+            passed_over.add(place)
+            edits = FIXES[finding.code][1](finding, trees)
+            if not edits:
+                continue
+            candidate = dict(out.texts)
+            for path in {e.path for e in edits}:
+                candidate[path] = apply(loaded.texts[path], trees[path].bom, [e for e in edits if e.path == path])
+            new_loaded, new_findings = _check(root, candidate, options)
+            expected = Counter(map(_key, findings))
+            expected[_key(finding)] -= 1
+            if Counter(map(_key, new_findings)) == +expected:
+                out.texts, loaded, findings = candidate, new_loaded, new_findings
+                out.fixed.append(finding)
+                passed_over.clear()  # places have moved: what failed before is tried again where it now is
+                break
+        else:
+            break
+    out.remaining = [f for f in findings if f.code in wanted]
+    return out
+
+
+def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[Loaded, list[Diagnostic]]:
+    loaded = load(root, texts)
+    return loaded, check(loaded, options)[1]
+
+
+def _trees(loaded: Loaded) -> dict[str, Tree]:
+    return {p: t for p, text in loaded.texts.items() if (t := tree_of(text, p)[0]) is not None}
