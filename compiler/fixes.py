@@ -59,6 +59,30 @@ def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit
     return [Edit(finding.span.path, token.start, token.end, f'"{network}"' if token.kind == "STRING" else network)]
 
 
+# The typographic double quotes (as rule E105 names them, on the branch that brings it).
+TYPOGRAPHIC_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u2033")
+
+
+def _typographic_quotes(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+    """E105: a bare word wrapped in typographic quotes, `“gold.example.com”`, becomes the string it was meant
+    to be, `"gold.example.com"`. Quotes elsewhere (inside a string, where a straight one would re-cut the
+    tokens after it) are left to the author."""
+    found = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    if found is None or found[1].kind != "WORD":
+        return None
+    token = found[1]
+    inner = token.text[1:-1]
+    if (
+        len(token.text) < 3
+        or token.text[0] not in TYPOGRAPHIC_QUOTES
+        or token.text[-1] not in TYPOGRAPHIC_QUOTES
+        or "\\" in inner
+        or TYPOGRAPHIC_QUOTES.intersection(inner)
+    ):
+        return None
+    return [Edit(finding.span.path, token.start, token.end, f'"{inner}"')]
+
+
 def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
     """E203: the earlier assignment, which the later one shadows, is removed with its line (and a comment on
     that line); the value in force does not change."""
@@ -127,6 +151,7 @@ def _end_of_line(trivia: str) -> int | None:
 
 
 FIXES: dict[str, tuple[str, Fixer]] = {
+    "E105": ("a bare word in typographic quotes becomes a string in straight quotes", _typographic_quotes),
     "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
     "E305": ("clears the host bits: writes the network the text is read as", _cidr_host_bits),
 }

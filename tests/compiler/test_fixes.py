@@ -70,6 +70,24 @@ def test_a_duplicate_in_an_include_is_fixed_in_that_file(tmp_path: Path) -> None
     assert conf not in result.texts  # unchanged
 
 
+def test_a_bare_word_in_typographic_quotes_becomes_a_string() -> None:
+    from ecconf.compiler.diagnostics import Diagnostic as D
+    from ecconf.compiler.span import Span
+    from ecconf.grammar.cst import parse_tree
+
+    text = "Domain \u201cgold.example.com\u201d { }\nA = ( \u201cx y\u201d \u201ca\\b\u201d )\n"
+    trees = {"t.conf": parse_tree(text, "t.conf")}
+    fixer = fixes.FIXES["E105"][1]
+
+    def at(line: int, column: int) -> list[Edit] | None:
+        return fixer(D("E105", "typographic quote", Span("t.conf", line, column, line, column + 1)), trees)
+
+    edits = at(1, 8)
+    assert edits is not None and fixes.apply(text, "", edits).startswith('Domain "gold.example.com" { }')
+    assert at(2, 7) is None  # `“x` and `y”` are two words: joining them is the author's call
+    assert at(2, 14) is None  # a backslash would become an escape inside a string
+
+
 def test_a_fix_that_would_change_another_finding_is_not_applied(tmp_path: Path) -> None:
     # Removing the first Idle_Time would also make its E301 (not a number) go away: left for the author.
     conf = write(
