@@ -12,7 +12,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 MOMENTUM_SAMPLES = SHARED / "momentum_samples"
 VECTORS = SHARED / "vectors.json"
-DOCS_CORPUS = SHARED / "momentum_docs_corpus" / "snippets"
 
 
 def momentum_sample_files() -> list[Path]:
@@ -21,4 +20,5 @@ def momentum_sample_files() -> list[Path]:
 
 def docs_corpus_files() -> list[Path]:
     """The documentation corpus's snippets (not ours to copy: read in place), or none when it is absent."""
-    return sorted(DOCS_CORPUS.glob("*.conf")) if DOCS_CORPUS.is_dir() else []
+    snippets = SHARED / "momentum_docs_corpus" / "snippets"
+    return sorted(snippets.glob("*.conf")) if snippets.is_dir() else []
