@@ -7,8 +7,10 @@ and in `Name = { ... }` (never written: `Name { ... }`), and the quotes of a dic
 same bare. Every comment is kept, in order. The layout:
 
 - two spaces per level; one statement per line; `Name = value`;
-- an array or a dictionary on one line when it fits in WIDTH columns and holds no comment, else one item a
-  line (`( a b )`, `[ k = v ]`, with spaces inside, as `ecconf text` writes them);
+- an array, or a dictionary of one entry, on one line when it fits in WIDTH columns and holds no comment,
+  else one item a line (`( a b )`, `[ k = v ]`, with spaces inside, as `ecconf text` writes them); a
+  dictionary of several entries always has one entry a line (nothing but a space would part `k = v k2 = v2`);
+- an empty scope with nothing inside it on one line, `Name { }`;
 - a comment on a line of its own stays on its own line, before what followed it; a comment after a token on
   the same line stays at the end of that line (a line comment inside a statement's head moves to the end of
   its line, as it cannot be followed by anything);
@@ -184,6 +186,12 @@ class _Formatter:
                 else:
                     self.put(line, child)  # type: ignore[arg-type]
                     opened = child.kind == "LBRACE"  # type: ignore[union-attr]
+            closer = children[-1]
+            assert isinstance(closer, Token)
+            if not body and not closer.leading.strip() and not line.post and not line.after:
+                self.put(line, closer)  # an empty scope, nothing inside it: `Name { }`
+                self.commit(line)
+                return
             self.commit(line, opens=True)
             self.body(body, depth + 1)
             self.commit(self.close(children[-1], depth))  # type: ignore[arg-type]
@@ -206,7 +214,7 @@ class _Formatter:
         if node.kind in _SCALARS:
             self.put(line, node.first_token())
             return line
-        if not _comments_inside(node):
+        if not _comments_inside(node) and (node.kind != "dict" or len(node.children) <= 3):
             flat = _flat_parts(node, [])
             text = " ".join(flat)
             if "\n" not in text and len(line.text()) + 1 + len(text) <= WIDTH:

@@ -58,7 +58,10 @@ def test_layout() -> None:
         "Hostname = mx # why\n"
         "ESMTP_Listener {\n"
         '  Listen ":587" {\n'
-        '    AuthPlainParameters = [ uri = "file:///p" "a b" = 1 ]\n'
+        "    AuthPlainParameters = [\n"
+        '      uri = "file:///p"\n'
+        '      "a b" = 1\n'
+        "    ]\n"
         "  }\n"
         "}\n"
         "Relay_Hosts = ( a b c )\n"
@@ -83,11 +86,17 @@ def test_crlf_stays_crlf_and_lf_stays_lf() -> None:
 
 def test_strings_and_words_are_written_as_they_were() -> None:
     text = 'A = "a\\"b\\\\c\\d"\nB = YES\nC = "x"\nD = [ "include" = 1 "k\\"" = 2 "ok" = 3 ]\n'
-    assert fmt(text) == 'A = "a\\"b\\\\c\\d"\nB = YES\nC = "x"\nD = [ "include" = 1 "k\\"" = 2 ok = 3 ]\n'
+    assert fmt(text) == 'A = "a\\"b\\\\c\\d"\nB = YES\nC = "x"\nD = [\n  "include" = 1\n  "k\\"" = 2\n  ok = 3\n]\n'
 
 
 def test_a_line_comment_inside_a_head_moves_to_the_end_of_its_line() -> None:
-    assert fmt("Name # why\n= 1\nS /* b */ {\n}\n") == "Name = 1 # why\nS /* b */ {\n}\n"
+    assert fmt("Name # why\n= 1\nS /* b */ {\n}\n") == "Name = 1 # why\nS /* b */ { }\n"
+
+
+def test_an_empty_scope_stays_on_one_line_unless_a_comment_is_inside() -> None:
+    assert fmt('Listen "x" {\n\n}\nT = [ ]\n') == 'Listen "x" { }\nT = [ ]\n'
+    assert fmt('Listen "x" { # why\n}\n') == 'Listen "x" { # why\n}\n'
+    assert fmt("S {\n  # later\n}\n") == "S {\n  # later\n}\n"
 
 
 def test_an_empty_file_stays_empty() -> None:
