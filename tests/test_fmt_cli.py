@@ -134,3 +134,13 @@ def test_a_symbolic_link_stays_a_link(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_fmt_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["fmt", "--help"]) == 0
     assert "--check" in capsys.readouterr().out
+
+
+def test_the_settings_file_excludes_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / ".ecconf.toml", 'extend-exclude = ["legacy"]\n')
+    (tmp_path / "legacy").mkdir()
+    old = write(tmp_path / "legacy" / "old.conf", "A=1\n")
+    new = write(tmp_path / "new.conf", "A=1\n")
+    assert cli.main(["fmt", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert read(old) == "A=1\n" and read(new) == "A = 1\n"
