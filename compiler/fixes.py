@@ -9,6 +9,8 @@ next one edits. The fixable rules and what their fix does are FIXES; a rule's do
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from ..grammar.cst import Node, Token, Tree
 from .checker import CheckOptions, check
 from .diagnostics import Diagnostic
 from .includes import Loaded, load, tree_of
+from .option_table import SUGGEST_CUTOFF, table
+from .to_text import SCOPE_SPELLING, SPELLING
 from .transform import unescape
 from .values import to_cidr
 
@@ -83,6 +87,36 @@ def _typographic_quotes(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[
     return [Edit(finding.span.path, token.start, token.end, f'"{inner}"')]
 
 
+_SPELT = {name.lower(): name for name in (*SPELLING.values(), *SCOPE_SPELLING.values())}
+_DID_YOU_MEAN = re.compile(r"did you mean '([^'\\]+)'\?\Z")
+
+
+def _unknown_name(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+    """E201: a misspelt option or scope name is renamed to the documented one, when exactly one documented
+    name valid there is close to it (the one the finding suggests)."""
+    found = _DID_YOU_MEAN.search(finding.hint)
+    place = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    if found is None or place is None or place[1].kind != "WORD":
+        return None
+    tree, token = place
+    statement = _statement_at(tree.root, token.start, ("option", "scope"))
+    if statement is None or statement.first_token() is not token:
+        return None
+    suggestion = found.group(1)
+    is_scope = statement.kind == "scope"
+    info = table().scope(suggestion) if is_scope else table().option(suggestion)
+    if info is None:
+        return None
+    query = token.text.lower().replace("_", "")
+    for kind in info.scopes:
+        if table().suggest(token.text, kind, scopes=is_scope) == suggestion:
+            folded = [n.lower().replace("_", "") for n in table().names_in(kind, scopes=is_scope)]
+            if len(difflib.get_close_matches(query, folded, n=2, cutoff=SUGGEST_CUTOFF)) == 1:
+                spelt = _SPELT.get(suggestion.lower(), suggestion)  # Momentum's spelling, where ecconf has it
+                return [Edit(finding.span.path, token.start, token.end, spelt)]
+    return None
+
+
 def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
     """E203: the earlier assignment, which the later one shadows, is removed with its line (and a comment on
     that line); the value in force does not change."""
@@ -92,7 +126,7 @@ def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Ed
     tree = trees.get(earlier.path)
     if tree is None:
         return None
-    node = _statement_at(tree.root, tree.offset(earlier.line, earlier.column))
+    node = _statement_at(tree.root, tree.offset(earlier.line, earlier.column), ("option",))
     if node is None:
         return None
     tokens = list(node.tokens())
@@ -108,13 +142,14 @@ def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Ed
     return [Edit(earlier.path, start, end + (len(rest) - len(rest.lstrip(" \t"))), "")]
 
 
-def _statement_at(root: Node, offset: int) -> Node | None:
+def _statement_at(root: Node, offset: int, kinds: tuple[str, ...]) -> Node | None:
+    """The statement of one of `kinds` that starts at `offset`."""
     stack = [root]
     while stack:
         node = stack.pop()
         for child in node.children:
             if isinstance(child, Node):
-                if child.kind == "option" and child.first_token().start == offset:
+                if child.kind in kinds and child.first_token().start == offset:
                     return child
                 if child.kind == "scope":
                     stack.append(child)
@@ -151,6 +186,7 @@ def _end_of_line(trivia: str) -> int | None:
 
 
 FIXES: dict[str, tuple[str, Fixer]] = {
+    "E201": ("renames a misspelt name to the one documented name close to it", _unknown_name),
     "E105": ("a bare word in typographic quotes becomes a string in straight quotes", _typographic_quotes),
     "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
     "E305": ("clears the host bits: writes the network the text is read as", _cidr_host_bits),
