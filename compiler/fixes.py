@@ -24,7 +24,7 @@ from .to_text import SCOPE_SPELLING, SPELLING
 from .transform import unescape
 from .values import to_cidr
 
-MAX_FIXES = 500  # per config: past this many, what remains is reported, unfixed
+MAX_FIXES = 5000  # per config: past this many, what remains is reported, unfixed
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,36 +215,72 @@ def fix_config(
     root: str, options: CheckOptions, texts: dict[str, str] | None = None, codes: frozenset[str] | None = None
 ) -> Fixed:
     """Fix what can be fixed in one config (its root file and includes). `texts`: files already changed by
-    an earlier root, used in place of the files; `codes`: only these fixes (default: all)."""
+    an earlier root, used in place of the files; `codes`: only these fixes (default: all).
+
+    Each round takes every fixable finding whose edits overlap no other's and tries them all at once (one
+    check, the common case); when that changes more than those findings, they are tried one at a time."""
     out = Fixed(texts=dict(texts or {}))
     wanted = codes if codes is not None else frozenset(FIXES)
-    loaded, findings = _check(root, out.texts, options)
-    passed_over: set[tuple[str, str, str, int, int]] = set()  # tried here and not fixed
+    state = _State(root, options, *_check(root, out.texts, options), out.texts)
+    passed_over: set[tuple[str, str, str, int, int]] = set()  # tried where they now are, and not fixed
     while len(out.fixed) < MAX_FIXES:
-        trees = _trees(loaded)
-        for finding in findings:
+        trees = _trees(state.loaded)
+        batch: list[tuple[Diagnostic, list[Edit]]] = []
+        for finding in state.findings:
             place = (*_key(finding), finding.span.line, finding.span.column)
             if finding.code not in wanted or place in passed_over:
                 continue
-            passed_over.add(place)
             edits = FIXES[finding.code][1](finding, trees)
             if not edits:
-                continue
-            candidate = dict(out.texts)
-            for path in {e.path for e in edits}:
-                candidate[path] = apply(loaded.texts[path], trees[path].bom, [e for e in edits if e.path == path])
-            new_loaded, new_findings = _check(root, candidate, options)
-            expected = Counter(map(_key, findings))
-            expected[_key(finding)] -= 1
-            if Counter(map(_key, new_findings)) == +expected:
-                out.texts, loaded, findings = candidate, new_loaded, new_findings
-                out.fixed.append(finding)
-                passed_over.clear()  # places have moved: what failed before is tried again where it now is
-                break
-        else:
+                passed_over.add(place)
+            elif not any(_overlap(e, f) for e in edits for _, taken in batch for f in taken):
+                batch.append((finding, edits))
+        batch = batch[: MAX_FIXES - len(out.fixed)]
+        if not batch:
             break
-    out.remaining = [f for f in findings if f.code in wanted]
+        if len(batch) > 1 and state.attempt(batch, trees):
+            out.fixed.extend(finding for finding, _ in batch)
+        else:
+            for finding, edits in batch:
+                if state.attempt([(finding, edits)], trees):
+                    out.fixed.append(finding)
+                    break
+                passed_over.add((*_key(finding), finding.span.line, finding.span.column))
+            else:
+                continue  # none of them: the others left are tried in the next round
+        passed_over.clear()  # places have moved: what failed before is tried again where it now is
+    out.texts = state.texts
+    out.remaining = [f for f in state.findings if f.code in wanted]
     return out
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    return a.path == b.path and a.start < b.end and b.start < a.end
+
+
+@dataclass
+class _State:
+    """The config as the fixes so far leave it (texts in memory, nothing written), and its findings."""
+
+    root: str
+    options: CheckOptions
+    loaded: Loaded
+    findings: list[Diagnostic]
+    texts: dict[str, str]
+
+    def attempt(self, batch: list[tuple[Diagnostic, list[Edit]]], trees: Mapping[str, Tree]) -> bool:
+        """Apply the batch's edits if the config then has exactly its findings less the fixed ones."""
+        edits = [e for _, found in batch for e in found]
+        candidate = dict(self.texts)
+        for path in {e.path for e in edits}:
+            text = self.loaded.texts[path]
+            candidate[path] = apply(text, trees[path].bom, [e for e in edits if e.path == path])
+        loaded, findings = _check(self.root, candidate, self.options)
+        expected = Counter(map(_key, self.findings)) - Counter(_key(finding) for finding, _ in batch)
+        if Counter(map(_key, findings)) != expected:
+            return False
+        self.loaded, self.findings, self.texts = loaded, findings, candidate
+        return True
 
 
 def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[Loaded, list[Diagnostic]]:

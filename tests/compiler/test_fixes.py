@@ -184,3 +184,15 @@ def test_a_rename_that_brings_a_new_finding_is_not_applied(tmp_path: Path) -> No
     conf = write(tmp_path / "a.conf", 'ESMTP_Listener {\n  Listen ":25" { Idel_Time = soon }\n}\n')
     result = fix_config(conf, OPTIONS)
     assert result.fixed == [] and [d.code for d in result.remaining] == ["E201"]
+
+
+def test_independent_fixes_are_checked_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    peers = "\n".join(f'  Peer "10.{i}.1.1/16" {{ Open_Relay = false }}' for i in range(60))
+    conf = write(tmp_path / "a.conf", f"ESMTP_Listener {{\n{peers}\n}}\n")
+    calls = []
+    real = fixes._check
+    monkeypatch.setattr(fixes, "_check", lambda *a: calls.append(1) or real(*a))
+    result = fix_config(conf, OPTIONS)
+    assert len(result.fixed) == 60 and result.remaining == []
+    assert len(calls) == 2  # the findings, then all sixty fixes at once
+    assert '"10.59.0.0/16"' in result.texts[conf]
