@@ -6,7 +6,9 @@ a named folder; includes are not followed). Exit statuses, as `lint`'s: 0 nothin
 written; 1 `--check`/`--diff` found a file that would change, or a file has a syntax error (refused, with
 the diagnostic lint prints); 2 usage, a settings file that cannot be used, or a file that cannot be read or
 written. A file is written only when its meaning is unchanged (the syntax nodes without spans or quotes are
-compared), through a temporary file in its folder, flushed to disk and renamed over it, keeping its mode.
+compared) and, where the new layout moves a place in or out of a suppression comment's lines, the file's
+findings (linted alone) are the same; then through a temporary file in its folder, flushed to disk and
+renamed over it, keeping its mode.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error
@@ -147,13 +150,30 @@ def _format_one(path: str, args: argparse.Namespace, run: _Run) -> None:
 
 
 def _formatted(tree: object, text: str, name: str) -> str | None:
-    from .compiler.fmt import format_tree, meaning
+    from .compiler.fmt import format_tree, meaning, suppressed
 
     new = format_tree(tree)  # type: ignore[arg-type]
-    if new != text and meaning(new, name) != meaning(text, name):  # never expected: refuse rather than write
+    if new == text:
+        return new
+    if meaning(new, name) != meaning(text, name):  # never expected: refuse rather than write
         say_error(f"{name}: not formatted: the new layout would not mean the same (please report this)")
         return None
+    if suppressed(new, name) != suppressed(text, name) and _findings(new, name) != _findings(text, name):
+        say_error(
+            f"{name}: not formatted: its suppression comments would silence other places in the new layout"
+            " (put each statement that shares a line with a suppressed one on a line of its own first)"
+        )
+        return None
     return new
+
+
+def _findings(text: str, name: str) -> Counter[tuple[str, str]]:
+    """The file's findings, linted alone, by code and message (which hold no position)."""
+    from .compiler.checker import CheckOptions
+    from .pipeline import lint_text
+
+    report = lint_text(text, name, CheckOptions(check_files=False))
+    return Counter((d.code, d.message) for d in report.diagnostics)
 
 
 def _refuse(name: str, text: str, diagnostic: object) -> None:

@@ -144,3 +144,21 @@ def test_the_settings_file_excludes_folders(tmp_path: Path, capsys: pytest.Captu
     assert cli.main(["fmt", str(tmp_path)]) == 0
     capsys.readouterr()
     assert read(old) == "A=1\n" and read(new) == "A = 1\n"
+
+
+def test_a_file_whose_suppressions_the_layout_would_move_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "ESMTP_Listener {\n  # ecconf: disable=E203\n  Idle_Time = 1   Idle_Time = 2\n}\n"
+    conf = write(tmp_path / "a.conf", text)
+    status, _out, err = run(capsys, str(conf))
+    assert status == 1 and read(conf) == text and "suppression comments" in err
+
+
+def test_a_suppression_that_still_covers_what_it_did_is_formatted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conf = write(tmp_path / "a.conf", 'ESMTP_Listener { Relay_Hosts = ( "10.0.0.1/8" ) # ecconf: disable=E305\n}\n')
+    status, _out, _err = run(capsys, str(conf))
+    assert status == 0
+    assert read(conf) == 'ESMTP_Listener {\n  Relay_Hosts = ( "10.0.0.1/8" ) # ecconf: disable=E305\n}\n'
