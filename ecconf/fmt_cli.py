@@ -150,7 +150,8 @@ def _format_one(path: str, args: argparse.Namespace, run: _Run) -> None:
 
 
 def _formatted(tree: object, text: str, name: str) -> str | None:
-    from .compiler.fmt import format_tree, meaning, suppressed
+    from .compiler.fmt import format_tree
+    from .compiler.fmt_guard import meaning, suppressed
 
     new = format_tree(tree)  # type: ignore[arg-type]
     if new == text:

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from shared_paths import REPO, docs_corpus_files, momentum_sample_files
 
 from ecconf.compiler.checker import CheckOptions, check
-from ecconf.compiler.fmt import WIDTH, format_tree, meaning, suppressed
+from ecconf.compiler.fmt import WIDTH, format_tree
+from ecconf.compiler.fmt_guard import meaning, suppressed
 from ecconf.compiler.includes import load_text
 from ecconf.compiler.to_json import dumps
 from ecconf.grammar import GrammarError
