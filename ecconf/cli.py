@@ -142,12 +142,15 @@ def cmd_json(args: argparse.Namespace) -> int:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
+    from .compiler.fmt import format_tree
     from .compiler.to_text import to_text
+    from .grammar.cst import parse_tree
 
     config, status = _checked_config(args)
     if config is None:
         return status
-    return EXIT_OK if write_output(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
+    text = format_tree(parse_tree(to_text(config).text, "<text>"))  # in `ecconf fmt`'s layout
+    return EXIT_OK if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
 
 def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:

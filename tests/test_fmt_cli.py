@@ -162,3 +162,18 @@ def test_a_suppression_that_still_covers_what_it_did_is_formatted(
     status, _out, _err = run(capsys, str(conf))
     assert status == 0
     assert read(conf) == 'ESMTP_Listener {\n  Relay_Hosts = ( "10.0.0.1/8" ) # ecconf: disable=E305\n}\n'
+
+
+def test_ecconf_text_writes_fmt_s_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shared_paths import REPO
+
+    out = tmp_path / "back.conf"
+    sample = str(REPO / "samples" / "auth" / "submission.conf")
+    assert cli.main(["text", "--no-file-checks", sample, "-o", str(out)]) == 0
+    assert "  AuthPlainParameters = [ uri = " in read(out)
+    status, _out, _err = run(capsys, "--check", str(out))
+    assert status == 0  # nothing for fmt to change
+    assert cli.main(["json", "--no-file-checks", sample]) == 0
+    direct = capsys.readouterr().out
+    assert cli.main(["json", "--no-file-checks", str(out)]) == 0
+    assert capsys.readouterr().out == direct
