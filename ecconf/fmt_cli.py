@@ -121,7 +121,10 @@ def _format_one(path: str, args: argparse.Namespace, run: _Run) -> None:
         name = path
         tree, text, diagnostic = read_tree(path)
         if text is None:
-            say_error(diagnostic.message if diagnostic is not None else f"cannot read {path}")
+            message = diagnostic.message if diagnostic is not None else f"cannot read {path}"
+            if path not in message and diagnostic is not None:
+                message = f"{path}:{diagnostic.span.line}:{diagnostic.span.column}: {message}"
+            say_error(message)
             run.worse(EXIT_USAGE)
             return
     if tree is None:

@@ -94,9 +94,14 @@ def test_a_syntax_error_is_refused_with_its_diagnostic(tmp_path: Path, capsys: p
     assert read(good) == "A = 1\n"  # the other files are still formatted
 
 
-def test_a_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_file_or_one_not_utf8_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _out, err = run(capsys, str(tmp_path / "none.conf"))
     assert status == 2 and "cannot read" in err
+    latin = tmp_path / "latin.conf"
+    latin.write_bytes(b"A = caf\xe9\n")
+    status, _out, err = run(capsys, str(latin))
+    assert status == 2 and f"{latin}:1:8: the file is not valid UTF-8" in err
+    assert latin.read_bytes() == b"A = caf\xe9\n"
 
 
 def test_directories_are_walked_and_json_is_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
