@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..grammar.cst import Node, Token, Tree
+from ..grammar.cst import Tree
 from .checker import CheckOptions, check
 from .diagnostics import Diagnostic
+from .edits import Edit, apply, removal, statement_at, token_at
 from .includes import Loaded, load, tree_of
 from .option_table import SUGGEST_CUTOFF, table
 from .to_text import SCOPE_SPELLING, SPELLING
@@ -27,28 +28,12 @@ from .values import to_cidr
 MAX_FIXES = 5000  # per config: past this many, what remains is reported, unfixed
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
-    path: str
-    start: int  # offsets in the tree's text (after any byte-order mark); end exclusive
-    end: int
-    text: str
-
-
 Fixer = Callable[[Diagnostic, Mapping[str, Tree]], list[Edit] | None]
-
-
-def _token_at(trees: Mapping[str, Tree], path: str, line: int, column: int) -> tuple[Tree, Token] | None:
-    tree = trees.get(path)
-    if tree is None:
-        return None
-    token = tree.token_at(tree.offset(line, column))
-    return None if token is None else (tree, token)
 
 
 def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
     """E305: `10.0.0.1/8` -> `10.0.0.0/8`, the network it is read as (quoted or bare, as written)."""
-    found = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    found = token_at(trees, finding.span.path, finding.span.line, finding.span.column)
     if found is None or found[1].kind not in ("STRING", "WORD"):
         return None
     token = found[1]
@@ -71,7 +56,7 @@ def _typographic_quotes(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[
     """E105: a bare word wrapped in typographic quotes, `“gold.example.com”`, becomes the string it was meant
     to be, `"gold.example.com"`. Quotes elsewhere (inside a string, where a straight one would re-cut the
     tokens after it) are left to the author."""
-    found = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    found = token_at(trees, finding.span.path, finding.span.line, finding.span.column)
     if found is None or found[1].kind != "WORD":
         return None
     token = found[1]
@@ -95,11 +80,11 @@ def _unknown_name(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] 
     """E201: a misspelt option or scope name is renamed to the documented one, when exactly one documented
     name valid there is close to it (the one the finding suggests)."""
     found = _DID_YOU_MEAN.search(finding.hint)
-    place = _token_at(trees, finding.span.path, finding.span.line, finding.span.column)
+    place = token_at(trees, finding.span.path, finding.span.line, finding.span.column)
     if found is None or place is None or place[1].kind != "WORD":
         return None
     tree, token = place
-    statement = _statement_at(tree.root, token.start, ("option", "scope"))
+    statement = statement_at(tree.root, token.start, ("option", "scope"))
     if statement is None or statement.first_token() is not token:
         return None
     suggestion = found.group(1)
@@ -126,63 +111,10 @@ def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Ed
     tree = trees.get(earlier.path)
     if tree is None:
         return None
-    node = _statement_at(tree.root, tree.offset(earlier.line, earlier.column), ("option",))
+    node = statement_at(tree.root, tree.offset(earlier.line, earlier.column), ("option",))
     if node is None:
         return None
-    tokens = list(node.tokens())
-    start, end = tokens[0].start, tokens[-1].end
-    body = tree.text()[len(tree.bom) :]
-    line_start = body.rfind("\n", 0, start) + 1
-    following = _following(tree, tokens[-1])
-    rest = body[end : following.start]
-    if body[line_start:start].strip(" \t") == "":
-        newline = _end_of_line(rest)
-        if newline is not None:
-            return [Edit(earlier.path, line_start, end + newline, "")]
-    return [Edit(earlier.path, start, end + (len(rest) - len(rest.lstrip(" \t"))), "")]
-
-
-def _statement_at(root: Node, offset: int, kinds: tuple[str, ...]) -> Node | None:
-    """The statement of one of `kinds` that starts at `offset`."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for child in node.children:
-            if isinstance(child, Node):
-                if child.kind in kinds and child.first_token().start == offset:
-                    return child
-                if child.kind == "scope":
-                    stack.append(child)
-    return None
-
-
-def _following(tree: Tree, token: Token) -> Token:
-    tokens = tree.tokens()
-    for candidate in tokens:
-        if candidate is token:
-            return next(tokens)
-    return tree.end
-
-
-def _end_of_line(trivia: str) -> int | None:
-    """How far the rest of a line reaches into the trivia after a statement (through its line end), when
-    nothing but blanks and comments follow it there; None when a comment runs on to the next lines."""
-    at = 0
-    while at < len(trivia):
-        char = trivia[at]
-        if char == "\n":
-            return at + 1
-        if char == "#":
-            found = trivia.find("\n", at)
-            return len(trivia) if found < 0 else found + 1
-        if trivia.startswith("/*", at):
-            close = trivia.index("*/", at + 2) + 2
-            if "\n" in trivia[at:close]:
-                return None
-            at = close
-            continue
-        at += 1
-    return len(trivia)
+    return [removal(tree, earlier.path, node)]
 
 
 FIXES: dict[str, tuple[str, Fixer]] = {
@@ -191,13 +123,6 @@ FIXES: dict[str, tuple[str, Fixer]] = {
     "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
     "E305": ("clears the host bits: writes the network the text is read as", _cidr_host_bits),
 }
-
-
-def apply(text: str, bom: str, edits: list[Edit]) -> str:
-    body = text[len(bom) :]
-    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        body = body[: edit.start] + edit.text + body[edit.end :]
-    return bom + body
 
 
 def _key(finding: Diagnostic) -> tuple[str, str, str]:
