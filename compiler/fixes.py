@@ -3,8 +3,12 @@
 Rule of this room: a fix changes the bytes of the finding it fixes and nothing else in the file, and it is
 kept only when the config, checked again with the fix in place (nothing written yet), still parses and has
 exactly the findings it had, less the fixed one (compared by code, file and message, which never hold a
-position). Fixes are applied one at a time, the config checked again after each: one fix can move what the
-next one edits. The fixable rules and what their fix does are FIXES; a rule's documentation says so.
+position). Fixes whose edits do not overlap are checked together, and one at a time when together they
+change more; the config is checked again after each step, as one fix can move what the next one edits.
+A fix that rewrites the model rather than a spelling (A409, compiler/fix_legacy.py) is tried alone, must
+leave the server the config describes the same, and compares the other findings by code and file, as those
+that name what it rewrote are reworded. The fixable rules and what their fix does are FIXES; `ecconf rules`
+says which.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..grammar.cst import Tree
+from .build import Built
 from .checker import CheckOptions, check
 from .diagnostics import Diagnostic
 from .edits import Edit, apply, removal, statement_at, token_at
+from .fix_legacy import legacy_extension, same_server
 from .includes import Loaded, load, tree_of
 from .option_table import SUGGEST_CUTOFF, table
 from .to_text import SCOPE_SPELLING, SPELLING
@@ -28,10 +34,10 @@ from .values import to_cidr
 MAX_FIXES = 5000  # per config: past this many, what remains is reported, unfixed
 
 
-Fixer = Callable[[Diagnostic, Mapping[str, Tree]], list[Edit] | None]
+Fixer = Callable[[Diagnostic, Mapping[str, Tree], Built], list[Edit] | None]  # (finding, trees, built config)
 
 
-def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree], _built: Built | None = None) -> list[Edit] | None:
     """E305: `10.0.0.1/8` -> `10.0.0.0/8`, the network it is read as (quoted or bare, as written)."""
     found = token_at(trees, finding.span.path, finding.span.line, finding.span.column)
     if found is None or found[1].kind not in ("STRING", "WORD"):
@@ -52,7 +58,9 @@ def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit
 TYPOGRAPHIC_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u2033")
 
 
-def _typographic_quotes(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+def _typographic_quotes(
+    finding: Diagnostic, trees: Mapping[str, Tree], _built: Built | None = None
+) -> list[Edit] | None:
     """E105: a bare word wrapped in typographic quotes, `“gold.example.com”`, becomes the string it was meant
     to be, `"gold.example.com"`. Quotes elsewhere (inside a string, where a straight one would re-cut the
     tokens after it) are left to the author."""
@@ -76,7 +84,7 @@ _SPELT = {name.lower(): name for name in (*SPELLING.values(), *SCOPE_SPELLING.va
 _DID_YOU_MEAN = re.compile(r"did you mean '([^'\\]+)'\?\Z")
 
 
-def _unknown_name(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+def _unknown_name(finding: Diagnostic, trees: Mapping[str, Tree], _built: Built | None = None) -> list[Edit] | None:
     """E201: a misspelt option or scope name is renamed to the documented one, when exactly one documented
     name valid there is close to it (the one the finding suggests)."""
     found = _DID_YOU_MEAN.search(finding.hint)
@@ -102,7 +110,7 @@ def _unknown_name(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] 
     return None
 
 
-def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Edit] | None:
+def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree], _built: Built | None = None) -> list[Edit] | None:
     """E203: the earlier assignment, which the later one shadows, is removed with its line (and a comment on
     that line); the value in force does not change."""
     if not finding.related:
@@ -118,6 +126,7 @@ def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree]) -> list[Ed
 
 
 FIXES: dict[str, tuple[str, Fixer]] = {
+    "A409": ('the legacy extension pair becomes "AUTH X" items of the SMTP_Extensions in force', legacy_extension),
     "E201": ("renames a misspelt name to the one documented name close to it", _unknown_name),
     "E105": ("a bare word in typographic quotes becomes a string in straight quotes", _typographic_quotes),
     "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
@@ -125,8 +134,16 @@ FIXES: dict[str, tuple[str, Fixer]] = {
 }
 
 
+# Fixes that change the model, not only the text: kept only when the server described stays the same.
+SAME_SERVER = frozenset({"A409"})
+
+
 def _key(finding: Diagnostic) -> tuple[str, str, str]:
     return (finding.code, finding.span.path, finding.message)
+
+
+def _place(finding: Diagnostic) -> tuple[str, str, str]:
+    return (finding.code, finding.span.path, "")
 
 
 @dataclass
@@ -155,7 +172,7 @@ def fix_config(
             place = (*_key(finding), finding.span.line, finding.span.column)
             if finding.code not in wanted or place in passed_over:
                 continue
-            edits = FIXES[finding.code][1](finding, trees)
+            edits = FIXES[finding.code][1](finding, trees, state.built)
             if not edits:
                 passed_over.add(place)
             elif not any(_overlap(e, f) for e in edits for _, taken in batch for f in taken):
@@ -190,6 +207,7 @@ class _State:
     root: str
     options: CheckOptions
     loaded: Loaded
+    built: Built
     findings: list[Diagnostic]
     texts: dict[str, str]
 
@@ -200,17 +218,27 @@ class _State:
         for path in {e.path for e in edits}:
             text = self.loaded.texts[path]
             candidate[path] = apply(text, trees[path].bom, [e for e in edits if e.path == path])
-        loaded, findings = _check(self.root, candidate, self.options)
-        expected = Counter(map(_key, self.findings)) - Counter(_key(finding) for finding, _ in batch)
-        if Counter(map(_key, findings)) != expected:
+        model_fix = any(f.code in SAME_SERVER for f, _ in batch)
+        if model_fix and len(batch) > 1:
+            return False  # tried alone, below
+        loaded, built, findings = _check(self.root, candidate, self.options)
+        # A fix of the model may reword the findings that name what it rewrote ("advertised by
+        # extension_argument" becomes "by SMTP_Extensions"): those compare by code and file, and the server
+        # the config describes must be the very same.
+        key = _place if model_fix else _key
+        expected = Counter(map(key, self.findings)) - Counter(key(finding) for finding, _ in batch)
+        if Counter(map(key, findings)) != expected:
             return False
-        self.loaded, self.findings, self.texts = loaded, findings, candidate
+        if model_fix and not same_server(self.built.config, built.config):
+            return False
+        self.loaded, self.built, self.findings, self.texts = loaded, built, findings, candidate
         return True
 
 
-def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[Loaded, list[Diagnostic]]:
+def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[Loaded, Built, list[Diagnostic]]:
     loaded = load(root, texts)
-    return loaded, check(loaded, options)[1]
+    built, findings = check(loaded, options)
+    return loaded, built, findings
 
 
 def _trees(loaded: Loaded) -> dict[str, Tree]:
