@@ -62,6 +62,7 @@ ESMTP_Listener {{
   AuthCramMD5Parameters = [ uri = "file:passwd" log_authentication = {log} ]
   AuthDigestMD5Parameters = [ uri = "digest:htdigest" realm = "{REALM}" log_authentication = {log} ]
   Max_Message_Size = 10485760
+  Max_Connections_Per_Address = 0  # the load client opens every session from 127.0.0.1
   Listen "127.0.0.1:0" {{ }}
 }}
 """,

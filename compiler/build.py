@@ -30,14 +30,16 @@ from .models import (
     Peer,
 )
 from .nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement, Value
-from .option_table import OptionTable, table
+from .option_table import OptionInfo, OptionTable, table
 from .span import Span
 from .values import (
     CidrValue,
     ListenAddress,
     to_bool,
+    to_boolean_or,
     to_choice,
     to_cidr,
+    to_flag,
     to_int,
     to_listen_address,
     to_seconds,
@@ -69,6 +71,16 @@ def plain(value: Value) -> Any:
     if isinstance(value, Array):
         return [plain(item) for item in value.items]
     return {entry.key: plain(entry.value) for entry in value.entries}
+
+
+def _typed(info: OptionInfo) -> Callable[[str], Any] | None:
+    """The coercion of an option ecconf does not interpret: the documented value forms where the data names
+    them (momentum_value_forms.tsv), else the type its default implies."""
+    if info.forms == ("flag",):
+        return to_flag
+    if info.forms[:1] == ("boolean",):
+        return to_boolean_or(*info.forms[1:])
+    return _typed_default(info.default)
 
 
 def _typed_default(info_default: str) -> Callable[[str], Any] | None:
@@ -109,6 +121,7 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "greeting_delay": to_seconds,
     "bare_lf": to_choice("accept", "reject"),
     "auth_require_tls": to_bool,
+    "max_connections_per_address": to_int,
 }
 ECCONF_LIMITS = (
     "max_auth_failures",
@@ -122,6 +135,7 @@ ECCONF_LIMITS = (
     "greeting_delay",
     "bare_lf",
     "auth_require_tls",
+    "max_connections_per_address",
 )
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "hostname": str,
@@ -204,7 +218,7 @@ class Builder:
 
     def generic(self, name: str, value: Value) -> Any:
         info = self.table.option(name)
-        convert = _typed_default(info.default) if info is not None else None
+        convert = _typed(info) if info is not None else None
         if convert is not None and isinstance(value, Scalar):
             try:
                 return convert(value.value)

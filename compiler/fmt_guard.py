@@ -38,13 +38,15 @@ def suppressed(text: str, path: str) -> list[frozenset[str]]:
     """For every place a finding can be reported at (each name, value, key and bracket, in order), the codes
     that the file's suppression comments silence there. Suppressions count lines, so a new layout can move
     a place out of a comment's reach (two statements of one line, split): the command refuses that."""
-    from .suppress import collect
+    from .suppress import collect, parse_directive
     from .transform import parse_text
 
     if "ecconf:" not in text.lower():
         return []
     file = parse_text(text, path)
-    suppressions = collect([(file, text.removeprefix("\ufeff"))], ())
+    # Every code the comments name counts as known here: the same on both sides of the comparison.
+    written = [code for d in map(parse_directive, file.comments) if d is not None for code in d.codes]
+    suppressions = collect([(file, text.removeprefix("\ufeff"))], written)
     by_line = suppressions.by_line.get(path, {})
     lines: list[int] = []
     for statement in file.body:

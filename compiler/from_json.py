@@ -197,9 +197,13 @@ def _merged_twice(config: Config) -> Iterator[Violation]:
         owners: list[tuple[Parts, EsmtpListener | Listen]] = [(("esmtp_listener",), listener)]
         owners += [(("esmtp_listener", "listens", i), ls) for i, ls in enumerate(listener.listens)]
         for parts, owner in owners:
-            peers = [((*parts, "peers", i), _network_key(p.network)) for i, p in enumerate(owner.peers)]
+            peers: list[tuple[Parts, str]] = [
+                ((*parts, "peers", i), _network_key(p.network)) for i, p in enumerate(owner.peers)
+            ]
             yield from twice(peers, "Peer")
-    loggers = [(("ec_loggers", i), lg.instance or "") for i, lg in enumerate(config.ec_loggers)]
+    loggers: list[tuple[Parts, str]] = [
+        (("ec_loggers", i), lg.instance or "") for i, lg in enumerate(config.ec_loggers)
+    ]
     yield from twice(loggers, "ec_logger")
 
 

@@ -7,7 +7,9 @@ diagnostic at the include statement; loading carries on with the rest. An includ
 like a scope: a file included inside two scopes starts three levels deep, and nothing nests deeper than
 grammar.MAX_DEPTH (an endless chain of includes under different names stops there). Only regular files are
 read (read_regular: never a device or a FIFO, never blocking, never past a size limit), and one config reads
-at most MAX_INCLUDED_FILES included files and MAX_TOTAL_CHARS of text in all.
+at most MAX_INCLUDED_FILES included files and MAX_TOTAL_CHARS of text in all. A file included again is
+parsed once; every include of it still brings its statements into the config, and those repeats are bounded
+by MAX_REPEATED_STATEMENTS, so a few small files cannot expand into millions of statements.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 # that each include the next one ten times would make a million reads: past these bounds the loader stops.
 MAX_INCLUDED_FILES = 10_000
 MAX_TOTAL_CHARS = 4 * MAX_FILE_BYTES
+# Statements that includes of an already included file bring in again. Everything after loading costs about
+# 10 µs a statement, so two files that each include the next one a hundred times (2 KB) would otherwise
+# expand a 250-line file into 2.5 million statements: half a minute and gigabytes. The first include of each
+# file is not counted (its cost is that of its own text, as for any file).
+MAX_REPEATED_STATEMENTS = 100_000
 
 
 @dataclass
@@ -166,7 +173,9 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
         return None, _too_deep(exc.limit, Span(path, exc.line, exc.column, exc.line, exc.column + 1))
     except GrammarError as error:
         span = Span(path, error.line, error.column, error.line, error.column + 1)
-        opaque = _opaque_syntax_error(text, span) if guarded else None
+        # Judged where the parser stopped: a message may point back at the cause (a typographic quote).
+        line, column = error.stopped or (error.line, error.column)
+        opaque = _opaque_syntax_error(text, Span(path, line, column, line, column + 1)) if guarded else None
         if opaque is not None:
             return None, opaque
         related: tuple[Related, ...] = ()
@@ -226,6 +235,34 @@ def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnos
     )
 
 
+def _count(body: list[Statement]) -> int:
+    """Statements of one file at every depth (what included files hold is theirs, counted when they load)."""
+    return sum(1 + (_count(s.body) if isinstance(s, Scope) else 0) for s in body)
+
+
+def _fresh(body: list[Statement]) -> list[Statement]:
+    """A parsed body for one more include of its file. The loader fills each Include's files, so includes
+    (and the scopes holding them) are new nodes; options and values are shared, as nothing changes them."""
+    out: list[Statement] = []
+    for s in body:
+        if isinstance(s, Scope):
+            out.append(Scope(s.name, s.name_span, s.instance, _fresh(s.body), s.span, s.open_span))
+        elif isinstance(s, Include):
+            out.append(Include(s.readonly, s.target, s.span))
+        else:
+            out.append(s)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """One file read and parsed at one depth: its text and its tree (never filled in; None: a syntax error)."""
+
+    text: str
+    tree: File | None
+    statements: int
+
+
 class _Loader:
     def __init__(self, overlay: Mapping[str, str] | None = None) -> None:
         self.out = Loaded(None)
@@ -233,31 +270,81 @@ class _Loader:
         self.stack: list[str] = []
         self.included = 0  # files read for includes, each include counted
         self.chars = 0
+        self.repeated = 0  # statements brought in again by includes of files already included
+        self.seen: set[str] = set()  # real paths included so far
+        self.parsed: dict[tuple[str, int], _Parsed] = {}
+        # An include written once in a file included 10 000 times is looked up once: where it leads, and the
+        # real path of each file (the per-include file system calls were a third of such a load).
+        self.found: dict[tuple[str, Path], list[Path]] = {}
+        self.real: dict[str, str] = {}
         self.stopped = False  # past a bound: said so once, read nothing more
+
+    def _stop(self, what: str, span: Span) -> None:
+        self.stopped = True
+        self.out.problems.append(
+            Diagnostic(
+                UNREADABLE,
+                f"not read, nor any include after it: the configuration already {what}",
+                span,
+                hint="every include of a file brings all of it in again: include each file once",
+            )
+        )
+
+    def _within_repeats(self, real: str, statements: int, span: Span) -> bool:
+        if real not in self.seen:
+            self.seen.add(real)
+            return True
+        if self.repeated + statements <= MAX_REPEATED_STATEMENTS:
+            self.repeated += statements
+            return True
+        self._stop(
+            f"repeats {MAX_REPEATED_STATEMENTS:,} statements of files it includes more than once,"
+            " the most ecconf expands",
+            span,
+        )
+        return False
+
+    def _parse(self, path: str, span: Span | None, depth: int) -> _Parsed | None:
+        """The file read and parsed, once per path and depth; None (and the problem said) if it cannot be read."""
+        cached = self.parsed.get((path, depth))
+        if cached is not None:
+            return cached
+        text, problem = (self.overlay[path], None) if path in self.overlay else read_text(path, span)
+        if problem is not None:  # not kept: it is said at each include of the file
+            self.out.problems.append(problem)
+            return None
+        assert text is not None
+        tree, problem = parse_source(text, path, depth, guarded=True)
+        if problem is not None:
+            self.out.problems.append(problem)  # said once: its place is in the file, the same every time
+        parsed = _Parsed(text, tree, 0 if tree is None else _count(tree.body))
+        self.parsed[(path, depth)] = parsed
+        return parsed
+
+    def _targets(self, include: Include, here: Path) -> tuple[list[Path], Diagnostic | None]:
+        written = include.target.value if isinstance(include.target, Scalar) else None
+        if written is not None and (written, here) in self.found:
+            return self.found[written, here], None
+        targets, problem = _targets(include, here)
+        if written is not None and problem is None:  # a problem is said at each include: not kept
+            self.found[written, here] = targets
+        return targets, problem
 
     def _within_bounds(self, span: Span) -> bool:
         if self.stopped:
             return False
         if self.included < MAX_INCLUDED_FILES and self.chars <= MAX_TOTAL_CHARS:
             return True
-        self.stopped = True
-        what = (
-            f"includes {MAX_INCLUDED_FILES} files"
+        self._stop(
+            f"includes {MAX_INCLUDED_FILES} files, the most ecconf reads"
             if self.included >= MAX_INCLUDED_FILES
-            else f"holds more than {MAX_TOTAL_CHARS:,} characters"
-        )
-        self.out.problems.append(
-            Diagnostic(
-                UNREADABLE,
-                f"not read, nor any include after it: the configuration already {what}, the most ecconf reads",
-                span,
-                hint="a file is read again for every include of it: include each file once",
-            )
+            else f"holds more than {MAX_TOTAL_CHARS:,} characters, the most ecconf reads",
+            span,
         )
         return False
 
     def load(self, path: str, span: Span | None, depth: int = 0) -> File | None:
-        real = os.path.realpath(path)
+        real = self.real.get(path) or self.real.setdefault(path, os.path.realpath(path))
         if real in self.stack:
             assert span is not None
             self.out.problems.append(
@@ -266,19 +353,17 @@ class _Loader:
             return None
         if span is not None and not self._within_bounds(span):
             return None
-        text, problem = (self.overlay[path], None) if path in self.overlay else read_text(path, span)
-        if problem is not None:
-            self.out.problems.append(problem)
+        parsed = self._parse(path, span, depth)
+        if parsed is None:
             return None
-        assert text is not None
         self.included += span is not None
-        self.chars += len(text)
-        self.out.texts[path] = text
-        tree, problem = parse_source(text, path, depth, guarded=True)
-        if problem is not None:
-            self.out.problems.append(problem)
+        self.chars += len(parsed.text)
+        self.out.texts[path] = parsed.text
+        if parsed.tree is None:
             return None
-        assert tree is not None
+        if span is not None and not self._within_repeats(real, parsed.statements, span):
+            return None
+        tree = File(path, _fresh(parsed.tree.body), parsed.tree.comments)
         self.out.files[path] = tree
         self.stack.append(real)
         try:
@@ -298,7 +383,7 @@ class _Loader:
                     if level + 1 > MAX_DEPTH:
                         self.out.problems.append(_too_deep(MAX_DEPTH, statement.span))
                         continue
-                    targets, problem = _targets(statement, here)
+                    targets, problem = self._targets(statement, here)
                     if problem is not None:
                         self.out.problems.append(problem)
                     for target in targets:

@@ -148,6 +148,9 @@ class ListenerOptions(Model):
     auth_require_tls: bool | None = Field(
         None, description="ecconf: PLAIN/LOGIN only under TLS; unset: wherever STARTTLS is offered"
     )
+    max_connections_per_address: int | None = Field(
+        None, ge=0, description="ecconf: sessions one client address (IPv6 /64) may hold open; 0 = no cap"
+    )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 

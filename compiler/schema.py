@@ -34,8 +34,11 @@ SCHEMA_FILE = "ecconf.schema.json"
 _SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x10000)) if c.isspace())
 # A bare word of the config language (grammar WORD), whole string, and not the include keyword. No `$`-only
 # anchor: Python's `$` also matches before a final newline, so the first look-ahead refuses newlines.
+# Written in the common ground of Python's `re` and ECMA-262 with the `u` flag (what Ajv, check-jsonschema
+# and editors compile patterns as): there, escaping a character that is not syntax (`\"`, `\,`) is an error,
+# so only `\uXXXX`, `\s`, `\S`, `\n` and the brackets, braces, parentheses and `*` are escaped.
 _INCLUDE_WORD = "(?:[rR][eE][aA][dD][oO][nN][lL][yY]_)?[iI][nN][cC][lL][uU][dD][eE]"
-_WORD = rf"^(?![\s\S]*\n)(?!/\*)(?!{_INCLUDE_WORD}$)[^{_SPACES}#\"'=\{{\}}\[\]\(\),]+$"
+_WORD = rf"""^(?![\s\S]*\n)(?!/\*)(?!{_INCLUDE_WORD}$)[^{_SPACES}#"'=\{{\}}\[\]\(\),]+$"""
 # Option names are stored lower case (the language is case-insensitive).
 _OPTION_NAME = _WORD.replace(r",]+$", r",A-Z]+$")
 
@@ -126,7 +129,12 @@ def _sharpen(defs: dict[str, Any]) -> None:
             keys = ", ".join(sorted(set(RESERVED_SCOPES[name].values())))
             props["scopes"]["items"] = {
                 "$ref": "#/$defs/GenericScope",
-                "not": {"required": ["name"], "properties": {"name": {"pattern": f"^(?:{words})$"}}},
+                # The types are said again so that Ajv's strict mode (strictTypes) has nothing to warn about.
+                "not": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string", "pattern": f"^(?:{words})$"}},
+                },
                 "description": f"A scope with a key of its own ({keys}) is written there, not in scopes",
             }
     defs["GenericScope"]["properties"]["name"]["$ref"] = "#/$defs/ScopeName"
@@ -164,7 +172,10 @@ def _generated() -> str:
         "type": root.pop("type"),
         "additionalProperties": root.pop("additionalProperties"),
         "properties": {
-            "$schema": {"type": "string", "description": f"The schema of this document: {SCHEMA_ID}"},
+            "$schema": {
+                "type": "string",
+                "description": f"Where this document's schema is: its id ({SCHEMA_ID}), a path or a URL",
+            },
             **root.pop("properties"),
         },
         **root,

@@ -11,11 +11,14 @@ The forms (codes are full codes or prefixes, comma separated; text after them is
 The next statement is the first option, scope or include that starts after the comment; an option is covered
 over all its lines, a scope over its header (name, instance and `{`) only, so a comment above a Listen does not
 silence everything inside it. A code that names no known rule is reported as E001, so a typo does not silently
-leave a finding switched on.
+leave a finding switched on; a comment that names many reports the first MAX_UNKNOWN_PER_COMMENT and how
+many more. Every step is linear in the comments' length: an unknown code is kept nowhere, and a finding is
+matched against the prefixes of its own code, not against every code written.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +47,10 @@ _DIRECTIVE = re.compile(
     re.IGNORECASE,
 )
 ALL_CODES = ""  # the empty prefix: every code starts with it
+# E001s one comment gets, one per unknown code; the rest are counted in one more. A typo is one or two codes,
+# and a generated comment of thousands would otherwise print thousands of findings at one place.
+MAX_UNKNOWN_PER_COMMENT = 10
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +69,9 @@ class Suppressions:
     problems: list[Diagnostic] = field(default_factory=list)
 
     def silences(self, diagnostic: Diagnostic) -> bool:
-        span = diagnostic.span
-        prefixes = self.by_file.get(span.path, set()) | self.by_line.get(span.path, {}).get(span.line, set())
-        return any(diagnostic.code.startswith(prefix) for prefix in prefixes)
+        span, code = diagnostic.span, diagnostic.code
+        here = (self.by_file.get(span.path, _NONE), self.by_line.get(span.path, {}).get(span.line, _NONE))
+        return any(code[:n] in prefixes for prefixes in here if prefixes for n in range(len(code) + 1))
 
 
 def parse_directive(comment: Comment) -> Directive | None:
@@ -100,41 +107,54 @@ def _is_trailing(comment: Comment, lines: list[str]) -> bool:
     return 0 <= index < len(lines) and lines[index][: comment.span.column - 1].strip() != ""
 
 
-def _next_statement_lines(after: Span, starts: list[tuple[int, range]]) -> range:
-    following = [(line, covered) for line, covered in starts if line > after.end_line]
-    if not following:
+def _next_statement_lines(after: Span, starts: list[tuple[int, range]], lines: list[int]) -> range:
+    """The lines of the first statement(s) starting after `after`; `lines` are the start lines of `starts`,
+    both in document order (so sorted)."""
+    first = bisect.bisect_right(lines, after.end_line)
+    if first == len(lines):
         return range(0)
-    first = min(line for line, _ in following)
-    lines: set[int] = set()
-    for line, covered in following:
-        if line == first:
-            lines.update(covered)
-    return range(min(lines), max(lines) + 1)
+    covered: list[int] = []
+    for line, span in starts[first:]:
+        if line != lines[first]:
+            break
+        covered += (span.start, span.stop - 1)
+    return range(min(covered), max(covered) + 1)
 
 
 def _unknown(directive: Directive, known: frozenset[str]) -> Iterator[Diagnostic]:
+    """E001s for this comment; `known` holds every prefix of every known code."""
+    span = directive.comment.span
     if not directive.codes:
         yield Diagnostic(
             UNKNOWN_CODE,
             "the suppression names no rule code after `=`, so it silences nothing",
-            directive.comment.span,
+            span,
             severity=UNKNOWN_SEVERITY,
             hint="write the codes after `=` (`disable=A401,E203`), or drop `=` to silence every code",
         )
-    for code in directive.codes:
-        if code != ALL_CODES and not any(k.startswith(code) for k in known):
-            yield Diagnostic(
-                UNKNOWN_CODE,
-                f"{code!r} is not the code or prefix of any rule, so it silences nothing",
-                directive.comment.span,
-                severity=UNKNOWN_SEVERITY,
-                hint="`ecconf rules` lists the codes",
-            )
+    unknown = [code for code in dict.fromkeys(directive.codes) if code not in known]
+    for code in unknown[:MAX_UNKNOWN_PER_COMMENT]:
+        yield Diagnostic(
+            UNKNOWN_CODE,
+            f"{code!r} is not the code or prefix of any rule, so it silences nothing",
+            span,
+            severity=UNKNOWN_SEVERITY,
+            hint="`ecconf rules` lists the codes",
+        )
+    if len(unknown) > MAX_UNKNOWN_PER_COMMENT:
+        yield Diagnostic(
+            UNKNOWN_CODE,
+            f"{len(unknown) - MAX_UNKNOWN_PER_COMMENT} more codes in this comment are not the code or prefix of"
+            " any rule, so they silence nothing",
+            span,
+            severity=UNKNOWN_SEVERITY,
+            hint="`ecconf rules` lists the codes",
+        )
 
 
 def collect(files: Iterable[tuple[File, str]], known_codes: Iterable[str]) -> Suppressions:
     """The suppressions written in these files (each given with its text), and the E001 problems among them."""
-    known = frozenset(code.upper() for code in known_codes)
+    known = frozenset(code.upper()[:n] for code in known_codes for n in range(len(code) + 1))  # ALL_CODES too
     out = Suppressions()
     for file, text in files:
         directives = [d for d in map(parse_directive, file.comments) if d is not None]
@@ -142,17 +162,19 @@ def collect(files: Iterable[tuple[File, str]], known_codes: Iterable[str]) -> Su
             continue
         lines = text.split("\n")  # as the parser counts lines (splitlines also splits on \f, \x1c...)
         starts = [(s.span.line, _covered_lines(s)) for s in _statements(file.body)]
+        starts.sort(key=lambda start: start[0])  # document order already; bisect relies on it
+        start_lines = [line for line, _ in starts]
         per_line = out.by_line.setdefault(file.path, {})
         for directive in directives:
             out.problems.extend(_unknown(directive, known))
-            codes = set(directive.codes)
+            codes = {code for code in directive.codes if code in known}  # the others silence nothing
             if directive.kind == "disable-file":
                 out.by_file.setdefault(file.path, set()).update(codes)
                 continue
             span = directive.comment.span
             covered = range(span.line, span.line + 1)
             if not _is_trailing(directive.comment, lines):
-                covered = _next_statement_lines(span, starts)
+                covered = _next_statement_lines(span, starts, start_lines)
             for line in covered:
                 per_line.setdefault(line, set()).update(codes)
     return out

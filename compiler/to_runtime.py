@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,14 @@ def layer_values(model: Model, hostname: str) -> dict[str, Any]:
 def _layer(owner: EsmtpListener | Listen | None, hostname: str) -> PolicyLayer:
     if owner is None:
         return PolicyLayer()
-    peers = tuple((peer.network, layer_values(peer, hostname)) for peer in owner.peers)
+    peers = tuple((ip_network(peer.network, strict=False), layer_values(peer, hostname)) for peer in owner.peers)
     return PolicyLayer(values=layer_values(owner, hostname), peers=peers)
+
+
+def _words(value: object) -> tuple[str, ...]:
+    """An SMTP_Extensions value as layer_values wrote it (a sequence of strings)."""
+    assert isinstance(value, tuple | list)
+    return tuple(str(item) for item in value)
 
 
 def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLayer]:
@@ -126,12 +133,12 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
         values = dict(layer.values)
         if "smtp_extensions" in values:
             seen_any = True
-            values["smtp_extensions"] = tuple(values["smtp_extensions"]) + items
+            values["smtp_extensions"] = _words(values["smtp_extensions"]) + items
         peers = []
         for net, vals in layer.peers:
             vals = dict(vals)
             if "smtp_extensions" in vals:
-                vals["smtp_extensions"] = tuple(vals["smtp_extensions"]) + items
+                vals["smtp_extensions"] = _words(vals["smtp_extensions"]) + items
             peers.append((net, vals))
         out.append(PolicyLayer(values=values, peers=tuple(peers)))
     if not seen_any:
@@ -164,9 +171,10 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
             )
     acctlog = next((logger.acctlog for logger in config.ec_loggers if logger.acctlog), None)
     budget = config.message_memory_budget
+    # Unset: the runtime's default (memory_budget.py), written down once there.
+    defaults: dict[str, Any] = {} if budget is None else {"message_memory_budget": budget}
     return ServerConfig(
-        # Unset: the runtime's default (memory_budget.py), written down once there.
-        **({} if budget is None else {"message_memory_budget": budget}),
+        **defaults,
         hostname=hostname,
         spool_base=Path(config.spool_base or DEFAULT_SPOOL),
         listeners=tuple(listeners),

@@ -57,6 +57,7 @@ SPELLING: dict[str, str] = {
     "greeting_delay": "Greeting_Delay",
     "bare_lf": "Bare_LF",
     "auth_require_tls": "Auth_Require_TLS",
+    "max_connections_per_address": "Max_Connections_Per_Address",
     "acctlog": "acctlog",
     "uri": "uri",
     "realm": "realm",
@@ -125,20 +126,48 @@ class Mark:
 class TextMap:
     lines: tuple[Parts, ...]  # lines[n - 1]: the JSON path line n was written from
     marks: tuple[Mark, ...]
+    # Built on the first find() of a line: a look-up per column instead of a scan of every mark per finding
+    # (thousands of findings times thousands of marks took seconds).
+    _on_line: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _columns: dict[int, tuple[list[int], int]] = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, line: int, column: int) -> tuple[Parts, str]:
-        """The JSON path (and role) of the innermost mark holding this position; else the line's path."""
-        best: Mark | None = None
-        for mark in self.marks:
-            if (mark.line, mark.column) <= (line, column) < (mark.end_line, mark.end_column) and (
-                best is None or (mark.line, mark.column) >= (best.line, best.column)
-            ):
-                best = mark
-        if best is not None:
-            return best.parts, best.role
+        """The JSON path (and role) of the innermost mark holding this position: of those that hold it, the
+        one that starts last (the last written, if several start there); else the line's path."""
+        if line not in self._columns:
+            self._columns[line] = self._paint(line)
+        painted, tail = self._columns[line]
+        best = painted[column] if 0 <= column < len(painted) else tail if column >= len(painted) else -1
+        if best >= 0:
+            return self.marks[best].parts, self.marks[best].role
         if 1 <= line <= len(self.lines):
             return self.lines[line - 1], "key"
         return (), "key"
+
+    def _paint(self, line: int) -> tuple[list[int], int]:
+        """For each column of the line, the mark find() gives (-1: none); and the one past the last column
+        any mark names (a mark that goes on to a later line holds those columns too)."""
+        if not self._on_line and self.marks:
+            for index, mark in enumerate(self.marks):
+                for covered in range(mark.line, mark.end_line + 1):
+                    self._on_line.setdefault(covered, []).append(index)
+        on_line = self._on_line.get(line, [])
+        spans = []
+        for index in on_line:
+            mark = self.marks[index]
+            start = mark.column if mark.line == line else 0
+            end = mark.end_column if mark.end_line == line else None  # None: on to the end of the line
+            spans.append((mark.line, mark.column, index, start, end))
+        spans.sort()  # painted in find()'s order, where it starts, then as written: a later one wins
+        width = max((e if e is not None else s + 1 for *_, s, e in spans), default=0)
+        painted = [-1] * width
+        tail = -1
+        for *_, index, start, end in spans:
+            stop = width if end is None else end
+            painted[start:stop] = [index] * max(0, stop - start)
+            if end is None:
+                tail = index
+        return painted, tail
 
 
 @dataclass(frozen=True)

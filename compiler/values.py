@@ -28,6 +28,37 @@ def to_bool(text: str) -> bool:
     raise ValueError(f"expected a boolean ({BOOLEAN_SPELLINGS}), got {text!r}")
 
 
+def to_flag(text: str) -> int:
+    """A 0/1 option that the documentation also sets with a boolean word (`adaptive_sweep_rule_enabled = true`):
+    the number, or 1/0 for a boolean spelling."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return 1
+    if word in FALSE_WORDS:
+        return 0
+    try:
+        return to_int(text)
+    except ValueError:
+        raise ValueError(f"expected 0 or 1 (or {BOOLEAN_SPELLINGS}), got {text!r}") from None
+
+
+def to_boolean_or(*words: str) -> Callable[[str], bool | str]:
+    """A boolean that also takes the given words (`Blackhole = "inline"`): the boolean, or the word in lower case."""
+
+    def convert(text: str) -> bool | str:
+        word = text.strip().lower()
+        if word in words:
+            return word
+        try:
+            return to_bool(text)
+        except ValueError:
+            raise ValueError(
+                f"expected a boolean ({BOOLEAN_SPELLINGS}) or one of {', '.join(words)}, got {text!r}"
+            ) from None
+
+    return convert
+
+
 def to_int(text: str, *, minimum: int = 0) -> int:
     word = text.strip()
     try:
@@ -125,7 +156,7 @@ class ListenAddress:
     """Where a `Listen` binds: a TCP host and port, or a Unix socket path."""
 
     kind: str  # "tcp" or "unix"
-    host: str = ""  # "0.0.0.0" for ":25" and "*:25"; "::" for "[::]:25"
+    host: str = ""  # "0.0.0.0" for ":25" and "*:25"; "::" for "[::]:25" and "[*]:25"
     port: int = 0
     path: str = ""
 
@@ -145,7 +176,7 @@ def _port(text: str, whole: str) -> int:
 
 
 def to_listen_address(text: str) -> ListenAddress:
-    """`:25`, `*:25`, `127.0.0.1:25`, `[::]:25`, `[2001:db8::1]:587`, `/path/to/socket`."""
+    """`:25`, `*:25`, `127.0.0.1:25`, `[::]:25` (or `[*]:25`), `[2001:db8::1]:587`, `/path/to/socket`."""
     word = text.strip()
     if word.startswith("/"):
         return ListenAddress("unix", path=word)
@@ -153,6 +184,8 @@ def to_listen_address(text: str) -> ListenAddress:
         host, sep, rest = word[1:].partition("]")
         if not sep or not rest.startswith(":"):
             raise ValueError(f"listen address {text!r}: write IPv6 addresses as [address]:port")
+        if host == "*":  # Momentum's "every IPv6 address", as "*:25" is every IPv4 one
+            return ListenAddress("tcp", host="::", port=_port(rest[1:], text))
         try:
             address = ipaddress.IPv6Address(host)
         except ValueError:

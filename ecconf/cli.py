@@ -97,6 +97,14 @@ def add_json(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a config file (with its includes), its JSON form, or -")
     p.add_argument("--output", "-o", metavar="FILE", help="write the JSON to FILE instead of standard output")
     p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    _add_show_secrets(p)
+    p.add_argument(
+        "--schema-ref",
+        metavar="PATH|URL|none",
+        help='the document\'s "$schema", written as given (editors resolve a relative path against the JSON '
+        "file's folder); none leaves it out. Default: with --output, the relative path to the nearest "
+        "ecconf.schema.json in that folder or above, else the schema's id (urn:ecconf:schema:config:1)",
+    )
     p.set_defaults(func=cmd_json)
 
 
@@ -111,7 +119,17 @@ def add_text(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a .json config, a config file, or -")
     p.add_argument("--output", "-o", metavar="FILE", help="write the text to FILE instead of standard output")
     p.add_argument("--no-file-checks", action="store_true", help="do not read files the config names")
+    _add_show_secrets(p)
     p.set_defaults(func=cmd_text)
+
+
+def _add_show_secrets(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print passwords and keys as written (by default, options that hold one and passwords inside "
+        "URIs are printed as ********)",
+    )
 
 
 def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
@@ -133,12 +151,18 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
 
 
 def cmd_json(args: argparse.Namespace) -> int:
-    from .compiler.to_json import dumps
+    from .compiler.to_json import dumps, schema_ref
 
     config, status = _checked_config(args)
     if config is None:
         return status
-    return EXIT_OK if write_output(dumps(config), args.output, sys.stdout) else EXIT_USAGE
+    if not args.show_secrets:
+        from .compiler.redact import redact_config
+
+        config = redact_config(config)
+    ref = schema_ref(args.output) if args.schema_ref is None else args.schema_ref
+    text = dumps(config, None if ref.lower() == "none" else ref)
+    return EXIT_OK if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
 
 def cmd_text(args: argparse.Namespace) -> int:
@@ -149,6 +173,10 @@ def cmd_text(args: argparse.Namespace) -> int:
     config, status = _checked_config(args)
     if config is None:
         return status
+    if not args.show_secrets:
+        from .compiler.redact import redact_config
+
+        config = redact_config(config)
     text = format_tree(parse_tree(to_text(config).text, "<text>"))  # in `ecconf fmt`'s layout
     return EXIT_OK if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from . import __version__
@@ -19,6 +19,7 @@ from .compiler.checker import CheckOptions, check, failed
 from .compiler.diagnostics import Diagnostic, sort_unique
 from .compiler.includes import MAX_FILE_BYTES, UNREADABLE, Loaded, load, load_text, read_text
 from .compiler.models import Config
+from .compiler.redact import redact_text, redact_uris
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.render import render_statistics as render_stats
 from .compiler.span import whole_file
@@ -41,6 +42,12 @@ class LintReport:
     entry_points: list[str] = field(default_factory=list)
     folded: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Every output draws its excerpts and messages from here: secrets (compiler/redact.py) never pass.
+        quoted = {d.span.path for d in self.diagnostics} | {r.span.path for d in self.diagnostics for r in d.related}
+        self.sources = {p: redact_text(t) if p in quoted else t for p, t in self.sources.items()}
+        self.diagnostics = [_without_secrets(d) for d in self.diagnostics]
+
     @property
     def failed(self) -> bool:
         return failed(self.diagnostics, self.strict)
@@ -51,6 +58,11 @@ class LintReport:
         if self.input_errors:
             return 2
         return 1 if self.failed else 0
+
+
+def _without_secrets(d: Diagnostic) -> Diagnostic:
+    related = tuple(replace(r, message=redact_uris(r.message)) for r in d.related)
+    return replace(d, message=redact_uris(d.message), hint=redact_uris(d.hint), related=related)
 
 
 def _read_stdin(stream: BinaryIO | None) -> tuple[str | None, str | None]:

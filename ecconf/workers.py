@@ -6,9 +6,11 @@ SIGTERM/SIGINT stop every worker (each drains as usual) and SIGHUP makes each re
 Listen is bound by every worker with SO_REUSEPORT where the system has it, so the kernel spreads new
 connections over the workers; a port 0 is fixed here first (a reserved, never-listening socket) so all
 bind the same port, also after a reload. A Unix-socket Listen, and TCP where SO_REUSEPORT is missing, is
-bound here once and inherited by the workers. A worker that dies (killed, say, by the OOM killer) is
-replaced; one that fails (status 1: it could not bind, or hit a bug), or more than 5 deaths within 10 s,
-stops everything with status 1 rather than looping.
+bound here once and inherited by the workers. Listener_Sessions holds for the machine: the workers count
+their sessions in one table made here before the fork (session_tally.py). A worker that dies (killed, say,
+by the OOM killer) is replaced, its share of that table cleared first; one that fails (status 1: it could
+not bind, or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than
+looping.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import Sharing
 from .serve_options import ServeOptions, announce
+from .session_tally import SessionTable
 
 log = logging.getLogger("ecconf.serve")
 
@@ -47,6 +50,7 @@ class Shared:
     reserved: list[socket.socket]  # keeps the fixed ports ours until the workers have bound them
     announced: dict[str, object]  # Listen name -> bound address, for the "listening on" lines
     serve: ServeInProcess | None = None
+    sessions: SessionTable | None = None  # every worker's open sessions, for Listener_Sessions
 
     def pin_ports(self, config: ServerConfig) -> ServerConfig:
         """`config` with every Listen on port 0 moved to its fixed port (at start and at each reload)."""
@@ -98,17 +102,23 @@ def _unix_socket(path: str) -> socket.socket:
 class _Worker:
     pid: int
     started: float
+    index: int  # its place in the session table; a replacement takes the place of the worker it replaces
 
 
-def _fork(config: ServerConfig, options: ServeOptions, shared: Shared, ready: int | None, mask: object) -> _Worker:
+def _fork(
+    config: ServerConfig, options: ServeOptions, shared: Shared, ready: int | None, mask: object, index: int
+) -> _Worker:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid:
-        return _Worker(pid, time.monotonic())
+        return _Worker(pid, time.monotonic(), index)
     code = EXIT_FAILED
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # type: ignore[arg-type]
+        sharing = shared.sharing
+        if shared.sessions is not None:
+            sharing = dataclasses.replace(sharing, tally=shared.sessions.worker(index))
 
         def on_ready(_addresses: Mapping[str, object]) -> None:
             if ready is not None:
@@ -116,7 +126,7 @@ def _fork(config: ServerConfig, options: ServeOptions, shared: Shared, ready: in
                 os.close(ready)
 
         assert shared.serve is not None
-        code = shared.serve(config, options, sharing=shared.sharing, on_ready=on_ready, prepare=shared.pin_ports)
+        code = shared.serve(config, options, sharing=sharing, on_ready=on_ready, prepare=shared.pin_ports)
     except BaseException:
         traceback.print_exc()
     finally:
@@ -128,6 +138,7 @@ def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess
     ones that die, and stop them all on SIGTERM/SIGINT (SIGHUP is passed on: each worker reloads)."""
     try:
         shared = share(config)
+        shared.sessions = SessionTable(options.workers)
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -137,8 +148,8 @@ def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess
     try:
         read_end, write_end = os.pipe()
         workers = {}
-        for _ in range(options.workers):
-            worker = _fork(config, options, shared, write_end, mask)
+        for index in range(options.workers):
+            worker = _fork(config, options, shared, write_end, mask, index)
             workers[worker.pid] = worker
         os.close(write_end)
         if not _all_ready(read_end, options.workers):
@@ -183,13 +194,15 @@ def _relay(
             if status == EXIT_FAILED or len(deaths) > _DEATHS:
                 log.error("worker %d failed (status %d); stopping", pid, status)
                 return _stop_all(workers, EXIT_FAILED)
+            if shared.sessions is not None:
+                shared.sessions.clear(gone.index)  # its sessions died with it
             log.error("worker %d exited (status %d); starting another", pid, status)
-            worker = _fork(config, options, shared, None, mask)
+            worker = _fork(config, options, shared, None, mask, gone.index)
             workers[worker.pid] = worker
 
 
 def _reap() -> list[tuple[int, int]]:
-    out = []
+    out: list[tuple[int, int]] = []
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)

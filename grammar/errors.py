@@ -28,6 +28,8 @@ class GrammarError(Exception):
     column: int
     hint: str = ""
     opened: Opened | None = None
+    # Where the parser itself stopped (line, column), when the message points at an earlier cause.
+    stopped: tuple[int, int] | None = None
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"

@@ -83,6 +83,13 @@ def _from_characters(exc: UnexpectedCharacters, text: str) -> GrammarError:
             column,
             'use double quotes: "..."',
         )
+    if char.isspace():  # only white space the language does not know reaches here: U+00A0, U+2003...
+        return GrammarError(
+            f"{_space_name(char)} U+{ord(char):04X} between tokens",
+            line,
+            column,
+            "replace it with an ordinary space (it is often left over from a web page or a word processor)",
+        )
     if char and not char.isprintable():
         return GrammarError(
             f"unexpected control character U+{ord(char):04X}",
@@ -224,6 +231,10 @@ def _from_token(exc: UnexpectedToken, text: str) -> GrammarError:
 
 def explain(exc: UnexpectedInput, text: str) -> GrammarError:
     """Turn any lark parse error into a GrammarError with an operator-friendly message."""
+    return _typographic(text, _explain(exc, text))
+
+
+def _explain(exc: UnexpectedInput, text: str) -> GrammarError:
     if isinstance(exc, UnexpectedCharacters):
         return _from_characters(exc, text)
     if isinstance(exc, UnexpectedToken):
@@ -234,3 +245,70 @@ def explain(exc: UnexpectedInput, text: str) -> GrammarError:
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     return GrammarError("syntax error", line, column)
+
+
+# Quotes a word processor or a web page puts where `"` was typed. They delimit nothing in this language: an
+# opening one is part of a bare word, a closing one leaves a string open until the next straight quote.
+TYPOGRAPHIC_QUOTES = {"\u201c": "“", "\u201d": "”", "\u201e": "„", "\u201f": "‟", "\u2033": "″"}
+
+
+def _space_name(char: str) -> str:
+    return "no-break space" if char in "\u00a0\u202f" else "Unicode space"
+
+
+def _typographic(text: str, error: GrammarError) -> GrammarError:
+    """The first typographic quote before the place the parser stopped, outside comments, is the mistake to
+    show: the error itself is often far later (a string it left open swallows the rest of the file)."""
+    if not any(q in text for q in TYPOGRAPHIC_QUOTES):
+        return error
+    limit = _offset(text, error.line, error.column)
+    found = _first_typographic_quote(text, limit)
+    if found is None:
+        return error
+    line = text.count("\n", 0, found) + 1
+    column = found - (text.rfind("\n", 0, found) + 1) + 1
+    quote = text[found]
+    return GrammarError(
+        f"typographic quote U+{ord(quote):04X} ({quote}) where a straight double quote is meant",
+        line,
+        column,
+        f'write a straight double quote (") instead; because of it the parser stopped at line {error.line},'
+        f" column {error.column}: {error.message}",
+        stopped=error.stopped or (error.line, error.column),
+    )
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    return min(start + column - 1, len(text))
+
+
+def _first_typographic_quote(text: str, limit: int) -> int | None:
+    """Offset of the first typographic quote before `limit` that is not inside a comment."""
+    i = 0
+    in_string = False
+    while i <= min(limit, len(text) - 1):
+        char = text[i]
+        if char in TYPOGRAPHIC_QUOTES:
+            return i
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        i += 1
+    return None

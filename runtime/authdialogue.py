@@ -82,6 +82,10 @@ class AuthDialogue:
             raise ProtocolViolation(replies.AUTH_CANCELLED)
         return self._current().step(decode_response(text))
 
+    def computed(self, value: object, error: BaseException | None = None) -> Result:
+        """The answer to the exchange's Offload, worked out off the loop."""
+        return self._current().computed(value, error)
+
     def fail(self, reply: Reply) -> Outcome:
         """The exchange ended on the SMTP side (cancel, bad base64, over-long line)."""
         return self._current().failed(reply)

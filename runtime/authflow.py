@@ -1,7 +1,8 @@
 """One AUTH exchange seen from SMTP: base64 on the wire, mechanism steps, the verdict (RFC 4954).
 
 Rule of this room: translate between wire lines and a `Mechanism`'s raw-byte steps, and turn the final step
-into a reply plus a validation-context outcome. No dialogue state here: the protocol decides when an
+into a reply plus a validation-context outcome; a mechanism's request for costly work goes out as an
+`Offload` and its answer comes back through `computed()`. No dialogue state here: the protocol decides when an
 exchange may start and what to do once it has ended.
 """
 
@@ -16,10 +17,10 @@ from typing import Protocol
 
 from . import replies
 from .config import MechanismSpec, SessionPolicy
-from .events import AuthStatus
+from .events import AuthStatus, Offload
 from .policy import auth_verdict
 from .replies import ProtocolViolation, Reply
-from .sasl.base import Challenge, Failure, FailureKind, Mechanism, MechanismContext, Step, Success
+from .sasl.base import Challenge, Costly, Failure, FailureKind, Mechanism, MechanismContext, Step, Success
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Judged:
     reply: Reply
 
 
-Result = Reply | Judged | Outcome
+# Offload: the mechanism asked for costly work; the exchange goes on with `computed()`.
+Result = Reply | Judged | Outcome | Offload
 
 
 class Exchange:
@@ -82,12 +84,23 @@ class Exchange:
         self.policy = policy
         self.claimed_user = ""
         self.judged = False  # the verdict has gone out as a 334: what follows is no verdict
+        self._costly: Costly | None = None  # asked for and not yet computed
 
     def start(self, initial_response: bytes | None) -> Result:
         return self._safely(lambda: self.mechanism.start(initial_response))
 
     def step(self, response: bytes) -> Result:
         return self._safely(lambda: self.mechanism.step(response))
+
+    def computed(self, value: object, error: BaseException | None = None) -> Result:
+        """The answer to the Offload the last step returned (`error`: what its work raised)."""
+        costly, self._costly = self._costly, None
+        if costly is None:
+            raise RuntimeError("no costly work was asked for")
+        if error is not None:
+            log.error("SASL mechanism %s: offloaded work failed: %r", self.spec.name, error)
+            return self._translate(Failure(FailureKind.TEMPORARY, "offloaded work failed"))
+        return self._safely(lambda: costly.resume(value))
 
     def _safely(self, call: Callable[[], Step]) -> Result:
         try:
@@ -99,6 +112,9 @@ class Exchange:
         return self._translate(step)
 
     def _translate(self, step: Step) -> Result:
+        if isinstance(step, Costly):
+            self._costly = step
+            return Offload(step.function, step.args)
         if isinstance(step, Challenge):
             if step.verdict is None:
                 return challenge_reply(step.data)

@@ -66,7 +66,7 @@ class Credentials:
     def refresh(self) -> list[str]:
         """Re-read changed stores; returns the URIs now serving new contents. Blocking (file reads)."""
         self._open_missing()
-        changed = []
+        changed: list[str] = []
         for uri, store in self._current():
             try:
                 self._report(uri, store, store.refresh(), changed)

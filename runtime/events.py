@@ -8,6 +8,7 @@ write to disk, upgrade the socket, close it — plus the facts the accounting lo
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -87,6 +88,16 @@ class AuthVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class Offload:
+    """Work too slow for the event loop (SCRAM's PBKDF2): run `function(*args)` elsewhere — it is pure, any
+    thread will do — then call `computed(value)`, or `computed(None, error)` if it raised. Input waits
+    meanwhile (it stays buffered), so the session makes no progress, and holds no loop, until then."""
+
+    function: Callable[..., object]
+    args: tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StartTls:
     """220 has been queued: send it, upgrade the transport, then call `tls_started()`."""
 
@@ -110,4 +121,4 @@ NEED_DATA = Sentinel.NEED_DATA
 PAUSED = Sentinel.PAUSED
 FLUSH = Sentinel.FLUSH
 
-Event = MessageReceived | AuthAttempted | AuthVerdict | StartTls | Close
+Event = MessageReceived | AuthAttempted | AuthVerdict | Offload | StartTls | Close

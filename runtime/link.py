@@ -198,6 +198,11 @@ class Link(asyncio.Protocol):
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     @property
+    def input_ended(self) -> bool:
+        """The client has closed its side (or the connection is gone): nothing more will arrive."""
+        return self._eof
+
+    @property
     def has_input(self) -> bool:
         """Input is waiting to be taken (take_input gives it a turn's worth at a time)."""
         return bool(self._inbox)

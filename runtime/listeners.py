@@ -1,22 +1,26 @@
 """Which listening sockets a config asks for, and what a reload changes: bookkeeping for server.py.
 
 Rule of this room: no I/O. A `Slot` records one listening socket: the spec and policy resolver that new
-sessions get, the bound address, how many sessions are open on it. `plan()` compares a config with the
-current slots. Slots are matched by ListenAddress, not by name (":25" and "*:25" are one socket): an address
-already bound keeps its socket and only gets the new spec at commit; a new address needs binding; a slot the
-config no longer asks for (or disables) stops accepting. server.py binds, closes and commits.
+sessions get, the bound address, how many sessions are open on it (admission.py admits them). `plan()`
+compares a config with the current slots. Slots are matched by ListenAddress, not by name (":25" and "*:25"
+are one socket): an address already bound keeps its socket and only gets the new spec at commit; a new
+address needs binding; a slot the config no longer asks for (or disables) stops accepting. server.py binds,
+closes and commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .authn import Credentials
 from .config import ListenAddress, ListenerSpec, ServerConfig, SessionPolicy
 from .policy import PolicyResolver
 from .spool import Maildir
+
+if TYPE_CHECKING:
+    from .admission import Tally
 
 BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
 
@@ -31,10 +35,12 @@ class Listening(Protocol):
 @dataclass(frozen=True)
 class Sharing:
     """How a server shares its listening sockets with other processes serving the same config: each binds
-    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork."""
+    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork; and
+    where their sessions are counted against Listener_Sessions (None: in this process only)."""
 
     reuse_port: bool = False
     sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
+    tally: Tally | None = None
 
 
 @dataclass(frozen=True)
@@ -52,14 +58,7 @@ class Slot:
     resolver: PolicyResolver
     handle: object = None  # the server's listening object; None while unbound
     bound: BoundAddress = ""
-    active: int = 0  # sessions open (counted against Listener_Sessions)
-
-    def admit(self, policy: SessionPolicy) -> bool:
-        """Count one more session, unless Listener_Sessions is reached (the caller answers 421 4.4.5)."""
-        if policy.listener_sessions and self.active >= policy.listener_sessions:
-            return False
-        self.active += 1
-        return True
+    active: int = 0  # sessions this process has open on it (admission.py counts them)
 
 
 @dataclass(frozen=True)

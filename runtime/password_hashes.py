@@ -26,6 +26,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 EXTRA = "ecconf[hashes]"  # what to install for bcrypt and Argon2
 
@@ -101,13 +102,13 @@ def _libpass(handler_name: str, needs: str | None = None) -> Callable[[str, str,
     return check
 
 
-def _handler(name: str, needs: str | None) -> object:
+def _handler(name: str, needs: str | None) -> Any:
     if needs is not None:
         try:
             __import__(needs)
         except ImportError:
             raise MissingBackend(f"{name} hashes need the {needs} library: pip install '{EXTRA}'") from None
-    import passlib.hash
+    import passlib.hash  # type: ignore[import-untyped]  # libpass ships no type information
 
     return getattr(passlib.hash, name)
 
@@ -250,7 +251,7 @@ def make(prefix: str, password: str) -> str:
         raise UnknownScheme(f"cannot write {{{key}}} hashes; choose one of {', '.join(WRITERS)}")
     name, needs = WRITERS[key]
     handler = _handler(name, needs)
-    made: str = handler.hash(password)  # type: ignore[attr-defined]
+    made: str = handler.hash(password)
     if made.startswith("{"):  # ldap_* handlers write their own prefix
         made = made.partition("}")[2]
     return f"{{{key}}}{made}"

@@ -5,6 +5,7 @@ No sockets, no files, no clock or randomness except the injected callables. Lega
 state.py, reply text from replies.py, the relay decision from policy.py, which AUTH mechanisms may be
 used before TLS from authgate.py. Every refusal is a
 `ProtocolViolation` caught in one place, `_step`, which sends its reply and closes the session when fatal.
+What AUTH's results do to the session lives beside it, in protocol_auth.py (mixed into SmtpConnection).
 Every resource a client can make us hold is bounded here: pending input (linereader.py), message content
 (datareader.py; all sessions' together: memory_budget.py), pending output (FLUSH), refused and junk
 commands (budgets.py) and AUTH failures, and time (`read_timeout()` tells the driver how long to wait; the
@@ -17,7 +18,7 @@ from collections.abc import Callable
 
 from . import authgate, replies
 from .authdialogue import AuthDialogue
-from .authflow import Judged, MechanismFactory, Outcome, Result
+from .authflow import MechanismFactory
 from .budgets import CommandBudget
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
@@ -40,10 +41,10 @@ from .headers import trace_headers
 from .linereader import LineReader
 from .memory_budget import MemoryBudget, Reservation
 from .policy import may_relay
+from .protocol_auth import AuthSteps
 from .replies import ProtocolViolation, Reply
 from .state import (
     AT_REST_STATES,
-    END_AUTH,
     END_DATA,
     GREETED,
     KNOWN_VERBS,
@@ -64,11 +65,11 @@ OUTPUT_HIGH_WATER = 64 * 1024
 DEFAULT_MAX_RECIPIENTS = 1000
 
 
-class SmtpConnection:
+class SmtpConnection(AuthSteps):
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
         "_auth _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _memory _offered _out "
-        "_random _strict _tx _verdict_at client_ip client_port context esmtp helo hostname policy state tls".split()
+        "_random _strict _tx client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
     def __init__(
@@ -97,7 +98,7 @@ class SmtpConnection:
         self._events: list[Event] = []  # rarely more than one; a deque costs 700 bytes an idle session
         self._strict = policy.bare_lf == "reject"
         self._enhanced = policy.has_extension("ENHANCEDSTATUSCODES")  # asked for every reply otherwise
-        self._lines = LineReader(self._strict)
+        self._lines = LineReader(self._strict, clock)
         self._tx = Transaction()
         self._memory = memory  # shared by the server's sessions; None: content not counted
         self._data = DataReader(0)
@@ -135,7 +136,7 @@ class SmtpConnection:
         if self.state is State.DATA:
             left = self._data_started + self.policy.data_deadline - self._clock()
             return max(0.0, min(self.policy.data_timeout, left))
-        return self.policy.idle_time
+        return self._lines.time_left(self.policy.idle_time)  # Idle_Time bounds a whole line, not each byte
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" means the client closed its side."""
@@ -406,7 +407,7 @@ class SmtpConnection:
         self._tx = Transaction()
         self._move(event)
 
-    # ----- AUTH (the dialogue's memory lives in authdialogue.py) -------------------------------------
+    # ----- AUTH (what its results do: protocol_auth.py; the dialogue's memory: authdialogue.py) -------
 
     def _do_auth(self, arg: str) -> None:
         if not self.esmtp:
@@ -419,45 +420,6 @@ class SmtpConnection:
         initial = self._auth.open(arg, usable)
         self._move("AUTH")
         self._auth_result(self._auth.start(initial))
-
-    def _auth_response(self, line: bytes) -> None:
-        self._auth_result(self._auth.respond(line))
-
-    def _auth_result(self, result: Result) -> None:
-        if isinstance(result, Reply):
-            self._send(result)  # 334 challenge; stay in the exchange
-        elif isinstance(result, Judged):  # a 334 that gives the verdict away: the driver holds it
-            self._verdict_at = len(self._out)
-            self._send(result.reply)
-            self._events.append(self._auth.verdict())
-        else:
-            self._finish_auth(result)
-
-    def refuse_verdict(self) -> None:
-        """The driver may not give this AUTH answer (its address has no slot within the penalty's cap): the
-        verdict is taken back unsent, decided without looking at it, and the session ends with 421."""
-        if self._verdict_at < 0 or self.state is State.CLOSED:
-            return
-        del self._out[self._verdict_at :]
-        self._events.clear()
-        self._abandon_auth(timeout=False)  # refused inside an exchange: the log still hears of it
-        self._send(replies.TOO_MANY_AUTH_FAILURES)
-        self._close("AUTH refused: too many attempts from this address")
-
-    def _finish_auth(self, outcome: Outcome) -> None:
-        event, spent = self._auth.finish(outcome)
-        self._move(END_AUTH)
-        self._verdict_at = len(self._out)
-        self._send(outcome.reply)
-        self._set_context(ValidationContext(event.mechanism, outcome.status, outcome.user))
-        self._events.append(event)
-        if spent:
-            self._send(replies.TOO_MANY_AUTH_FAILURES)
-            self._close("too many authentication failures")
-
-    def _abandon_auth(self, timeout: bool) -> None:
-        if self.state is State.AUTHENTICATING and (event := self._auth.abandon(timeout)) is not None:
-            self._events.append(event)
 
 
 # Verb -> handler (`_do_<verb>`), looked up once here rather than spelt out for every command.

@@ -63,6 +63,7 @@ VRFY_CANNOT = Reply(252, "2.5.0", "Cannot VRFY user, but will accept message and
 # Shutting down or refusing a connection.
 IDLE_TIMEOUT = Reply(421, "4.4.2", "{host} Idle timeout, closing connection")
 CONCURRENCY_LIMIT = Reply(421, "4.4.5", "Service unavailable, concurrency limit reached.")
+TOO_MANY_CONNECTIONS = Reply(421, "4.7.0", "Too many connections from your address, closing connection")
 SHUTTING_DOWN = Reply(421, "4.3.2", "{host} Service shutting down, closing connection")
 TOO_MANY_AUTH_FAILURES = Reply(421, "4.7.0", "Too many authentication failures, closing connection")
 TOO_MANY_ERRORS = Reply(421, "4.7.0", "Too many unrecognized commands, closing connection")

@@ -11,6 +11,7 @@ on the disk thread (diskqueue.py, handed over once per turn of the loop), creden
 thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
+Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop.
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import listeners, replies
+from . import listeners
+from .admission import Admission, Ticket
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .diskqueue import DiskQueue, Job, Result, Token, settle
+from .events import Offload
 from .link import Link
 from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
@@ -45,6 +50,9 @@ BoundAddress = listeners.BoundAddress
 # at net.core.somaxconn.
 _BACKLOG = 1024
 SslCache = dict[tuple[object, ...], ssl.SSLContext]
+# Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
+# and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
+COMPUTE_THREADS = 2
 
 
 class Server:
@@ -79,8 +87,11 @@ class Server:
         self._stopped = asyncio.Event()
         self._disk = DiskQueue(self._disk_done)
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
+        self._compute = ThreadPoolExecutor(COMPUTE_THREADS, thread_name_prefix="ecconf-compute")
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
         self._sharing = sharing or Sharing()
+        self.admission = Admission(self._sharing.tally)
+        self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
 
     # ----- lifecycle --------------------------------------------------------------------------------
 
@@ -147,10 +158,10 @@ class Server:
             server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
             slot.bound = addr.path
         else:
-            if inherited is not None:
+            if isinstance(inherited, socket.socket):
                 server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
             else:
-                reuse_port = self._sharing.reuse_port or None
+                reuse_port: bool | None = bool(self._sharing.reuse_port) or None
                 server = await loop.create_server(
                     factory, addr.host, addr.port, reuse_address=True, reuse_port=reuse_port, backlog=_BACKLOG
                 )
@@ -193,6 +204,7 @@ class Server:
             if tasks:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
+        self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -240,16 +252,19 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection: refused over Listener_Sessions; else greeted at once on a plain listener (the
-        banner does not wait for a trip through the event loop) and handed to its Session."""
+        """A new connection: refused (421) over Listener_Sessions or over its address's share
+        (admission.py); else greeted at once on a plain listener (the banner does not wait for a trip
+        through the event loop) and handed to its Session."""
         gen = Generation(self.config, self.maildir, self.credentials)
         ip, port = link.peer()
         name, policy = slot.spec.name, slot.resolver(ip or None)
-        if not slot.admit(policy):
-            log.warning("%s: refusing %s:%s, %d sessions open", name, ip, port, slot.active)
-            link.write_nowait(replies.CONCURRENCY_LIMIT.render(True))
+        ticket = self.admission.admit(slot, policy, ip or None)
+        if not isinstance(ticket, Ticket):
+            log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
+            link.write_nowait(ticket.render(True))
             link.close()  # after what was written has gone out
             return
+        self._tickets[link] = ticket
         log.debug("%s: connection from %s:%s", name, ip, port)
         conn = None
         if not policy.use_ssl:
@@ -273,8 +288,11 @@ class Server:
         )
 
     def forget(self, link: Link) -> None:
-        """A session has ended (Session._end)."""
+        """A session has ended (Session._end): what its admission counted is free again."""
         self._sessions.pop(link, None)
+        ticket = self._tickets.pop(link, None)
+        if ticket is not None:
+            ticket.release()
         if not self._sessions and self._all_gone is not None and not self._all_gone.done():
             self._all_gone.set_result(None)
 
@@ -283,6 +301,11 @@ class Server:
         future = (self._loop or asyncio.get_running_loop()).create_future()
         self.submit(job, future)
         return future
+
+    def compute(self, work: Offload) -> asyncio.Future[object]:
+        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop."""
+        loop = self._loop or asyncio.get_running_loop()
+        return loop.run_in_executor(self._compute, work.function, *work.args)
 
     def submit(self, job: Job, done: Token) -> None:
         """Run a blocking disk job on the disk thread; `done` is a future, or called with (value, exception)

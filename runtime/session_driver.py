@@ -30,6 +30,7 @@ from .events import (
     Close,
     Event,
     MessageReceived,
+    Offload,
     Sentinel,
     StartTls,
 )
@@ -44,10 +45,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log, as before the split
 
 
+class CancelledWork(Exception):
+    """The compute threads were shut down before an Offload's work ran."""
+
+
 class Session:
     """Drives one SmtpConnection over one Link until it closes."""
 
-    __slots__ = ("_gen", "_job", "_over", "_pausing", "_policy", "_server", "_slot", "conn", "link", "task")
+    __slots__ = (
+        "_gen",
+        "_holding",
+        "_job",
+        "_over",
+        "_pausing",
+        "_policy",
+        "_server",
+        "_slot",
+        "conn",
+        "link",
+        "task",
+    )
 
     def __init__(
         self,
@@ -61,9 +78,11 @@ class Session:
         self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
         self.conn = conn  # None until an implicit-TLS handshake is done
         self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
-        self._job: MessageReceived | AuthAttempted | None = None  # the event whose disk job is running
+        # The event whose disk job is running, or the future of its costly AUTH work.
+        self._job: MessageReceived | AuthAttempted | asyncio.Future[object] | None = None
         self._over = False
         self._pausing = False  # parked in a penalty wait
+        self._holding = False  # a timer holds an AUTH answer back (callback mode)
 
     def start(self) -> None:
         if self.conn is None:
@@ -94,16 +113,17 @@ class Session:
             task.cancel()  # a task reading sees the end of input itself and logs what was abandoned
 
     def on_eof(self) -> None:
-        """The client closed its side while the session was not waiting for input. When all it waits for is
-        a held AUTH answer (a timer in callback mode, the penalty sleep when parked), nobody is left to read
-        it: the session ends now rather than keep its slot for the penalty's length."""
+        """The client closed its side while the session was not waiting for input. While an AUTH answer is
+        held for it (a timer in callback mode, the penalty sleep when parked) the session ends now, with
+        whatever it pipelined before its EOF unanswered: SMTP clients do not half-close, and one that does
+        must not keep its slot for the penalty's length (nor read the verdict early). Otherwise what was
+        read is answered first: a disk job's result, then the input left, then the end of input."""
         if self._over:
             return
-        if self.task is None:
-            if self._job is None and not self.link.has_input:
-                self.on_lost()
-        elif self._pausing:
-            self._end()  # the task wakes later to a closed line and ends
+        if self._holding or self._pausing:
+            self.on_lost()  # a timer finds the session over; a parked task's sleep is cancelled
+        elif self.task is None and self._job is None and not self.link.has_input:
+            self.on_lost()
 
     def on_shutdown(self) -> None:
         self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
@@ -157,6 +177,10 @@ class Session:
                         return
                     if not self._hold(event) or not self._flush():
                         return
+                elif isinstance(event, Offload):  # costly AUTH work: a compute thread, never the loop
+                    self._job = self._server.compute(event)
+                    self._job.add_done_callback(self._computed)
+                    return
                 elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
                     if not self._hold(event) or not self._flush():
                         return
@@ -209,6 +233,19 @@ class Session:
             return
         self._pump()
 
+    def _computed(self, done: asyncio.Future[object]) -> None:
+        """An Offload's work has finished: its answer goes to the protocol, which reads its input again."""
+        self._job = None
+        if self._over:
+            return
+        error = CancelledWork() if done.cancelled() else done.exception()
+        try:
+            self.conn.computed(None if error is not None else done.result(), error)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._pump()
+
     def _hold(self, event: AuthAttempted | AuthVerdict) -> bool:
         """False when the answer is held back (a timer resumes the session)."""
         conn = self.conn
@@ -220,19 +257,31 @@ class Session:
             return True
         if wait <= 0:
             return True
+        if self.link.input_ended:  # gone before its answer could be held: nobody to hold it for
+            self._gone_while_held(wait)
+            return False
         log.info("AUTH answer to %s held back %.2f s after failures", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        self._holding = True
         self.link.loop.call_later(wait, self._held)
         return False
 
     def _held(self) -> None:
+        self._holding = False
         if not self._over and self._flush():
             self._pump()
+
+    def _gone_while_held(self, wait: float) -> None:
+        """The client closed its side with an AUTH answer to hold: it ends unanswered, its slot free now."""
+        log.info("AUTH answer to %s not held (%.2f s): the client has closed its side", self.conn.client_ip, wait)  # type: ignore[union-attr]
+        self._end()
 
     def _end(self) -> None:
         if self._over:
             return
         self._over = True
-        self._slot.active -= 1
+        if isinstance(self._job, asyncio.Future):
+            self._job.cancel()  # costly work nobody will read: not started yet, it never runs
+            self._job = None  # no share of the memory budget rides on it
         if self.conn is not None and self._job is None:
             # A client gone mid-DATA gives its share of the memory budget back; one whose message is on the
             # disk thread keeps it until the write is done (_disk_done), so a slow disk cannot be made to
@@ -330,6 +379,13 @@ class Session:
                 await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
                 conn.tls_started()
                 continue
+            if isinstance(event, Offload):
+                try:
+                    value = await server.compute(event)
+                except Exception as exc:
+                    conn.computed(None, exc)
+                else:
+                    conn.computed(value)
             if isinstance(event, (AuthAttempted, AuthVerdict)):
                 line = self._auth_line(event) if isinstance(event, AuthAttempted) else None
                 if line is not None:
@@ -341,9 +397,14 @@ class Session:
                 if wait is None:
                     log.info("AUTH answer to %s refused: too many attempts from that address", conn.client_ip)
                     conn.refuse_verdict()
+                elif wait > 0 and link.input_ended:
+                    self._gone_while_held(wait)
+                    return
                 elif wait > 0 and not self._over:
                     log.info("AUTH answer to %s held back %.2f s after failures", conn.client_ip, wait)
                     await self._pause(wait)
+                if self._over:  # the client closed its side during the wait: the answer stays unsent
+                    return
             # After FLUSH this is where a client that does not read its replies makes us wait.
             await link.write(conn.data_to_send(), policy.idle_time)
             if event is NEED_DATA:

@@ -2,8 +2,8 @@
 
 Rule of this room: "which verb is legal when" lives only in the tables below (h11 style). The protocol asks
 `transition(state, event)` and either moves on or sends the refusal that `refusal(state, event)` names.
-Events are command verbs plus a few internal ones (GREETED, END_AUTH, END_DATA, STORED, TLS_UP) that mark
-the end of a phase the protocol does not drive by a command.
+Events are command verbs plus a few internal ones (GREETED, END_AUTH, END_DATA, STORED, TLS_UP, OFFLOAD,
+COMPUTED) that mark the end of a phase the protocol does not drive by a command.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class State(enum.Enum):
     CONNECTED = "connected"  # greeting sent, no EHLO/HELO yet
     READY = "ready"  # greeted, no transaction
     AUTHENTICATING = "authenticating"  # inside a SASL exchange: lines are responses, not commands
+    COMPUTING = "computing"  # inside a SASL exchange, waiting for work run off the loop; input held back
     MAIL = "mail"  # MAIL accepted, no recipient yet
     RCPT = "rcpt"  # at least one recipient accepted
     DATA = "data"  # reading the message
@@ -39,10 +40,14 @@ END_AUTH = "<end-auth>"
 END_DATA = "<end-data>"
 STORED = "<stored>"
 TLS_UP = "<tls-up>"
-INTERNAL_EVENTS = frozenset({GREETED, END_AUTH, END_DATA, STORED, TLS_UP})
+OFFLOAD = "<offload>"
+COMPUTED = "<computed>"
+INTERNAL_EVENTS = frozenset({GREETED, END_AUTH, END_DATA, STORED, TLS_UP, OFFLOAD, COMPUTED})
 
 # States in which the protocol processes no input: it waits for the driver or has finished.
-WAITING_STATES = frozenset({State.SPOOLING, State.TLS_HANDSHAKE, State.CLOSED})
+WAITING_STATES = frozenset({State.SPOOLING, State.TLS_HANDSHAKE, State.COMPUTING, State.CLOSED})
+# Inside an AUTH exchange: leaving now abandons it (the accounting log hears of it).
+AUTH_STATES = frozenset({State.AUTHENTICATING, State.COMPUTING})
 # Between transactions: a draining server may end the session here without losing anything.
 AT_REST_STATES = frozenset({State.GREETING, State.CONNECTED, State.READY})
 
@@ -72,7 +77,8 @@ _TABLE: dict[State, dict[str, State]] = {
         "MAIL": State.MAIL,
         "STARTTLS": State.TLS_HANDSHAKE,
     },
-    State.AUTHENTICATING: {END_AUTH: State.READY},
+    State.AUTHENTICATING: {END_AUTH: State.READY, OFFLOAD: State.COMPUTING},
+    State.COMPUTING: {COMPUTED: State.AUTHENTICATING},
     State.MAIL: {**_anywhere(State.MAIL), "RCPT": State.RCPT},
     State.RCPT: {**_anywhere(State.RCPT), "RCPT": State.RCPT, "DATA": State.DATA},
     State.DATA: {END_DATA: State.SPOOLING},

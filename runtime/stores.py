@@ -3,6 +3,16 @@
 Rule of this room: a store is an in-memory dict built from its file, swapped whole on reload, so lookups are
 O(1) and never see a half-loaded file; `refresh()` costs one stat() when nothing changed, and a file that goes
 missing or turns malformed leaves the last good contents in place (with `last_error` saying why).
+
+A reload never takes a half-written file either (a file rewritten in place: truncated, then written). What
+was read counts only when the file did not change while it was read (the same inode, size and mtime before
+and after, and as many bytes as its size), and when it looks complete: not empty, its last line ended by a
+newline, and — changed in place, on the inode of the last good contents — not shorter than those. A file
+that fails the second test is taken only once it has been left alone for SETTLE seconds (its mtime that old,
+or the same file seen that long ago): a writer half-way is still writing, while a file left empty, shorter,
+or without its last newline is meant that way, and takes effect a moment later. Until then the old contents
+answer, and every refresh looks again. A file replaced by rename (new inode, as the passwd tool writes) may
+shrink at once: a rename is atomic.
 """
 
 from __future__ import annotations
@@ -51,6 +61,9 @@ _RELOAD_PAUSE = 0.001  # seconds a reload rests between chunks of a password fil
 # back), or None: "let the loop serve its sessions, then carry on".
 Step = Callable[[], object] | None
 _STEP_CHUNK = 16 * 1024  # a slice of a reload on the event loop: about half a millisecond of parsing
+# Seconds a password file that looks incomplete must stay untouched before it is believed (see above).
+SETTLE = 1.0
+Signature = tuple[int, int, int]  # (mtime_ns, size, inode)
 
 
 class StoreError(Exception):
@@ -86,7 +99,10 @@ class PasswordFileStore:
         self.path = path
         self.kind = kind
         self._entries: Table = {}
-        self._signature: tuple[int, int, int] | None = None
+        self._signature: Signature | None = None  # of the last file read (installed, or found broken)
+        self._pending: Signature | None = None  # of the file being installed
+        self._good: Signature | None = None  # of the contents being served
+        self._unsettled: tuple[Signature, float] | None = None  # an incomplete-looking file, first seen when
         self._last_error: str | None = None
         if not self._load():
             raise StoreError(f"{uri}: {self._last_error}")
@@ -148,22 +164,47 @@ class PasswordFileStore:
             self._last_error = f"{self.path}: {exc.strerror}; keeping the last good contents"
             self._signature = None
             return None
-        if (st.st_mtime_ns, st.st_size, st.st_ino) == self._signature:
+        if _signature(st) == self._signature:
             return None
         return self._read()
 
     def _read(self) -> bytes | None:
+        """The file's bytes when they can be believed (see the module's header); None keeps the old ones."""
         try:
             with open(self.path, "rb") as handle:
-                st = os.fstat(handle.fileno())
+                before = _signature(os.fstat(handle.fileno()))
                 data = handle.read()
+                after = _signature(os.fstat(handle.fileno()))
+            named = _signature(os.stat(self.path))
         except OSError as exc:
             self._last_error = f"{self.path}: {exc.strerror}"
             self._signature = None
             return None
+        if not before == after == named or len(data) != after[1]:
+            self._last_error = f"{self.path}: changed while being read; keeping the last good contents"
+            self._signature = None  # look again next time
+            return None
+        if self._good is not None and not self._complete(data, after):
+            self._last_error = f"{self.path}: looks half-written; keeping the last good contents a moment"
+            self._signature = None
+            return None
         # Remember what was read even when it is bad, so an unchanged broken file is not parsed again.
-        self._signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+        self._signature = self._pending = after
+        self._unsettled = None
         return data
+
+    def _complete(self, data: bytes, sig: Signature) -> bool:
+        """Whether a changed file looks whole, or has been left alone long enough to be taken as it is."""
+        good = self._good
+        shrunk = good is not None and sig[2] == good[2] and sig[1] < good[1]
+        if data and data.endswith(b"\n") and not shrunk:
+            return True
+        if time.time() - sig[0] / 1e9 >= SETTLE:
+            return True
+        now = time.monotonic()
+        if self._unsettled is None or self._unsettled[0] != sig:
+            self._unsettled = (sig, now)
+        return now - self._unsettled[1] >= SETTLE
 
     def _load(self) -> bool:
         """The first load, before anything is served: the fastest way, in one go."""
@@ -187,12 +228,17 @@ class PasswordFileStore:
         # the loop itself, no look-up can be half-way through the old table; from a worker thread, one can,
         # but it takes microseconds and never waits, so after a moment nobody reads the old table.
         old, self._entries = self._entries, entries
+        self._good = self._pending
         self._last_error = None
         if reloading and len(old) > 4096:
             if threaded:
                 time.sleep(0.1)
             yield from release_steps(old)
         return True
+
+
+def _signature(st: os.stat_result) -> Signature:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class MemoryStore:
@@ -246,12 +292,12 @@ def uri_path(uri: str, base_dir: Path | None = None) -> Path:
     if not sep or not rest:
         raise StoreError(f"{uri}: not a store URI (expected scheme:path)")
     if rest.startswith("//"):
-        host, slash, path = rest[2:].partition("/")
+        host, slash, absolute = rest[2:].partition("/")
         if host not in ("", "localhost"):
             raise StoreError(f"{uri}: remote host {host!r} is not supported")
-        if not slash or not path:
+        if not slash or not absolute:
             raise StoreError(f"{uri}: no file path")
-        return Path("/" + unquote(path))
+        return Path("/" + unquote(absolute))
     path = Path(unquote(rest))
     if path.is_absolute():
         return path

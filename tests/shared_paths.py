@@ -12,6 +12,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 MOMENTUM_SAMPLES = SHARED / "momentum_samples"
 VECTORS = SHARED / "vectors.json"
+# Facts taken from Momentum 4's option and module pages, and the configuration examples of its documentation
+# (see each folder's README; the examples are read from there, never copied into this repository).
+MOMENTUM_VOCABULARY = SHARED / "momentum_vocabulary"
+DOCS_CORPUS = SHARED / "momentum_docs_corpus"
 
 
 def momentum_sample_files() -> list[Path]:

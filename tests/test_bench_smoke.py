@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # bench/ is a directory of the checkout, not an installed package
 
 from bench.generate import generate, load_corpus  # noqa: E402
+from bench.lint_cost import INPUTS  # noqa: E402
 
 
 def test_generated_configs_parse_and_are_equivalent(tmp_path: Path) -> None:
@@ -182,3 +183,12 @@ def test_the_report_says_where_a_session_s_time_goes(tmp_path: Path) -> None:
     text = out.read_text()
     assert "| ecconf | PLAIN | 400 | 90 | 310 |" in text
     assert "that allows 333 µs per session" in text and "the whole session takes 400 µs" in text
+
+
+def test_lint_cost_inputs_are_under_100_kb(tmp_path: Path) -> None:
+    """bench/lint_cost.py's inputs are what it says: small."""
+    for number, make in enumerate(INPUTS.values()):
+        here = tmp_path / str(number)
+        here.mkdir()
+        assert make(here).is_file()
+        assert sum(p.stat().st_size for p in here.iterdir()) < 100_000

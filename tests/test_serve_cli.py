@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import shutil
 import signal
 import smtplib
@@ -15,66 +14,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import serving
+from serving import Served
 
-READY = re.compile(r"listening on (\S+):(\d+) ")
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 
 def write_config(folder: Path, listen: str = "127.0.0.1:0", extra: str = "") -> Path:
-    (folder / "passwd").write_text("carol:s3cret-pass\n")
-    (folder / "passwd").chmod(0o600)
-    config = folder / "server.conf"
-    config.write_text(
-        f"""
-        Hostname = "mx.test"
-        Spool_Base = "{folder / "spool"}"
-        ESMTP_Listener {{
-          SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "AUTH PLAIN LOGIN CRAM-MD5" )
-          AuthPlainParameters = [ uri = "file:passwd" ]
-          AuthLoginParameters = [ uri = "file:passwd" ]
-          AuthCramMD5Parameters = [ uri = "file:passwd" ]
-          Listen "{listen}" {{ {extra} }}
-        }}
-        """
-    )
-    return config
-
-
-class Running:
-    def __init__(self, proc: subprocess.Popen[str], host: str, port: int) -> None:
-        self.proc, self.host, self.port = proc, host, port
-
-
-def start(config: Path, *args: str) -> Iterator[Running]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecconf", "serve", str(config), *args],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:  # the ready line is the synchronisation point, no sleeps
-        seen.append(line)
-        match = READY.search(line)
-        if match:
-            break
-    else:
-        proc.wait(timeout=10)
-        pytest.fail("server did not start:\n" + "".join(seen))
-    try:
-        yield Running(proc, match.group(1), int(match.group(2)))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+    return serving.write_config(folder, mechanisms=MECHANISMS, listens=(listen,), listen_options=extra)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Running]:
-    yield from start(write_config(tmp_path))
+def server(tmp_path: Path) -> Iterator[Served]:
+    with serving.serving(write_config(tmp_path)) as running:
+        yield running
 
 
-def test_serve_accepts_authenticated_mail_and_stops_cleanly_on_sigterm(server: Running, tmp_path: Path) -> None:
+def test_serve_accepts_authenticated_mail_and_stops_cleanly_on_sigterm(server: Served, tmp_path: Path) -> None:
     with smtplib.SMTP(server.host, server.port, timeout=10) as client:
         client.login("carol", "s3cret-pass")
         client.sendmail("carol@mx.test", ["dave@example.org"], b"Subject: t\r\n\r\nbody\r\n")
@@ -86,7 +42,7 @@ def test_serve_accepts_authenticated_mail_and_stops_cleanly_on_sigterm(server: R
     assert server.proc.wait(timeout=15) == 0
 
 
-def test_wrong_password_is_refused_by_the_served_config(server: Running) -> None:
+def test_wrong_password_is_refused_by_the_served_config(server: Served) -> None:
     client = smtplib.SMTP(server.host, server.port, timeout=10)
     client.ehlo()
     client.user, client.password = "carol", "wrong"
@@ -96,13 +52,13 @@ def test_wrong_password_is_refused_by_the_served_config(server: Running) -> None
     client.quit()
 
 
-def test_sigint_stops_too(server: Running) -> None:
+def test_sigint_stops_too(server: Served) -> None:
     server.proc.send_signal(signal.SIGINT)
     assert server.proc.wait(timeout=15) == 0
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
-def test_swaks_cram_md5_against_the_served_config(server: Running) -> None:
+def test_swaks_cram_md5_against_the_served_config(server: Served) -> None:
     done = subprocess.run(
         [
             "swaks",
@@ -149,7 +105,7 @@ def test_a_missing_config_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "cannot read" in done.stderr
 
 
-def test_a_port_in_use_is_a_clear_error(tmp_path: Path, server: Running) -> None:
+def test_a_port_in_use_is_a_clear_error(tmp_path: Path, server: Served) -> None:
     other = tmp_path / "other"
     other.mkdir()
     config = write_config(other, listen=f"127.0.0.1:{server.port}")
@@ -177,12 +133,13 @@ class Watched:
         self._seen = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
         try:
-            match = READY.search(self.wait_for("ecconf: listening on "))
+            match = serving.READY.search(self.wait_for("ecconf: listening on "))
             assert match
         except BaseException:
             self.stop()  # never leave a server behind
             raise
-        self.host, self.port = match.group(1), int(match.group(2))
+        host, _, port = match.group(1).rpartition(":")
+        self.host, self.port = host, int(port)
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -350,7 +307,7 @@ def test_serve_takes_the_json_form_of_a_config(tmp_path: Path) -> None:
     assert converted.returncode == 0, converted.stderr
     as_json = tmp_path / "server.json"  # beside the password file: relative file: URIs resolve from here
     as_json.write_text(converted.stdout)
-    for running in start(as_json):
+    with serving.serving(as_json) as running:
         with smtplib.SMTP(running.host, running.port, timeout=10) as client:
             client.login("carol", "s3cret-pass")
             client.sendmail("carol@mx.test", ["dave@example.org"], b"Subject: json\r\n\r\nvia json\r\n")

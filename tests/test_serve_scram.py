@@ -8,29 +8,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_serve_cli import Running, start
+from serving import Served, serving, write_config
 
 pytestmark = pytest.mark.skipif(shutil.which("gsasl") is None, reason="gsasl is not installed")
 
 
 @pytest.fixture
-def scram_server(tmp_path: Path) -> Iterator[Running]:
-    (tmp_path / "passwd").write_text("carol:pencil-42\n")
-    (tmp_path / "passwd").chmod(0o600)
-    config = tmp_path / "scram.conf"
-    config.write_text(
-        f"""Hostname = "mx.test"
-        Spool_Base = "{tmp_path / "spool"}"
-        ESMTP_Listener {{
-          SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "AUTH SCRAM-SHA-256" )
-          AuthScramSHA256Parameters = [ uri = "file:passwd" ]
-          Listen "127.0.0.1:0" {{ }}
-        }}"""
-    )
-    yield from start(config)
+def scram_server(tmp_path: Path) -> Iterator[Served]:
+    config = write_config(tmp_path, mechanisms=("SCRAM-SHA-256",), users="carol:pencil-42\n")
+    with serving(config) as running:
+        yield running
 
 
-def gsasl(server: Running, password: str) -> subprocess.CompletedProcess[str]:
+def gsasl(server: Served, password: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             "gsasl",
@@ -54,13 +44,13 @@ def gsasl(server: Running, password: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_gsasl_authenticates_with_scram_sha_256(scram_server: Running) -> None:
+def test_gsasl_authenticates_with_scram_sha_256(scram_server: Served) -> None:
     done = gsasl(scram_server, "pencil-42")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "235 2.7.0" in done.stdout
 
 
-def test_gsasl_with_a_wrong_password_is_refused(scram_server: Running) -> None:
+def test_gsasl_with_a_wrong_password_is_refused(scram_server: Served) -> None:
     done = gsasl(scram_server, "not-the-password")
     assert done.returncode != 0
     assert "235" not in done.stdout

@@ -40,6 +40,7 @@ from . import (
     starttls_without_certificate,
     syntax_error,
     tls_file_missing,
+    typographic_quote,
     unknown_name,
     unknown_smtp_extension,
     unreadable_file,
@@ -56,6 +57,7 @@ ALL: tuple[RuleModule, ...] = (
     include_missing,  # E102
     include_cycle,  # E103
     include_value,  # E104
+    typographic_quote,  # E105
     json_invalid,  # E110
     json_schema,  # E111
     unknown_name,  # E201

@@ -37,8 +37,9 @@ PARAMETER_NAMES: dict[str, str] = {
 }
 
 
-# RFC 3986 §3.1, lower case (runtime_facts.uri_scheme lower-cases it).
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+# RFC 3986 §3.1, lower case (runtime_facts.uri_scheme lower-cases it), and `_`: Momentum's modules name the
+# back-ends they provide after themselves (`uri = "ac_auth://"`, `"smtp_auth_proxy://"`).
+_SCHEME = re.compile(r"[a-z][a-z0-9+._-]*")
 
 
 def valid_scheme(scheme: str) -> bool:

@@ -1,10 +1,10 @@
 """E206 ecconf-option: an option that only ecconf knows (one of its server limits or settings).
 
 ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
-bad commands, DATA deadlines, the banner delay, bare-LF handling, whether PLAIN/LOGIN wait for TLS
-(Auth_Require_TLS) and (global) the memory budget for message content (README, "Security"). They are valid
-here and the listener ones take part in the fallback like any listener option, but Momentum would refuse
-them: keep them out of configs that a Momentum server also reads.
+bad commands, DATA deadlines, the banner delay, bare-LF handling, connections per client address, whether
+PLAIN/LOGIN wait for TLS (Auth_Require_TLS) and (global) the memory budget for message content (README,
+"Security"). They are valid here and the listener ones take part in the fallback like any listener option,
+but Momentum would refuse them: keep them out of configs that a Momentum server also reads.
 
 Bad:
     ESMTP_Listener {

@@ -4,10 +4,16 @@ ecconf knows the global scope, ESMTP_Listener, Listen and Peer well enough to ca
 there a mistake — most often a typo, which Momentum would refuse at start-up (`'X' is not a valid option name
 or stanza in scope 'Y'`). The hint offers the closest documented name.
 
-Scopes at the global level that ecconf does not know are usually modules (`outbound_smtp_auth { }`,
-`scriptlet "x" { }`, `Datasource "x" { }`): they are left alone unless the name is close to a documented
-scope's (`ESMTP_Listner`). What is inside a module or any other scope ecconf does not interpret is never
-reported. A documented name in the wrong scope is E202, a name with odd characters E205.
+Every module stanza the documentation configures (`outbound_smtp_auth { }`, `scriptlet "x" { }`,
+`as_logger { }`) is a known scope of the global level. Another unknown scope there is most likely a module
+ecconf has not heard of: it is left alone unless it is a small misspelling of a known name (`ESMTP_Listner`,
+`ec_loger`: one edit, or two in a name of ten letters or more), not merely a similar one. What is inside
+a module or any other scope ecconf does not interpret is never reported. A documented name in the wrong
+scope is E202, a name with odd characters E205.
+
+Finding the closest name costs about a millisecond, so one check run looks for at most MAX_SUGGESTIONS
+distinct names: thousands of made-up names would otherwise take seconds. Past that, an unknown name gets no
+"did you mean", and an unknown scope at the global level is taken for a module's.
 
 Bad:
     ESMTP_Listener {
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ..build import GLOBAL_SCALARS, LISTENER_SCALARS
 from ..context import CheckContext
@@ -60,6 +67,7 @@ ENGINE_NAMES = {
 }
 DISPLAY = {"global": "the global scope", "esmtp_listener": "ESMTP_Listener", "listen": "Listen", "peer": "Peer"}
 VALID_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+MAX_SUGGESTIONS = 200
 
 
 def display(kind: str) -> str:
@@ -95,14 +103,50 @@ def _misplaced(statement: Option | Scope, kind: str, scopes: frozenset[str], wha
     )
 
 
-def _unknown(table: OptionTable, statement: Option | Scope, kind: str) -> Diagnostic | None:
+@dataclass
+class _Walk:
+    """One check run's walk: the table, the answers given so far, and the findings."""
+
+    table: OptionTable
+    out: list[Diagnostic] = field(default_factory=list)
+    # (kind, scope?) -> name -> valid there. Thousands of statements ask a few dozen distinct questions.
+    fine: dict[tuple[str, bool], dict[str, bool]] = field(default_factory=dict)
+    suggested: dict[tuple[str, str, bool | str], str | None] = field(default_factory=dict)
+
+    def suggest(self, name: str, kind: str, is_scope: bool) -> str | None:
+        key = (name.lower(), kind, is_scope)
+        if key not in self.suggested:
+            if len(self.suggested) >= MAX_SUGGESTIONS:
+                return None
+            self.suggested[key] = self.table.suggest(name, kind, scopes=is_scope)
+        return self.suggested[key]
+
+    def typo(self, name: str, kind: str) -> str | None:
+        """A known scope this unknown global scope misspells, if it is one; looked up under the same bound."""
+        key = (name.lower(), kind, "typo")
+        if key not in self.suggested:
+            if len(self.suggested) >= MAX_SUGGESTIONS:
+                return None
+            self.suggested[key] = self.table.typo_of(name, kind, scopes=True)
+        return self.suggested[key]
+
+
+def _unknown(walk: _Walk, statement: Option | Scope, kind: str) -> Diagnostic | None:
+    table = walk.table
     is_scope = isinstance(statement, Scope)
     what = "scope" if is_scope else "option"
-    suggestion = table.suggest(statement.name, kind, scopes=is_scope)
-    if kind == "global" and is_scope and suggestion is None:
-        return None  # very likely a module's configuration: ecconf does not know every module
     other = table.option(statement.name) if is_scope else table.scope(statement.name)
-    if other is not None and kind in other.scopes:
+    if other is None or kind not in other.scopes:
+        other = None
+    if kind == "global" and is_scope and other is None:
+        # Very likely a module's configuration (ecconf knows the documented ones, not every module there is):
+        # a typo only when it is a small misspelling of a known name, not merely alike (`as_logger`).
+        suggestion = walk.typo(statement.name, kind)
+        if suggestion is None:
+            return None
+    else:
+        suggestion = walk.suggest(statement.name, kind, is_scope)
+    if other is not None:
         if is_scope:
             hint = f"{statement.name} is an option: write {statement.name} = value (or = [ ... ] for a dictionary)"
         else:
@@ -124,28 +168,21 @@ def findings(ctx: CheckContext) -> list[Diagnostic]:
 
 
 def _findings(ctx: CheckContext) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
+    walk = _Walk(ctx.table)
     if ctx.loaded.root is not None:
-        _visit(ctx.table, ctx.loaded.root.body, "global", {}, out)
-    return out
+        _visit(walk, ctx.loaded.root.body, "global")
+    return walk.out
 
 
-def _visit(
-    table: OptionTable,
-    body: list[Statement],
-    kind: str,
-    fine: dict[tuple[str, bool], dict[str, bool]],
-    out: list[Diagnostic],
-) -> None:
-    """The statements that sit directly in a scope of this kind (includes expanded), then its checked children.
-
-    Thousands of statements ask a few dozen distinct (kind, name) questions: `fine` answers each once."""
-    options = fine.setdefault((kind, False), {})
-    scopes = fine.setdefault((kind, True), {})
+def _visit(walk: _Walk, body: list[Statement], kind: str) -> None:
+    """The statements that sit directly in a scope of this kind (includes expanded), then its checked children."""
+    table, out = walk.table, walk.out
+    options = walk.fine.setdefault((kind, False), {})
+    scopes = walk.fine.setdefault((kind, True), {})
     for statement in body:
         if isinstance(statement, Include):
             for included in statement.files:
-                _visit(table, included.body, kind, fine, out)
+                _visit(walk, included.body, kind)
             continue
         is_scope = isinstance(statement, Scope)
         known = scopes if is_scope else options
@@ -157,20 +194,20 @@ def _visit(
                 kind not in CHECKED_SCOPES or not VALID_NAME.match(name) or _valid_in(table, name, kind, scope=is_scope)
             )
         if not ok:
-            found = _finding(table, statement, kind, is_scope)
+            found = _finding(walk, statement, kind, is_scope)
             if found is not None:
                 out.append(found)
         if isinstance(statement, Scope):
             child = CHILD_KIND.get((kind, name.lower()))
             if child is not None:
-                _visit(table, statement.body, child, fine, out)
+                _visit(walk, statement.body, child)
 
 
-def _finding(table: OptionTable, statement: Option | Scope, kind: str, is_scope: bool) -> Diagnostic | None:
-    info = table.scope(statement.name) if is_scope else table.option(statement.name)
+def _finding(walk: _Walk, statement: Option | Scope, kind: str, is_scope: bool) -> Diagnostic | None:
+    info = walk.table.scope(statement.name) if is_scope else walk.table.option(statement.name)
     if info is not None and info.scopes:
         return _misplaced(statement, kind, info.scopes, "scope" if is_scope else "option")
-    return _unknown(table, statement, kind)
+    return _unknown(walk, statement, kind)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:

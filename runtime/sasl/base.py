@@ -4,7 +4,9 @@ Rule of this room: a mechanism is a small server-side state machine over *raw by
 never reads a socket, never writes a log and never sleeps. The SMTP protocol decodes the client's lines,
 feeds them to `start()`/`step()` and turns the returned `Step` into a reply (334, 235, 535, 454...).
 Everything a mechanism needs from the outside (credentials, randomness, the clock, the host name) is
-handed to it when it is created, so the RFC test vectors can drive it deterministically.
+handed to it when it is created, so the RFC test vectors can drive it deterministically. Work too slow to
+do on an event loop (a key derivation) is not done in place: the step asks for it (`Costly`), and the
+driver runs it elsewhere and hands the answer back.
 """
 
 from __future__ import annotations
@@ -73,7 +75,18 @@ class Failure:
     authcid: str = ""
 
 
-Step = Challenge | Success | Failure
+@dataclass(frozen=True, slots=True)
+class Costly:
+    """Work too slow for an event loop (a key derivation): whoever drives the mechanism runs
+    `function(*args)` where it may take its time, and hands what it returns to `resume`, which gives the
+    exchange's next step. `function` is pure (no I/O, no shared state), so any thread may run it."""
+
+    function: Callable[..., object]
+    args: tuple[object, ...]
+    resume: Callable[[object], Step]
+
+
+Step = Challenge | Success | Failure | Costly
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +123,14 @@ class StoreUnavailable(Exception):
 
 # Returned by `step()` once an exchange has ended: a mechanism object serves exactly one exchange.
 EXCHANGE_OVER = Failure(FailureKind.MALFORMED, "the exchange is already over")
+
+
+def settle(step: Step) -> Step:
+    """Run a step's costly work right here, as often as asked, until a plain step comes out (tests, and
+    callers with no event loop to keep free)."""
+    while isinstance(step, Costly):
+        step = step.resume(step.function(*step.args))
+    return step
 
 
 def random_source(ctx: MechanismContext) -> Callable[[int], bytes]:

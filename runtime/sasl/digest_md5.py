@@ -2,7 +2,8 @@
 
 Rule of this room: parse the client's directives leniently (real clients differ), check them strictly (our
 nonce, used once and recently issued, nc=1, the smtp/ service, our realm), and compare the response digest in
-constant time. Every nonce carries its issue time, so the used-nonce record can forget old entries safely.
+constant time; an unknown user is checked against a dummy H(A1) with the same hashing as a wrong password.
+Every nonce carries its issue time, so the used-nonce record can forget old entries safely.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -35,6 +37,9 @@ _HEX_DIGITS = frozenset("0123456789abcdef")
 _REQUIRED = ("username", "nonce", "cnonce", "nc", "digest-uri", "response")
 # RFC 2831 §2.1.2 directive names: only these are ever named in a failure reason (never client text).
 _KNOWN = frozenset({*_REQUIRED, "realm", "qop", "maxbuf", "charset", "cipher", "authzid"})
+# What an unknown user is checked against (never matched: `_check` ignores a match for an unknown user).
+_DUMMY_PASSWORD = os.urandom(12).hex()
+_DUMMY_HA1 = os.urandom(16)
 
 
 class DirectiveError(ValueError):
@@ -80,6 +85,8 @@ def ha1_candidates(user: str, realm: str, password: str) -> list[bytes]:
 
     RFC 2831 says a client converts strings to ISO 8859-1 when every character fits; many clients (curl,
     Perl's Authen::SASL) hash the UTF-8 bytes as they are. Both need the password, so either is accepted.
+    Both are returned even when they are the same (an ASCII password): every user, known or not, costs the
+    same number of checks, whatever characters the password has.
     """
 
     def fit(text: str) -> bytes:
@@ -90,7 +97,7 @@ def ha1_candidates(user: str, realm: str, password: str) -> list[bytes]:
 
     rfc_form = hashlib.md5(b":".join((fit(user), fit(realm), fit(password)))).digest()
     raw_form = compute_ha1(user, realm, password)
-    return [rfc_form] if rfc_form == raw_form else [rfc_form, raw_form]
+    return [rfc_form, raw_form]
 
 
 # --- Parsing ---
@@ -312,32 +319,41 @@ class DigestMd5Mechanism:
         secrets = self._secrets(user, realm)
         if isinstance(secrets, Failure):
             return secrets
-        if not secrets:
-            return Failure(FailureKind.CREDENTIALS, "unknown user", user)
+        known = secrets is not None
+        # An unknown user is checked against a dummy H(A1), exactly as a wrong password is: the same hashes
+        # and comparisons, so the time taken does not tell which names exist.
+        candidates = secrets if secrets is not None else self._dummy_secrets(user, realm)
         nc, cnonce, uri = d["nc"], d["cnonce"], d["digest-uri"]
         nonce = self._nonce
-        for ha1 in secrets:
+        for ha1 in candidates:
             hex_a1 = _hex_a1(ha1, nonce, cnonce, authzid)  # shared by the check and rspauth
             expected = _kd(hex_a1, nonce, cnonce, nc, "auth", uri, b"AUTHENTICATE")
-            if hmac.compare_digest(digest.encode("ascii"), expected.encode("ascii")):
+            if hmac.compare_digest(digest.encode("ascii"), expected.encode("ascii")) and known:
                 rspauth = _kd(hex_a1, nonce, cnonce, nc, "auth", uri, b"")
                 self._rspauth = b"rspauth=" + rspauth.encode("ascii")
                 return Success(user, authzid)
-        return Failure(FailureKind.CREDENTIALS, "wrong password", user)
+        return Failure(FailureKind.CREDENTIALS, "wrong password" if known else "unknown user", user)
 
-    def _secrets(self, user: str, realm: str) -> list[bytes] | Failure:
-        """The H(A1) values that may match: hashed from clear text, or as the digest store holds it."""
+    def _dummy_secrets(self, user: str, realm: str) -> list[bytes]:
+        """What `_secrets` would give for a user with a password nobody knows (per process, random)."""
+        if self._ctx.stored_cleartext:
+            return ha1_candidates(user, realm, _DUMMY_PASSWORD)
+        return [_DUMMY_HA1]
+
+    def _secrets(self, user: str, realm: str) -> list[bytes] | Failure | None:
+        """The H(A1) values that may match: hashed from clear text, or as the digest store holds it; None
+        for an unknown user."""
         kind = SecretKind.CLEARTEXT if self._ctx.stored_cleartext else SecretKind.DIGEST_HA1
         if kind not in self._store.secret_kinds:
             return Failure(FailureKind.TEMPORARY, f"the credential store holds no {kind.value} secrets", user)
         try:
             if self._ctx.stored_cleartext:
                 password = self._store.cleartext(user)
-                return [] if password is None else ha1_candidates(user, realm, password)
+                return None if password is None else ha1_candidates(user, realm, password)
             ha1 = self._store.digest_ha1(user, realm)
         except StoreUnavailable:
             return Failure(FailureKind.TEMPORARY, "the credential store could not answer", user)
-        return [] if ha1 is None else [ha1]
+        return None if ha1 is None else [ha1]
 
 
 def _is_first_count(nc: str) -> bool:

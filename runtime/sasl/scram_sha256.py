@@ -2,7 +2,8 @@
 
 Rule of this room: the salt of a user is derived, not stored (HMAC of a server secret and the user name), so
 an unknown user gets a salt exactly like a known one and the exchange only fails at the proof; the salt and
-nonce sources are injectable so the RFC 7677 vector can drive the exchange byte for byte.
+nonce sources are injectable so the RFC 7677 vector can drive the exchange byte for byte. The PBKDF2 of the
+client-final step is a `Costly` request: the mechanism never runs it itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import ClassVar
 from .base import (
     EXCHANGE_OVER,
     Challenge,
+    Costly,
     CredentialLookup,
     Failure,
     FailureKind,
@@ -111,7 +113,8 @@ class ScramSha256Mechanism:
         self._ctx = ctx
         self._salts = DEFAULT_SALTS if salts is None else salts
         self._make_nonce = nonce or self._random_nonce
-        self._state = "new"  # -> "first" (waiting for client-first) -> "final" -> "ack" -> "over"
+        # "new" -> "first" (waiting for client-first) -> "final" -> "proof" (PBKDF2 asked for) -> "ack" -> "over"
+        self._state = "new"
         self._gs2_header = ""
         self._user = ""
         self._authzid = ""
@@ -201,8 +204,16 @@ class ScramSha256Mechanism:
         if not hmac.compare_digest(attrs[1][2:].encode("utf-8"), self._nonce.encode("utf-8")):
             return self._end(Failure(FailureKind.CREDENTIALS, "nonce is not the one issued", user))
         auth_message = f"{self._auth_message_head},{without_proof}".encode()
-        # Derived for unknown users too, so the time taken does not tell which names exist.
-        salted = salted_password(self._password or "", self._salt, self._iterations)
+        # PBKDF2 costs milliseconds by design: asked for, not run here, so an event loop can hand it to a
+        # thread. Derived for unknown users too, so the time taken does not tell which names exist.
+        args = (self._password or "", self._salt, self._iterations)
+        self._state = "proof"
+        return Costly(salted_password, args, lambda salted: self._check_proof(salted, proof, auth_message))
+
+    def _check_proof(self, salted: object, proof: bytes, auth_message: bytes) -> Step:
+        user = self._user
+        if self._state != "proof" or not isinstance(salted, bytes):
+            return self._end(EXCHANGE_OVER)
         client_key_expected = _hmac(salted, b"Client Key")
         stored_key = hashlib.sha256(client_key_expected).digest()
         signature = _hmac(stored_key, auth_message)

@@ -109,3 +109,24 @@ def test_message_memory_budget_reaches_the_server_and_defaults_to_the_runtime_on
     assert compile_file(tmp_path, listener, "other.conf").message_memory_budget == DEFAULT_MESSAGE_MEMORY_BUDGET
     documented = table().option("message_memory_budget")
     assert documented is not None and int(documented.default) == DEFAULT_MESSAGE_MEMORY_BUDGET
+
+
+def test_max_connections_per_address_reaches_the_policy_and_a_peer_may_raise_it(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        ESMTP_Listener {
+          Max_Connections_Per_Address = 4
+          Listen "127.0.0.1:0" { Peer "10.0.0.0/8" { Max_Connections_Per_Address = 0 } }
+        }
+        """,
+    )
+    [spec] = server.listeners
+    assert resolve(spec.layers, "192.0.2.1").max_connections_per_address == 4
+    assert resolve(spec.layers, "10.1.2.3").max_connections_per_address == 0  # the office NAT: no cap
+    assert resolve((), None).max_connections_per_address == 20  # the default
+
+
+def test_listen_on_every_ipv6_address_written_with_a_star(tmp_path: Path) -> None:
+    server = compile_file(tmp_path, 'ESMTP_Listener {\n  Listen "[*]:2525" { }\n}\n')
+    assert [(spec.address.host, spec.address.port) for spec in server.listeners] == [("::", 2525)]

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecconf.compiler.values import to_bool, to_cidr, to_int, to_listen_address, to_octal_mode
+from ecconf.compiler.values import (
+    to_bool,
+    to_boolean_or,
+    to_cidr,
+    to_flag,
+    to_int,
+    to_listen_address,
+    to_octal_mode,
+)
 
 
 @pytest.mark.parametrize("word", ["true", "YES", "On", "enabled", "1", " true "])
@@ -52,6 +60,7 @@ def test_cidr_host_bits_are_noticed() -> None:
         ("*:25", "tcp", "0.0.0.0", 25, ""),
         ("127.0.0.1:2525", "tcp", "127.0.0.1", 2525, ""),
         ("[::]:25", "tcp", "::", 25, ""),
+        ("[*]:25", "tcp", "::", 25, ""),  # Momentum's every-IPv6-address form, beside *:25 for IPv4
         ("[2001:db8::1]:587", "tcp", "2001:db8::1", 587, ""),
         ("/tmp/2025", "unix", "", 0, "/tmp/2025"),
     ],
@@ -63,6 +72,29 @@ def test_listen_addresses(text: str, kind: str, host: str, port: int, path: str)
 
 def test_same_socket_has_same_key() -> None:
     assert to_listen_address(":25").key == to_listen_address("*:25").key == to_listen_address("0.0.0.0:25").key
+    assert to_listen_address("[*]:25").key == to_listen_address("[::]:25").key
+
+
+@pytest.mark.parametrize(("word", "number"), [("true", 1), ("Yes", 1), ("on", 1), ("false", 0), ("off", 0), ("1", 1)])
+def test_flag_takes_numbers_and_boolean_words(word: str, number: int) -> None:
+    assert to_flag(word) == number
+
+
+def test_flag_refuses_other_words() -> None:
+    with pytest.raises(ValueError, match="0 or 1"):
+        to_flag("maybe")
+
+
+def test_boolean_or_words() -> None:
+    convert = to_boolean_or("inline", "internal")
+    assert (convert("true"), convert("no"), convert("INLINE"), convert("internal")) == (
+        True,
+        False,
+        "inline",
+        "internal",
+    )
+    with pytest.raises(ValueError, match="inline, internal"):
+        convert("outline")
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,13 @@ CASES = [
     ("A = [ k = v, ]", "not separated by commas", 1, 12, "[ a = 1 b = 2 ]"),
     ("A = [ k ]", "a dictionary key must be followed by '=' and a value; found ']'", 1, 9, "[ key = value ]"),
     ('A = [ "k" ]', "a dictionary key must be followed by '='", 1, 11, "[ key = value ]"),
+    # typographic quotes and Unicode spaces: reported where they stand, not where the parser gave up
+    ("A {\n  U = “%{x}”\n}\n", "typographic quote U+201C (“) where a straight double quote is meant", 2, 7, '(")'),
+    ('R "fbl” {\n  codes = ("fbl:abuse”)\n}\n', "typographic quote U+201D (”)", 1, 7, "stopped at line 2"),
+    ('A {\n  codes = ("bc:24”)\n}\nB = "x"\n', "typographic quote U+201D", 2, 18, "unterminated string"),
+    ("# “quoted” in a comment\nA = ( a ]", "']' does not close the array", 2, 9, "')'"),
+    ('Binding "x"\u00a0{\n}\n', "no-break space U+00A0 between tokens", 1, 12, "ordinary space"),
+    ("A =\u2003 1", "Unicode space U+2003 between tokens", 1, 4, "ordinary space"),
     # a byte order mark does not move columns
     ("\ufeffA { B = ( }", "does not close the array opened at line 1, column 9", 1, 11, "')'"),
     ("\ufeffA = [ k ]", "a dictionary key must be followed by '='", 1, 9, "[ key = value ]"),
@@ -101,6 +108,15 @@ def test_where_it_was_opened_is_a_related_span(text: str, opened: tuple[int, int
     assert [(r.span.line, r.span.column, r.message) for r in problem.related] == [(*opened, f"the {what} opened here")]
 
 
+def test_a_typographic_quote_on_the_first_line_of_a_file_is_still_shown() -> None:
+    # A file read from a path that fails before its first '=' or '{' is treated as no config at all (its
+    # text is not shown); that is judged where the parser stopped, not at the quote the message points to.
+    tree, problem = parse_source('adaptive_sweep_rule "fbl” {\n  codes = ("fbl:abuse”)\n}\n', PATH, guarded=True)
+    assert tree is None and problem is not None
+    assert (problem.span.line, problem.span.column) == (1, 25)
+    assert "typographic quote U+201D" in problem.message
+
+
 def test_simple_errors_have_no_related_span() -> None:
     assert error("A = 'x'").related == ()
     assert error("}").related == ()
@@ -121,6 +137,7 @@ def test_good_input_has_no_error() -> None:
 PIECES = [
     *("A", "Listen", '":25"', "=", "{", "}", "(", ")", "[", "]", ",", '"s"', '"open', "'q'"),
     *("include", "readonly_include", "/*", "*/", "# c\n", "\n", "\r\n", "/tmp/x", "10.0.0.0/8", "\\", "é", "\t"),
+    *("“", "”", "\u00a0"),
 ]
 
 

@@ -41,7 +41,7 @@ def _bounded_child() -> None:
 def ecconf_subprocess() -> Callable[..., Run]:
     """Run `python -m ecconf ARGS` with a timeout; stdin is a path to read from, or nothing."""
 
-    def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> Run:
+    def run(*args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = SUBPROCESS_TIMEOUT) -> Run:
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PYTHONSTARTUP")}
         handle = open(stdin, "rb") if stdin is not None else subprocess.DEVNULL  # closed below
         try:
@@ -53,7 +53,7 @@ def ecconf_subprocess() -> Callable[..., Run]:
                 errors="replace",
                 cwd=cwd,
                 env=env,
-                timeout=SUBPROCESS_TIMEOUT,
+                timeout=timeout,
                 preexec_fn=_bounded_child,
             )
         finally:

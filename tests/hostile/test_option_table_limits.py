@@ -48,3 +48,21 @@ def test_each_distinct_name_is_compared_once(monkeypatch: pytest.MonkeyPatch) ->
     second = [fresh.suggest(name, "esmtp_listener") for name in garbage]  # the second rule asks again
     assert first == second
     assert len(calls) == len(garbage)
+
+
+def test_typo_of_a_10_mb_scope_name_is_answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("no known name is within two edits of a 10 MB one; nothing needs comparing")
+
+    monkeypatch.setattr(option_table, "_edits", refuse)
+    started = time.perf_counter()
+    assert table().typo_of("a" * 10 * 2**20, "global", scopes=True) is None
+    assert time.perf_counter() - started < 0.5
+
+
+def test_typo_of_counts_edits_not_likeness() -> None:
+    names = table()
+    assert names.typo_of("ESMTP_Listner", "global", scopes=True) == "esmtp_listener"
+    assert names.typo_of("ec_loger", "global", scopes=True) == "ec_logger"
+    assert names.typo_of("ce_logger", "global", scopes=True) == "ec_logger"  # two letters swapped: one edit
+    assert names.typo_of("zz_logger", "global", scopes=True) is None  # like ec_logger, but two edits away

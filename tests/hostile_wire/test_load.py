@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from serving import serving, write_config
 
 PLAIN = "AUTH PLAIN " + base64.b64encode(b"\0alice\0s3cret").decode()
 OVER_CAP = b"421 4.4.5 Service unavailable, concurrency limit reached.\r\n"
@@ -91,7 +88,6 @@ def test_sessions_over_listener_sessions_get_421_and_the_server_stays_healthy(ru
 # ----- the soak test ----------------------------------------------------------------------------------------
 
 CLIENTS, SECONDS = 500, 60.0
-READY = re.compile(r"listening on (\S+):(\d+) ")
 
 
 def rss_kib(pid: int) -> int:
@@ -138,40 +134,15 @@ async def over_the_cap(host: str, port: int) -> tuple[list[bytes], bytes]:
 
 @pytest.mark.soak
 def test_soak_500_concurrent_sessions(tmp_path):
-    (tmp_path / "passwd").write_text("alice:s3cret\n")
-    config = tmp_path / "soak.conf"
-    config.write_text(
-        f"""
-        Hostname = "mx.test"
-        Spool_Base = "{tmp_path / "spool"}"
-        ESMTP_Listener {{
-          SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "PIPELINING" "AUTH PLAIN" )
-          AuthPlainParameters = [ uri = "file:passwd" ]
-          Listener_Sessions = {CLIENTS}
-          Listen "127.0.0.1:0" {{ }}
-        }}
-        """
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecconf", "serve", str(config), "--log-level", "WARNING"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if match := READY.search(line):
-                break
-        else:
-            pytest.fail("server did not start")
-        host, port = match.group(1), int(match.group(2))
+    # Every client connects from 127.0.0.1: the per-address cap is lifted, Listener_Sessions is what counts.
+    listener = f"Listener_Sessions = {CLIENTS}\n  Max_Connections_Per_Address = 0"
+    config = write_config(tmp_path, extensions=("PIPELINING",), listener=listener, users="alice:s3cret\n")
+    with serving(config, "--log-level", "WARNING") as served:
+        proc, host, port = served.proc, served.host, served.port
         done, errors, samples = asyncio.run(soak(host, port, proc.pid))
         greetings, extra = asyncio.run(over_the_cap(host, port))
         assert proc.poll() is None, "the server died"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        served.stop(timeout=30)
     print(f"soak: {done} sessions in {SECONDS:.0f} s, server RSS every 5 s (KiB): {samples}")
     assert errors == [], f"{len(errors)} failed sessions, e.g. {errors[:3]}"
     assert done > CLIENTS  # every client went round more than once

@@ -21,7 +21,7 @@ from ecconf.runtime.config import (
     ServerConfig,
     SessionPolicy,
 )
-from ecconf.runtime.events import FLUSH, NEED_DATA, PAUSED, Event, MessageReceived, StartTls
+from ecconf.runtime.events import FLUSH, NEED_DATA, PAUSED, Event, MessageReceived, Offload, StartTls
 from ecconf.runtime.protocol import SmtpConnection
 from ecconf.runtime.server import Server
 from ecconf.runtime.stores import MemoryStore
@@ -81,6 +81,8 @@ class Session:
             elif isinstance(event, StartTls):
                 out += self.conn.data_to_send()
                 self.conn.tls_started()
+            elif isinstance(event, Offload):  # a server runs it in a worker thread; here, at once
+                self.conn.computed(event.function(*event.args))
 
     def send(self, data: bytes | str, *, whole: bool = False) -> str:
         """Feed bytes (one chunk when `whole`); return every reply byte produced."""
@@ -155,6 +157,14 @@ class RunningServer:
     @property
     def port(self) -> int:
         return int(self.address()[1])
+
+    def wait_until(self, check: Callable[[], bool], rounds: int = 300) -> bool:
+        """Let the server's loop run until `check()` holds; bounded: 3 s."""
+        for _ in range(rounds):
+            if check():
+                return True
+            self.run(asyncio.sleep(0.01))
+        return check()
 
     def maildir_messages(self) -> list[str]:
         new = self.config.spool_base / "new"

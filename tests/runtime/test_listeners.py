@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ecconf.runtime.config import ListenAddress, ListenerSpec, PolicyLayer, ServerConfig, SessionPolicy
+from ecconf.runtime.config import ListenAddress, ListenerSpec, PolicyLayer, ServerConfig
 from ecconf.runtime.listeners import plan
 
 
@@ -57,11 +57,3 @@ def test_disabling_a_listener_removes_its_socket():
     current = bind(plan(config("127.0.0.1:25"), {}))
     p = plan(config("127.0.0.1:25", disabled=("127.0.0.1:25",)), current)
     assert [s.spec.name for s in p.removed] == ["127.0.0.1:25"] and p.wanted == {}
-
-
-def test_admit_counts_against_listener_sessions():
-    [slot] = plan(config("127.0.0.1:25"), {}).added
-    capped = SessionPolicy(listener_sessions=2)
-    assert slot.admit(capped) and slot.admit(capped) and not slot.admit(capped)
-    assert slot.active == 2
-    assert slot.admit(SessionPolicy())  # 0: no cap

@@ -9,6 +9,7 @@ import pytest
 
 from ecconf.runtime import config as runtime_config
 from ecconf.runtime import replies
+from ecconf.runtime.commands import MAX_PENDING_LINE
 from ecconf.runtime.events import FLUSH, NEED_DATA, AuthAttempted, Close, MessageReceived
 from ecconf.runtime.protocol import OUTPUT_HIGH_WATER
 from ecconf.runtime.state import State
@@ -110,6 +111,40 @@ def test_data_has_a_deadline_for_the_whole_transfer(session, make_policy):
     s.conn.timeout()
     assert s.conn.data_to_send() == f"421 4.4.2 {HOST} Message transfer took too long, closing connection\r\n".encode()
     assert s.conn.state is State.CLOSED and not s.of_type(MessageReceived)
+
+
+@pytest.mark.parametrize("where", ["command", "auth-response", "over-long-tail"])
+def test_idle_time_bounds_a_whole_line_however_it_trickles_in(session, make_policy, where):
+    clock = Clock()
+    s = session(make_policy(idle_time=5.0), clock=clock)
+    s.send("EHLO c\r\n")
+    if where == "auth-response":
+        assert s.send("AUTH LOGIN\r\n").startswith("334 ")
+    elif where == "over-long-tail":  # refused at once; its tail is skipped, and counts against the same line
+        assert s.send("X" * (MAX_PENDING_LINE + 1), whole=True).startswith("500 ")
+    assert s.conn.read_timeout() == 5.0  # between lines: the whole budget
+    for _ in range(4):  # a byte every 1.2 s re-armed a 5 s idle timer for ever
+        s.send("N", whole=True)
+        clock.now += 1.2
+        assert s.conn.read_timeout() < 5.0
+    assert s.conn.read_timeout() == pytest.approx(0.2)
+    clock.now += 0.2
+    assert s.conn.read_timeout() == 0.0
+    s.conn.timeout()
+    assert s.conn.data_to_send() == f"421 4.4.2 {HOST} Idle timeout, closing connection\r\n".encode()
+    assert s.conn.state is State.CLOSED
+
+
+def test_each_line_gets_its_own_budget(session, make_policy):
+    clock = Clock()
+    s = session(make_policy(idle_time=5.0), clock=clock)
+    s.send("NO", whole=True)
+    clock.now += 4.0
+    assert s.send("OP\r\nNO", whole=True).startswith("250 ")  # the next line starts now
+    assert s.conn.read_timeout() == 5.0
+    clock.now += 4.0
+    assert s.send("OP\r\n", whole=True).startswith("250 ")
+    assert s.conn.read_timeout() == 5.0
 
 
 def test_a_quiet_client_in_data_gets_the_idle_reply(session, make_policy):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecconf.runtime.sasl import MECHANISMS, REQUIRED_SECRETS, can_serve, create
-from ecconf.runtime.sasl.base import Challenge, Failure, FailureKind, MechanismContext, SecretKind
+from ecconf.runtime.sasl.base import Challenge, Failure, FailureKind, MechanismContext, SecretKind, settle
 from ecconf.runtime.sasl.digest_md5 import parse_directives
 from ecconf.runtime.stores import MemoryStore
 
@@ -81,7 +81,7 @@ def test_table_agrees_with_behaviour(name: str, stored_cleartext: bool) -> None:
         result = mech.start(None)
         answers = 0
         while isinstance(result, Challenge) and answers < 3:
-            result = mech.step(first_answer(name, result.data) if answers == 0 else b"wrong")
+            result = settle(mech.step(first_answer(name, result.data) if answers == 0 else b"wrong"))
             answers += 1
         assert isinstance(result, Failure), (kinds, result)
         temporary = result.kind is FailureKind.TEMPORARY

@@ -4,18 +4,15 @@ The server is a real `ecconf serve` process, so the clients here do not share it
 
 from __future__ import annotations
 
-import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serving import serving, write_config
 
-READY = re.compile(r"ecconf: listening on 127\.0\.0\.1:(\d+)")
 BURST = b"NOOP\r\n" * 10_000
 MAX_FLOOD = 3000  # bursts: at most 180 MB, sent only while the other client is still in its session
 BOUND = 1.5  # seconds for another client's whole session; a session that holds the loop takes many times that
@@ -31,37 +28,10 @@ def _loops() -> list[object]:
 
 @pytest.fixture(params=_loops())
 def port(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[int]:
-    (tmp_path / "passwd").write_text("carol:s3cret-pass\n")
-    (tmp_path / "passwd").chmod(0o600)
-    config = tmp_path / "server.conf"
     # A huge junk budget: this is about the loop's time, not about counting commands.
-    config.write_text(
-        f"""
-        Hostname = "mx.test"
-        Spool_Base = "{tmp_path / "spool"}"
-        ESMTP_Listener {{
-          SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "PIPELINING" "AUTH PLAIN" )
-          AuthPlainParameters = [ uri = "file:passwd" ]
-          Max_Unknown_Commands = 1000000000
-          Listen "127.0.0.1:0" {{ }}
-        }}
-        """
-    )
-    argv = [sys.executable, "-m", "ecconf", "serve", str(config), "--loop", request.param, "--log-level", "WARNING"]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:
-        seen.append(line)
-        if match := READY.search(line):
-            break
-    else:
-        pytest.fail("server did not start:\n" + "".join(seen))
-    try:
-        yield int(match.group(1))
-    finally:
-        proc.kill()
-        proc.wait(10)
+    config = write_config(tmp_path, extensions=("PIPELINING",), listener="Max_Unknown_Commands = 1000000000")
+    with serving(config, "--loop", request.param, "--log-level", "WARNING") as served:
+        yield served.port
 
 
 def _drain(sock: socket.socket) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 import smtplib
 import socket
 import ssl
@@ -100,3 +102,48 @@ def test_plain_waits_for_starttls(run_server, make_config, tls_files, client_con
         smtp.ehlo()
         assert smtp.esmtp_features["auth"].split() == ["PLAIN", "CRAM-MD5"]
         assert smtp.docmd("AUTH", f"PLAIN {plain}")[0] == 235
+
+
+def test_guessers_that_hang_up_after_starttls_free_their_slots(
+    run_server, make_config, tls_files, client_context, caplog
+):
+    # After STARTTLS a session runs as a task: its held answers wait in a sleep, not in a timer.
+    values = {
+        **tls_files,
+        "smtp_extensions": ("ENHANCEDSTATUSCODES", "STARTTLS", "AUTH PLAIN"),
+        "auth_penalty_base": 10.0,
+        "auth_penalty_cap": 100_000.0,
+        "auth_failure_delay": 0.0,
+        "listener_sessions": 3,
+    }
+    running = run_server(make_config(listener_values=values))
+    caplog.set_level(logging.INFO, logger="ecconf.runtime.server")
+    name = running.config.listeners[0].name
+    bad = base64.b64encode(b"\0alice\0wrong").decode()
+    for guess in range(6):  # twice Listener_Sessions; every answer after the first is held for minutes
+        smtp = smtplib.SMTP("127.0.0.1", running.port, local_hostname="client.example", timeout=10)
+        smtp.ehlo()
+        smtp.starttls(context=client_context)
+        smtp.ehlo()
+        smtp.sock.sendall(f"AUTH PLAIN {bad}\r\n".encode())
+        if guess == 0:
+            assert smtp.getreply()[0] == 535  # the first failure is answered at once
+        else:  # hang up once the answer is being held
+            assert running.wait_until(lambda n=guess: _held(caplog) == n)
+        smtp.close()
+        assert running.wait_until(lambda: running.server.active_sessions(name) == 0)
+        assert running.wait_until(lambda: running.run(_parked_sessions()) == 0)  # no task sleeps on for it
+    good = smtplib.SMTP(
+        "127.0.0.1", running.port, local_hostname="client.example", timeout=10, source_address=("127.0.0.2", 0)
+    )
+    with good as smtp:
+        smtp.starttls(context=client_context)
+        assert smtp.login("alice", "s3cret")[0] == 235  # the guesser's address is held back; this one is not
+
+
+def _held(caplog) -> int:
+    return sum("held back" in record.getMessage() for record in caplog.records)
+
+
+async def _parked_sessions() -> int:
+    return sum(task.get_coro().__qualname__ == "Session._run" for task in asyncio.all_tasks())  # type: ignore[union-attr]

@@ -40,6 +40,12 @@ def replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def age(path: Path, seconds: float = 10.0) -> None:
+    """Date the file's last change `seconds` back: it has been left alone that long."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
 # --- Parsing ---
 
 
@@ -207,6 +213,7 @@ def test_malformed_file_keeps_last_good_and_is_not_reparsed(
     store: PasswordFileStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     replace(store.path, "alice:two\nhalf-written")
+    age(store.path)  # left like that: no writer is coming back to finish the last line
     assert store.refresh() is False
     assert store.cleartext("alice") == "one"
     assert store.last_error is not None and store.last_error.endswith("users:2: malformed line: expected user:password")

@@ -13,74 +13,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serving import Served, connect, dialogue, hang_up, serving, write_config
 
-READY = re.compile(r"ecconf: listening on (\S+) \(Listen")
 REPLACED = re.compile(r"worker (\d+) exited \(status -9\); starting another")
+OVER_CAP = b"421 4.4.5 Service unavailable, concurrency limit reached.\r\n"
 
 
-class Served:
-    def __init__(self, proc: subprocess.Popen[str], addresses: list[str], seen: list[str]) -> None:
-        self.proc, self.addresses, self.seen = proc, addresses, seen
-
-    @property
-    def tcp(self) -> tuple[str, int]:
-        host, _, port = next(a for a in self.addresses if not a.startswith("/")).rpartition(":")
-        return host, int(port)
-
-    def wait_for(self, pattern: re.Pattern[str]) -> re.Match[str]:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:  # the log line is the synchronisation point
-            self.seen.append(line)
-            if match := pattern.search(line):
-                return match
-        pytest.fail("server ended without logging " + pattern.pattern + ":\n" + "".join(self.seen))
-
-
-def write_config(folder: Path) -> Path:
-    (folder / "passwd").write_text("carol:s3cret-pass\n")
-    (folder / "passwd").chmod(0o600)
-    config = folder / "server.conf"
-    config.write_text(
-        f"""
-        Hostname = "mx.test"
-        Spool_Base = "{folder / "spool"}"
-        ESMTP_Listener {{
-          SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "AUTH PLAIN" )
-          AuthPlainParameters = [ uri = "file:passwd" ]
-          Listen "127.0.0.1:0" {{ }}
-          Listen "{folder / "smtp.sock"}" {{ }}
-        }}
-        """
-    )
-    return config
+def workers_config(folder: Path, listener: str = "") -> Path:
+    return write_config(folder, listener=listener, listens=("127.0.0.1:0", str(folder / "smtp.sock")))
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecconf", "serve", str(write_config(tmp_path)), "--workers", "2", "--loop", "asyncio"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stderr is not None
-    seen: list[str] = []
-    addresses: list[str] = []
-    for line in proc.stderr:
-        seen.append(line)
-        if match := READY.search(line):
-            addresses.append(match.group(1))
-            if len(addresses) == 2:
-                break
-    else:
-        proc.wait(timeout=10)
-        pytest.fail("server did not start:\n" + "".join(seen))
-    try:
-        yield Served(proc, addresses, seen)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+    with serving(workers_config(tmp_path), "--workers", "2", "--loop", "asyncio", listens=2) as running:
+        yield running
 
 
 def send(host: str, port: int, subject: str) -> None:
@@ -152,9 +98,65 @@ def test_sighup_reaches_every_worker(served: Served, tmp_path: Path) -> None:
 
 def test_workers_must_be_positive(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ecconf", "serve", str(write_config(tmp_path)), "--workers", "0"],
+        [sys.executable, "-m", "ecconf", "serve", str(workers_config(tmp_path)), "--workers", "0"],
         capture_output=True,
         text=True,
     )
     assert done.returncode == 2
     assert "--workers: must be at least 1" in done.stderr
+
+
+CAPPED = "Listener_Sessions = 4"
+CONNECTED = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: \S+: connection from 127\.0\.0\.1:(\d+)")
+
+
+def admitted_within(port: int, deadline: int = 300) -> tuple[socket.socket, object]:
+    """A session, once the server has seen a place come free (bounded: each try is answered 220 or 421)."""
+    for _ in range(deadline):
+        sock, reader = connect(port)
+        if reader.readline().startswith(b"220 "):
+            return sock, reader
+        hang_up(sock, reader)
+    pytest.fail("no place came free")
+
+
+def test_listener_sessions_holds_for_the_machine_not_per_worker(tmp_path: Path) -> None:
+    with serving(workers_config(tmp_path, CAPPED), "--workers", "2", "--loop", "asyncio", listens=2) as served:
+        held = [dialogue(served.port) for _ in range(4)]
+        for _ in range(8):  # whichever worker the kernel hands each one to (per worker, 8 would fit)
+            sock, reader = connect(served.port)
+            assert reader.readline() == OVER_CAP
+            hang_up(sock, reader)
+        hang_up(*held.pop())  # one place comes free, on whichever worker held it
+        held.append(admitted_within(served.port))
+        sock, reader = connect(served.port)
+        assert reader.readline() == OVER_CAP
+        hang_up(sock, reader)
+        for client in held:
+            hang_up(*client)
+        assert served.stop() == 0
+
+
+def test_a_killed_workers_places_come_back(tmp_path: Path) -> None:
+    args = ("--workers", "2", "--loop", "asyncio", "--log-level", "DEBUG")
+    with serving(workers_config(tmp_path, CAPPED), *args, listens=2) as served:
+        held = {}
+        for _ in range(4):
+            sock, reader = dialogue(served.port)
+            held[sock.getsockname()[1]] = (sock, reader)
+        worker_of = {}
+        while len(worker_of) < 4:  # each worker logs the sessions it took
+            match = served.wait_for(CONNECTED)
+            worker_of[int(match.group(2))] = match.group(1)
+        counts: dict[str, int] = {}
+        for pid in worker_of.values():
+            counts[pid] = counts.get(pid, 0) + 1
+        victim, lost = max(counts.items(), key=lambda item: item[1])
+        subprocess.run(["kill", "-KILL", victim], check=True)
+        assert served.wait_for(REPLACED).group(1) == victim  # its share of the count is cleared by then
+        fresh = [admitted_within(served.port) for _ in range(lost)]  # its places are free again...
+        sock, reader = connect(served.port)
+        assert reader.readline() == OVER_CAP  # ...and no more than those
+        hang_up(sock, reader)
+        for client in [*held.values(), *fresh]:
+            hang_up(*client)

@@ -43,7 +43,18 @@ def test_unusable_uri_points_at_the_uri_entry(tmp_path: Path, uri: str, words: s
     assert words in found[0].message
 
 
-@pytest.mark.parametrize("uri", ["file:///etc/passwd", "file:relative/p", "digest:/abs", "mysqlauth://db/users"])
+@pytest.mark.parametrize(
+    "uri",
+    # ac_auth and smtp_auth_proxy: Momentum modules name the back-ends they provide after themselves, `_` included.
+    [
+        "file:///etc/passwd",
+        "file:relative/p",
+        "digest:/abs",
+        "mysqlauth://db/users",
+        "ac_auth://",
+        "smtp_auth_proxy://",
+    ],
+)
 def test_usable_uris_are_fine(tmp_path: Path, uri: str) -> None:
     text = f'ESMTP_Listener {{ AuthPlainParameters = [ uri = "{uri}" ] }}'
     assert lint(rule, text, tmp_path / "a.conf") == []

@@ -34,6 +34,12 @@ def test_external_back_end_names_only_the_scheme(tmp_path: Path) -> None:
     assert "S3cret" not in found.message + found.hint
 
 
+def test_module_back_ends_with_an_underscore_are_external_not_malformed(tmp_path: Path) -> None:
+    text = 'ESMTP_Listener {\n  AuthLoginParameters = [ uri = "smtp_auth_proxy://" ]\n}\n'
+    [found] = lint(rule, text, tmp_path / "a.conf")
+    assert found.message.startswith("smtp_auth_proxy: names an external authentication back-end")
+
+
 def test_supported_things_are_fine(tmp_path: Path) -> None:
     text = """
     ESMTP_Listener {

@@ -29,3 +29,9 @@ def test_the_global_memory_budget_is_noted_and_checked() -> None:
     listener = 'ESMTP_Listener { Listen ":25" { } }\n'
     assert codes("Message_Memory_Budget = 1048576\n" + listener) == [("E206", 1, 1)]
     assert ("E301", 1, 25) in codes("Message_Memory_Budget = 0\n" + listener)
+
+
+def test_max_connections_per_address_is_an_ecconf_limit() -> None:
+    text = 'ESMTP_Listener {\n  Max_Connections_Per_Address = 5\n  Listen ":25" { }\n}\n'
+    assert codes(text) == [("E206", 2, 3)]
+    assert ("E301", 1, 48) in codes('ESMTP_Listener { max_connections_per_address = -1 Listen ":25" { } }')

@@ -131,3 +131,45 @@ def test_names_in_included_files_point_into_them(tmp_path: Path) -> None:
 
 def test_names_with_odd_characters_are_left_to_e205(tmp_path: Path) -> None:
     assert run("ESMTP_Listener { Max.Size = 1 Listen:25 { } }", tmp_path / "main.conf") == []
+
+
+def test_documented_module_stanzas_are_known(tmp_path: Path) -> None:
+    # as_logger and exim_logger look like ec_logger, smpp like SNMP: each is a module of its own. as_logger
+    # and exim_logger come from Momentum 4's module pages, pe2_logger, gcm_logger and smpp from 3.x and mobile.
+    text = """
+        as_logger { }
+        exim_logger "exim" { }
+        pe2_logger "pe2" { }
+        gcm_logger "gcm" { }
+        smpp { }
+        dane { }
+        """
+    assert run(text, tmp_path / "main.conf") == []
+
+
+def test_a_small_misspelling_of_a_module_is_a_typo(tmp_path: Path) -> None:
+    found = run('ec_loger "x" { }\nexim_loger "y" { }\n', tmp_path / "main.conf")
+    assert places(found) == [(1, 1), (2, 1)]
+    assert "'ec_logger'" in found[0].hint and "'exim_logger'" in found[1].hint
+
+
+def test_documented_global_options_are_known(tmp_path: Path) -> None:
+    text = """
+        use_dane = true
+        enable_dane = false
+        generic_getter_cache_size = 4194304
+        delayed_reroute_domain = "xfer.test"
+        Outbound_SMTP_AUTH_Type = "LOGIN"
+        Outbound_SMTP_AUTH_User = "msys"
+        Outbound_SMTP_AUTH_Pass = "msys"
+        Outbound_SMTP_AUTH_Key = "somestring"
+        binding_auto_replumb = "enabled"
+        binding_auto_replumb_interval = 60
+        """
+    assert run(text, tmp_path / "main.conf") == []
+
+
+def test_binding_auto_replumb_is_an_option_not_a_scope(tmp_path: Path) -> None:
+    found = run('binding_auto_replumb "x" { }\n', tmp_path / "main.conf")
+    assert places(found) == [(1, 1)]
+    assert "not a scope" in found[0].message

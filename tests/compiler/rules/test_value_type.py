@@ -49,6 +49,20 @@ def test_documented_generic_options_are_typed_by_their_default(tmp_path: Path) -
     assert places(found) == [(1, 32)]
 
 
+def test_documented_value_forms_are_accepted(tmp_path: Path) -> None:
+    # Blackhole's page lists "inline" and "internal" beside true/false; adaptive_sweep_rule_enabled is a 0/1
+    # flag that the 3.x pages set with `true`.
+    text = """
+        Blackhole = "inline"
+        adaptive_sweep_rule_enabled = true
+        use_iflist_cache = off
+        """
+    assert run(text, tmp_path / "main.conf") == []
+    found = run('Blackhole = "outline"\nadaptive_sweep_rule_enabled = maybe\n', tmp_path / "bad.conf")
+    assert places(found) == [(1, 13), (2, 31)]
+    assert "inline" in found[0].message and "0 or 1" in found[1].message
+
+
 def test_auth_dictionary_values(tmp_path: Path) -> None:
     text = 'ESMTP_Listener {\n  AuthDigestMD5Parameters = [ uri = "digest:///x" stored_cleartext = perhaps ]\n}\n'
     found = run(text, tmp_path / "main.conf")

@@ -1,0 +1,140 @@
+"""Secrets out of what ecconf prints: option values known to hold one, and passwords inside URIs.
+
+Rule of this room: which options hold secrets is data (compiler/data/secret_options.tsv), read here and named
+nowhere else; this module only applies it, to the JSON form (`ecconf json`, `ecconf text`) and to the lines a
+diagnostic quotes. A redacted value becomes REDACTED; booleans stay (`returns_password = true` says nothing
+secret), and the shape of arrays and dictionaries is kept so the output still validates and reads back.
+Over-redacting is the safe side: an option of another module that merely has "password" in its name is hidden
+too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .models import Config
+from .values import FALSE_WORDS, TRUE_WORDS
+
+REDACTED = "********"
+DATA_FILE = "secret_options.tsv"
+ANYWHERE = "*"
+# Values kept even for a secret option: a switch, not a secret (the config language's boolean spellings).
+_BOOLEAN_WORDS = TRUE_WORDS | FALSE_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class SecretOption:
+    option: str  # lower case
+    match: str  # "exact" or "contains"
+    scope: str  # lower-case scope name, or ANYWHERE
+    holds: str
+
+    def covers(self, name: str, scope: str | None) -> bool:
+        if self.scope != ANYWHERE and (scope or "").lower() != self.scope:
+            return False
+        name = name.lower()
+        return name == self.option if self.match == "exact" else self.option in name
+
+
+@lru_cache(maxsize=1)
+def secret_options() -> tuple[SecretOption, ...]:
+    """The table, in file order."""
+    text = resources.files(__package__).joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    lines = [line for line in io.StringIO(text) if not line.startswith("#")]
+    rows = csv.DictReader(lines, delimiter="\t")
+    return tuple(SecretOption(r["option"].lower(), r["match"], r["scope"].lower(), r["holds"]) for r in rows)
+
+
+def is_secret(name: str, scope: str | None = None) -> bool:
+    """Whether option `name` (any case) holds a secret inside a scope named `scope` (None: global)."""
+    return any(row.covers(name, scope) for row in secret_options())
+
+
+@lru_cache(maxsize=4096)
+def _scope_blind(name: str) -> bool:
+    """For text lines, where the scope is not known: a secret in some scope counts everywhere."""
+    return any(row.covers(name, None if row.scope == ANYWHERE else row.scope) for row in secret_options())
+
+
+# Passwords inside URIs and connection strings: scheme://user:PASSWORD@host, and key=PASSWORD pairs
+# (pgsql:...;password=..., ldap://...?x-bindpw=..., odbc pwd=...) up to the next separator.
+# The scheme's length is bounded so that a long run of scheme characters costs linear time, not quadratic.
+_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}://[^\s/@:\"']*:)([^\s/@\"']+)(@)")
+# The key may carry a prefix joined by a separator (db_password, x-bindpw), never a word it ends (compass).
+_PAIR = re.compile(
+    r"(?i)(?<![\w.-])((?:[\w.-]*[_.-])?(?:bindpw|password|passwd|passphrase|pwd|pass|secret)\s*=\s*)([^\s;&\"',)]+)"
+)
+
+
+def redact_uris(text: str) -> str:
+    """`text` with every password inside a URI or a key=value connection string replaced by REDACTED."""
+    if "=" not in text and "@" not in text:
+        return text
+    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _hidden(value: Any) -> Any:
+    if isinstance(value, bool) or (isinstance(value, str) and value.lower() in _BOOLEAN_WORDS):
+        return value
+    if isinstance(value, list):
+        return [_hidden(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _hidden(v) for k, v in value.items()}
+    return REDACTED
+
+
+def redact_json(node: Any, scope: str | None = None) -> Any:
+    """A copy of JSON data (ecconf's JSON form) with every secret replaced. `scope`: the enclosing scope."""
+    if isinstance(node, str):
+        return redact_uris(node)
+    if isinstance(node, list):
+        return [redact_json(v, scope) for v in node]
+    if not isinstance(node, dict):
+        return node
+    inner = node["name"] if isinstance(node.get("name"), str) else scope
+    return {
+        key: _hidden(value) if key != "name" and is_secret(key, inner) else redact_json(value, inner)
+        for key, value in node.items()
+    }
+
+
+def redact_config(config: Config) -> Config:
+    """The same configuration with every secret replaced (for `ecconf text`)."""
+    data = redact_json(config.model_dump(mode="json", exclude_none=True))
+    return Config.model_validate(data)
+
+
+# A line of config text setting an option (`Name = value  # comment`), or a line of JSON (`"name": value`).
+_CONF_LINE = re.compile(r"^(\s*)([^\s=#\"'{}()\[\],]+)(\s*=\s*)(.*)$")
+_JSON_MEMBER = re.compile(r"(\"((?:[^\"\\]|\\.)*)\"\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|-?[0-9][0-9.eE+-]*)")
+
+
+def _conf_value(match: re.Match[str]) -> str:
+    indent, name, equals, value = match.groups()
+    word = value.split("#", 1)[0].strip().strip("\"'").lower()
+    if not _scope_blind(name) or word in _BOOLEAN_WORDS or value.lstrip()[:1] in ("[", "(", "{", ""):
+        return match.group(0)
+    return f'{indent}{name}{equals}"{REDACTED}"'
+
+
+def _json_value(match: re.Match[str]) -> str:
+    return match.group(1) + f'"{REDACTED}"' if _scope_blind(match.group(2)) else match.group(0)
+
+
+def redact_line(line: str) -> str:
+    """One line of a config (or of its JSON form) as a diagnostic may quote it."""
+    line = redact_uris(line)
+    line = _CONF_LINE.sub(_conf_value, line)
+    return _JSON_MEMBER.sub(_json_value, line)
+
+
+def redact_text(text: str) -> str:
+    """A whole file's text, line by line (line ends kept), for the excerpts diagnostics quote."""
+    return "\n".join(redact_line(part) for part in text.split("\n"))

@@ -1,0 +1,163 @@
+"""For tests that run a real server: a config written for `ecconf serve`, the process started (its "listening
+on" lines are the synchronisation point, no sleeps), and loopback clients, polite or not.
+
+One copy of each, imported by the test files (tests/conftest.py puts this folder on sys.path).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+READY = re.compile(r"ecconf: listening on (\S+) \(Listen")
+USERS = "carol:s3cret-pass\n"
+_PARAMETERS = {
+    "PLAIN": "AuthPlainParameters",
+    "LOGIN": "AuthLoginParameters",
+    "CRAM-MD5": "AuthCramMD5Parameters",
+    "SCRAM-SHA-256": "AuthScramSHA256Parameters",
+}
+
+
+def write_config(
+    folder: Path,
+    *,
+    mechanisms: tuple[str, ...] = ("PLAIN",),
+    extensions: tuple[str, ...] = (),
+    listener: str = "",
+    listens: tuple[str, ...] = ("127.0.0.1:0",),
+    listen_options: str = "",
+    users: str = USERS,
+) -> Path:
+    """folder/server.conf: one ESMTP_Listener offering `mechanisms` against folder/passwd (`users`), with
+    `listener` lines inside it and one Listen per address (each with `listen_options`)."""
+    (folder / "passwd").write_text(users)
+    (folder / "passwd").chmod(0o600)
+    words = " ".join(f'"{word}"' for word in ("ENHANCEDSTATUSCODES", *extensions, "AUTH " + " ".join(mechanisms)))
+    auth = "\n".join(f'  {_PARAMETERS[m]} = [ uri = "file:passwd" ]' for m in mechanisms)
+    blocks = "\n".join(f'  Listen "{address}" {{ {listen_options} }}' for address in listens)
+    config = folder / "server.conf"
+    config.write_text(
+        f'Hostname = "mx.test"\nSpool_Base = "{folder / "spool"}"\n'
+        f"ESMTP_Listener {{\n  SMTP_Extensions = ( {words} )\n{auth}\n  {listener}\n{blocks}\n}}\n"
+    )
+    return config
+
+
+class Served:
+    """An `ecconf serve` process whose listeners are all up."""
+
+    def __init__(self, proc: subprocess.Popen[str], addresses: list[str], seen: list[str]) -> None:
+        self.proc, self.addresses, self.seen = proc, addresses, seen
+
+    @property
+    def tcp(self) -> tuple[str, int]:
+        host, _, port = next(a for a in self.addresses if not a.startswith("/")).rpartition(":")
+        return host, int(port)
+
+    @property
+    def host(self) -> str:
+        return self.tcp[0]
+
+    @property
+    def port(self) -> int:
+        return self.tcp[1]
+
+    def wait_for(self, pattern: re.Pattern[str]) -> re.Match[str]:
+        """The next log line that matches (read as the server writes it)."""
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.seen.append(line)
+            if match := pattern.search(line):
+                return match
+        pytest.fail("server ended without logging " + pattern.pattern + ":\n" + "".join(self.seen))
+
+    def stop(self, timeout: float = 20) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+
+def start_serve(config: Path, *args: str, listens: int = 1) -> Served:
+    """Run `ecconf serve config *args` and wait for its `listens` "listening on" lines."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecconf", "serve", str(config), *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen: list[str] = []
+    addresses: list[str] = []
+    for line in proc.stderr:
+        seen.append(line)
+        if match := READY.search(line):
+            addresses.append(match.group(1))
+            if len(addresses) == listens:
+                return Served(proc, addresses, seen)
+    proc.wait(timeout=10)
+    pytest.fail("server did not start:\n" + "".join(seen))
+
+
+@contextmanager
+def serving(config: Path, *args: str, listens: int = 1) -> Iterator[Served]:
+    """start_serve, and the process killed at the end if the test has not stopped it."""
+    served = start_serve(config, *args, listens=listens)
+    try:
+        yield served
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.wait(timeout=10)
+
+
+# ----- loopback clients -------------------------------------------------------------------------------------
+
+
+def connect(port: int, source: str = "127.0.0.1") -> tuple[socket.socket, BinaryIO]:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+    return sock, sock.makefile("rb")
+
+
+def dialogue(port: int, source: str = "127.0.0.1") -> tuple[socket.socket, BinaryIO]:
+    """Connected, greeted (220) and past EHLO."""
+    sock, reader = connect(port, source)
+    assert reader.readline().startswith(b"220 ")
+    sock.sendall(b"EHLO c\r\n")
+    while reader.readline()[3:4] == b"-":
+        pass
+    return sock, reader
+
+
+def hang_up(sock: socket.socket, reader: BinaryIO) -> None:
+    """Close the client's side for real: the socket's file stays open while its makefile() reader does."""
+    reader.close()
+    sock.close()
+
+
+def silent_flood(port: int, data: bytes) -> tuple[socket.socket, threading.Thread]:
+    """A client that sends `data` and never reads a reply (a small receive window, so the kernel holds
+    little of what the server sends); the thread ends when the server stops taking the data."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    flood = threading.Thread(target=send_quietly, args=(sock, data))
+    flood.start()
+    return sock, flood
+
+
+def send_quietly(sock: socket.socket, data: bytes) -> None:
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass  # the server may close first: that is the point
