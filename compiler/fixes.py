@@ -25,8 +25,9 @@ from .checker import CheckOptions, check
 from .diagnostics import Diagnostic
 from .edits import Edit, apply, removal, statement_at, token_at
 from .fix_legacy import legacy_extension, same_server
-from .includes import Loaded, load, tree_of
+from .includes import Loaded, load
 from .option_table import SUGGEST_CUTOFF, table
+from .source_trees import trees as trees_of
 from .to_text import SCOPE_SPELLING, SPELLING
 from .transform import unescape
 from .values import to_cidr
@@ -242,4 +243,4 @@ def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[
 
 
 def _trees(loaded: Loaded) -> dict[str, Tree]:
-    return {p: t for p, text in loaded.texts.items() if (t := tree_of(text, p)[0]) is not None}
+    return trees_of(loaded)

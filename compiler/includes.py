@@ -19,7 +19,6 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..grammar import MAX_DEPTH, GrammarError, NestingTooDeep
 from .diagnostics import Diagnostic, Related
@@ -27,9 +26,6 @@ from .gc_pause import gc_paused
 from .nodes import File, Include, Scalar, Scope, Statement
 from .span import Span, whole_file
 from .transform import parse_text
-
-if TYPE_CHECKING:  # the lossless tree is for fmt and fixes: linting does not load it
-    from ..grammar.cst import Tree
 
 SYNTAX = "E100"
 UNREADABLE = "E101"
@@ -185,31 +181,6 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
         return None, Diagnostic(SYNTAX, error.message, span, hint=error.hint, related=related)
     except RecursionError:
         return None, Diagnostic(SYNTAX, "the file nests too deeply to be read", whole_file(path))
-
-
-def tree_of(text: str, path: str) -> tuple[Tree | None, Diagnostic | None]:
-    """One file's lossless syntax tree (grammar/cst.py), or its syntax error as parse_source tells it."""
-    from ..grammar.cst import parse_tree
-
-    try:
-        return parse_tree(text, path), None
-    except (GrammarError, NestingTooDeep, RecursionError):
-        _nodes, problem = parse_source(text, path)  # the error path only: the same diagnostic lint shows
-        return None, problem or Diagnostic(SYNTAX, "the file cannot be parsed", whole_file(path))
-
-
-def read_tree(path: str) -> tuple[Tree | None, str | None, Diagnostic | None]:
-    """(the lossless tree of one file, its text, why not): the file alone, its includes not followed."""
-    text, problem = read_text(path)
-    if text is None:
-        return None, None, problem
-    tree, problem = tree_of(text, path)
-    return tree, text, problem
-
-
-def trees(loaded: Loaded) -> dict[str, Tree]:
-    """Every file a config read, each as its own lossless tree (a file that did not parse has none)."""
-    return {path: t for path, text in loaded.texts.items() if (t := tree_of(text, path)[0]) is not None}
 
 
 def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnostic | None]:

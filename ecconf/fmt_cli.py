@@ -103,7 +103,7 @@ def _count(n: int) -> str:
 
 
 def _format_one(path: str, args: argparse.Namespace, run: _Run) -> None:
-    from .compiler.includes import read_tree, tree_of
+    from .compiler.source_trees import read_tree, tree_of
 
     if path == STDIN:
         text, problem = _read_stdin()

@@ -90,7 +90,7 @@ def test_include_of_a_device_is_refused(tmp_path: Path) -> None:
 
 
 def test_each_file_of_a_config_is_its_own_lossless_tree(tmp_path: Path) -> None:
-    from ecconf.compiler.includes import read_tree, trees
+    from ecconf.compiler.source_trees import read_tree, trees
 
     main = write(tmp_path / "main.conf", "# main\r\ninclude part.conf\r\nA = 1\r\n")
     write(tmp_path / "part.conf", "B = 2 /* kept */\n\n\n")
