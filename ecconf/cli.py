@@ -38,7 +38,36 @@ def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="one rule's documentation (by code or name, e.g. E203 or duplicate-option), or the rules of a prefix",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument(
+        "--write-docs",
+        metavar="DIR",
+        help="write one Markdown page per rule and an index (README.md) into DIR (the repository's: docs/rules)",
+    )
     p.set_defaults(func=cmd_rules)
+
+
+def _write_docs(folder: str) -> int:
+    """Every rule's page and the index into `folder`; pages of codes that no longer exist are removed."""
+    import re
+    from pathlib import Path
+
+    from .compiler.rule_docs import pages
+    from .pipeline import rule_infos
+
+    target = Path(folder)
+    wanted = pages(rule_infos(links=False))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob("*.md"):
+            if re.fullmatch(r"[A-Z]\d{3}\.md", stale.name) and stale.name not in wanted:
+                stale.unlink()
+        for name, text in wanted.items():
+            (target / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        say_error(f"cannot write {folder}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    print(f"wrote {len(wanted) - 1} rule pages and {target / 'README.md'}")
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -48,7 +77,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from .compiler.fixes import FIXES
     from .pipeline import rule_infos
 
-    infos = rule_infos()
+    if args.write_docs is not None:
+        if args.code:
+            say_error("--write-docs writes every rule's page; give no CODE with it")
+            return EXIT_USAGE
+        return _write_docs(args.write_docs)
+    infos = rule_infos(links=False)
     wanted = (args.code or "").strip()
     one = [i for i in infos if (wanted and wanted.upper() == i.code) or wanted.lower() == i.name.lower()]
     chosen = one or [i for i in infos if i.code.startswith(wanted.upper())]

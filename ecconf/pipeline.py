@@ -201,30 +201,48 @@ def _name(doc: str, code: str) -> str:
     return words[1] if sep and len(words) == 2 and words[0] == code else code
 
 
-def rule_infos() -> list[RuleInfo]:
-    """Every code ecconf can report, with its documentation, in code order."""
-    infos = [
-        RuleInfo(
-            rule.CODE,
-            _name(inspect.getdoc(rule) or "", rule.CODE),
-            rule.SUMMARY,
-            inspect.getdoc(rule) or "",
-            rule.DEFAULT_SEVERITY,
-        )
-        for rule in rules.ALL
-    ]
+def rule_infos(links: bool = True) -> list[RuleInfo]:
+    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI), in code order."""
+    from .docs_links import rule_doc_uri
+
+    found = [(rule.CODE, inspect.getdoc(rule) or "", rule.SUMMARY, rule.DEFAULT_SEVERITY) for rule in rules.ALL]
     doc = inspect.cleandoc(suppress.UNKNOWN_DOC)
-    code = suppress.UNKNOWN_CODE
-    infos.append(RuleInfo(code, _name(doc, code), suppress.UNKNOWN_SUMMARY, doc, suppress.UNKNOWN_SEVERITY))
+    found.append((suppress.UNKNOWN_CODE, doc, suppress.UNKNOWN_SUMMARY, suppress.UNKNOWN_SEVERITY))
+    infos = [
+        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
+        for code, doc, summary, severity in found
+    ]
     return sorted(infos, key=lambda info: info.code)
 
 
-def render_report(report: LintReport, fmt: str = "text", color: bool = False, quiet: bool = False) -> str:
-    """The report in one of render.FORMATS, with this version's rule descriptions for SARIF."""
-    options = RenderOptions(fmt, color, report.files_checked, __version__, quiet)
-    return render(report.diagnostics, options, report.sources, rule_infos() if fmt == "sarif" else ())
+def render_report(
+    report: LintReport,
+    fmt: str = "text",
+    color: bool = False,
+    quiet: bool = False,
+    show_docs: bool = False,
+    exit_code: int | None = None,
+) -> str:
+    """The report in one of render.FORMATS, with this version's rule descriptions and links for SARIF and
+    --show-docs, and for SARIF the run's exit code (when known) and the inputs it could not read."""
+    from .docs_links import information_uri
+
+    wants_rules = fmt == "sarif" or (show_docs and fmt == "text")
+    options = RenderOptions(
+        fmt,
+        color,
+        report.files_checked,
+        __version__,
+        quiet,
+        tuple(report.entry_points),
+        show_docs,
+        information_uri() if fmt == "sarif" else "",
+        exit_code,
+        tuple(report.input_errors),
+    )
+    return render(report.diagnostics, options, report.sources, rule_infos() if wants_rules else ())
 
 
 def render_statistics(report: LintReport, fmt: str = "text") -> str:
     """How often each code was found (`--statistics`)."""
-    return render_stats(report.diagnostics, fmt, rule_infos())
+    return render_stats(report.diagnostics, fmt, rule_infos(links=False))
