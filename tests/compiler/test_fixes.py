@@ -11,6 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hostile.config_strategies import Drawn, valid_configs
+from hypothesis import HealthCheck, given, settings
 from shared_paths import docs_corpus_files
 
 from ecconf.compiler import fixes, rules
@@ -160,6 +162,12 @@ def test_the_guard_holds_over_the_rules_examples(code: str, example: str, tmp_pa
         assert fixed, f"the example of fixable {code} was not fixed"
     if code in REFUSED_EXAMPLES:
         assert not fixed, REFUSED_EXAMPLES[code]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(valid_configs())
+def test_the_guard_holds_over_drawn_configs(drawn: Drawn, tmp_path: Path) -> None:
+    _guard_holds(write(tmp_path / "drawn.conf", drawn.text))
 
 
 def test_the_guard_holds_over_the_docs_corpus(tmp_path: Path) -> None:
