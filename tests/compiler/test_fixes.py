@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import tempfile
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -164,10 +165,11 @@ def test_the_guard_holds_over_the_rules_examples(code: str, example: str, tmp_pa
         assert not fixed, REFUSED_EXAMPLES[code]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_configs())
-def test_the_guard_holds_over_drawn_configs(drawn: Drawn, tmp_path: Path) -> None:
-    _guard_holds(write(tmp_path / "drawn.conf", drawn.text))
+def test_the_guard_holds_over_drawn_configs(drawn: Drawn) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _guard_holds(write(Path(folder) / "drawn.conf", drawn.text))
 
 
 def test_the_guard_holds_over_the_docs_corpus(tmp_path: Path) -> None:
