@@ -11,12 +11,12 @@ it, the JSON path it was written from, so that problems found in the text can be
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from .fmt import BARE_KEY, INDENT, KEYWORDS, WIDTH
 from .json_locate import Parts
 from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
 
@@ -79,10 +79,9 @@ SCOPE_SPELLING: dict[str, str] = {
 # Fields that are not options: what a scope is called, and what it holds.
 STRUCTURE = frozenset({"name", "instance", "address", "network", "options", "scopes", *SCOPE_SPELLING})
 
-INDENT = "  "
-WIDTH = 100  # an array longer than this (or holding a dictionary) gets one item a line
-_BARE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
-_INCLUDE = frozenset({"include", "readonly_include"})
+# The layout is `ecconf fmt`'s: its indent, its width (an array longer than this, or holding a dictionary,
+# gets one item a line) and its rule for a bare dictionary key.
+_BARE_KEY, _INCLUDE = BARE_KEY, KEYWORDS
 
 
 def quote(text: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+from .fmt_cli import add_fmt
 from .lint_cli import add_lint
 from .passwd_cli import add_passwd
 
@@ -73,6 +74,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     import difflib
     import json
 
+    from .compiler.fixes import FIXES
     from .pipeline import rule_infos
 
     if args.write_docs is not None:
@@ -89,15 +91,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `ecconf rules` lists them"
         say_error(f"no rule has the code, prefix or name {args.code!r}{hint}")
         return EXIT_USAGE
+    fixes = {code: what for code, (what, _fixer) in FIXES.items()}  # a fixable rule says so
     if args.format == "json":
         fields = ("code", "name", "summary", "severity", "doc")
-        rows = [{**{f: getattr(i, f) for f in fields}, "severity": i.severity.label} for i in chosen]
+        rows = [
+            {**{f: getattr(i, f) for f in fields}, "severity": i.severity.label, "fix": fixes.get(i.code)}
+            for i in chosen
+        ]
         print(json.dumps(rows[0] if one else rows, indent=2))
     elif one:
-        print(one[0].doc)
+        fix = fixes.get(one[0].code)
+        print(one[0].doc + (f"\n\nFix (`ecconf lint --fix`, `--diff` to see it): {fix}." if fix else ""))
     else:
         for info in chosen:
-            print(f"{info.code}  {info.severity.label:<7}  {info.summary}")
+            print(
+                f"{info.code}  {info.severity.label:<7}  {info.summary}" + ("  [fixable]" if info.code in fixes else "")
+            )
     return EXIT_OK
 
 
@@ -191,7 +200,9 @@ def cmd_json(args: argparse.Namespace) -> int:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
+    from .compiler.fmt import format_tree
     from .compiler.to_text import to_text
+    from .grammar.cst import parse_tree
 
     config, status = _checked_config(args)
     if config is None:
@@ -200,7 +211,8 @@ def cmd_text(args: argparse.Namespace) -> int:
         from .compiler.redact import redact_config
 
         config = redact_config(config)
-    return EXIT_OK if write_output(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
+    text = format_tree(parse_tree(to_text(config).text, "<text>"))  # in `ecconf fmt`'s layout
+    return EXIT_OK if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
 
 def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -285,6 +297,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
     add_lint,
+    add_fmt,
     add_json,
     add_text,
     add_schema,

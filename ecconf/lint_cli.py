@@ -18,6 +18,7 @@ from typing import Any
 
 from .compiler.render import FORMATS
 from .exits import EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+from .fix_cli import add_fix_arguments, run_fixes
 
 
 def split(text: str) -> list[str]:
@@ -104,6 +105,7 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--config", metavar="FILE", help="settings from FILE (.ecconf.toml or pyproject.toml)")
     where.add_argument("--isolated", action="store_true", help="ignore every settings file")
+    add_fix_arguments(p)  # --fix, --diff: fix_cli.py
     p.set_defaults(func=cmd_lint)
 
 
@@ -179,6 +181,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
         expansion = expand(args.files, exclude, extend)
         for folder in expansion.empty:
             say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+        if args.fix or args.diff:  # fix first (fix_cli.py); with --fix, the report then says what remains
+            fixing = run_fixes(expansion.files, options, args)
+            if args.diff or fixing == EXIT_USAGE:
+                return fixing
         report = lint_paths(expansion.files, options)
         # By absolute path: a walk says ./part.conf where an include says part.conf. Unreadable: None.
         seen.clear()
