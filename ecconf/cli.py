@@ -254,6 +254,13 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="event loop: uvloop when installed (auto, the default), or force one",
     )
     p.add_argument(
+        "--allow-unserved",
+        type=lambda text: [part.strip().lower() for part in text.split(",") if part.strip()],
+        action="append",
+        metavar="OPTIONS",
+        help="start even though these access or TLS-verification options (S507) are not applied by ecconf serve",
+    )
+    p.add_argument(
         "--workers",
         type=_positive_int,
         default=1,
@@ -291,6 +298,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_files=not args.no_file_checks,
         loop=args.loop,
         workers=args.workers,
+        allow_unserved=tuple(name for group in args.allow_unserved or () for name in group),
     )
     return serve(options)
 

@@ -22,6 +22,7 @@ from .compiler.models import Config
 from .compiler.redact import redact_text, redact_uris
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.render import render_statistics as render_stats
+from .compiler.serve_coverage import Unserved, unserved
 from .compiler.span import whole_file
 from .discover import entry_points
 
@@ -175,22 +176,38 @@ def load_config(
     path: str, options: CheckOptions | None = None, stdin: BinaryIO | None = None
 ) -> tuple[Config | None, list[Diagnostic]]:
     """The typed model of a config and every finding about it; None when the file cannot be read or parsed."""
+    config, diagnostics, _loaded = _load_checked(path, options, stdin)
+    return config, diagnostics
+
+
+def load_serving(
+    path: str, options: CheckOptions | None = None
+) -> tuple[Config | None, list[Diagnostic], list[Unserved]]:
+    """load_config, and the statements `ecconf serve` does not apply (serve_coverage), for it to name.
+    A JSON config names them in the text form lint checked, so it gets none here (its S507s still count)."""
+    config, diagnostics, loaded = _load_checked(path, options, None)
+    return config, diagnostics, unserved(loaded) if loaded is not None and not is_json(path) else []
+
+
+def _load_checked(
+    path: str, options: CheckOptions | None, stdin: BinaryIO | None
+) -> tuple[Config | None, list[Diagnostic], Loaded | None]:
     if path == STDIN:
         text, error = _read_stdin(stdin)
         if text is None:
-            return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))]
+            return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))], None
         loaded = load_text(text, STDIN_NAME)
     elif is_json(path):
         from .compiler.from_json import lint_json
 
-        _loaded, built_json, problems = lint_json(path, options)
-        return (built_json.config if built_json is not None else None), problems
+        loaded_json, built_json, problems = lint_json(path, options)
+        return (built_json.config if built_json is not None else None), problems, loaded_json
     else:
         loaded = load(path)
         if path not in loaded.texts:
-            return None, [p for p in loaded.problems if p.code == UNREADABLE and p.span.path == path]
+            return None, [p for p in loaded.problems if p.code == UNREADABLE and p.span.path == path], None
     built, diagnostics = check(loaded, options)
-    return (built.config if loaded.root is not None else None), diagnostics
+    return (built.config if loaded.root is not None else None), diagnostics, loaded
 
 
 def _name(doc: str, code: str) -> str:

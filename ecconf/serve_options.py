@@ -20,6 +20,8 @@ class ServeOptions:
     check_files: bool = True
     loop: str = "auto"  # "auto": uvloop when installed (the [fast] extra), else asyncio's own loop
     workers: int = 1  # processes serving the same sockets (see supervise)
+    # Guarded options (compiler/data/serve_guarded.tsv) serve may start without applying, lower case.
+    allow_unserved: tuple[str, ...] = ()
 
 
 def announce(addresses: Mapping[str, object]) -> None:

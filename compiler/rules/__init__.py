@@ -45,6 +45,7 @@ from . import (
     unknown_name,
     unknown_smtp_extension,
     unreadable_file,
+    unserved_guarded,
     use_ssl_with_starttls,
     value_type,
     wide_relay_hosts,
@@ -93,6 +94,7 @@ ALL: tuple[RuleModule, ...] = (
     wide_relay_hosts,  # S504
     tls_file_missing,  # S505
     proxy_protocol_public,  # S506
+    unserved_guarded,  # S507
 )
 
 RULES: dict[str, RuleModule] = {rule.CODE: rule for rule in ALL}
