@@ -16,6 +16,12 @@ import pytest
 DEADLINE = 30.0  # seconds for each report: generous, it only has to come, not come fast
 
 
+def _interruptible() -> None:
+    """Ctrl-C as a terminal sends it: a test run started in the background (`cmd &`) ignores SIGINT, its
+    children inherit that, and Python then installs no KeyboardInterrupt for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _lines(stream: object, out: queue.Queue[str]) -> None:
     for line in stream:  # type: ignore[attr-defined]
         out.put(line)
@@ -38,7 +44,15 @@ def test_watch_lints_again_when_a_file_or_an_include_changes(tmp_path: Path) -> 
     (tmp_path / "main.conf").write_text('include "part.conf"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     command = [sys.executable, "-m", "ecconf", "lint", "--isolated", "--watch", "main.conf"]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_interruptible,
+    )
     out: queue.Queue[str] = queue.Queue()
     err: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
@@ -65,7 +79,15 @@ def test_watch_of_a_folder_sees_a_new_file_and_nothing_else(tmp_path: Path) -> N
     (tmp_path / "main.conf").write_text('include "part.conf"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     command = [sys.executable, "-m", "ecconf", "lint", "--isolated", "--watch", "."]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_interruptible,
+    )
     out: queue.Queue[str] = queue.Queue()
     err: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
