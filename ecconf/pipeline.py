@@ -223,8 +223,11 @@ def rule_infos(links: bool = True) -> list[RuleInfo]:
     from .docs_links import rule_doc_uri
 
     found = [(rule.CODE, inspect.getdoc(rule) or "", rule.SUMMARY, rule.DEFAULT_SEVERITY) for rule in rules.ALL]
-    doc = inspect.cleandoc(suppress.UNKNOWN_DOC)
-    found.append((suppress.UNKNOWN_CODE, doc, suppress.UNKNOWN_SUMMARY, suppress.UNKNOWN_SEVERITY))
+    for code, text, summary, severity in (
+        (suppress.UNKNOWN_CODE, suppress.UNKNOWN_DOC, suppress.UNKNOWN_SUMMARY, suppress.UNKNOWN_SEVERITY),
+        (suppress.UNUSED_CODE, suppress.UNUSED_DOC, suppress.UNUSED_SUMMARY, suppress.UNUSED_SEVERITY),
+    ):
+        found.append((code, inspect.cleandoc(text), summary, severity))
     infos = [
         RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
         for code, doc, summary, severity in found

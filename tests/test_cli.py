@@ -184,7 +184,7 @@ def test_formats_carry_the_findings(capsys: pytest.CaptureFixture[str], tmp_path
     _, out, _ = _main(capsys, "lint", "--format", "sarif", path)
     run = json.loads(out)["runs"][0]
     assert run["tool"]["driver"]["version"] == __version__
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["E001", "T802", "T901"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["E001", "E002", "T802", "T901"]
     assert run["results"][0]["ruleId"] == "T901"
     _, out, _ = _main(capsys, "lint", "--format", "github", path)
     assert out.startswith(f"::error file={path.replace(':', '%3A')},line=2,col=7,endColumn=8,title=T901::Bad is set")
@@ -252,6 +252,7 @@ def test_rules_lists_and_documents(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert out.splitlines() == [
         "E001  warning  suppression comment names an unknown rule code",
+        "E002  warning  suppression comment that silences nothing",
         "T802  warning  Odd set",
         "T901  error    Bad set",
     ]

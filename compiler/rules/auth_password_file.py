@@ -38,6 +38,8 @@ from .auth_offers import password_file
 CODE = "A406"
 SUMMARY = "password file missing, unreadable or malformed"
 DEFAULT_SEVERITY = Severity.ERROR
+# Its findings depend on the files of the machine linting (see checker: E002 leaves its suppressions alone).
+READS_FILES = True
 
 LINE_FORMS = {
     "file": "each line is user:password, or user:{SCHEME}hash ({SHA512-CRYPT}, {BLF-CRYPT}, {ARGON2ID}, {SSHA}, "
