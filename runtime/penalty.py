@@ -11,7 +11,8 @@ one rate — at most one verdict per `cap` once the spacing has reached it — a
 everyone behind the same address (a NAT) past the cap. Only the guilty address pays: IPv4 addresses stand
 alone, IPv6 addresses are grouped by /64 (one host usually owns a whole /64), and addresses that are not IP
 (Unix sockets) are never penalised. Memory is bounded: the least recently seen address is forgotten first,
-which can only ever shorten a penalty.
+which can only ever shorten a penalty. The arithmetic is `Entry.settle`, written once; where the entries
+live is a `Book`: this process's (LocalBook), or one that every worker of a machine shares.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from .config import SessionPolicy
 from .events import AuthAttempted, AuthVerdict
@@ -48,10 +50,48 @@ class PenaltyRule:
 
 
 @dataclass(slots=True)
-class _Entry:
+class Entry:
+    """One address's record: the same three numbers wherever the table lives (this process, shared memory)."""
+
     score: float
     updated: float  # when `score` was last decayed
     not_before: float  # the address's next AUTH answer may not go out earlier
+
+    def decay(self, now: float, rule: PenaltyRule) -> None:
+        elapsed = now - self.updated
+        if elapsed > 0:
+            self.score *= 0.5 ** (elapsed / rule.half_life)
+            self.updated = now
+
+    def faded(self, now: float) -> bool:
+        return self.score < _FORGET_BELOW and self.not_before <= now
+
+    def settle(self, now: float, failed: bool, rule: PenaltyRule) -> float | None:
+        """The one computation of the penalty: decay, then the wait for this answer (None: refused, nothing
+        counted); a failure raises the score and reserves the address's next slot."""
+        self.decay(now, rule)
+        slot = max(now, self.not_before)
+        if slot - now > rule.cap:
+            return None  # decided on the address alone, never on the verdict: a refusal tells nothing
+        if failed:
+            self.score += 1.0
+            # Reserve the next slot now, so parallel sessions from one address are spaced out instead of all
+            # answered at the same moment; the reservation ends at most 2 * cap ahead, and a session that
+            # would have to wait past the cap is refused above, so the queue never grows.
+            self.not_before = slot + rule.spacing(self.score)
+        return slot - now
+
+
+class Book(Protocol):
+    """Where the entries live: this process's table, or one that every worker of a machine shares."""
+
+    def settle(self, key: str, now: float, failed: bool, rule: PenaltyRule) -> float | None:
+        """Entry.settle on `key`'s entry, atomically; a success for an unknown key records nothing."""
+        ...
+
+    def score(self, key: str, now: float, rule: PenaltyRule) -> float: ...
+
+    def __len__(self) -> int: ...
 
 
 def address_key(client_ip: str | None) -> str | None:
@@ -64,16 +104,60 @@ def address_key(client_ip: str | None) -> str | None:
     return str(addr)
 
 
-class AuthPenalty:
-    def __init__(self, clock: Callable[[], float], max_addresses: int = DEFAULT_MAX_ADDRESSES) -> None:
+class LocalBook:
+    """This process's entries: least recently seen first, at most `max_addresses` of them."""
+
+    def __init__(self, max_addresses: int = DEFAULT_MAX_ADDRESSES) -> None:
         if max_addresses < 1:
             raise ValueError("max_addresses must be at least 1")
-        self._clock = clock
         self._max = max_addresses
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def settle(self, key: str, now: float, failed: bool, rule: PenaltyRule) -> float | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            if not failed:
+                return 0.0
+            entry = self._entries[key] = Entry(0.0, now, now)
+        self._entries.move_to_end(key)
+        wait = entry.settle(now, failed, rule)
+        if wait is not None and not failed and entry.faded(now):
+            del self._entries[key]
+        self._evict(now, rule)
+        return wait
+
+    def score(self, key: str, now: float, rule: PenaltyRule) -> float:
+        entry = self._entries.get(key)
+        if entry is None:
+            return 0.0
+        entry.decay(now, rule)
+        return entry.score
+
+    def _evict(self, now: float, rule: PenaltyRule) -> None:
+        """Drop the least recently seen addresses while over the bound or while their penalty has faded."""
+        while self._entries:
+            key, oldest = next(iter(self._entries.items()))
+            oldest.decay(now, rule)
+            if len(self._entries) <= self._max and not oldest.faded(now):
+                return
+            del self._entries[key]
+
+
+class AuthPenalty:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        max_addresses: int = DEFAULT_MAX_ADDRESSES,
+        book: Book | None = None,
+    ) -> None:
+        self._clock = clock
+        self.book: Book = LocalBook(max_addresses) if book is None else book
+
+    def __len__(self) -> int:
+        return len(self.book)
 
     def hold(self, client_ip: str | None, event: AuthAttempted | AuthVerdict, policy: SessionPolicy) -> float | None:
         """Seconds to hold back the answer to this AUTH exchange: the session's own delay or the address's
@@ -90,52 +174,9 @@ class AuthPenalty:
         key = address_key(client_ip)
         if key is None:
             return 0.0
-        now = self._clock()
-        entry = self._entries.get(key)
-        if entry is None:
-            if not failed:
-                return 0.0
-            entry = self._entries[key] = _Entry(0.0, now, now)
-        self._entries.move_to_end(key)
-        self._decay(entry, now, rule)
-        slot = max(now, entry.not_before)
-        if slot - now > rule.cap:
-            return None  # decided on the address alone, never on the verdict: a refusal tells nothing
-        if failed:
-            entry.score += 1.0
-            # Reserve the next slot now, so parallel sessions from one address are spaced out instead of all
-            # answered at the same moment; the reservation ends at most 2 * cap ahead, and a session that
-            # would have to wait past the cap is refused above, so the queue never grows.
-            entry.not_before = slot + rule.spacing(entry.score)
-        elif self._faded(entry, now):
-            del self._entries[key]
-        self._evict(now, rule)
-        return slot - now
+        return self.book.settle(key, self._clock(), failed, rule)
 
     def score(self, client_ip: str | None, rule: PenaltyRule) -> float:
         """The address's current (decayed) failure score; for tests and diagnostics."""
         key = address_key(client_ip)
-        entry = self._entries.get(key) if key is not None else None
-        if entry is None:
-            return 0.0
-        self._decay(entry, self._clock(), rule)
-        return entry.score
-
-    def _decay(self, entry: _Entry, now: float, rule: PenaltyRule) -> None:
-        elapsed = now - entry.updated
-        if elapsed > 0:
-            entry.score *= 0.5 ** (elapsed / rule.half_life)
-            entry.updated = now
-
-    @staticmethod
-    def _faded(entry: _Entry, now: float) -> bool:
-        return entry.score < _FORGET_BELOW and entry.not_before <= now
-
-    def _evict(self, now: float, rule: PenaltyRule) -> None:
-        """Drop the least recently seen addresses while over the bound or while their penalty has faded."""
-        while self._entries:
-            key, oldest = next(iter(self._entries.items()))
-            self._decay(oldest, now, rule)
-            if len(self._entries) <= self._max and not self._faded(oldest, now):
-                return
-            del self._entries[key]
+        return 0.0 if key is None else self.book.score(key, self._clock(), rule)

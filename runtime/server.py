@@ -69,7 +69,9 @@ class Server:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
         self.maildir = maildir or Maildir(config.spool_base)
-        self.penalty = AuthPenalty(time.monotonic)
+        self._sharing = sharing or Sharing()
+        # CLOCK_MONOTONIC: one clock for every process of the machine, so a table they share agrees on it.
+        self.penalty = AuthPenalty(time.monotonic, book=self._sharing.penalty)
         # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
         # changes its limit.
         self.memory = MemoryBudget(config.message_memory_budget)
@@ -88,7 +90,6 @@ class Server:
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
         self._compute = ThreadPoolExecutor(COMPUTE_THREADS, thread_name_prefix="ecconf-compute")
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
-        self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
 

@@ -1,0 +1,63 @@
+"""`ecconf serve --workers 2`: one AUTH penalty table for the machine, whichever worker a guess lands on."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from serving import dialogue, hang_up, serving, write_config
+
+BASE, CAP = 0.2, 2.0  # spacings 0.2, 0.6, 1.4, 2, 2... s
+POLICY = f"Auth_Penalty_Base = {BASE}\n  Auth_Penalty_Cap = {CAP}\n  Auth_Failure_Delay = 0"
+FAILED = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: .*AUTH PLAIN user='carol' from 127\.0\.0\.1: failure")
+HELD = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: AUTH answer to 127\.0\.0\.1 held back ([\d.]+) s")
+
+
+def guess(port: int) -> bytes:
+    """One session, one wrong AUTH PLAIN: its answer, once the server gives it."""
+    sock, reader = dialogue(port)
+    blob = base64.b64encode(b"\0carol\0wrong").decode()
+    sock.sendall(f"AUTH PLAIN {blob}\r\n".encode())
+    answer = reader.readline()
+    hang_up(sock, reader)
+    return answer
+
+
+def guesses(lines: list[str]) -> list[tuple[str, float]]:
+    """(worker pid, seconds its answer was held) per guess, from the log in the order the guesses came."""
+    out: list[tuple[str, float]] = []
+    for line in lines:
+        if failed := FAILED.search(line):
+            out.append((failed.group(1), 0.0))
+        elif held := HELD.search(line):
+            assert out and out[-1][0] == held.group(1)  # held by the worker that judged it
+            out[-1] = (held.group(1), float(held.group(2)))
+    return out
+
+
+def test_a_guesser_gets_the_same_growing_delays_whichever_worker_answers(tmp_path: Path) -> None:
+    config = write_config(tmp_path, listener=POLICY)
+    with serving(config, "--workers", "2", "--loop", "asyncio") as served:
+        pids: set[str] = set()
+        count = 0
+        # The kernel picks the worker of each connection: go on until both have judged a guess after the
+        # first (at least four guesses; twelve all on one worker: a chance of 1 in 2**11).
+        while count < 4 or (len(pids) < 2 and count < 12):
+            assert guess(served.port).startswith(b"535 ")
+            pid = served.wait_for(FAILED).group(1)  # logged before the answer was sent
+            if count:
+                pids.add(pid)
+            count += 1
+        assert served.stop() == 0
+        assert served.proc.stderr is not None
+        log = served.seen + served.proc.stderr.readlines()
+    judged = guesses(log)
+    assert len(judged) == count and len({pid for pid, _ in judged[1:]}) == 2, judged
+    waits = [wait for _, wait in judged]
+    # As with one worker: the 1st guess answered at once, every later one held, longer each time up to the cap
+    # (each waits its spacing less the few milliseconds a new session takes).
+    assert waits[0] == 0.0 and all(w > 0 for w in waits[1:]), judged
+    growing = waits[1:4]
+    assert growing == sorted(growing) and growing[-1] > 3 * BASE, judged
+    assert max(waits) <= CAP
