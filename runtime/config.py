@@ -150,11 +150,15 @@ class SessionPolicy:
     # over it the connection is told 421 4.7.0 at banner time (0: no cap). A mail client opens one or two;
     # 20 leaves room for an office behind one NAT while one host cannot take a whole Listener_Sessions.
     max_connections_per_address: int = 20
+    # Clients in these networks are never counted nor held back by the per-address penalty (a webmail on
+    # loopback, a known NAT): their sessions' own delays and Max_Auth_Failures still apply.
+    auth_penalty_exempt: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "smtp_extensions", tuple(str(x) for x in self.smtp_extensions))
         set_(self, "relay_hosts", _networks(self.relay_hosts))
+        set_(self, "auth_penalty_exempt", _networks(self.auth_penalty_exempt))
         set_(self, "auth", MappingProxyType({k.upper(): v for k, v in self.auth.items()}))
         set_(self, "tls_protocols", tuple(str(x) for x in self.tls_protocols))
         for name in ("tls_certificate", "tls_key"):
@@ -236,6 +240,8 @@ class ServerConfig:
     base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
     store_refresh_interval: float = 30.0  # seconds between credential store re-reads
     message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
+    # A Redis server's URL: the per-address AUTH penalty is kept there, one table for every server naming it.
+    auth_penalty_redis: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spool_base", Path(self.spool_base))

@@ -10,7 +10,8 @@ refused instead (None: the driver says 421 and closes, the verdict unsent), so p
 one rate — at most one verdict per `cap` once the spacing has reached it — and cannot push the wait of
 everyone behind the same address (a NAT) past the cap. Only the guilty address pays: IPv4 addresses stand
 alone, IPv6 addresses are grouped by /64 (one host usually owns a whole /64), and addresses that are not IP
-(Unix sockets) are never penalised. Memory is bounded: the least recently seen address is forgotten first,
+(Unix sockets) are never penalised, nor are clients in Auth_Penalty_Exempt (their sessions' own delays
+still apply). Memory is bounded: the least recently seen address is forgotten first,
 which can only ever shorten a penalty. The arithmetic is `Entry.settle`, written once; where the entries
 live is a `Book`: this process's (LocalBook), or one that every worker of a machine shares.
 """
@@ -104,6 +105,12 @@ def address_key(client_ip: str | None) -> str | None:
     return str(addr)
 
 
+def exempt(client_ip: str | None, policy: SessionPolicy) -> bool:
+    """Whether the client is in Auth_Penalty_Exempt: the address's penalty neither counts nor holds it."""
+    addr = client_address(client_ip)
+    return addr is not None and any(addr in network for network in policy.auth_penalty_exempt)
+
+
 class LocalBook:
     """This process's entries: least recently seen first, at most `max_addresses` of them."""
 
@@ -165,6 +172,8 @@ class AuthPenalty:
         no answer to hold, nor one whose verdict went out earlier (judged)."""
         if event.abandoned or event.judged:
             return 0.0
+        if policy.auth_penalty_exempt and exempt(client_ip, policy):
+            return event.delay
         wait = self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy))
         return None if wait is None else max(event.delay, wait)
 

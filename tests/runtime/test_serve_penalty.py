@@ -1,4 +1,5 @@
-"""`ecconf serve --workers 2`: one AUTH penalty table for the machine, whichever worker a guess lands on."""
+"""The per-address AUTH penalty of a real `ecconf serve`: one table for the machine, whichever worker a guess
+lands on (`--workers 2`), and none for the networks of Auth_Penalty_Exempt."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ FAILED = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: .*AUTH PLAIN user='caro
 HELD = re.compile(r"\[(\d+)\] ecconf\.runtime\.server: AUTH answer to 127\.0\.0\.1 held back ([\d.]+) s")
 
 
-def guess(port: int) -> bytes:
+def guess(port: int, source: str = "127.0.0.1") -> bytes:
     """One session, one wrong AUTH PLAIN: its answer, once the server gives it."""
-    sock, reader = dialogue(port)
+    sock, reader = dialogue(port, source)
     blob = base64.b64encode(b"\0carol\0wrong").decode()
     sock.sendall(f"AUTH PLAIN {blob}\r\n".encode())
     answer = reader.readline()
@@ -61,3 +62,18 @@ def test_a_guesser_gets_the_same_growing_delays_whichever_worker_answers(tmp_pat
     growing = waits[1:4]
     assert growing == sorted(growing) and growing[-1] > 3 * BASE, judged
     assert max(waits) <= CAP
+
+
+def test_exempt_networks_are_never_held_back_and_others_still_are(tmp_path: Path) -> None:
+    config = write_config(tmp_path, listener=POLICY)
+    config.write_text('Auth_Penalty_Exempt = ( "127.0.0.2/32" "10.1.0.0/16" )\n' + config.read_text())
+    webmail = re.compile(r"AUTH PLAIN user='carol' from 127\.0\.0\.2: failure")
+    with serving(config, "--loop", "asyncio") as served:
+        for _ in range(4):  # a webmail relaying many users' logins: every failure answered at once
+            assert guess(served.port, "127.0.0.2").startswith(b"535 ")
+            served.wait_for(webmail)
+        assert guess(served.port).startswith(b"535 ")  # another address pays as before
+        assert guess(served.port).startswith(b"535 ")
+        assert served.wait_for(re.compile(r"AUTH answer to (\S+) held back")).group(1) == "127.0.0.1"
+        assert served.stop() == 0
+    assert not [line for line in served.seen if "AUTH answer to 127.0.0.2" in line]
