@@ -13,7 +13,9 @@ alone, IPv6 addresses are grouped by /64 (one host usually owns a whole /64), an
 (Unix sockets) are never penalised, nor are clients in Auth_Penalty_Exempt (their sessions' own delays
 still apply). Memory is bounded: the least recently seen address is forgotten first,
 which can only ever shorten a penalty. The arithmetic is `Entry.settle`, written once; where the entries
-live is a `Book`: this process's (LocalBook), or one that every worker of a machine shares.
+live is a `Book`: this process's (LocalBook), or one that every worker of a machine shares; a `Remote`
+(Redis, penalty_redis.py) may also keep it for many machines, the stricter of its answer and the machine's
+holding.
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .config import SessionPolicy
 from .events import AuthAttempted, AuthVerdict
 from .policy import client_address
 
 DEFAULT_MAX_ADDRESSES = 10_000
-_FORGET_BELOW = 0.01  # a score this small no longer delays anything worth remembering
+FORGET_BELOW = 0.01  # a score this small no longer delays anything worth remembering
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class Entry:
             self.updated = now
 
     def faded(self, now: float) -> bool:
-        return self.score < _FORGET_BELOW and self.not_before <= now
+        return self.score < FORGET_BELOW and self.not_before <= now
 
     def settle(self, now: float, failed: bool, rule: PenaltyRule) -> float | None:
         """The one computation of the penalty: decay, then the wait for this answer (None: refused, nothing
@@ -153,6 +155,30 @@ class LocalBook:
             del self._entries[key]
 
 
+class Deferred(Protocol):
+    """An answer still on its way (an asyncio future, to the driver): the seconds to hold, or None: refuse."""
+
+    def add_done_callback(self, fn: Callable[[Any], object], /) -> None: ...
+
+    def result(self) -> float | None: ...
+
+
+Finish = Callable[[float | None], float | None]
+
+
+class Remote(Protocol):
+    """A table kept beyond this machine (Redis), asked for every verdict that the machine's table settles."""
+
+    url: str
+
+    def ask(self, key: str, failed: bool, rule: PenaltyRule, machine: float | None, finish: Finish) -> Deferred | None:
+        """`finish` of the stricter of its answer and `machine`'s (the machine's table's, which alone stands
+        while the remote cannot answer), later; None: it is known to be down now, `machine` stands."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class AuthPenalty:
     def __init__(
         self,
@@ -162,20 +188,34 @@ class AuthPenalty:
     ) -> None:
         self._clock = clock
         self.book: Book = LocalBook(max_addresses) if book is None else book
+        self.remote: Remote | None = None
 
     def __len__(self) -> int:
         return len(self.book)
 
-    def hold(self, client_ip: str | None, event: AuthAttempted | AuthVerdict, policy: SessionPolicy) -> float | None:
+    def hold(
+        self, client_ip: str | None, event: AuthAttempted | AuthVerdict, policy: SessionPolicy
+    ) -> float | Deferred | None:
         """Seconds to hold back the answer to this AUTH exchange: the session's own delay or the address's
-        penalty, whichever is longer; None: refuse it (no slot within the cap). An abandoned exchange has
-        no answer to hold, nor one whose verdict went out earlier (judged)."""
+        penalty, whichever is longer; None: refuse it (no slot within the cap); with a remote table, that
+        answer later (Deferred). An abandoned exchange has no answer to hold, nor one whose verdict went out
+        earlier (judged)."""
         if event.abandoned or event.judged:
             return 0.0
         if policy.auth_penalty_exempt and exempt(client_ip, policy):
             return event.delay
-        wait = self.answer_delay(client_ip, event.penalised, PenaltyRule.of(policy))
-        return None if wait is None else max(event.delay, wait)
+        rule = PenaltyRule.of(policy)
+        wait = self.answer_delay(client_ip, event.penalised, rule)  # the machine's table: always kept
+
+        def finish(wait: float | None) -> float | None:
+            return None if wait is None else max(event.delay, wait)
+
+        key = address_key(client_ip)
+        if self.remote is not None and key is not None:
+            pending = self.remote.ask(key, event.penalised, rule, wait, finish)
+            if pending is not None:
+                return pending
+        return finish(wait)
 
     def answer_delay(self, client_ip: str | None, failed: bool, rule: PenaltyRule) -> float | None:
         """Seconds to wait before sending this AUTH verdict, at most `rule.cap`; None when the address's next

@@ -102,6 +102,7 @@ class Server:
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
         self.addresses = listeners.addresses(self._slots)
+        self._share_penalty(self.config)
         self._refresher = asyncio.create_task(self._refresh_loop())
         self.ready.set()
         if self._on_ready is not None:
@@ -123,6 +124,7 @@ class Server:
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
         self.memory.limit = config.message_memory_budget
+        self._share_penalty(config)
         if self._refresher is not None:
             self._refresher.cancel()
         self._refresher = asyncio.create_task(self._refresh_loop())
@@ -179,6 +181,25 @@ class Server:
                 Path(slot.spec.address.path).unlink(missing_ok=True)
         slot.handle = None
 
+    def _share_penalty(self, config: ServerConfig | None) -> None:
+        """Keep the penalty in the Redis server the config names (Auth_Penalty_Redis), or stop doing so."""
+        url = None if config is None else config.auth_penalty_redis
+        old = self.penalty.remote
+        if (old.url if old is not None else None) == url:
+            return
+        if old is not None:
+            closing = asyncio.ensure_future(old.close())
+            closing.add_done_callback(lambda done: done.cancelled() or done.exception())  # nothing to report
+        self.penalty.remote = None
+        if url is not None:
+            try:
+                from .penalty_redis import RedisRemote
+            except ImportError:
+                raise OSError(
+                    f"Auth_Penalty_Redis needs the redis client: pip install 'ecconf[redis]' ({url})"
+                ) from None
+            self.penalty.remote = RedisRemote(url)
+
     async def serve_forever(self) -> None:
         if not self.ready.is_set():
             await self.start()
@@ -204,6 +225,9 @@ class Server:
             if tasks:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
+        if self.penalty.remote is not None:
+            await self.penalty.remote.close()
+            self.penalty.remote = None
         self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
         self._stopped.set()
 

@@ -17,11 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Source folder -> the package it is installed as (pyproject's package-dir).
 PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime": "ecconf.runtime", "ecconf": "ecconf"}
 NETWORK = {"asyncio", "socket", "ssl"}
-# The asyncio shell: the server and the transport of one connection. Everything else in runtime/ is sans-IO.
-IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py"}
+# The asyncio shell: the server and the transport of one connection, and the client of the Redis server that
+# may keep the AUTH penalty. Everything else in runtime/ is sans-IO.
+IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py", "runtime/penalty_redis.py"}
 # The runtime is standard library only, but for the libraries made for a job it must not do itself: each is
 # named here with the one module allowed to import it (DESIGN: well-kept libraries over hand-written crypto).
-RUNTIME_THIRD_PARTY = {"runtime/password_hashes.py": {"passlib"}}
+RUNTIME_THIRD_PARTY = {"runtime/password_hashes.py": {"passlib"}, "runtime/penalty_redis.py": {"redis"}}
 
 
 @dataclass(frozen=True)
