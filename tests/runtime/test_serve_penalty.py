@@ -7,7 +7,7 @@ import base64
 import re
 from pathlib import Path
 
-from serving import dialogue, hang_up, serving, write_config
+from serving import connect, dialogue, hang_up, serving, write_config
 
 BASE, CAP = 0.2, 2.0  # spacings 0.2, 0.6, 1.4, 2, 2... s
 POLICY = f"Auth_Penalty_Base = {BASE}\n  Auth_Penalty_Cap = {CAP}\n  Auth_Failure_Delay = 0"
@@ -77,3 +77,18 @@ def test_exempt_networks_are_never_held_back_and_others_still_are(tmp_path: Path
         assert served.wait_for(re.compile(r"AUTH answer to (\S+) held back")).group(1) == "127.0.0.1"
         assert served.stop() == 0
     assert not [line for line in served.seen if "AUTH answer to 127.0.0.2" in line]
+
+
+def test_max_connections_per_address_holds_for_the_machine_under_workers(tmp_path: Path) -> None:
+    config = write_config(tmp_path, listener="Max_Connections_Per_Address = 2")
+    with serving(config, "--workers", "2", "--loop", "asyncio") as served:
+        banners, open_ = [], []
+        for _ in range(6):  # kept open: the kernel spreads them over both workers
+            sock, reader = connect(served.port)
+            banners.append(reader.readline()[:5])
+            open_.append((sock, reader))
+        # Two sessions for the address in all, not two per worker.
+        assert banners.count(b"220 m") == 2 and banners.count(b"421 4") == 4, banners
+        for sock, reader in open_:
+            hang_up(sock, reader)
+        assert served.stop() == 0
