@@ -98,11 +98,11 @@ class Server:
     async def start(self) -> None:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
+        self._share_penalty(self.config)  # before binding: a server that cannot keep it does not start
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
         self.addresses = listeners.addresses(self._slots)
-        self._share_penalty(self.config)
         self._refresher = asyncio.create_task(self._refresh_loop())
         self.ready.set()
         if self._on_ready is not None:
