@@ -139,3 +139,32 @@ def test_redis_gone_the_machine_table_decides_and_says_so_then_redis_again(
         log = served.seen + served.proc.stderr.readlines()
     assert sum(bool(DOWN.search(line)) for line in log) == 1  # said once per outage
     assert sum(bool(BACK.search(line)) for line in log) == 1
+
+
+def test_a_redis_that_never_answers_costs_one_short_timeout_then_is_not_asked(tmp_path: Path, caplog) -> None:
+    async def run() -> None:
+        path = tmp_path / "silent.sock"
+        accepted: list[asyncio.StreamWriter] = []
+
+        async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.append(writer)  # takes the connection and the command, never answers
+
+        server = await asyncio.start_unix_server(silent, str(path))
+        remote = RedisRemote(f"unix://{path}", timeout=0.2, retry=60.0)
+        loop = asyncio.get_running_loop()
+        try:
+            started = loop.time()
+            pending = remote.ask("192.0.2.1", True, RULE, 3.0, lambda wait: wait)
+            assert pending is not None
+            assert await asyncio.wait_for(pending, 5) == 3.0  # the machine's answer, not never
+            assert loop.time() - started < 2.0  # bounded by the timeout (generous margin)
+            assert remote.ask("192.0.2.1", True, RULE, 1.0, lambda wait: wait) is None  # not asked again yet
+        finally:
+            for writer in accepted:
+                writer.close()
+            server.close()
+            await remote.close()
+
+    with caplog.at_level("WARNING", logger="ecconf.runtime.server"):
+        asyncio.run(run())
+    assert [r.getMessage() for r in caplog.records if "unreachable (timed out)" in r.getMessage()], caplog.text
