@@ -3,7 +3,7 @@
 Rule of this room: pure bookkeeping with an injected clock. Each failed AUTH from an address adds one to that
 address's score; the score halves every `half_life` seconds. The address's AUTH answers (from any of its
 sessions) are spaced at least `base * (2**score - 1)` seconds apart, capped at `cap` — one failure costs the
-next answer `base`, two cost `3 * base`, three `7 * base`. The driver asks `answer_delay()` before sending each
+next answer `base`, two cost `3 * base`, three `7 * base`. The driver asks `hold()` before sending each
 AUTH verdict and waits that long. It is a rate, not a queue: nobody waits longer than `cap`, and when the
 address's next free slot is further away than that (many sessions guessing in parallel) the answer is
 refused instead (None: the driver says 421 and closes, the verdict unsent), so parallel sessions share the
@@ -11,11 +11,11 @@ one rate — at most one verdict per `cap` once the spacing has reached it — a
 everyone behind the same address (a NAT) past the cap. Only the guilty address pays: IPv4 addresses stand
 alone, IPv6 addresses are grouped by /64 (one host usually owns a whole /64), and addresses that are not IP
 (Unix sockets) are never penalised, nor are clients in Auth_Penalty_Exempt (their sessions' own delays
-still apply). Memory is bounded: the least recently seen address is forgotten first,
-which can only ever shorten a penalty. The arithmetic is `Entry.settle`, written once; where the entries
-live is a `Book`: this process's (LocalBook), or one that every worker of a machine shares; a `Remote`
-(Redis, penalty_redis.py) may also keep it for many machines, the stricter of its answer and the machine's
-holding.
+still apply). Memory is bounded: the least recently seen address is forgotten first, which can only ever
+shorten a penalty. The arithmetic is `Entry.settle`, written once; where the entries live is a `Book`:
+this process's (LocalBook), or one that every worker of a machine shares. A `Remote` (Redis,
+penalty_redis.py) may keep them for many machines too; then `hold()` answers later (a Deferred), with the
+stricter of the remote's answer and the machine's.
 """
 
 from __future__ import annotations

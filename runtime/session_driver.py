@@ -3,7 +3,8 @@
 Rule of this room: with server.py and link.py part of the asyncio shell; it carries out what the sans-IO
 protocol asks (events) and holds no SMTP logic. A session costs no task while it only waits for input, for
 its disk writes or for an AUTH penalty: the link hands it the bytes (`on_input`), the disk thread its results
-(`_disk_done`), a timer the end of a wait, and each of them runs the protocol on to its next wait. A task per
+(`_disk_done`), a timer the end of a wait, the penalty table shared between servers its answer
+(`_shared_answer`), and each of them runs the protocol on to its next wait. A task per
 command (a future per read, a wake-up per disk write) was a measurable share of the server's time. What needs
 a coroutine — a TLS handshake, a client that does not read its replies (backpressure), an event the
 callbacks do not handle — parks the session in a task (`_park`) for the rest of its life: `_converse`, the
