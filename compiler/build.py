@@ -42,6 +42,7 @@ from .values import (
     to_flag,
     to_int,
     to_listen_address,
+    to_redis_url,
     to_seconds,
 )
 
@@ -143,11 +144,14 @@ GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "hostname": str,
     "spool_base": str,
     "message_memory_budget": partial(to_int, minimum=1),
+    "auth_penalty_redis": to_redis_url,
 }
 # ecconf's own listener options that take a list of networks (E206 notes them like ECCONF_LIMITS).
 ECCONF_NETWORK_LISTS = ("proxy_protocol_trusted",)
-# ecconf's own server-wide limits (global scope only), noted by E206 like ECCONF_LIMITS.
-ECCONF_GLOBALS = ("message_memory_budget",)
+# ecconf's own lists of networks at the global scope (each item a CIDR, as Relay_Hosts).
+GLOBAL_CIDR_LISTS = ("auth_penalty_exempt",)
+# ecconf's own server-wide limits and settings (global scope only), noted by E206 like ECCONF_LIMITS.
+ECCONF_GLOBALS = ("message_memory_budget", "auth_penalty_redis", *GLOBAL_CIDR_LISTS)
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
 GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}
 AUTH_KEYS: dict[str, Callable[[str], Any]] = {
@@ -196,7 +200,7 @@ class Builder:
         return out
 
     def cidr_list(self, owner: Model, option_name: str, value: Value, relay: bool = True) -> list[str] | None:
-        """The networks as normalised text; with `relay`, each is noted as a Relay_Hosts entry for the rules."""
+        """The networks as their normal form; `relay`: they are relay hosts (for the rules about those)."""
         items = self.string_list(option_name, value)
         if items is None:
             return None
@@ -261,6 +265,8 @@ class Builder:
             self.set(config, key, option, self.scalar(option.name, option.value, GLOBAL_SCALARS[key]))
         elif key == "relay_hosts":
             self.set(config, key, option, self.cidr_list(config, option.name, option.value))
+        elif key in GLOBAL_CIDR_LISTS:
+            self.set(config, key, option, self.cidr_list(config, option.name, option.value, relay=False))
         else:
             config.options[key] = self.generic(option.name, option.value)
 

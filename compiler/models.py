@@ -201,6 +201,12 @@ class Config(Model):
         None, ge=1, description="ecconf: bytes of message content held in memory at once, per serve process"
     )
     relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
+    auth_penalty_exempt: list[str] | None = Field(
+        None, description="ecconf: CIDRs whose clients the per-address AUTH penalty never counts nor holds back"
+    )
+    auth_penalty_redis: str | None = Field(
+        None, description="ecconf: Redis URL (redis://, rediss://, unix://) of a penalty table shared by servers"
+    )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
     esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")
     ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
-from .build import AUTH_KEYS, ECCONF_NETWORK_LISTS, GLOBAL_SCALARS, LISTENER_SCALARS
+from .build import AUTH_KEYS, ECCONF_NETWORK_LISTS, GLOBAL_CIDR_LISTS, GLOBAL_SCALARS, LISTENER_SCALARS
 from .json_locate import Parts, json_path
 from .models import AUTH_FIELDS, Config
 from .option_table import table
@@ -51,7 +51,7 @@ _LISTENER_TYPED = {
 }
 # Option names that have a typed key of their own in each object: in `options` they would not read back there.
 RESERVED_OPTIONS: dict[str, dict[str, str]] = {
-    "Config": {**{n: n for n in GLOBAL_SCALARS}, "relay_hosts": "relay_hosts"},
+    "Config": {**{n: n for n in (*GLOBAL_SCALARS, *GLOBAL_CIDR_LISTS)}, "relay_hosts": "relay_hosts"},
     "EsmtpListener": _LISTENER_TYPED,
     "Listen": _LISTENER_TYPED,
     "Peer": _LISTENER_TYPED,

@@ -156,7 +156,12 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
     """The server configuration for a config that linted without errors."""
     hostname = config.hostname or default_hostname or socket.gethostname()
     listener = config.esmtp_listener
-    global_layer = PolicyLayer(values={"relay_hosts": tuple(config.relay_hosts)} if config.relay_hosts else {})
+    global_values: dict[str, object] = {}
+    if config.relay_hosts:
+        global_values["relay_hosts"] = tuple(config.relay_hosts)
+    if config.auth_penalty_exempt:
+        global_values["auth_penalty_exempt"] = tuple(config.auth_penalty_exempt)
+    global_layer = PolicyLayer(values=global_values)
     listeners: list[ListenerSpec] = []
     if listener is not None:
         legacy = legacy_mechanisms(listener)
@@ -183,4 +188,5 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
         spool_base=Path(config.spool_base or DEFAULT_SPOOL),
         listeners=tuple(listeners),
         acctlog_path=Path(acctlog) if acctlog else None,
+        auth_penalty_redis=config.auth_penalty_redis,
     )

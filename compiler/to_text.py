@@ -26,6 +26,8 @@ SPELLING: dict[str, str] = {
     "spool_base": "Spool_Base",
     "message_memory_budget": "Message_Memory_Budget",
     "relay_hosts": "Relay_Hosts",
+    "auth_penalty_exempt": "Auth_Penalty_Exempt",
+    "auth_penalty_redis": "Auth_Penalty_Redis",
     "enable": "Enable",
     "smtp_extensions": "SMTP_Extensions",
     "open_relay": "Open_Relay",

@@ -7,7 +7,8 @@ Listen is bound by every worker with SO_REUSEPORT where the system has it, so th
 connections over the workers; a port 0 is fixed here first (a reserved, never-listening socket) so all
 bind the same port, also after a reload. A Unix-socket Listen, and TCP where SO_REUSEPORT is missing, is
 bound here once and inherited by the workers. Listener_Sessions holds for the machine: the workers count
-their sessions in one table made here before the fork (session_tally.py). A worker that dies (killed, say,
+their sessions in one table made here before the fork (session_tally.py); so does the AUTH penalty, whose
+table of client addresses is made here too (penalty_table.py). A worker that dies (killed, say,
 by the OOM killer) is replaced, its share of that table cleared first; one that fails (status 1: it could
 not bind, or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than
 looping.
@@ -27,6 +28,7 @@ import traceback
 from collections.abc import Callable, Mapping
 
 from .exits import EXIT_FAILED, EXIT_OK
+from .penalty_table import SharedBook
 from .runtime import listeners
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import Sharing
@@ -139,6 +141,7 @@ def supervise(config: ServerConfig, options: ServeOptions, serve: ServeInProcess
     try:
         shared = share(config)
         shared.sessions = SessionTable(options.workers)
+        shared.sharing = dataclasses.replace(shared.sharing, penalty=SharedBook())
     except OSError as exc:
         print(f"ecconf: cannot start the server: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED

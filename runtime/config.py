@@ -157,12 +157,16 @@ class SessionPolicy:
     proxy_protocol_timeout: float = 60.0
     # ecconf's own: when not empty, only these sources may connect to a Proxy_Protocol listener at all.
     proxy_protocol_trusted: tuple[IPNetwork, ...] = ()
+    # Clients in these networks are never counted nor held back by the per-address penalty (a webmail on
+    # loopback, a known NAT): their sessions' own delays and Max_Auth_Failures still apply.
+    auth_penalty_exempt: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "smtp_extensions", tuple(str(x) for x in self.smtp_extensions))
         set_(self, "relay_hosts", _networks(self.relay_hosts))
         set_(self, "proxy_protocol_trusted", _networks(self.proxy_protocol_trusted))
+        set_(self, "auth_penalty_exempt", _networks(self.auth_penalty_exempt))
         set_(self, "auth", MappingProxyType({k.upper(): v for k, v in self.auth.items()}))
         set_(self, "tls_protocols", tuple(str(x) for x in self.tls_protocols))
         for name in ("tls_certificate", "tls_key"):
@@ -244,6 +248,8 @@ class ServerConfig:
     base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
     store_refresh_interval: float = 30.0  # seconds between credential store re-reads
     message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
+    # A Redis server's URL: the per-address AUTH penalty is kept there, one table for every server naming it.
+    auth_penalty_redis: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spool_base", Path(self.spool_base))

@@ -21,6 +21,7 @@ from .spool import Maildir
 
 if TYPE_CHECKING:
     from .admission import Tally
+    from .penalty import Book
 
 BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
 
@@ -35,12 +36,14 @@ class Listening(Protocol):
 @dataclass(frozen=True)
 class Sharing:
     """How a server shares its listening sockets with other processes serving the same config: each binds
-    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork; and
-    where their sessions are counted against Listener_Sessions (None: in this process only)."""
+    its own with SO_REUSEPORT (the kernel spreads connections), or uses a socket made before the fork;
+    where their sessions are counted against Listener_Sessions, and where the AUTH penalty's table of
+    client addresses lives (None: in this process only)."""
 
     reuse_port: bool = False
     sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
     tally: Tally | None = None
+    penalty: Book | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ class Server:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
         self.maildir = maildir or Maildir(config.spool_base)
-        self.penalty = AuthPenalty(time.monotonic)
+        self._sharing = sharing or Sharing()
+        # CLOCK_MONOTONIC: one clock for every process of the machine, so a table they share agrees on it.
+        self.penalty = AuthPenalty(time.monotonic, book=self._sharing.penalty)
         # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
         # changes its limit.
         self.memory = MemoryBudget(config.message_memory_budget)
@@ -92,7 +94,6 @@ class Server:
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
         self._compute = ThreadPoolExecutor(COMPUTE_THREADS, thread_name_prefix="ecconf-compute")
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
-        self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
         self._intakes: dict[Link, ProxyIntake] = {}  # connections whose PROXY header has not come yet
@@ -102,6 +103,7 @@ class Server:
     async def start(self) -> None:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
+        self._share_penalty(self.config)  # before binding: a server that cannot keep it does not start
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -127,6 +129,7 @@ class Server:
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
         self.memory.limit = config.message_memory_budget
+        self._share_penalty(config)
         if self._refresher is not None:
             self._refresher.cancel()
         self._refresher = asyncio.create_task(self._refresh_loop())
@@ -183,6 +186,25 @@ class Server:
                 Path(slot.spec.address.path).unlink(missing_ok=True)
         slot.handle = None
 
+    def _share_penalty(self, config: ServerConfig | None) -> None:
+        """Keep the penalty in the Redis server the config names (Auth_Penalty_Redis), or stop doing so."""
+        url = None if config is None else config.auth_penalty_redis
+        old = self.penalty.remote
+        if (old.url if old is not None else None) == url:
+            return
+        if old is not None:
+            closing = asyncio.ensure_future(old.close())
+            closing.add_done_callback(lambda done: done.cancelled() or done.exception())  # nothing to report
+        self.penalty.remote = None
+        if url is not None:
+            try:
+                from .penalty_redis import RedisRemote
+            except ImportError:
+                raise OSError(
+                    f"Auth_Penalty_Redis needs the redis client: pip install 'ecconf[redis]' ({url})"
+                ) from None
+            self.penalty.remote = RedisRemote(url)
+
     async def serve_forever(self) -> None:
         if not self.ready.is_set():
             await self.start()
@@ -210,6 +232,9 @@ class Server:
             if tasks:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
+        if self.penalty.remote is not None:
+            await self.penalty.remote.close()
+            self.penalty.remote = None
         self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
         self._stopped.set()
 

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Source folder -> the package it is installed as (pyproject's package-dir).
 PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime": "ecconf.runtime", "ecconf": "ecconf"}
 NETWORK = {"asyncio", "socket", "ssl"}
-# The asyncio shell: the server and the transport of one connection. Everything else in runtime/ is sans-IO.
-IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py"}
+# The asyncio shell: the server and the transport of one connection, and the client of the Redis server that
+# may keep the AUTH penalty. Everything else in runtime/ is sans-IO.
+IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py", "runtime/penalty_redis.py"}
 # The datasource drivers and the service that awaits them talk to databases; the rest of that package is pure.
 DATASOURCE_IO = {
     "runtime/datasources/sqlite.py",
@@ -33,6 +34,7 @@ DATASOURCE_IO = {
 # named here with the one module allowed to import it (DESIGN: well-kept libraries over hand-written crypto).
 RUNTIME_THIRD_PARTY = {
     "runtime/password_hashes.py": {"passlib"},
+    "runtime/penalty_redis.py": {"redis"},
     # Extras (ecconf[pgsql], ecconf[ldap]), imported only by their driver, only when a datasource names it.
     "runtime/datasources/pgsql.py": {"psycopg", "psycopg_pool"},
     "runtime/datasources/ldap.py": {"ldap3"},

@@ -2,10 +2,11 @@
 
 ecconf's server has limits Momentum does not document — AUTH failures per session and per client address,
 bad commands, DATA deadlines, the banner delay, bare-LF handling, connections per client address, whether
-PLAIN/LOGIN wait for TLS (Auth_Require_TLS), which proxies may send a PROXY header (Proxy_Protocol_Trusted)
-and (global) the memory budget for message content (README, "Security"). They are valid here and the
-listener ones take part in the fallback like any listener option, but Momentum would refuse them: keep them
-out of configs that a Momentum server also reads.
+PLAIN/LOGIN wait for TLS (Auth_Require_TLS), which proxies may send a PROXY header (Proxy_Protocol_Trusted),
+and (global) the memory budget for message content, the networks the AUTH penalty leaves alone
+(Auth_Penalty_Exempt) and the Redis server that shares the penalty between servers (Auth_Penalty_Redis)
+(README, "Security"). They are valid here and the listener ones take part in the fallback like any listener
+option, but Momentum would refuse them: keep them out of configs that a Momentum server also reads.
 
 Bad:
     ESMTP_Listener {

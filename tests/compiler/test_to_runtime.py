@@ -150,3 +150,16 @@ def test_proxy_protocol_reaches_the_policy_per_listen_and_peer(tmp_path: Path) -
     assert resolve(second.layers, "10.1.2.3").proxy_protocol
     assert not resolve(second.layers, "192.0.2.1").proxy_protocol  # another source connects directly
     assert resolve((), None).proxy_protocol_timeout == 60  # Momentum's default
+
+
+def test_penalty_exempt_networks_and_the_redis_store_reach_the_server(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        'Auth_Penalty_Exempt = ( "127.0.0.1" "10.1.0.0/16" )\nAuth_Penalty_Redis = "redis://127.0.0.1:6379/0"\n'
+        'ESMTP_Listener { Listen "127.0.0.1:2525" {} }',
+    )
+    assert server.auth_penalty_redis == "redis://127.0.0.1:6379/0"
+    policy = resolve(server.listeners[0].layers, "10.1.2.3")
+    assert [str(n) for n in policy.auth_penalty_exempt] == ["127.0.0.1/32", "10.1.0.0/16"]
+    bare = compile_file(tmp_path, 'ESMTP_Listener { Listen "127.0.0.1:0" { } }', "bare.conf")
+    assert bare.auth_penalty_redis is None and resolve(bare.listeners[0].layers, "10.1.2.3").auth_penalty_exempt == ()
