@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .eval_cli import add_eval
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
 from .fmt_cli import add_fmt
 from .lint_cli import add_lint
@@ -166,7 +167,7 @@ def _add_show_secrets(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
+def checked_config(args: argparse.Namespace) -> tuple[Any, int]:
     """The config model, or None with the exit status; findings go to stderr as `lint` prints them."""
     from .compiler.checker import CheckOptions, failed
     from .pipeline import LintReport, load_config, render_report, sources_of
@@ -187,7 +188,7 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
 def cmd_json(args: argparse.Namespace) -> int:
     from .compiler.to_json import dumps, schema_ref
 
-    config, status = _checked_config(args)
+    config, status = checked_config(args)
     if config is None:
         return status
     if not args.show_secrets:
@@ -204,7 +205,7 @@ def cmd_text(args: argparse.Namespace) -> int:
     from .compiler.to_text import to_text
     from .grammar.cst import parse_tree
 
-    config, status = _checked_config(args)
+    config, status = checked_config(args)
     if config is None:
         return status
     if not args.show_secrets:
@@ -307,6 +308,7 @@ SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
     add_lint,
     add_fmt,
     add_json,
+    add_eval,
     add_text,
     add_schema,
     add_serve,
@@ -343,7 +345,12 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # `ecconf eval CONFIG --client IP OPTION...`: names after the flags join the positional list.
+        if extra and hasattr(args, "trailing_names") and not any(word.startswith("-") for word in extra):
+            getattr(args, args.trailing_names).extend(extra)
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "func", None) is None:
