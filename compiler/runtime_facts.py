@@ -49,6 +49,7 @@ _SECRET_WORDS: dict[SecretKind, str] = {
     SecretKind.CLEARTEXT: "clear-text passwords",
     SecretKind.DIGEST_HA1: "H(user:realm:password) hashes",
     SecretKind.HASHED: "password hashes",
+    SecretKind.VERIFY: "no secret to hand out (it checks a password itself, by a datasource query)",
 }
 
 MAX_PASSWORD_FILE_BYTES = 256 * 1024 * 1024
@@ -72,7 +73,10 @@ def store_kinds(uri: str) -> frozenset[SecretKind] | None:
 
 
 def describe_secrets(kinds: frozenset[SecretKind]) -> str:
-    """Words for a set of secret kinds, for messages ("clear-text passwords")."""
+    """Words for a set of secret kinds, for messages ("clear-text passwords"). A store that checks passwords
+    itself is named only alone: "PLAIN needs clear-text passwords or password hashes" says enough."""
+    if len(kinds) > 1:
+        kinds = kinds - {SecretKind.VERIFY}
     return " or ".join(_SECRET_WORDS[kind] for kind in sorted(kinds, key=lambda k: k.value)) or "no secrets"
 
 

@@ -14,10 +14,11 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from ..runtime.config import ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.config import AuthDsSpec, ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.datasources import AuthSpec, DatasourceSpec, auth_spec, datasource_spec
 from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
-from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
+from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, GenericScope, Listen, ListenerOptions, Model
 from .values import to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
@@ -152,6 +153,37 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
     return out
 
 
+def auth_ds_scopes(config: Config) -> tuple[dict[str, GenericScope], dict[str, GenericScope]]:
+    """The config's `Datasource "name"` scopes and `auth_ds { Scheme "name" { Authenticate } }` stanzas, by
+    name (the first of a name wins, as lint reports the others)."""
+    datasources: dict[str, GenericScope] = {}
+    schemes: dict[str, GenericScope] = {}
+    for scope in config.scopes:
+        kind = scope.name.lower()
+        if kind == "datasource" and scope.instance:
+            datasources.setdefault(scope.instance, scope)
+        elif kind == "auth_ds":
+            for scheme in scope.scopes:
+                if scheme.name.lower() != "scheme" or not scheme.instance:
+                    continue
+                stanza = next((s for s in scheme.scopes if s.name.lower() == "authenticate"), None)
+                if stanza is not None:
+                    schemes.setdefault(scheme.instance, stanza)
+    return datasources, schemes
+
+
+def _auth_ds(config: Config) -> AuthDsSpec:
+    datasources, schemes = auth_ds_scopes(config)
+    if not datasources and not schemes:
+        return AuthDsSpec()
+    sources: dict[str, DatasourceSpec] = {name: datasource_spec(s.options) for name, s in datasources.items()}
+    stanzas: dict[str, AuthSpec] = {name: auth_spec(s.options) for name, s in schemes.items()}
+    first = next(iter(datasources.values()), None)
+    span = first.span if first is not None else None
+    base = Path(span.path).parent.resolve() if span is not None else None
+    return AuthDsSpec(sources, stanzas, base)
+
+
 def to_runtime(config: Config, *, default_hostname: str | None = None) -> ServerConfig:
     """The server configuration for a config that linted without errors."""
     hostname = config.hostname or default_hostname or socket.gethostname()
@@ -183,4 +215,5 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
         spool_base=Path(config.spool_base or DEFAULT_SPOOL),
         listeners=tuple(listeners),
         acctlog_path=Path(acctlog) if acctlog else None,
+        auth_ds=_auth_ds(config),
     )

@@ -3,7 +3,8 @@
 Rule of this room: one store object per URI for the whole server, shared by every listener and mechanism
 that names it; `refresh()` re-reads changed files (and retries stores that failed to open) so a password
 change needs no restart. A mechanism is available only when its store is open and holds a secret kind that
-mechanism can use (a `digest:` file cannot serve PLAIN).
+mechanism can use (a `digest:` file cannot serve PLAIN). A `name://` URI that names an auth_ds Scheme of the
+config is that scheme's store (datasources/store.py); every other URI goes to the opener (stores.open_store).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .config import ListenerSpec, MechanismSpec
+from .datasources import Schemes, SchemeStore, scheme_name
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
 from .stores import CredentialStore, Step, StoreError, open_store
@@ -34,12 +36,23 @@ def mechanism_specs(listeners: Iterable[ListenerSpec]) -> Iterator[MechanismSpec
 
 
 class Credentials:
-    def __init__(self, base_dir: Path, opener: Opener = open_store) -> None:
+    def __init__(self, base_dir: Path, opener: Opener = open_store, schemes: Schemes | None = None) -> None:
         self.base_dir = base_dir
         self._opener = opener
+        self.schemes = schemes  # the config's auth_ds Schemes (owned, and closed, by whoever built them)
         self._stores: dict[str, CredentialStore] = {}
         self._wanted: set[str] = set()
         self._lock = threading.Lock()  # refresh runs in a worker thread
+
+    def renewed(self, base_dir: Path, schemes: Schemes | None) -> Credentials:
+        """Fresh credentials for a reloaded config: the same opener, the new config's Schemes."""
+        return Credentials(base_dir, self._opener, schemes)
+
+    def _open(self, uri: str) -> CredentialStore:
+        name = scheme_name(uri)
+        if self.schemes is not None and name is not None and name in self.schemes.schemes:
+            return SchemeStore(uri, self.schemes[name])
+        return self._opener(uri, self.base_dir)
 
     def add(self, uri: str, store: CredentialStore) -> None:
         """Use an already built store for `uri` (embedders and tests)."""
@@ -55,7 +68,7 @@ class Credentials:
     def _open_missing(self) -> None:
         for uri in sorted(self._wanted - self._stores.keys()):
             try:
-                store = self._opener(uri, self.base_dir)
+                store = self._open(uri)
             except StoreError as exc:
                 log.error("credential store unavailable: %s", exc)
                 continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import socket
@@ -32,6 +33,7 @@ from . import listeners
 from .admission import Admission, Ticket
 from .authn import Credentials, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
+from .datasources import Schemes
 from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .events import Offload
 from .link import Link
@@ -58,6 +60,11 @@ SslCache = dict[tuple[object, ...], ssl.SSLContext]
 COMPUTE_THREADS = 2
 
 
+def _schemes(config: ServerConfig) -> Schemes | None:
+    spec = config.auth_ds
+    return Schemes(spec.datasources, spec.schemes, spec.base_dir) if spec else None
+
+
 class Server:
     def __init__(
         self,
@@ -72,6 +79,7 @@ class Server:
     ) -> None:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
+        self.schemes: Schemes | None = None  # the config's auth_ds Schemes, built in start() on the loop
         self.maildir = maildir or Maildir(config.spool_base)
         self.penalty = AuthPenalty(time.monotonic)
         # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
@@ -102,6 +110,9 @@ class Server:
     async def start(self) -> None:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
+        self.schemes = _schemes(self.config)
+        if self.credentials.schemes is None:
+            self.credentials.schemes = self.schemes
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -115,17 +126,29 @@ class Server:
         """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
         socket fails; sessions in flight finish under the config they started with."""
         same_base = config.base_dir == self.config.base_dir
-        credentials = self.credentials if same_base else Credentials(config.base_dir)
-        await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
-        maildir = Maildir(config.spool_base)
-        await asyncio.to_thread(maildir.ensure)
-        contexts: SslCache = {}
-        plan = await self._prepare(config, contexts)
+        schemes = _schemes(config)  # a Datasource that cannot be set up refuses the reload (DatasourceError)
+        if same_base and schemes is None and self.schemes is None:
+            credentials = self.credentials
+        else:  # new Schemes: their `name://` stores are opened anew (file stores are re-read, once)
+            credentials = self.credentials.renewed(config.base_dir, schemes)
+        try:
+            await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
+            maildir = Maildir(config.spool_base)
+            await asyncio.to_thread(maildir.ensure)
+            contexts: SslCache = {}
+            plan = await self._prepare(config, contexts)
+        except BaseException:
+            if schemes is not None:
+                await schemes.aclose()
+            raise
         for slot in plan.removed:
             self._unbind(slot)
         self._slots = plan.commit()
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
+        old, self.schemes = self.schemes, schemes
+        if old is not None:
+            await old.aclose()
         self.memory.limit = config.message_memory_budget
         if self._refresher is not None:
             self._refresher.cancel()
@@ -211,6 +234,9 @@ class Server:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
         self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
+        if self.schemes is not None:
+            await self.schemes.aclose()
+            self.schemes = None
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -349,8 +375,12 @@ class Server:
         return future
 
     def compute(self, work: Offload) -> asyncio.Future[object]:
-        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop."""
+        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop; a
+        coroutine function (a datasource's check, bounded by its own timeout) is a task on the loop, so a
+        slow database takes no compute thread from the key derivations."""
         loop = self._loop or asyncio.get_running_loop()
+        if inspect.iscoroutinefunction(work.function):
+            return loop.create_task(work.function(*work.args))
         return loop.run_in_executor(self._compute, work.function, *work.args)
 
     def submit(self, job: Job, done: Token) -> None:
