@@ -16,9 +16,10 @@ from typing import Any
 
 from ..runtime.config import AuthDsSpec, ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
 from ..runtime.datasources import AuthSpec, DatasourceSpec, auth_spec, datasource_spec
+from .auth_ds import auth_ds_scopes
 from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
-from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, GenericScope, Listen, ListenerOptions, Model
+from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
 from .values import to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
@@ -151,25 +152,6 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
         values["smtp_extensions"] = items
         out[1] = PolicyLayer(values=values, peers=out[1].peers)
     return out
-
-
-def auth_ds_scopes(config: Config) -> tuple[dict[str, GenericScope], dict[str, GenericScope]]:
-    """The config's `Datasource "name"` scopes and `auth_ds { Scheme "name" { Authenticate } }` stanzas, by
-    name (the first of a name wins, as lint reports the others)."""
-    datasources: dict[str, GenericScope] = {}
-    schemes: dict[str, GenericScope] = {}
-    for scope in config.scopes:
-        kind = scope.name.lower()
-        if kind == "datasource" and scope.instance:
-            datasources.setdefault(scope.instance, scope)
-        elif kind == "auth_ds":
-            for scheme in scope.scopes:
-                if scheme.name.lower() != "scheme" or not scheme.instance:
-                    continue
-                stanza = next((s for s in scheme.scopes if s.name.lower() == "authenticate"), None)
-                if stanza is not None:
-                    schemes.setdefault(scheme.instance, stanza)
-    return datasources, schemes
 
 
 def _auth_ds(config: Config) -> AuthDsSpec:
