@@ -25,6 +25,7 @@ from ..runtime.authgate import clear_text_needs_tls as clear_text_needs_tls
 from ..runtime.datasources import DatasourceError, auth_spec, datasource_spec
 from ..runtime.datasources import scheme_name as scheme_name
 from ..runtime.datasources.driver import EXTRAS
+from ..runtime.datasources.query import LdapQuery, check_placeholders, sql_placeholders
 from ..runtime.datasources.uri import LDAP_SCHEMES, driver_name, parse_datasource_uri
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
@@ -127,6 +128,25 @@ def authenticate_problem(options: Mapping[str, object]) -> str | None:
     """Why the runtime refuses an Authenticate stanza (a missing query, a bad type_map value, ...), or None."""
     try:
         auth_spec(options)
+    except DatasourceError as error:
+        return str(error)
+    return None
+
+
+def query_problem(options: Mapping[str, object], uris: Collection[str]) -> str | None:
+    """Why an Authenticate stanza's query does not fit the Datasource's drivers (a `:name` / `$name`
+    placeholder with no map entry, a malformed query), or None; `options` already passed authenticate_problem."""
+    try:
+        spec = auth_spec(options)
+        for uri in uris:
+            driver = driver_name(uri)
+            if driver in LDAP_SCHEMES:
+                used = LdapQuery.parse(spec.query).placeholders()
+            elif driver in ("sqlite", "pgsql"):
+                used = sql_placeholders(spec.query)
+            else:
+                continue  # a driver A418 reports
+            check_placeholders(used, spec.map)
     except DatasourceError as error:
         return str(error)
     return None

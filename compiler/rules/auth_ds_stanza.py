@@ -2,7 +2,8 @@
 
 Its `cache` names the Datasource the query runs on: one that names no `Datasource` scope of the config
 leaves the Scheme without a database. The stanza also needs a `query`, and its values must be what auth_ds
-reads (`returns_password` true or false, `type` and `type_map` values among the password schemes). The
+reads (`returns_password` true or false, `type` and `type_map` values among the password schemes), and
+every placeholder of its query (`:name` in SQL, `$name` in an LDAP URL) needs a `map` entry. The
 runtime's own reading of the stanza decides, so lint and `ecconf serve` agree.
 
 Bad:
@@ -32,7 +33,7 @@ from collections.abc import Iterator
 from ..auth_ds import auth_ds_scopes
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
-from ..runtime_facts import authenticate_problem
+from ..runtime_facts import authenticate_problem, query_problem
 
 CODE = "A417"
 SUMMARY = "auth_ds Authenticate stanza that cannot be used (unknown cache, bad values)"
@@ -51,6 +52,11 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         cache = str(stanza.options.get("cache"))
         if cache in datasources:
+            raw = datasources[cache].options.get("uri")
+            uris = [raw] if isinstance(raw, str) else [str(u) for u in raw] if isinstance(raw, list) else []
+            problem = query_problem(stanza.options, uris)
+            if problem is not None:
+                yield Diagnostic(CODE, f"Scheme {name!r}: {problem}", stanza.span_of("query") or where)
             continue
         close = difflib.get_close_matches(cache, sorted(datasources), n=1, cutoff=0.6)
         hint = (

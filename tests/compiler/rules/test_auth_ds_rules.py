@@ -90,3 +90,15 @@ def test_a_driver_whose_extra_is_missing_names_the_extra(tmp_path: Path, monkeyp
     text = config(uri="pgsql:host=/run/pg;dbname=mail;user=ecauth;password=s3cr3t-db")
     [found] = lint(datasource_rule, text, tmp_path / "a.conf")
     assert "pip install 'ecconf[pgsql]'" in found.message and "s3cr3t" not in found.message
+
+
+def test_a_placeholder_with_no_map_entry(tmp_path: Path) -> None:
+    text = config().replace('p = "%{password}" ', "")
+    [found] = lint(auth_ds_stanza, text, tmp_path / "a.conf")
+    assert "placeholder(s) with no map entry: p" in found.message and found.span.line == 4
+
+
+def test_an_unknown_type_map_value(tmp_path: Path) -> None:
+    text = config().replace('cache = "authdb"', 'cache = "authdb" returns_password = "true" type_map = [ X = "rot13" ]')
+    [found] = lint(auth_ds_stanza, text, tmp_path / "a.conf")
+    assert "rot13" in found.message
