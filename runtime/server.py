@@ -126,8 +126,10 @@ class Server:
         """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
         socket fails; sessions in flight finish under the config they started with."""
         same_base = config.base_dir == self.config.base_dir
-        schemes = _schemes(config)  # a Datasource that cannot be set up refuses the reload (DatasourceError)
-        if same_base and schemes is None and self.schemes is None:
+        same_ds = config.auth_ds == self.config.auth_ds  # then the Schemes, their pools and caches are kept
+        # A Datasource that cannot be set up refuses the reload (DatasourceError).
+        schemes = self.schemes if same_ds else _schemes(config)
+        if same_base and same_ds:
             credentials = self.credentials
         else:  # new Schemes: their `name://` stores are opened anew (file stores are re-read, once)
             credentials = self.credentials.renewed(config.base_dir, schemes)
@@ -138,7 +140,7 @@ class Server:
             contexts: SslCache = {}
             plan = await self._prepare(config, contexts)
         except BaseException:
-            if schemes is not None:
+            if schemes is not None and schemes is not self.schemes:
                 await schemes.aclose()
             raise
         for slot in plan.removed:
@@ -147,8 +149,8 @@ class Server:
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
         old, self.schemes = self.schemes, schemes
-        if old is not None:
-            await old.aclose()
+        if old is not None and old is not schemes:
+            await old.aclose()  # a session still in an exchange on it gets 454, not a hang
         self.memory.limit = config.message_memory_budget
         if self._refresher is not None:
             self._refresher.cancel()
