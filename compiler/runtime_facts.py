@@ -152,6 +152,15 @@ def query_problem(options: Mapping[str, object], uris: Collection[str]) -> str |
     return None
 
 
+def servable_datasource(options: Mapping[str, object]) -> bool:
+    """Whether `ecconf serve` can open a Datasource scope: good options, every URI parsed, its library there."""
+    if datasource_options_problem(options) is not None:
+        return False
+    raw = options.get("uri")
+    uris = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return all(datasource_uri_problem(str(u)) is None and datasource_missing_extra(str(u)) is None for u in uris)
+
+
 def describe_secrets(kinds: frozenset[SecretKind]) -> str:
     """Words for a set of secret kinds, for messages ("clear-text passwords"). A store that checks passwords
     itself is named only alone: "PLAIN needs clear-text passwords or password hashes" says enough."""

@@ -20,6 +20,7 @@ from .auth_ds import auth_ds_scopes
 from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
+from .runtime_facts import servable_datasource
 from .values import to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
@@ -155,11 +156,20 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
 
 
 def _auth_ds(config: Config) -> AuthDsSpec:
+    """The Datasources and Schemes `ecconf serve` can open. Those lint warns it cannot (A418: a driver ecconf
+    does not serve, a missing extra) are left out, and so are the Schemes on them: their `name://` stores
+    then stay closed and their mechanisms are not offered, as for any store that cannot be opened."""
     datasources, schemes = auth_ds_scopes(config)
     if not datasources and not schemes:
         return AuthDsSpec()
-    sources: dict[str, DatasourceSpec] = {name: datasource_spec(s.options) for name, s in datasources.items()}
-    stanzas: dict[str, AuthSpec] = {name: auth_spec(s.options) for name, s in schemes.items()}
+    sources: dict[str, DatasourceSpec] = {
+        name: datasource_spec(s.options) for name, s in datasources.items() if servable_datasource(s.options)
+    }
+    stanzas: dict[str, AuthSpec] = {}
+    for name, stanza in schemes.items():
+        spec = auth_spec(stanza.options)
+        if spec.cache in sources:
+            stanzas[name] = spec
     first = next(iter(datasources.values()), None)
     span = first.span if first is not None else None
     base = Path(span.path).parent.resolve() if span is not None else None

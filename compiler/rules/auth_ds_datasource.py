@@ -1,10 +1,11 @@
 """A418 auth-ds-datasource: a `Datasource` scope `ecconf serve` cannot open.
 
 ecconf serves the `sqlite:` driver (the standard library's), `pgsql:` (psycopg 3, the `ecconf[pgsql]` extra)
-and `ldap:` (ldap3, `ecconf[ldap]`). Momentum's other drivers (mysql, odbc, cdb, csv) are not served; a
-malformed URI, a bad `cache_size` / `cache_life`, or a driver whose library is not installed keeps every
-Scheme on that Datasource from working, and `ecconf serve` from starting. Messages never quote the URI,
-which may hold a password.
+and `ldap:` (ldap3, `ecconf[ldap]`). Momentum has more drivers (mysql, odbc, cdb, csv...), so the config may
+well be right for Momentum; this says that `ecconf serve` will not open that Datasource, so the Schemes whose
+`cache` names it are not served (their mechanisms are not offered). The same goes for a malformed URI, a
+bad `cache_size` / `cache_life`, or a driver whose Python library is not installed (the message names the
+`pip install` that brings it). Messages never quote the URI, which may hold a password.
 
 Bad:
     Datasource "authdb" { uri = ( "mysql:host=db;dbname=mail" ) }
@@ -24,7 +25,7 @@ from ..runtime_facts import datasource_missing_extra, datasource_options_problem
 
 CODE = "A418"
 SUMMARY = "Datasource whose URI or driver ecconf cannot serve"
-DEFAULT_SEVERITY = Severity.ERROR
+DEFAULT_SEVERITY = Severity.WARNING
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -34,11 +35,17 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         problem = datasource_options_problem(scope.options)
         if problem is not None:
-            yield Diagnostic(CODE, f"Datasource {name!r}: {problem}", where)
+            yield Diagnostic(
+                CODE, f"Datasource {name!r}: {problem}; `ecconf serve` will not serve the Schemes on it", where
+            )
             continue
         raw = scope.options.get("uri")
         for uri in [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []:
             text = str(uri)
             problem = datasource_uri_problem(text) or datasource_missing_extra(text)
             if problem is not None:
-                yield Diagnostic(CODE, f"Datasource {name!r}: {problem}", where)
+                yield Diagnostic(
+                    CODE,
+                    f"Datasource {name!r}: {problem}; `ecconf serve` will not serve the Schemes on it",
+                    where,
+                )

@@ -150,3 +150,25 @@ def test_proxy_protocol_reaches_the_policy_per_listen_and_peer(tmp_path: Path) -
     assert resolve(second.layers, "10.1.2.3").proxy_protocol
     assert not resolve(second.layers, "192.0.2.1").proxy_protocol  # another source connects directly
     assert resolve((), None).proxy_protocol_timeout == 60  # Momentum's default
+
+
+def test_auth_ds_scopes_become_specs_and_unservable_datasources_are_left_out(tmp_path: Path) -> None:
+    config = compile_file(
+        tmp_path,
+        'Datasource "authdb" { uri = ( "sqlite:auth.db" ) cache_life = 60 }\n'
+        'Datasource "legacy" { uri = ( "mysql:host=db;password=x" ) }\n'
+        "auth_ds {\n"
+        '  Scheme "mailauth" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "authdb"'
+        ' map = [ u = "%{username}" ] } }\n'
+        '  Scheme "old" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "legacy"'
+        ' map = [ u = "%{username}" ] } }\n'
+        "}\n",
+    )
+    spec = config.auth_ds
+    assert list(spec.datasources) == ["authdb"] and list(spec.schemes) == ["mailauth"]
+    assert spec.datasources["authdb"].cache.life == 60 and spec.base_dir == tmp_path.resolve()
+    assert spec.schemes["mailauth"].cache == "authdb"
+
+
+def test_no_auth_ds_no_specs(tmp_path: Path) -> None:
+    assert not compile_file(tmp_path, 'Hostname = "mx.test"\n').auth_ds
