@@ -133,23 +133,40 @@ def authenticate_problem(options: Mapping[str, object]) -> str | None:
     return None
 
 
+def _placeholders(query: str, uri: str) -> list[str] | None:
+    """The placeholders a driver reads in `query` (`:name` SQL, `$name` LDAP URL); None for other drivers."""
+    driver = driver_name(uri)
+    if driver in LDAP_SCHEMES:
+        return LdapQuery.parse(query).placeholders()
+    if driver in ("sqlite", "pgsql"):
+        return sql_placeholders(query)
+    return None  # a driver A418 reports
+
+
 def query_problem(options: Mapping[str, object], uris: Collection[str]) -> str | None:
     """Why an Authenticate stanza's query does not fit the Datasource's drivers (a `:name` / `$name`
     placeholder with no map entry, a malformed query), or None; `options` already passed authenticate_problem."""
     try:
         spec = auth_spec(options)
         for uri in uris:
-            driver = driver_name(uri)
-            if driver in LDAP_SCHEMES:
-                used = LdapQuery.parse(spec.query).placeholders()
-            elif driver in ("sqlite", "pgsql"):
-                used = sql_placeholders(spec.query)
-            else:
-                continue  # a driver A418 reports
-            check_placeholders(used, spec.map)
+            used = _placeholders(spec.query, uri)
+            if used is not None:
+                check_placeholders(used, spec.map)
     except DatasourceError as error:
         return str(error)
     return None
+
+
+def unused_map_entries(options: Mapping[str, object], uris: Collection[str]) -> list[str]:
+    """The `map` entries no placeholder of the query reads, for every driver of the Datasource (sorted); only
+    for a stanza and query that passed authenticate_problem and query_problem."""
+    try:
+        spec = auth_spec(options)
+        read = [_placeholders(spec.query, uri) for uri in uris]
+    except DatasourceError:
+        return []
+    known = [names for names in read if names is not None]  # drivers ecconf cannot read say nothing here
+    return sorted(spec.map.names() - {name for names in known for name in names}) if known else []
 
 
 def servable_datasource(options: Mapping[str, object]) -> bool:

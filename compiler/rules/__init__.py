@@ -16,6 +16,7 @@ from . import (
     auth_ds_datasource,
     auth_ds_stanza,
     auth_ds_unknown_scheme,
+    auth_ds_unused_map,
     auth_legacy_extension,
     auth_log_without_acctlog,
     auth_mechanism_without_parameters,
@@ -93,6 +94,7 @@ ALL: tuple[RuleModule, ...] = (
     auth_ds_unknown_scheme,  # A416
     auth_ds_stanza,  # A417
     auth_ds_datasource,  # A418
+    auth_ds_unused_map,  # A419
     starttls_without_certificate,  # S501
     use_ssl_with_starttls,  # S502
     open_relay,  # S503

@@ -12,7 +12,13 @@ from test_auth_docs import lint, places
 
 from ecconf.compiler import runtime_facts
 from ecconf.compiler.rules import auth_ds_datasource as datasource_rule
-from ecconf.compiler.rules import auth_ds_stanza, auth_ds_unknown_scheme, auth_unsupported, auth_uri_cannot_serve
+from ecconf.compiler.rules import (
+    auth_ds_stanza,
+    auth_ds_unknown_scheme,
+    auth_ds_unused_map,
+    auth_unsupported,
+    auth_uri_cannot_serve,
+)
 
 SCHEME = """\
 Datasource "authdb" {{ uri = ( "{uri}" ) }}
@@ -102,3 +108,27 @@ def test_an_unknown_type_map_value(tmp_path: Path) -> None:
     text = config().replace('cache = "authdb"', 'cache = "authdb" returns_password = "true" type_map = [ X = "rot13" ]')
     [found] = lint(auth_ds_stanza, text, tmp_path / "a.conf")
     assert "rot13" in found.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('"%{password}"', '"%{pasword}"', "%{pasword}; known expansions: %{username}, %{password}"),
+        ('cache = "authdb"', 'cache = "authdb" password_column = "pw"', "need returns_password = true"),
+    ],
+)
+def test_stanza_values_the_runtime_refuses(old: str, new: str, words: str, tmp_path: Path) -> None:
+    [found] = lint(auth_ds_stanza, config().replace(old, new), tmp_path / "a.conf")
+    assert words in found.message
+
+
+def test_a_map_entry_the_query_never_reads(tmp_path: Path) -> None:
+    text = config().replace("AND pw = :p", "")
+    [found] = lint(auth_ds_unused_map, text, tmp_path / "a.conf")
+    assert "map entry p not read by the query" in found.message and found.span.line == 5
+    assert lint(auth_ds_unused_map, config(), tmp_path / "a.conf") == []
+
+
+def test_a_map_on_a_driver_ecconf_cannot_read_is_not_judged(tmp_path: Path) -> None:
+    text = config(uri="odbc:DSN=mail").replace("AND pw = :p", "")
+    assert lint(auth_ds_unused_map, text, tmp_path / "a.conf") == []
