@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ds_servers import PASSWORD_QUERY, TYPE_MAP, PgCluster, stored_values
+from ds_servers import PASSWORD_QUERY, TYPE_MAP, PgCluster, Slapd, stored_values
 from serving import dialogue, hang_up, serving
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "datasources"
@@ -131,4 +131,37 @@ def test_postgresql_down_is_454_and_the_session_goes_on(pg: PgCluster, tmp_path:
             assert reader.readline().startswith(b"235 ")
         finally:
             hang_up(sock, reader)
+        assert served.stop() == 0
+
+
+def _ldap_config(folder: Path, directory: Slapd) -> Path:
+    config = folder / "ldap.conf"
+    config.write_text(
+        f'Hostname = "mx.test"\nSpool_Base = "{folder / "spool"}"\n'
+        f'Datasource "dir" {{ uri = ( "{directory.uri()}" ) }}\n'
+        "auth_ds {\n"
+        '  Scheme "ldapauth" { Authenticate { query = "ldap:///?userPassword?sub?(|(uid=$user)(mail=$user))"\n'
+        '    cache = "dir" map = [ user = "%{username}" ] returns_password = "true"\n'
+        '    password_column = "userPassword" type = "rfc2307" } }\n'
+        '  Scheme "ldapbind" { Authenticate {\n'
+        '    query = "ldap:///????bindname=uid=$user%2Cou=people%2Cdc=example%2Cdc=com,x-bindpw=$pass"\n'
+        '    cache = "dir" map = [ user = "%{username}" pass = "%{password}" ] } }\n'
+        "}\n"
+        'ESMTP_Listener {\n  SMTP_Extensions = ( "ENHANCEDSTATUSCODES" "AUTH PLAIN LOGIN" )\n'
+        '  AuthPlainParameters = [ uri = "ldapauth://" ]\n  AuthLoginParameters = [ uri = "ldapbind://" ]\n'
+        '  Listen "127.0.0.1:0" { }\n}\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_ldap_search_and_bind_schemes_serve_plain_and_login(slapd: Slapd, tmp_path: Path) -> None:
+    with serving(_ldap_config(tmp_path, slapd)) as served:
+        assert not any("[A4" in line for line in served.seen), "".join(served.seen)
+        for user, password, _, _ in stored_values():
+            assert _auth(served.port, "PLAIN", user, password) == 235, user  # a search for userPassword
+            assert _auth(served.port, "LOGIN", user, password) == 235, user  # a bind as the user
+        assert _auth(served.port, "PLAIN", "alice", "bob-pw") == 535
+        assert _auth(served.port, "LOGIN", "alice", "bob-pw") == 535
+        assert _auth(served.port, "PLAIN", "*)(uid=*", "alice-pw") == 535  # the filter value is escaped
         assert served.stop() == 0
