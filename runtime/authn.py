@@ -5,6 +5,7 @@ that names it; `refresh()` re-reads changed files (and retries stores that faile
 change needs no restart. A mechanism is available only when its store is open and holds a secret kind that
 mechanism can use (a `digest:` file cannot serve PLAIN). A `name://` URI that names an auth_ds Scheme of the
 config is that scheme's store (datasources/store.py); every other URI goes to the opener (stores.open_store).
+The Schemes are built once per config (build_schemes) and kept across a reload that leaves auth_ds as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .config import ListenerSpec, MechanismSpec
+from .config import AuthDsSpec, ListenerSpec, MechanismSpec, ServerConfig
 from .datasources import Schemes, SchemeStore, scheme_name
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
@@ -33,6 +34,21 @@ def mechanism_specs(listeners: Iterable[ListenerSpec]) -> Iterator[MechanismSpec
                 auth = values.get("auth")
                 if isinstance(auth, Mapping):
                     yield from auth.values()
+
+
+def build_schemes(spec: AuthDsSpec) -> Schemes | None:
+    """The config's auth_ds Schemes (DatasourceError if one cannot be set up); built on the serving loop."""
+    return Schemes(spec.datasources, spec.schemes, spec.base_dir) if spec else None
+
+
+def for_config(current: Credentials, old: ServerConfig, new: ServerConfig) -> Credentials:
+    """The credentials a reload from `old` to `new` serves: the same ones when neither base_dir nor auth_ds
+    changed (Schemes keep their pools and cache), else fresh ones, with new Schemes if auth_ds changed (the
+    caller closes the old Schemes once it has swapped). DatasourceError refuses the reload."""
+    same_ds = new.auth_ds == old.auth_ds
+    if same_ds and new.base_dir == old.base_dir:
+        return current
+    return current.renewed(new.base_dir, current.schemes if same_ds else build_schemes(new.auth_ds))
 
 
 class Credentials:

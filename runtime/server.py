@@ -12,7 +12,8 @@ on the disk thread (diskqueue.py, handed over once per turn of the loop), creden
 thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
-Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop.
+Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop; an
+auth_ds check (a coroutine, bounded by its datasource's timeout) is a task on the loop and takes no thread.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from . import listeners
 from .admission import Admission, Ticket
-from .authn import Credentials, mechanism_specs
+from .authn import Credentials, build_schemes, for_config, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .datasources import Schemes
 from .diskqueue import DiskQueue, Job, Result, Token, settle
@@ -58,11 +59,6 @@ SslCache = dict[tuple[object, ...], ssl.SSLContext]
 # Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
 # and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
 COMPUTE_THREADS = 2
-
-
-def _schemes(config: ServerConfig) -> Schemes | None:
-    spec = config.auth_ds
-    return Schemes(spec.datasources, spec.schemes, spec.base_dir) if spec else None
 
 
 class Server:
@@ -110,9 +106,7 @@ class Server:
     async def start(self) -> None:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
-        self.schemes = _schemes(self.config)
-        if self.credentials.schemes is None:
-            self.credentials.schemes = self.schemes
+        self.schemes = self.credentials.schemes = self.credentials.schemes or build_schemes(self.config.auth_ds)
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -125,14 +119,8 @@ class Server:
     async def reload(self, config: ServerConfig) -> ReloadResult:
         """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
         socket fails; sessions in flight finish under the config they started with."""
-        same_base = config.base_dir == self.config.base_dir
-        same_ds = config.auth_ds == self.config.auth_ds  # then the Schemes, their pools and caches are kept
-        # A Datasource that cannot be set up refuses the reload (DatasourceError).
-        schemes = self.schemes if same_ds else _schemes(config)
-        if same_base and same_ds:
-            credentials = self.credentials
-        else:  # new Schemes: their `name://` stores are opened anew (file stores are re-read, once)
-            credentials = self.credentials.renewed(config.base_dir, schemes)
+        credentials = for_config(self.credentials, self.config, config)  # DatasourceError: refused
+        schemes = credentials.schemes
         try:
             await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
             maildir = Maildir(config.spool_base)
@@ -140,7 +128,7 @@ class Server:
             contexts: SslCache = {}
             plan = await self._prepare(config, contexts)
         except BaseException:
-            if schemes is not None and schemes is not self.schemes:
+            if schemes is not self.schemes and schemes is not None:
                 await schemes.aclose()
             raise
         for slot in plan.removed:
@@ -378,8 +366,7 @@ class Server:
 
     def compute(self, work: Offload) -> asyncio.Future[object]:
         """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop; a
-        coroutine function (a datasource's check, bounded by its own timeout) is a task on the loop, so a
-        slow database takes no compute thread from the key derivations."""
+        coroutine (a datasource's check, bounded by its timeout) is a task here, taking no compute thread."""
         loop = self._loop or asyncio.get_running_loop()
         if inspect.iscoroutinefunction(work.function):
             return loop.create_task(work.function(*work.args))
