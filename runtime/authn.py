@@ -19,7 +19,7 @@ from .config import AuthDsSpec, ListenerSpec, MechanismSpec, ServerConfig
 from .datasources import Schemes, SchemeStore, scheme_name
 from .sasl import MECHANISMS, can_serve, create
 from .sasl.base import Mechanism, MechanismContext
-from .stores import CredentialStore, Step, StoreError, open_store
+from .stores import STORE_SCHEMES, CredentialStore, Step, StoreError, open_store, uri_scheme
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,12 @@ class Credentials:
         name = scheme_name(uri)
         if self.schemes is not None and name is not None and name in self.schemes.schemes:
             return SchemeStore(uri, self.schemes[name])
-        return self._opener(uri, self.base_dir)
+        try:
+            return self._opener(uri, self.base_dir)
+        except StoreError:
+            if name is None or uri_scheme(uri) in STORE_SCHEMES:
+                raise
+            raise StoreError(f"{uri}: names no auth_ds Scheme this server serves (`ecconf lint` says why)") from None
 
     def add(self, uri: str, store: CredentialStore) -> None:
         """Use an already built store for `uri` (embedders and tests)."""
