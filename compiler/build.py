@@ -304,6 +304,7 @@ class Builder:
             if isinstance(statement, Option):
                 self.record(Assignment(kind, None, statement), statement.name.lower())
                 out.options[statement.name.lower()] = plain(statement.value)
+                out.set_span_of(statement.name.lower(), statement.span)  # an option's place, by its name
             else:
                 self.facts.scope_uses.append(ScopeUse(kind, statement))
                 out.scopes.append(self.generic_scope(statement, kind))

@@ -14,10 +14,13 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from ..runtime.config import ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.config import AuthDsSpec, ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.datasources import AuthSpec, DatasourceSpec, auth_spec, datasource_spec
+from .auth_ds import auth_ds_scopes
 from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
+from .runtime_facts import servable_datasource
 from .values import to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
@@ -152,6 +155,27 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
     return out
 
 
+def _auth_ds(config: Config) -> AuthDsSpec:
+    """The Datasources and Schemes `ecconf serve` can open. Those lint warns it cannot (A418: a driver ecconf
+    does not serve, a missing extra) are left out, and so are the Schemes on them: their `name://` stores
+    then stay closed and their mechanisms are not offered, as for any store that cannot be opened."""
+    datasources, schemes = auth_ds_scopes(config)
+    if not datasources and not schemes:
+        return AuthDsSpec()
+    sources: dict[str, DatasourceSpec] = {
+        name: datasource_spec(s.options) for name, s in datasources.items() if servable_datasource(s.options)
+    }
+    stanzas: dict[str, AuthSpec] = {}
+    for name, stanza in schemes.items():
+        spec = auth_spec(stanza.options)
+        if spec.cache in sources:
+            stanzas[name] = spec
+    first = next(iter(datasources.values()), None)
+    span = first.span if first is not None else None
+    base = Path(span.path).parent.resolve() if span is not None else None
+    return AuthDsSpec(sources, stanzas, base)
+
+
 def to_runtime(config: Config, *, default_hostname: str | None = None) -> ServerConfig:
     """The server configuration for a config that linted without errors."""
     hostname = config.hostname or default_hostname or socket.gethostname()
@@ -189,4 +213,5 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
         listeners=tuple(listeners),
         acctlog_path=Path(acctlog) if acctlog else None,
         auth_penalty_redis=config.auth_penalty_redis,
+        auth_ds=_auth_ds(config),
     )

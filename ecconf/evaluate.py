@@ -20,7 +20,7 @@ from .compiler.redact import redact_json, redact_uris
 from .compiler.to_runtime import to_runtime
 from .compiler.to_text import SPELLING
 from .runtime import authgate, extensions, policy
-from .runtime.authn import Credentials, mechanism_specs
+from .runtime.authn import Credentials, build_schemes, mechanism_specs
 from .runtime.config import ListenerSpec, SessionPolicy
 from .runtime.events import ValidationContext
 
@@ -122,7 +122,7 @@ def evaluate(config: Config, listen_address: str | None, client: str, names: tup
     if spec is None or resolved is None:  # Enable = false: serve does not listen here
         out.relay = "serve does not listen here (Enable is false)"
         return out
-    credentials = Credentials(server.base_dir)
+    credentials = Credentials(server.base_dir, schemes=build_schemes(server.auth_ds))  # as the server opens them
     credentials.open_all(mechanism_specs(server.listeners))
     offered = extensions.offered_mechanisms(resolved, credentials)
     for state, tls in (("plain", resolved.use_ssl), ("tls", True)):

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from .datasources.judge import AuthSpec
+from .datasources.service import DatasourceSpec
 from .memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -240,6 +242,22 @@ class ListenerSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthDsSpec:
+    """The config's `Datasource` scopes and `auth_ds { Scheme ... }` stanzas, by name (runtime/datasources)."""
+
+    datasources: Mapping[str, DatasourceSpec] = field(default_factory=dict)
+    schemes: Mapping[str, AuthSpec] = field(default_factory=dict)
+    base_dir: Path | None = None  # a relative `sqlite:` path is taken from here (the config's folder)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "datasources", MappingProxyType(dict(self.datasources)))
+        object.__setattr__(self, "schemes", MappingProxyType(dict(self.schemes)))
+
+    def __bool__(self) -> bool:
+        return bool(self.datasources or self.schemes)
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     hostname: str
     spool_base: Path
@@ -250,6 +268,7 @@ class ServerConfig:
     message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
     # A Redis server's URL: the per-address AUTH penalty is kept there, one table for every server naming it.
     auth_penalty_redis: str | None = None
+    auth_ds: AuthDsSpec = field(default_factory=AuthDsSpec)  # `name://` credential stores (auth_ds Schemes)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spool_base", Path(self.spool_base))

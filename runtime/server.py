@@ -12,13 +12,15 @@ on the disk thread (diskqueue.py, handed over once per turn of the loop), creden
 thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
-Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop.
+Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop; an
+auth_ds check (a coroutine, bounded by its datasource's timeout) is a task on the loop and takes no thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import socket
@@ -30,8 +32,9 @@ from pathlib import Path
 
 from . import listeners
 from .admission import Admission, Ticket
-from .authn import Credentials, mechanism_specs
+from .authn import Credentials, build_schemes, for_config, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
+from .datasources import Schemes
 from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .events import Offload
 from .link import Link
@@ -72,6 +75,7 @@ class Server:
     ) -> None:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
+        self.schemes: Schemes | None = None  # the config's auth_ds Schemes, built in start() on the loop
         self.maildir = maildir or Maildir(config.spool_base)
         self._sharing = sharing or Sharing()
         # CLOCK_MONOTONIC: one clock for every process of the machine, so a table they share agrees on it.
@@ -104,6 +108,7 @@ class Server:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
         self._share_penalty(self.config)  # before binding: a server that cannot keep it does not start
+        self.schemes = self.credentials.schemes = self.credentials.schemes or build_schemes(self.config.auth_ds)
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -116,18 +121,26 @@ class Server:
     async def reload(self, config: ServerConfig) -> ReloadResult:
         """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
         socket fails; sessions in flight finish under the config they started with."""
-        same_base = config.base_dir == self.config.base_dir
-        credentials = self.credentials if same_base else Credentials(config.base_dir)
-        await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
-        maildir = Maildir(config.spool_base)
-        await asyncio.to_thread(maildir.ensure)
-        contexts: SslCache = {}
-        plan = await self._prepare(config, contexts)
+        credentials = for_config(self.credentials, self.config, config)  # DatasourceError: refused
+        schemes = credentials.schemes
+        try:
+            await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
+            maildir = Maildir(config.spool_base)
+            await asyncio.to_thread(maildir.ensure)
+            contexts: SslCache = {}
+            plan = await self._prepare(config, contexts)
+        except BaseException:
+            if schemes is not self.schemes and schemes is not None:
+                await schemes.aclose()
+            raise
         for slot in plan.removed:
             self._unbind(slot)
         self._slots = plan.commit()
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
+        old, self.schemes = self.schemes, schemes
+        if old is not None and old is not schemes:
+            await old.aclose()  # a session still in an exchange on it gets 454, not a hang
         self.memory.limit = config.message_memory_budget
         self._share_penalty(config)
         if self._refresher is not None:
@@ -236,6 +249,9 @@ class Server:
             await self.penalty.remote.close()
             self.penalty.remote = None
         self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
+        if self.schemes is not None:
+            await self.schemes.aclose()
+            self.schemes = None
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -374,8 +390,11 @@ class Server:
         return future
 
     def compute(self, work: Offload) -> asyncio.Future[object]:
-        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop."""
+        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop; a
+        coroutine (a datasource's check, bounded by its timeout) is a task here, taking no compute thread."""
         loop = self._loop or asyncio.get_running_loop()
+        if inspect.iscoroutinefunction(work.function):
+            return loop.create_task(work.function(*work.args))
         return loop.run_in_executor(self._compute, work.function, *work.args)
 
     def submit(self, job: Job, done: Token) -> None:

@@ -1,9 +1,10 @@
 """An auth_ds Scheme as a credential store named `name://`, and a blocking facade for callers off the loop.
 
 Rule of this room: a scheme store hands out no secret (no clear text, no HA1): it checks a password itself,
-asynchronously, and may answer TEMPFAIL. So it serves PLAIN and LOGIN only, through `verify()`, and says so
-by offering no secret kind. BlockingSchemes runs the schemes on an event loop of its own, in one thread, for
-code that cannot await (a CLI check, a test, a sans-IO caller); the server awaits `verify()` on its own loop.
+asynchronously, and may answer TEMPFAIL. So it serves PLAIN and LOGIN only, through `check()` (the SASL
+layer's VerifyingLookup, awaited on the server's loop) or `verify()`, and says so by holding
+SecretKind.VERIFY. BlockingSchemes runs the schemes on an event loop of its own, in one thread, for code
+that cannot await (a CLI check, a test, a sans-IO caller).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..sasl.base import SecretKind
 from .judge import AuthSpec
 from .outcome import Outcome
 from .query import AuthParams
 from .service import DatasourceSpec, Scheme, Schemes
 
 SUFFIX = "://"
+_KINDS = frozenset({SecretKind.VERIFY})
 
 
 def scheme_name(uri: str) -> str | None:
@@ -36,8 +39,8 @@ class SchemeStore:
         self.last_error: str | None = None
 
     @property
-    def secret_kinds(self) -> frozenset[object]:
-        return frozenset()  # nothing to hand out: verify() checks the password
+    def secret_kinds(self) -> frozenset[SecretKind]:
+        return _KINDS  # nothing to hand out: check() asks the datasource
 
     def cleartext(self, user: str) -> str | None:
         return None
@@ -51,6 +54,11 @@ class SchemeStore:
     async def verify(self, user: str, password: str, realm: str = "") -> Outcome:
         """OK, FAIL or TEMPFAIL (454 4.7.0) for a PLAIN or LOGIN attempt; never raises."""
         return await self.scheme.authenticate(AuthParams(user, password, realm=realm, uri=self.uri))
+
+    async def check(self, user: str, password: str, realm: str) -> bool | None:
+        """VerifyingLookup: True, False, or None when the datasource could not answer (TEMPFAIL)."""
+        outcome = await self.verify(user, password, realm)
+        return None if outcome is Outcome.TEMPFAIL else outcome is Outcome.OK
 
 
 class BlockingSchemes:

@@ -24,6 +24,7 @@ from .base import (
     Step,
     StoreUnavailable,
     Success,
+    VerifyingLookup,
     decode_utf8,
     fetch_cleartext,
     secrets_equal,
@@ -76,7 +77,10 @@ def verify_password(store: CredentialLookup, authcid: str, password: str, authzi
 
     Against a store of hashes the check may be costly (crypt, bcrypt, Argon2): it is then asked for as
     `Costly` work, run off the event loop; an unknown user is checked against the store's dummy hash, so
-    that both cost the same."""
+    that both cost the same. A store that checks passwords itself (a database) is awaited, off the loop's
+    own work, and may answer that it cannot say (TEMPORARY: 454 4.7.0)."""
+    if SecretKind.VERIFY in store.secret_kinds:
+        return _verify_elsewhere(store, authcid, password, authzid, allow_authzid)  # type: ignore[arg-type]
     if SecretKind.HASHED in store.secret_kinds:
         return _verify_hashed(store, authcid, password, authzid, allow_authzid)  # type: ignore[arg-type]
     stored = fetch_cleartext(store, authcid)
@@ -110,3 +114,12 @@ def _verify_hashed(store: HashedLookup, authcid: str, password: str, authzid: st
     if is_costly(target):
         return Costly(matches, (target, password, authcid, ""), judge)
     return judge(matches(target, password, authcid))
+
+
+def _verify_elsewhere(store: VerifyingLookup, authcid: str, password: str, authzid: str, allow_authzid: bool) -> Step:
+    def judge(answer: object) -> Step:
+        if answer is None:
+            return Failure(FailureKind.TEMPORARY, "the credential store could not answer", authcid)
+        return _verdict(True, answer is True, authcid, authzid, allow_authzid)
+
+    return Costly(store.check, (authcid, password, ""), judge)

@@ -163,3 +163,25 @@ def test_penalty_exempt_networks_and_the_redis_store_reach_the_server(tmp_path: 
     assert [str(n) for n in policy.auth_penalty_exempt] == ["127.0.0.1/32", "10.1.0.0/16"]
     bare = compile_file(tmp_path, 'ESMTP_Listener { Listen "127.0.0.1:0" { } }', "bare.conf")
     assert bare.auth_penalty_redis is None and resolve(bare.listeners[0].layers, "10.1.2.3").auth_penalty_exempt == ()
+
+
+def test_auth_ds_scopes_become_specs_and_unservable_datasources_are_left_out(tmp_path: Path) -> None:
+    config = compile_file(
+        tmp_path,
+        'Datasource "authdb" { uri = ( "sqlite:auth.db" ) cache_life = 60 }\n'
+        'Datasource "legacy" { uri = ( "mysql:host=db;password=x" ) }\n'
+        "auth_ds {\n"
+        '  Scheme "mailauth" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "authdb"'
+        ' map = [ u = "%{username}" ] } }\n'
+        '  Scheme "old" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "legacy"'
+        ' map = [ u = "%{username}" ] } }\n'
+        "}\n",
+    )
+    spec = config.auth_ds
+    assert list(spec.datasources) == ["authdb"] and list(spec.schemes) == ["mailauth"]
+    assert spec.datasources["authdb"].cache.life == 60 and spec.base_dir == tmp_path.resolve()
+    assert spec.schemes["mailauth"].cache == "authdb"
+
+
+def test_no_auth_ds_no_specs(tmp_path: Path) -> None:
+    assert not compile_file(tmp_path, 'Hostname = "mx.test"\n').auth_ds

@@ -77,3 +77,10 @@ def test_trace_headers_order_and_line_ends():
     data = trace_headers("mx.test", envelope()).decode()
     assert data.startswith("Authentication-Results: ") and "\nReceived: " in data
     assert data.endswith("+0000\n") and "\r" not in data
+
+
+def test_authentication_results_says_temperror_when_the_store_could_not_answer() -> None:
+    ctx = ValidationContext("PLAIN", AuthStatus.ERROR, "alice", False)
+    assert authentication_results("mx.test", envelope(context=ctx)) == (
+        "Authentication-Results: mx.test; auth=temperror (PLAIN) smtp.auth=alice"
+    )

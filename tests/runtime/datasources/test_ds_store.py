@@ -9,6 +9,7 @@ from ds_servers import PASSWORD_QUERY, TYPE_MAP, make_db
 
 from ecconf.runtime.datasources import AuthParams, AuthSpec, DatasourceSpec, Outcome, Schemes
 from ecconf.runtime.datasources.store import BlockingSchemes, SchemeStore, scheme_name
+from ecconf.runtime.sasl.base import SecretKind
 
 SPEC = AuthSpec.build(PASSWORD_QUERY, "authdb", {"user": "%{username}"}, True, "password", None, "scheme", TYPE_MAP)
 
@@ -27,7 +28,7 @@ def test_a_scheme_store_verifies_and_hands_out_no_secret(tmp_path: Path) -> None
         schemes = Schemes({"authdb": DatasourceSpec((f"sqlite:{db}",))}, {"mailauth": SPEC})
         store = SchemeStore("mailauth://", schemes["mailauth"])
         try:
-            assert store.secret_kinds == frozenset() and store.cleartext("alice") is None
+            assert store.secret_kinds == frozenset({SecretKind.VERIFY}) and store.cleartext("alice") is None
             assert store.digest_ha1("alice", "r") is None and store.refresh() is False
             assert await store.verify("alice", "alice-pw") is Outcome.OK
             assert await store.verify("alice", "bob-pw") is Outcome.FAIL
