@@ -42,6 +42,7 @@ from .values import (
     to_flag,
     to_int,
     to_listen_address,
+    to_redis_url,
     to_seconds,
 )
 
@@ -100,6 +101,8 @@ LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
     "use_ssl": to_bool,
     "always_allow": to_bool,
     "always_deny": to_bool,
+    "proxy_protocol": to_bool,
+    "proxy_protocol_timeout": to_seconds,
     "idle_time": to_int,
     "listener_sessions": to_int,
     "max_message_size": to_int,
@@ -143,9 +146,14 @@ GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
     "hostname": str,
     "spool_base": str,
     "message_memory_budget": partial(to_int, minimum=1),
+    "auth_penalty_redis": to_redis_url,
 }
-# ecconf's own server-wide limits (global scope only), noted by E206 like ECCONF_LIMITS.
-ECCONF_GLOBALS = ("message_memory_budget",)
+# ecconf's own listener options that take a list of networks (E206 notes them like ECCONF_LIMITS).
+ECCONF_NETWORK_LISTS = ("proxy_protocol_trusted",)
+# ecconf's own lists of networks at the global scope (each item a CIDR, as Relay_Hosts).
+GLOBAL_CIDR_LISTS = ("auth_penalty_exempt",)
+# ecconf's own server-wide limits and settings (global scope only), noted by E206 like ECCONF_LIMITS.
+ECCONF_GLOBALS = ("message_memory_budget", "auth_penalty_redis", *GLOBAL_CIDR_LISTS)
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
 GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}
 AUTH_KEYS: dict[str, Callable[[str], Any]] = {
@@ -193,7 +201,8 @@ class Builder:
             out.append(item.value)
         return out
 
-    def cidr_list(self, owner: Model, option_name: str, value: Value) -> list[str] | None:
+    def cidr_list(self, owner: Model, option_name: str, value: Value, relay: bool = True) -> list[str] | None:
+        """The networks as their normal form; `relay`: they are relay hosts (for the rules about those)."""
         items = self.string_list(option_name, value)
         if items is None:
             return None
@@ -206,7 +215,8 @@ class Builder:
                 self.problem(BAD_CIDR, f"{option_name}: {exc}", node.span)
                 continue
             assert isinstance(node, Scalar)
-            self.facts.relay_hosts.append((owner, cidr, node))
+            if relay:
+                self.facts.relay_hosts.append((owner, cidr, node))
             out.append(network)
         return out
 
@@ -257,6 +267,8 @@ class Builder:
             self.set(config, key, option, self.scalar(option.name, option.value, GLOBAL_SCALARS[key]))
         elif key == "relay_hosts":
             self.set(config, key, option, self.cidr_list(config, option.name, option.value))
+        elif key in GLOBAL_CIDR_LISTS:
+            self.set(config, key, option, self.cidr_list(config, option.name, option.value, relay=False))
         else:
             config.options[key] = self.generic(option.name, option.value)
 
@@ -294,6 +306,7 @@ class Builder:
             if isinstance(statement, Option):
                 self.record(Assignment(kind, None, statement), statement.name.lower())
                 out.options[statement.name.lower()] = plain(statement.value)
+                out.set_span_of(statement.name.lower(), statement.span)  # an option's place, by its name
             else:
                 self.facts.scope_uses.append(ScopeUse(kind, statement))
                 out.scopes.append(self.generic_scope(statement, kind))
@@ -359,6 +372,8 @@ class Builder:
             self.set(owner, key, option, self.string_list(option.name, option.value))
         elif key == "relay_hosts":
             self.set(owner, key, option, self.cidr_list(owner, option.name, option.value))
+        elif key in ECCONF_NETWORK_LISTS:
+            self.set(owner, key, option, self.cidr_list(owner, option.name, option.value, relay=False))
         elif key in AUTH_FIELDS:
             field_name, mechanism = AUTH_FIELDS[key]
             params = self.auth_parameters(option)

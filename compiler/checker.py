@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, Severity, sort_unique
 from .gc_pause import gc_paused
 from .includes import Loaded
 from .option_table import table
-from .suppress import UNKNOWN_CODE, UNKNOWN_SEVERITY, collect
+from .suppress import UNKNOWN_CODE, UNKNOWN_SEVERITY, UNUSED_CODE, UNUSED_SEVERITY, collect
 
 # A code prefix as --select/--ignore/--severity take it: a letter, then up to three digits.
 _PREFIX = re.compile(r"^[A-Z]\d{0,3}$")
@@ -53,7 +53,7 @@ def _severity(code: str, default: Severity, options: CheckOptions) -> Severity:
 
 def known_codes() -> tuple[str, ...]:
     """Every code the checker can report: the registered rules and its own E001."""
-    return (*(rule.CODE for rule in rules.ALL), UNKNOWN_CODE)
+    return (*(rule.CODE for rule in rules.ALL), UNKNOWN_CODE, UNUSED_CODE)
 
 
 def parse_known_prefix(text: str) -> str:
@@ -115,7 +115,16 @@ def _check(loaded: Loaded, options: CheckOptions) -> tuple[Built, list[Diagnosti
     if _enabled(UNKNOWN_CODE, options):
         severity = _severity(UNKNOWN_CODE, UNKNOWN_SEVERITY, options)
         found.extend(replace(problem, severity=severity) for problem in suppressions.problems)
-    kept = (d for d in found if not suppressions.silences(d))
+    kept: Iterable[Diagnostic] = [d for d in found if not suppressions.silences(d)]
+    if _enabled(UNUSED_CODE, options):
+        silenced = [d for d in found if suppressions.silences(d)]
+        # A rule that reads the machine's files (modes, certificates) may rightly find nothing here and
+        # something where the config is deployed: its suppressions are never judged.
+        ran = [r.CODE for r in rules.ALL if _enabled(r.CODE, options) and not getattr(r, "READS_FILES", False)]
+        ran.append(UNKNOWN_CODE)
+        severity = _severity(UNUSED_CODE, UNUSED_SEVERITY, options)
+        unused = suppressions.unused(silenced, lambda prefix: any(code.startswith(prefix) for code in ran))
+        kept = [*kept, *(replace(d, severity=severity) for d in unused if not suppressions.silences(d))]
     if options.per_file_ignores:
         kept = (d for d in kept if not _ignored_in_file(d, options.per_file_ignores))
     return built, sort_unique(kept)

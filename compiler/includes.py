@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,8 +235,9 @@ class _Parsed:
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, overlay: Mapping[str, str] | None = None) -> None:
         self.out = Loaded(None)
+        self.overlay = overlay or {}  # path -> text to use instead of the file's (fixes tried before writing)
         self.stack: list[str] = []
         self.included = 0  # files read for includes, each include counted
         self.chars = 0
@@ -278,7 +280,7 @@ class _Loader:
         cached = self.parsed.get((path, depth))
         if cached is not None:
             return cached
-        text, problem = read_text(path, span)
+        text, problem = (self.overlay[path], None) if path in self.overlay else read_text(path, span)
         if problem is not None:  # not kept: it is said at each include of the file
             self.out.problems.append(problem)
             return None
@@ -361,9 +363,10 @@ class _Loader:
                             statement.files.append(loaded)
 
 
-def load(path: str) -> Loaded:
-    """Read, parse and include: the root file and everything below it."""
-    loader = _Loader()
+def load(path: str, overlay: Mapping[str, str] | None = None) -> Loaded:
+    """Read, parse and include: the root file and everything below it. `overlay`: texts, by path as the
+    loader names files, read in place of those files (a fix is checked before anything is written)."""
+    loader = _Loader(overlay)
     with gc_paused():  # once for every file: a collection between two files would walk all the earlier ones
         loader.out.root = loader.load(path, None)
     return loader.out

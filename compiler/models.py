@@ -134,6 +134,8 @@ class ListenerOptions(Model):
     use_ssl: bool | None = Field(None, description="Implicit TLS from the first byte (not with STARTTLS)")
     always_allow: bool | None = Field(None, description="Accept these clients whatever other policy says")
     always_deny: bool | None = Field(None, description="Refuse these clients")
+    proxy_protocol: bool | None = Field(None, description="Every connection starts with a PROXY header (v1 or v2)")
+    proxy_protocol_timeout: float | None = Field(None, ge=0, description="Seconds to wait for the PROXY header")
     # ecconf's own limits (Momentum has no such options; README "Security" explains each).
     max_auth_failures: int | None = Field(None, ge=3, description="ecconf: failed AUTHs per session before 421")
     auth_failure_delay: float | None = Field(None, ge=0, description="ecconf: seconds before a 2nd failure's reply")
@@ -153,6 +155,9 @@ class ListenerOptions(Model):
     )
     auth_sender_match: bool | None = Field(
         None, description="ecconf: after AUTH, MAIL FROM must be the user's own address (553 5.7.1)"
+    )
+    proxy_protocol_trusted: list[str] | None = Field(
+        None, description="ecconf: the only sources that may connect to a Proxy_Protocol listener (CIDRs)"
     )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
@@ -199,6 +204,12 @@ class Config(Model):
         None, ge=1, description="ecconf: bytes of message content held in memory at once, per serve process"
     )
     relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
+    auth_penalty_exempt: list[str] | None = Field(
+        None, description="ecconf: CIDRs whose clients the per-address AUTH penalty never counts nor holds back"
+    )
+    auth_penalty_redis: str | None = Field(
+        None, description="ecconf: Redis URL (redis://, rediss://, unix://) of a penalty table shared by servers"
+    )
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
     esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")
     ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")

@@ -1,8 +1,9 @@
 """Diagnostics -> text for people and machines: text (with caret excerpts), json, sarif and github.
 
-Rule of this room: the only formatter of diagnostics. It reads no files and knows no rules: the caller hands
-over the source texts (the loader kept them) and the rule descriptions (for SARIF). Positions are 1-based
-with an exclusive end column, as spans count, and SARIF counts the same way.
+Rule of this room: the only formatter of diagnostics (SARIF, the biggest format, in sarif.py beside it). It
+reads no files and knows no rules: the caller hands over the source texts (the loader kept them) and the rule
+descriptions (for SARIF and --show-docs). Positions are 1-based with an exclusive end column, as spans count,
+and SARIF counts the same way.
 """
 
 from __future__ import annotations
@@ -11,32 +12,21 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePath
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from .diagnostics import Diagnostic, Related, Severity
+from .rule_docs import RuleInfo
+from .sarif import SARIF_SCHEMA, Invocation, artifact_uri, render_sarif
 from .span import Span
 
-FORMATS = ("text", "json", "sarif", "github")
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+__all__ = ["SARIF_SCHEMA", "Invocation", "RuleInfo", "artifact_uri", "render", "render_sarif"]
 
-_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+FORMATS = ("text", "json", "sarif", "github")
+
 _GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 # ANSI SGR colours per severity, plus bold for the location and green for carets (gcc's palette).
 _COLOUR = {Severity.ERROR: "1;31", Severity.WARNING: "1;35", Severity.INFO: "1;36"}
 _BOLD, _CARET, _RESET = "1", "1;32", "\x1b[0m"
-
-
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """What SARIF and `ecconf rules` say about a rule (built from the registry by the caller)."""
-
-    code: str
-    name: str
-    summary: str
-    doc: str
-    severity: Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +36,11 @@ class RenderOptions:
     files_checked: int = 0
     tool_version: str = ""
     quiet: bool = False  # text: the findings alone, without the summary line
+    entry_points: tuple[str, ...] = ()  # json: the files checked as roots, for the summary
+    show_docs: bool = False  # text: a link to each finding's rule page (from RuleInfo.help_uri)
+    information_uri: str = ""  # sarif: tool.driver.informationUri
+    exit_code: int | None = None  # sarif: the invocation's exit code, when the caller knows it
+    input_errors: tuple[str, ...] = ()  # sarif: inputs that could not be read (the invocation did not succeed)
 
 
 def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
@@ -66,14 +61,16 @@ def render(
     """The whole output for one run, in the chosen format, ending with a newline (empty for github and none)."""
     diagnostics = [_clipped(d) for d in diagnostics]
     if options.format == "text":
-        text = render_text(diagnostics, sources or {}, options.files_checked, options.color)
+        docs = {rule.code: rule.help_uri for rule in rules if rule.help_uri} if options.show_docs else {}
+        text = render_text(diagnostics, sources or {}, options.files_checked, options.color, docs)
         if options.quiet:
             text = text[: text.rstrip("\n").rfind("\n") + 1]  # the summary is the last line
         return text
     if options.format == "json":
-        return render_json(diagnostics)
+        return render_json(diagnostics, options.files_checked, options.entry_points)
     if options.format == "sarif":
-        return render_sarif(diagnostics, rules, options.tool_version)
+        invocation = Invocation(options.exit_code, options.input_errors)
+        return render_sarif(diagnostics, rules, options.tool_version, options.information_uri, invocation)
     if options.format == "github":
         return render_github(diagnostics)
     raise ValueError(f"unknown format {options.format!r}; known: {', '.join(FORMATS)}")
@@ -184,9 +181,13 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _counts(diagnostics: Sequence[Diagnostic]) -> dict[Severity, int]:
+    return {level: sum(1 for d in diagnostics if d.severity is level) for level in Severity}
+
+
 def summary(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
     """`2 errors, 1 warning in 3 files` (`, 1 note` when there are notes)."""
-    counts = {level: sum(1 for d in diagnostics if d.severity is level) for level in Severity}
+    counts = _counts(diagnostics)
     parts = [_count(counts[Severity.ERROR], "error"), _count(counts[Severity.WARNING], "warning")]
     if counts[Severity.INFO]:
         parts.append(_count(counts[Severity.INFO], "note"))
@@ -201,7 +202,7 @@ def render_one(diagnostic: Diagnostic, source: str | None, color: bool = False) 
     return _render_one(diagnostic, None if source is None else source.split("\n"), color)
 
 
-def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool) -> list[str]:
+def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool, docs: str = "") -> list[str]:
     d = diagnostic
     head = (
         f"{_paint(_where(d.span), _BOLD, color)}: {_paint(d.severity.label, _COLOUR[d.severity], color)}: "
@@ -211,12 +212,20 @@ def _render_one(diagnostic: Diagnostic, lines: list[str] | None, color: bool) ->
     if d.hint:
         out.append(f"  hint: {visible(d.hint)}")
     out.extend(_note(related, color) for related in d.related)
+    if docs:
+        out.append(f"  docs: {docs}")
     return out
 
 
 def render_text(
-    diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], files_checked: int, color: bool = False
+    diagnostics: Sequence[Diagnostic],
+    sources: Mapping[str, str],
+    files_checked: int,
+    color: bool = False,
+    docs: Mapping[str, str] | None = None,
 ) -> str:
+    """Each finding with its excerpt, hint and notes (and, given `docs` {code: link}, a link to its rule's page),
+    then the summary line."""
     # Each source is split into lines once: thousands of findings in one big file must not split it each time.
     split: dict[str, list[str] | None] = {}
     lines: list[str] = []
@@ -225,7 +234,7 @@ def render_text(
         if path not in split:
             source = sources.get(path)
             split[path] = None if source is None else source.split("\n")
-        lines.extend(_render_one(d, split[path], color))
+        lines.extend(_render_one(d, split[path], color, (docs or {}).get(d.code, "")))
     lines.append(summary(diagnostics, files_checked))
     return "\n".join(lines) + "\n"
 
@@ -233,91 +242,54 @@ def render_text(
 # --- json -------------------------------------------------------------------------------------------------
 
 
-def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    items = [
-        {
-            "path": d.span.path,
-            "line": d.span.line,
-            "column": d.span.column,
+def _json_place(span: Span) -> dict[str, Any]:
+    # A span always has an end; one that ends before it starts (never made on purpose) is shown as a point.
+    end_line, end_column = (span.end_line, span.end_column)
+    if (end_line, end_column) < (span.line, span.column):
+        end_line, end_column = span.line, span.column
+    return {
+        "path": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": end_line,
+        "end_column": end_column,
+    }
+
+
+def json_summary(diagnostics: Sequence[Diagnostic], files_checked: int, entry_points: Sequence[str]) -> dict[str, Any]:
+    """The counts the text format's last line gives (info findings count as notes, as there)."""
+    counts = _counts(diagnostics)
+    return {
+        "errors": counts[Severity.ERROR],
+        "warnings": counts[Severity.WARNING],
+        "notes": counts[Severity.INFO],
+        "files_checked": files_checked,
+        "entry_points": list(entry_points),
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic], files_checked: int = 0, entry_points: Sequence[str] = ()) -> str:
+    """`{"diagnostics": [...], "summary": {...}}`. Each diagnostic keeps the first keys it had (path, line,
+    column, severity, code, message) and adds end_line and end_column (exclusive, as spans count; a finding
+    about a whole file or one point ends where it starts), hint (null when there is none) and notes (the
+    related places, each with its own path, line, column, end and message)."""
+    items = []
+    for d in diagnostics:
+        place = _json_place(d.span)
+        item: dict[str, Any] = {
+            "path": place["path"],
+            "line": place["line"],
+            "column": place["column"],
             "severity": d.severity.label,
             "code": d.code,
             "message": d.message,
+            "end_line": place["end_line"],
+            "end_column": place["end_column"],
+            "hint": d.hint or None,
+            "notes": [{**_json_place(r.span), "message": r.message} for r in d.related],
         }
-        for d in diagnostics
-    ]
-    return json.dumps({"diagnostics": items}, indent=2, ensure_ascii=False) + "\n"
-
-
-# --- sarif ------------------------------------------------------------------------------------------------
-
-
-def artifact_uri(path: str) -> str:
-    """A URI reference for a path: absolute paths as file: URIs, relative ones as relative references."""
-    pure = PurePath(path)
-    if pure.is_absolute():
-        return pure.as_uri()
-    return quote(pure.as_posix(), safe="/")
-
-
-def _location(span: Span, message: str | None = None, ident: int | None = None) -> dict[str, Any]:
-    region = {
-        "startLine": span.line,
-        "startColumn": span.column,
-        "endLine": span.end_line,
-        "endColumn": max(span.end_column, span.column) if span.end_line == span.line else span.end_column,
-    }
-    location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(span.path)}, "region": region}
-    }
-    if ident is not None:
-        location["id"] = ident
-    if message is not None:
-        location["message"] = {"text": message}
-    return location
-
-
-def _sarif_rule(rule: RuleInfo) -> dict[str, Any]:
-    return {
-        "id": rule.code,
-        "name": rule.name,
-        "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.doc},
-        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-    }
-
-
-def _sarif_result(d: Diagnostic, index: Mapping[str, int]) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "ruleId": d.code,
-        "level": _SARIF_LEVEL[d.severity],
-        "message": {"text": d.message},
-        "locations": [_location(d.span)],
-    }
-    if d.code in index:
-        result["ruleIndex"] = index[d.code]
-    if d.related:
-        result["relatedLocations"] = [_location(r.span, r.message, i) for i, r in enumerate(d.related)]
-    if d.hint:
-        result["properties"] = {"hint": d.hint}
-    return result
-
-
-def render_sarif(diagnostics: Sequence[Diagnostic], rules: Sequence[RuleInfo], tool_version: str) -> str:
-    index = {rule.code: i for i, rule in enumerate(rules)}
-    driver: dict[str, Any] = {"name": "ecconf", "rules": [_sarif_rule(rule) for rule in rules]}
-    if tool_version:
-        driver["version"] = tool_version
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": driver},
-                "columnKind": "unicodeCodePoints",
-                "results": [_sarif_result(d, index) for d in diagnostics],
-            }
-        ],
-    }
+        items.append(item)
+    log = {"diagnostics": items, "summary": json_summary(diagnostics, files_checked, entry_points)}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -9,10 +9,12 @@ carries a password or a hash: a password file is summarised as user names, realm
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import stat
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,11 @@ from pathlib import Path
 from ..runtime import sasl
 from ..runtime.authgate import CLEARTEXT_MECHANISMS as CLEARTEXT_MECHANISMS
 from ..runtime.authgate import clear_text_needs_tls as clear_text_needs_tls
+from ..runtime.datasources import DatasourceError, auth_spec, datasource_spec
+from ..runtime.datasources import scheme_name as scheme_name
+from ..runtime.datasources.driver import EXTRAS
+from ..runtime.datasources.query import LdapQuery, check_placeholders, sql_placeholders
+from ..runtime.datasources.uri import LDAP_SCHEMES, driver_name, parse_datasource_uri
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
     STORE_SCHEMES,
@@ -41,13 +48,18 @@ FILE_SCHEMES: frozenset[str] = frozenset(STORE_SCHEMES)
 # What each file scheme's store hands out. runtime/stores.py decides this per store object
 # (PasswordFileStore.secret_kinds); tests/compiler/test_runtime_facts.py checks this table against real stores.
 _KINDS: dict[StoreKind, frozenset[SecretKind]] = {
-    StoreKind.FILE: frozenset({SecretKind.CLEARTEXT}),
+    StoreKind.FILE: frozenset({SecretKind.CLEARTEXT, SecretKind.HASHED}),
     StoreKind.DIGEST: frozenset({SecretKind.DIGEST_HA1}),
 }
+
+# An auth_ds Scheme's store (runtime/datasources/store.py SchemeStore.secret_kinds).
+_SCHEME_KINDS = frozenset({SecretKind.VERIFY})
 
 _SECRET_WORDS: dict[SecretKind, str] = {
     SecretKind.CLEARTEXT: "clear-text passwords",
     SecretKind.DIGEST_HA1: "H(user:realm:password) hashes",
+    SecretKind.HASHED: "password hashes",
+    SecretKind.VERIFY: "no secret to hand out (it checks a password itself, by a datasource query)",
 }
 
 MAX_PASSWORD_FILE_BYTES = 256 * 1024 * 1024
@@ -62,16 +74,115 @@ def uri_scheme(uri: str) -> str:
     return _runtime_uri_scheme(uri)
 
 
-def store_kinds(uri: str) -> frozenset[SecretKind] | None:
-    """The secret kinds the store `uri` holds; None for a scheme the runtime cannot open (external back-end)."""
+def store_kinds(uri: str, schemes: Collection[str] = ()) -> frozenset[SecretKind] | None:
+    """The secret kinds the store `uri` holds; None for a scheme the runtime cannot open (external back-end).
+    `schemes`: the config's auth_ds Schemes, each a `name://` store that checks passwords itself."""
+    if auth_ds_scheme(uri, schemes) is not None:
+        return _SCHEME_KINDS
     scheme = uri_scheme(uri)
     if scheme not in FILE_SCHEMES:
         return None
     return _KINDS[StoreKind(scheme)]
 
 
+def auth_ds_scheme(uri: str, schemes: Collection[str]) -> str | None:
+    """The Scheme a `name://` uri names, if the config defines it (the runtime's own reading of the uri)."""
+    name = scheme_name(uri)
+    return name if name is not None and name in schemes else None
+
+
+def datasource_uri_problem(uri: str) -> str | None:
+    """Why the runtime cannot open a datasource URI (malformed, or a driver it does not serve), or None.
+    The runtime's parser says it, and never echoes the URI (it may hold a password)."""
+    try:
+        parse_datasource_uri(uri)
+    except DatasourceError as error:
+        return str(error)
+    return None
+
+
+# driver -> the libraries its runtime module imports (runtime/datasources/pgsql.py, ldap.py).
+_DRIVER_LIBRARIES = {"pgsql": ("psycopg", "psycopg_pool"), "ldap": ("ldap3",)}
+
+
+def datasource_missing_extra(uri: str) -> str | None:
+    """What to install when the driver a (well-formed) datasource URI names lacks its library, or None."""
+    driver = driver_name(uri)
+    driver = "ldap" if driver in LDAP_SCHEMES else driver
+    absent = [name for name in _DRIVER_LIBRARIES.get(driver, ()) if importlib.util.find_spec(name) is None]
+    if not absent:
+        return None
+    return f"the {driver} datasource driver needs {' and '.join(absent)}: pip install '{EXTRAS[driver]}'"
+
+
+def datasource_options_problem(options: Mapping[str, object]) -> str | None:
+    """Why the runtime refuses a Datasource scope's options (uri list, cache_size, ...), or None."""
+    try:
+        datasource_spec(options)
+    except DatasourceError as error:
+        return str(error)
+    return None
+
+
+def authenticate_problem(options: Mapping[str, object]) -> str | None:
+    """Why the runtime refuses an Authenticate stanza (a missing query, a bad type_map value, ...), or None."""
+    try:
+        auth_spec(options)
+    except DatasourceError as error:
+        return str(error)
+    return None
+
+
+def _placeholders(query: str, uri: str) -> list[str] | None:
+    """The placeholders a driver reads in `query` (`:name` SQL, `$name` LDAP URL); None for other drivers."""
+    driver = driver_name(uri)
+    if driver in LDAP_SCHEMES:
+        return LdapQuery.parse(query).placeholders()
+    if driver in ("sqlite", "pgsql"):
+        return sql_placeholders(query)
+    return None  # a driver A418 reports
+
+
+def query_problem(options: Mapping[str, object], uris: Collection[str]) -> str | None:
+    """Why an Authenticate stanza's query does not fit the Datasource's drivers (a `:name` / `$name`
+    placeholder with no map entry, a malformed query), or None; `options` already passed authenticate_problem."""
+    try:
+        spec = auth_spec(options)
+        for uri in uris:
+            used = _placeholders(spec.query, uri)
+            if used is not None:
+                check_placeholders(used, spec.map)
+    except DatasourceError as error:
+        return str(error)
+    return None
+
+
+def unused_map_entries(options: Mapping[str, object], uris: Collection[str]) -> list[str]:
+    """The `map` entries no placeholder of the query reads, for every driver of the Datasource (sorted); only
+    for a stanza and query that passed authenticate_problem and query_problem."""
+    try:
+        spec = auth_spec(options)
+        read = [_placeholders(spec.query, uri) for uri in uris]
+    except DatasourceError:
+        return []
+    known = [names for names in read if names is not None]  # drivers ecconf cannot read say nothing here
+    return sorted(spec.map.names() - {name for names in known for name in names}) if known else []
+
+
+def servable_datasource(options: Mapping[str, object]) -> bool:
+    """Whether `ecconf serve` can open a Datasource scope: good options, every URI parsed, its library there."""
+    if datasource_options_problem(options) is not None:
+        return False
+    raw = options.get("uri")
+    uris = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return all(datasource_uri_problem(str(u)) is None and datasource_missing_extra(str(u)) is None for u in uris)
+
+
 def describe_secrets(kinds: frozenset[SecretKind]) -> str:
-    """Words for a set of secret kinds, for messages ("clear-text passwords")."""
+    """Words for a set of secret kinds, for messages ("clear-text passwords"). A store that checks passwords
+    itself is named only alone: "PLAIN needs clear-text passwords or password hashes" says enough."""
+    if len(kinds) > 1:
+        kinds = kinds - {SecretKind.VERIFY}
     return " or ".join(_SECRET_WORDS[kind] for kind in sorted(kinds, key=lambda k: k.value)) or "no secrets"
 
 

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
-from .build import AUTH_KEYS, GLOBAL_SCALARS, LISTENER_SCALARS
+from .build import AUTH_KEYS, ECCONF_NETWORK_LISTS, GLOBAL_CIDR_LISTS, GLOBAL_SCALARS, LISTENER_SCALARS
 from .json_locate import Parts, json_path
 from .models import AUTH_FIELDS, Config
 from .option_table import table
@@ -46,11 +46,12 @@ _LISTENER_TYPED = {
     **{name: name for name in LISTENER_SCALARS},
     "smtp_extensions": "smtp_extensions",
     "relay_hosts": "relay_hosts",
+    **{name: name for name in ECCONF_NETWORK_LISTS},
     **{name: field for name, (field, _mech) in AUTH_FIELDS.items()},
 }
 # Option names that have a typed key of their own in each object: in `options` they would not read back there.
 RESERVED_OPTIONS: dict[str, dict[str, str]] = {
-    "Config": {**{n: n for n in GLOBAL_SCALARS}, "relay_hosts": "relay_hosts"},
+    "Config": {**{n: n for n in (*GLOBAL_SCALARS, *GLOBAL_CIDR_LISTS)}, "relay_hosts": "relay_hosts"},
     "EsmtpListener": _LISTENER_TYPED,
     "Listen": _LISTENER_TYPED,
     "Peer": _LISTENER_TYPED,

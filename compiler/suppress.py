@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, Severity
@@ -40,6 +40,24 @@ Bad:
 
 Good:
     Hostname = mx.example.com  # ecconf: disable=A401
+"""
+
+UNUSED_CODE = "E002"
+UNUSED_SUMMARY = "suppression comment that silences nothing"
+UNUSED_SEVERITY = Severity.WARNING
+UNUSED_DOC = """E002 unused-suppression: a suppression comment silences no finding.
+
+A suppression written for a finding that has since been fixed (or moved to another line) silences nothing,
+and would silently hide the next finding of that code there. It is reported so that it can be removed. Only
+codes whose rules ran are judged: a comment for a rule that --select/--ignore switched off is left alone,
+and so is one for a rule that reads the machine's files (A406, A407, A412, S505), whose findings may rightly
+differ between the machine that lints and the one that serves.
+
+Bad:
+    Hostname = "mx.example.com"  # ecconf: disable=E203
+
+Good:
+    Hostname = "mx.example.com"
 """
 
 _DIRECTIVE = re.compile(
@@ -67,11 +85,40 @@ class Suppressions:
     by_line: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     by_file: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    # Each directive with what it covers (None: the whole file) and its known codes, to find the unused.
+    written: list[tuple[Directive, str, range | None, frozenset[str]]] = field(default_factory=list)
 
     def silences(self, diagnostic: Diagnostic) -> bool:
         span, code = diagnostic.span, diagnostic.code
         here = (self.by_file.get(span.path, _NONE), self.by_line.get(span.path, {}).get(span.line, _NONE))
         return any(code[:n] in prefixes for prefixes in here if prefixes for n in range(len(code) + 1))
+
+    def unused(self, silenced: Iterable[Diagnostic], ran: Callable[[str], bool]) -> Iterator[Diagnostic]:
+        """E002 for each directive none of whose known codes silenced a finding, among the codes whose
+        rules `ran` (a prefix ran if any rule it names did)."""
+        here: dict[tuple[str, int], set[str]] = {}
+        anywhere: dict[str, set[str]] = {}
+        for d in silenced:
+            here.setdefault((d.span.path, d.span.line), set()).add(d.code)
+            anywhere.setdefault(d.span.path, set()).add(d.code)
+        for directive, path, lines, codes in self.written:
+            judged = {c for c in codes if ran(c)}
+            if not judged:
+                continue
+            if lines is None:
+                hit = any(code.startswith(tuple(judged)) for code in anywhere.get(path, ()))
+            else:
+                hit = any(code.startswith(tuple(judged)) for line in lines for code in here.get((path, line), ()))
+            if not hit:
+                what = "this file" if lines is None else "the line it covers"
+                shown = ", ".join(sorted(c or "all codes" for c in judged))
+                yield Diagnostic(
+                    UNUSED_CODE,
+                    f"the suppression of {shown} silences nothing in {what}",
+                    directive.comment.span,
+                    severity=UNUSED_SEVERITY,
+                    hint="remove it (or the codes it no longer needs)",
+                )
 
 
 def parse_directive(comment: Comment) -> Directive | None:
@@ -170,6 +217,7 @@ def collect(files: Iterable[tuple[File, str]], known_codes: Iterable[str]) -> Su
             codes = {code for code in directive.codes if code in known}  # the others silence nothing
             if directive.kind == "disable-file":
                 out.by_file.setdefault(file.path, set()).update(codes)
+                out.written.append((directive, file.path, None, frozenset(codes)))
                 continue
             span = directive.comment.span
             covered = range(span.line, span.line + 1)
@@ -177,4 +225,5 @@ def collect(files: Iterable[tuple[File, str]], known_codes: Iterable[str]) -> Su
                 covered = _next_statement_lines(span, starts, start_lines)
             for line in covered:
                 per_line.setdefault(line, set()).update(codes)
+            out.written.append((directive, file.path, covered, frozenset(codes)))
     return out

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 import socket
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from ..runtime.config import ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
-from .build import ECCONF_LIMITS
+from ..runtime.config import AuthDsSpec, ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.datasources import AuthSpec, DatasourceSpec, auth_spec, datasource_spec
+from .auth_ds import auth_ds_scopes
+from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
+from .runtime_facts import servable_datasource
 from .values import to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
@@ -32,6 +36,8 @@ PLAIN_FIELDS = (
     "use_ssl",
     "always_allow",
     "always_deny",
+    "proxy_protocol",
+    "proxy_protocol_timeout",
     *ECCONF_LIMITS,
 )
 PATH_FIELDS = ("tls_certificate", "tls_key")
@@ -86,8 +92,10 @@ def layer_values(model: Model, hostname: str) -> dict[str, Any]:
             values[field] = _relative_to_source(model, field, value)
     if getattr(model, "smtp_extensions", None) is not None:
         values["smtp_extensions"] = tuple(model.smtp_extensions)  # type: ignore[attr-defined]
-    if getattr(model, "relay_hosts", None) is not None:
-        values["relay_hosts"] = tuple(model.relay_hosts)  # type: ignore[attr-defined]
+    for field in ("relay_hosts", *ECCONF_NETWORK_LISTS):
+        networks = getattr(model, field, None)
+        if networks is not None:
+            values[field] = tuple(networks)
     protocols = getattr(model, "tls_protocols", None)
     if protocols is not None:
         values["tls_protocols"] = tuple(w for w in re.split(r"[\s,:]+", protocols) if w)
@@ -111,8 +119,14 @@ def layer_values(model: Model, hostname: str) -> dict[str, Any]:
 def _layer(owner: EsmtpListener | Listen | None, hostname: str) -> PolicyLayer:
     if owner is None:
         return PolicyLayer()
-    peers = tuple((peer.network, layer_values(peer, hostname)) for peer in owner.peers)
+    peers = tuple((ip_network(peer.network, strict=False), layer_values(peer, hostname)) for peer in owner.peers)
     return PolicyLayer(values=layer_values(owner, hostname), peers=peers)
+
+
+def _words(value: object) -> tuple[str, ...]:
+    """An SMTP_Extensions value as layer_values wrote it (a sequence of strings)."""
+    assert isinstance(value, tuple | list)
+    return tuple(str(item) for item in value)
 
 
 def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLayer]:
@@ -126,12 +140,12 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
         values = dict(layer.values)
         if "smtp_extensions" in values:
             seen_any = True
-            values["smtp_extensions"] = tuple(values["smtp_extensions"]) + items
+            values["smtp_extensions"] = _words(values["smtp_extensions"]) + items
         peers = []
         for net, vals in layer.peers:
             vals = dict(vals)
             if "smtp_extensions" in vals:
-                vals["smtp_extensions"] = tuple(vals["smtp_extensions"]) + items
+                vals["smtp_extensions"] = _words(vals["smtp_extensions"]) + items
             peers.append((net, vals))
         out.append(PolicyLayer(values=values, peers=tuple(peers)))
     if not seen_any:
@@ -141,11 +155,37 @@ def _with_legacy(layers: list[PolicyLayer], names: list[str]) -> list[PolicyLaye
     return out
 
 
+def _auth_ds(config: Config) -> AuthDsSpec:
+    """The Datasources and Schemes `ecconf serve` can open. Those lint warns it cannot (A418: a driver ecconf
+    does not serve, a missing extra) are left out, and so are the Schemes on them: their `name://` stores
+    then stay closed and their mechanisms are not offered, as for any store that cannot be opened."""
+    datasources, schemes = auth_ds_scopes(config)
+    if not datasources and not schemes:
+        return AuthDsSpec()
+    sources: dict[str, DatasourceSpec] = {
+        name: datasource_spec(s.options) for name, s in datasources.items() if servable_datasource(s.options)
+    }
+    stanzas: dict[str, AuthSpec] = {}
+    for name, stanza in schemes.items():
+        spec = auth_spec(stanza.options)
+        if spec.cache in sources:
+            stanzas[name] = spec
+    first = next(iter(datasources.values()), None)
+    span = first.span if first is not None else None
+    base = Path(span.path).parent.resolve() if span is not None else None
+    return AuthDsSpec(sources, stanzas, base)
+
+
 def to_runtime(config: Config, *, default_hostname: str | None = None) -> ServerConfig:
     """The server configuration for a config that linted without errors."""
     hostname = config.hostname or default_hostname or socket.gethostname()
     listener = config.esmtp_listener
-    global_layer = PolicyLayer(values={"relay_hosts": tuple(config.relay_hosts)} if config.relay_hosts else {})
+    global_values: dict[str, object] = {}
+    if config.relay_hosts:
+        global_values["relay_hosts"] = tuple(config.relay_hosts)
+    if config.auth_penalty_exempt:
+        global_values["auth_penalty_exempt"] = tuple(config.auth_penalty_exempt)
+    global_layer = PolicyLayer(values=global_values)
     listeners: list[ListenerSpec] = []
     if listener is not None:
         legacy = legacy_mechanisms(listener)
@@ -164,11 +204,14 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
             )
     acctlog = next((logger.acctlog for logger in config.ec_loggers if logger.acctlog), None)
     budget = config.message_memory_budget
+    # Unset: the runtime's default (memory_budget.py), written down once there.
+    defaults: dict[str, Any] = {} if budget is None else {"message_memory_budget": budget}
     return ServerConfig(
-        # Unset: the runtime's default (memory_budget.py), written down once there.
-        **({} if budget is None else {"message_memory_budget": budget}),
+        **defaults,
         hostname=hostname,
         spool_base=Path(config.spool_base or DEFAULT_SPOOL),
         listeners=tuple(listeners),
         acctlog_path=Path(acctlog) if acctlog else None,
+        auth_penalty_redis=config.auth_penalty_redis,
+        auth_ds=_auth_ds(config),
     )

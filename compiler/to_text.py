@@ -11,12 +11,12 @@ it, the JSON path it was written from, so that problems found in the text can be
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from .fmt import BARE_KEY, INDENT, KEYWORDS, WIDTH
 from .json_locate import Parts
 from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
 
@@ -26,6 +26,8 @@ SPELLING: dict[str, str] = {
     "spool_base": "Spool_Base",
     "message_memory_budget": "Message_Memory_Budget",
     "relay_hosts": "Relay_Hosts",
+    "auth_penalty_exempt": "Auth_Penalty_Exempt",
+    "auth_penalty_redis": "Auth_Penalty_Redis",
     "enable": "Enable",
     "smtp_extensions": "SMTP_Extensions",
     "open_relay": "Open_Relay",
@@ -46,6 +48,9 @@ SPELLING: dict[str, str] = {
     "use_ssl": "Use_SSL",
     "always_allow": "Always_Allow",
     "always_deny": "Always_Deny",
+    "proxy_protocol": "Proxy_Protocol",
+    "proxy_protocol_timeout": "Proxy_Protocol_Timeout",
+    "proxy_protocol_trusted": "Proxy_Protocol_Trusted",
     "max_auth_failures": "Max_Auth_Failures",
     "auth_failure_delay": "Auth_Failure_Delay",
     "auth_penalty_base": "Auth_Penalty_Base",
@@ -77,10 +82,9 @@ SCOPE_SPELLING: dict[str, str] = {
 # Fields that are not options: what a scope is called, and what it holds.
 STRUCTURE = frozenset({"name", "instance", "address", "network", "options", "scopes", *SCOPE_SPELLING})
 
-INDENT = "  "
-WIDTH = 100  # an array longer than this (or holding a dictionary) gets one item a line
-_BARE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
-_INCLUDE = frozenset({"include", "readonly_include"})
+# The layout is `ecconf fmt`'s: its indent, its width (an array longer than this, or holding a dictionary,
+# gets one item a line) and its rule for a bare dictionary key.
+_BARE_KEY, _INCLUDE = BARE_KEY, KEYWORDS
 
 
 def quote(text: str) -> str:

@@ -82,6 +82,18 @@ def to_seconds(text: str) -> float:
     return seconds
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def to_redis_url(text: str) -> str:
+    """A Redis server's URL: redis://host:port/db, rediss:// (TLS) or unix:///path/to/socket."""
+    word = text.strip()
+    scheme, sep, rest = word.partition("://")
+    if not sep or scheme.lower() not in REDIS_SCHEMES or not rest.strip("/"):
+        raise ValueError(f"expected a redis://, rediss:// or unix:// URL, got {text!r}")
+    return word
+
+
 def to_choice(*choices: str) -> Callable[[str], str]:
     """A converter that accepts one of `choices` (case-insensitive) and returns it in lower case."""
 

@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .eval_cli import add_eval
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, say_error, write_output
+from .fmt_cli import add_fmt
 from .lint_cli import add_lint
 from .passwd_cli import add_passwd
 
@@ -37,16 +39,51 @@ def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="one rule's documentation (by code or name, e.g. E203 or duplicate-option), or the rules of a prefix",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument(
+        "--write-docs",
+        metavar="DIR",
+        help="write one Markdown page per rule and an index (README.md) into DIR (the repository's: docs/rules)",
+    )
     p.set_defaults(func=cmd_rules)
+
+
+def _write_docs(folder: str) -> int:
+    """Every rule's page and the index into `folder`; pages of codes that no longer exist are removed."""
+    import re
+    from pathlib import Path
+
+    from .compiler.rule_docs import pages
+    from .pipeline import rule_infos
+
+    target = Path(folder)
+    wanted = pages(rule_infos(links=False))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob("*.md"):
+            if re.fullmatch(r"[A-Z]\d{3}\.md", stale.name) and stale.name not in wanted:
+                stale.unlink()
+        for name, text in wanted.items():
+            (target / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        say_error(f"cannot write {folder}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    print(f"wrote {len(wanted) - 1} rule pages and {target / 'README.md'}")
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     import difflib
     import json
 
+    from .compiler.fixes import FIXES
     from .pipeline import rule_infos
 
-    infos = rule_infos()
+    if args.write_docs is not None:
+        if args.code:
+            say_error("--write-docs writes every rule's page; give no CODE with it")
+            return EXIT_USAGE
+        return _write_docs(args.write_docs)
+    infos = rule_infos(links=False)
     wanted = (args.code or "").strip()
     one = [i for i in infos if (wanted and wanted.upper() == i.code) or wanted.lower() == i.name.lower()]
     chosen = one or [i for i in infos if i.code.startswith(wanted.upper())]
@@ -55,15 +92,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `ecconf rules` lists them"
         say_error(f"no rule has the code, prefix or name {args.code!r}{hint}")
         return EXIT_USAGE
+    fixes = {code: what for code, (what, _fixer) in FIXES.items()}  # a fixable rule says so
     if args.format == "json":
         fields = ("code", "name", "summary", "severity", "doc")
-        rows = [{**{f: getattr(i, f) for f in fields}, "severity": i.severity.label} for i in chosen]
+        rows = [
+            {**{f: getattr(i, f) for f in fields}, "severity": i.severity.label, "fix": fixes.get(i.code)}
+            for i in chosen
+        ]
         print(json.dumps(rows[0] if one else rows, indent=2))
     elif one:
-        print(one[0].doc)
+        fix = fixes.get(one[0].code)
+        print(one[0].doc + (f"\n\nFix (`ecconf lint --fix`, `--diff` to see it): {fix}." if fix else ""))
     else:
         for info in chosen:
-            print(f"{info.code}  {info.severity.label:<7}  {info.summary}")
+            print(
+                f"{info.code}  {info.severity.label:<7}  {info.summary}" + ("  [fixable]" if info.code in fixes else "")
+            )
     return EXIT_OK
 
 
@@ -123,7 +167,7 @@ def _add_show_secrets(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
+def checked_config(args: argparse.Namespace) -> tuple[Any, int]:
     """The config model, or None with the exit status; findings go to stderr as `lint` prints them."""
     from .compiler.checker import CheckOptions, failed
     from .pipeline import LintReport, load_config, render_report, sources_of
@@ -144,7 +188,7 @@ def _checked_config(args: argparse.Namespace) -> tuple[Any, int]:
 def cmd_json(args: argparse.Namespace) -> int:
     from .compiler.to_json import dumps, schema_ref
 
-    config, status = _checked_config(args)
+    config, status = checked_config(args)
     if config is None:
         return status
     if not args.show_secrets:
@@ -157,16 +201,19 @@ def cmd_json(args: argparse.Namespace) -> int:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
+    from .compiler.fmt import format_tree
     from .compiler.to_text import to_text
+    from .grammar.cst import parse_tree
 
-    config, status = _checked_config(args)
+    config, status = checked_config(args)
     if config is None:
         return status
     if not args.show_secrets:
         from .compiler.redact import redact_config
 
         config = redact_config(config)
-    return EXIT_OK if write_output(to_text(config).text, args.output, sys.stdout) else EXIT_USAGE
+    text = format_tree(parse_tree(to_text(config).text, "<text>"))  # in `ecconf fmt`'s layout
+    return EXIT_OK if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
 
 def add_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -209,6 +256,13 @@ def add_serve(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         choices=("auto", "asyncio", "uvloop"),
         default="auto",
         help="event loop: uvloop when installed (auto, the default), or force one",
+    )
+    p.add_argument(
+        "--allow-unserved",
+        type=lambda text: [part.strip().lower() for part in text.split(",") if part.strip()],
+        action="append",
+        metavar="OPTIONS",
+        help="start even though these access or TLS-verification options (S507) are not applied by ecconf serve",
     )
     p.add_argument(
         "--workers",
@@ -281,13 +335,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         user=args.user,
         group=args.group,
         metrics=args.metrics,
+        allow_unserved=tuple(name for group in args.allow_unserved or () for name in group),
     )
     return serve(options)
 
 
 SUBCOMMANDS: list[Callable[[Subparsers, argparse.ArgumentParser], None]] = [
     add_lint,
+    add_fmt,
     add_json,
+    add_eval,
     add_text,
     add_schema,
     add_serve,
@@ -324,7 +381,12 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # `ecconf eval CONFIG --client IP OPTION...`: names after the flags join the positional list.
+        if extra and hasattr(args, "trailing_names") and not any(word.startswith("-") for word in extra):
+            getattr(args, args.trailing_names).extend(extra)
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "func", None) is None:

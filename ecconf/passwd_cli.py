@@ -27,6 +27,12 @@ def add_passwd(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--file", metavar="FILE", help="the password file to update")
     p.add_argument("-r", "--realm", help="the DIGEST-MD5 realm")
     p.add_argument("--clear", action="store_true", help="FILE is a clear-text `file:` store (user:password)")
+    p.add_argument(
+        "--scheme",
+        metavar="SCHEME",
+        help="write user:{SCHEME}hash for a `file:` store instead (SHA512-CRYPT, SHA256-CRYPT, BLF-CRYPT, ARGON2ID, "
+        "SSHA); serves PLAIN and LOGIN only",
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--add", dest="op", action="store_const", const="add", help="the user must be new")
     mode.add_argument("--change", dest="op", action="store_const", const="change", help="the user must exist")
@@ -56,6 +62,9 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     if args.clear and not args.file:
         say_error("--clear needs -f FILE")
         return EXIT_USAGE
+    if args.scheme and args.realm:
+        say_error("--scheme writes a file: store, which has no realm")
+        return EXIT_USAGE
     if args.op != "set" and not args.file:
         say_error(f"--{args.op} needs -f FILE")
         return EXIT_USAGE
@@ -66,15 +75,31 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     if not user or (password is None and args.op != "delete"):
         say_error("a user name and a password are needed")
         return EXIT_USAGE
-    kind = StoreKind.FILE if args.clear else StoreKind.DIGEST
-    realm = None if args.clear else (args.realm if args.realm is not None else default_realm())
+    kind = StoreKind.FILE if args.clear or args.scheme else StoreKind.DIGEST
+    realm = None if kind is StoreKind.FILE else (args.realm if args.realm is not None else default_realm())
     try:
         check_fields(kind, user, password, realm)
+        stored = password
+        if args.scheme and password is not None:
+            stored = hashed(args.scheme, password)
         if args.file:
-            update_store_file(args.file, kind, StoreOp(args.op), user, password, realm)
+            update_store_file(args.file, kind, StoreOp(args.op), user, stored, realm)
+        elif args.scheme:
+            print(f"{user}:{stored}")
         if kind is StoreKind.DIGEST and password is not None:
             print(digest_line(user, realm or "", password))
     except PasswdError as exc:
         say_error(str(exc))
         return EXIT_FAILED
     return EXIT_OK
+
+
+def hashed(scheme: str, password: str) -> str:
+    """`{SCHEME}hash` of the password; PasswdError naming the schemes (or the extra) when it cannot be made."""
+    from .runtime.passwd import PasswdError
+    from .runtime.password_hashes import MissingBackend, UnknownScheme, make
+
+    try:
+        return make(scheme, password)
+    except (UnknownScheme, MissingBackend) as exc:
+        raise PasswdError(str(exc)) from None

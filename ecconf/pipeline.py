@@ -22,6 +22,7 @@ from .compiler.models import Config
 from .compiler.redact import redact_text, redact_uris
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.render import render_statistics as render_stats
+from .compiler.serve_coverage import Unserved, unserved
 from .compiler.span import whole_file
 from .discover import entry_points
 
@@ -175,22 +176,38 @@ def load_config(
     path: str, options: CheckOptions | None = None, stdin: BinaryIO | None = None
 ) -> tuple[Config | None, list[Diagnostic]]:
     """The typed model of a config and every finding about it; None when the file cannot be read or parsed."""
+    config, diagnostics, _loaded = _load_checked(path, options, stdin)
+    return config, diagnostics
+
+
+def load_serving(
+    path: str, options: CheckOptions | None = None
+) -> tuple[Config | None, list[Diagnostic], list[Unserved]]:
+    """load_config, and the statements `ecconf serve` does not apply (serve_coverage), for it to name.
+    A JSON config names them in the text form lint checked, so it gets none here (its S507s still count)."""
+    config, diagnostics, loaded = _load_checked(path, options, None)
+    return config, diagnostics, unserved(loaded) if loaded is not None and not is_json(path) else []
+
+
+def _load_checked(
+    path: str, options: CheckOptions | None, stdin: BinaryIO | None
+) -> tuple[Config | None, list[Diagnostic], Loaded | None]:
     if path == STDIN:
         text, error = _read_stdin(stdin)
         if text is None:
-            return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))]
+            return None, [Diagnostic(UNREADABLE, error or "cannot read the input", whole_file(STDIN_NAME))], None
         loaded = load_text(text, STDIN_NAME)
     elif is_json(path):
         from .compiler.from_json import lint_json
 
-        _loaded, built_json, problems = lint_json(path, options)
-        return (built_json.config if built_json is not None else None), problems
+        loaded_json, built_json, problems = lint_json(path, options)
+        return (built_json.config if built_json is not None else None), problems, loaded_json
     else:
         loaded = load(path)
         if path not in loaded.texts:
-            return None, [p for p in loaded.problems if p.code == UNREADABLE and p.span.path == path]
+            return None, [p for p in loaded.problems if p.code == UNREADABLE and p.span.path == path], None
     built, diagnostics = check(loaded, options)
-    return (built.config if loaded.root is not None else None), diagnostics
+    return (built.config if loaded.root is not None else None), diagnostics, loaded
 
 
 def _name(doc: str, code: str) -> str:
@@ -201,30 +218,51 @@ def _name(doc: str, code: str) -> str:
     return words[1] if sep and len(words) == 2 and words[0] == code else code
 
 
-def rule_infos() -> list[RuleInfo]:
-    """Every code ecconf can report, with its documentation, in code order."""
+def rule_infos(links: bool = True) -> list[RuleInfo]:
+    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI), in code order."""
+    from .docs_links import rule_doc_uri
+
+    found = [(rule.CODE, inspect.getdoc(rule) or "", rule.SUMMARY, rule.DEFAULT_SEVERITY) for rule in rules.ALL]
+    for code, text, summary, severity in (
+        (suppress.UNKNOWN_CODE, suppress.UNKNOWN_DOC, suppress.UNKNOWN_SUMMARY, suppress.UNKNOWN_SEVERITY),
+        (suppress.UNUSED_CODE, suppress.UNUSED_DOC, suppress.UNUSED_SUMMARY, suppress.UNUSED_SEVERITY),
+    ):
+        found.append((code, inspect.cleandoc(text), summary, severity))
     infos = [
-        RuleInfo(
-            rule.CODE,
-            _name(inspect.getdoc(rule) or "", rule.CODE),
-            rule.SUMMARY,
-            inspect.getdoc(rule) or "",
-            rule.DEFAULT_SEVERITY,
-        )
-        for rule in rules.ALL
+        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
+        for code, doc, summary, severity in found
     ]
-    doc = inspect.cleandoc(suppress.UNKNOWN_DOC)
-    code = suppress.UNKNOWN_CODE
-    infos.append(RuleInfo(code, _name(doc, code), suppress.UNKNOWN_SUMMARY, doc, suppress.UNKNOWN_SEVERITY))
     return sorted(infos, key=lambda info: info.code)
 
 
-def render_report(report: LintReport, fmt: str = "text", color: bool = False, quiet: bool = False) -> str:
-    """The report in one of render.FORMATS, with this version's rule descriptions for SARIF."""
-    options = RenderOptions(fmt, color, report.files_checked, __version__, quiet)
-    return render(report.diagnostics, options, report.sources, rule_infos() if fmt == "sarif" else ())
+def render_report(
+    report: LintReport,
+    fmt: str = "text",
+    color: bool = False,
+    quiet: bool = False,
+    show_docs: bool = False,
+    exit_code: int | None = None,
+) -> str:
+    """The report in one of render.FORMATS, with this version's rule descriptions and links for SARIF and
+    --show-docs, and for SARIF the run's exit code (when known) and the inputs it could not read."""
+    from .docs_links import information_uri
+
+    wants_rules = fmt == "sarif" or (show_docs and fmt == "text")
+    options = RenderOptions(
+        fmt,
+        color,
+        report.files_checked,
+        __version__,
+        quiet,
+        tuple(report.entry_points),
+        show_docs,
+        information_uri() if fmt == "sarif" else "",
+        exit_code,
+        tuple(report.input_errors),
+    )
+    return render(report.diagnostics, options, report.sources, rule_infos() if wants_rules else ())
 
 
 def render_statistics(report: LintReport, fmt: str = "text") -> str:
     """How often each code was found (`--statistics`)."""
-    return render_stats(report.diagnostics, fmt, rule_infos())
+    return render_stats(report.diagnostics, fmt, rule_infos(links=False))

@@ -24,6 +24,8 @@ class ServeOptions:
     user: str | None = None  # drop to this user once the sockets are bound and the stores loaded
     group: str | None = None  # ... and this group (default: the user's own)
     metrics: str | None = None  # HOST:PORT of the Prometheus endpoint (metrics.py), None: none
+    # Guarded options (compiler/data/serve_guarded.tsv) serve may start without applying, lower case.
+    allow_unserved: tuple[str, ...] = ()
 
 
 def announce(addresses: Mapping[str, object]) -> None:

@@ -23,10 +23,13 @@ from typing import Any
 
 from . import logformat, metrics, systemd
 from .compiler.checker import CheckOptions, failed
-from .compiler.diagnostics import Severity
+from .compiler.diagnostics import Diagnostic, Severity
+from .compiler.rules.unserved_guarded import CODE as UNSERVED_GUARDED
+from .compiler.rules.unserved_guarded import option_of
+from .compiler.serve_coverage import Unserved
 from .compiler.to_runtime import to_runtime
 from .exits import EXIT_FAILED, EXIT_OK
-from .pipeline import LintReport, load_config, render_report, sources_of
+from .pipeline import LintReport, load_serving, render_report, sources_of
 from .runtime import listeners, observe
 from .runtime.config import ServerConfig
 from .runtime.listeners import ListenError, Sharing
@@ -42,14 +45,32 @@ def default_config() -> Path:
 
 
 def compile_config(options: ServeOptions) -> tuple[ServerConfig | None, LintReport]:
-    """The runtime config, or None with the report that says why not."""
+    """The runtime config, or None with the report that says why not. An option serve does not apply is
+    named in the log; a guarded one (S507) stops the start unless --allow-unserved names it."""
     path = options.config or str(default_config())
-    config, diagnostics = load_config(path, CheckOptions(check_files=options.check_files))
+    config, diagnostics, ignored = load_serving(path, CheckOptions(check_files=options.check_files))
+    diagnostics = [_refused(d, options.allow_unserved) for d in diagnostics]
     report = LintReport(diagnostics, 1, sources=sources_of(diagnostics))
     if config is None or failed(diagnostics, strict=False):
         return None, report
+    _name_unserved(ignored)
     server_config = to_runtime(config)
     return dataclasses.replace(server_config, store_refresh_interval=options.refresh_interval), report
+
+
+def _refused(d: Diagnostic, allowed: tuple[str, ...]) -> Diagnostic:
+    """An S507 for an option not named by --allow-unserved stops the start: it becomes an error here."""
+    if d.code != UNSERVED_GUARDED or option_of(d) in allowed:
+        return d
+    return dataclasses.replace(d, severity=Severity.ERROR)
+
+
+def _name_unserved(ignored: list[Unserved]) -> None:
+    """One line naming what serve leaves to Momentum, so that nobody takes it for applied."""
+    if ignored:
+        shown = ", ".join(f"{u.name} ({u.span.path}:{u.span.line})" for u in ignored[:20])
+        more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
+        log.warning("ecconf serve does not apply %d statement(s) of this config: %s%s", len(ignored), shown, more)
 
 
 def _shown_diagnostics(report: LintReport) -> str:

@@ -7,7 +7,8 @@ over, as ruff does. Every mistake (TOML syntax, an unknown key, a wrong type, a 
 SettingsError naming the file, and the command exits 2: a settings file that is half-understood must never
 lint more leniently than its author meant.
 
-Patterns (`exclude`, `extend-exclude`, `per-file-ignores`) are relative to the folder of the settings file.
+Patterns (`exclude`, `extend-exclude`, `per-file-ignores`) and the `baseline` file are relative to the folder
+of the settings file.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Settings:
     check_files: bool | None = None
     strict: bool | None = None
     output_format: str | None = None
+    baseline: str | None = None  # the --baseline file, relative to the settings file's folder
 
 
 def find(start: str) -> Path | None:
@@ -123,6 +125,7 @@ def load(
         "check-files": lambda k, v: values.__setitem__("check_files", _flag(path, k, v)),
         "strict": lambda k, v: values.__setitem__("strict", _flag(path, k, v)),
         "output-format": lambda k, v: values.__setitem__("output_format", _format(path, k, v, formats)),
+        "baseline": lambda k, v: values.__setitem__("baseline", _file(path, base, k, v)),
     }
     for key, value in data.items():
         reader = readers.get(key) or readers.get(key.replace("_", "-"))
@@ -165,6 +168,12 @@ def _anchored(base: Path, pattern: str) -> str:
     if "/" not in pattern:
         return pattern
     return str(base / pattern)
+
+
+def _file(path: Path, base: Path, key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{path}: {key} must be a file name (relative to {base})")
+    return str(base / value)
 
 
 def _format(path: Path, key: str, value: object, formats: tuple[str, ...]) -> str:

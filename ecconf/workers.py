@@ -9,7 +9,8 @@ taken address fails to start instead (ListenError: "address already in use"). A 
 has the parent bind it and pass it to every worker over its control socket (SCM_RIGHTS) before the SIGHUP.
 Workers die with the parent: PR_SET_PDEATHSIG on Linux, and everywhere a pipe whose far end only the parent
 holds (its EOF stops the worker). Listener_Sessions holds for the machine: the workers count their sessions
-in one table made here before the fork (session_tally.py). A worker that dies (killed, say, by the OOM
+in one table made here before the fork (session_tally.py); so does the AUTH penalty, whose table of
+client addresses is made here too (penalty_table.py). A worker that dies (killed, say, by the OOM
 killer) is replaced, its share of that table cleared first; one that fails (status 1: it could not start,
 or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than looping.
 """
@@ -31,6 +32,7 @@ from . import systemd
 from .exits import EXIT_FAILED, EXIT_OK
 from .handover import listen, receive_sockets, send_fds
 from .metrics import Service
+from .penalty_table import SharedBook
 from .runtime import listeners, observe
 from .runtime.config import ListenAddress, ServerConfig
 from .runtime.listeners import ListenError, Sharing
@@ -59,6 +61,7 @@ class Shared:
     announced: dict[str, object]  # Listen name -> bound address, for the "listening on" lines
     serve: ServeInProcess | None = None
     sessions: SessionTable | None = None  # every worker's open sessions, for Listener_Sessions
+    penalty: SharedBook | None = None  # the AUTH penalty's table of client addresses, for every worker
     config: ServerConfig | None = None  # what a replacement worker starts with (the last good reload)
     parent_alive: int = -1  # read end of the pipe that only the parent writes to: EOF when it is gone
 
@@ -147,7 +150,7 @@ def _fork(
             other.control.close()  # only the parent talks to each worker
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # type: ignore[arg-type]
         sockets: dict[ListenAddress, object] = dict(shared.sockets)
-        sharing = Sharing(sockets=sockets)
+        sharing = Sharing(sockets=sockets, penalty=shared.penalty)
         if shared.sessions is not None:
             sharing = dataclasses.replace(sharing, tally=shared.sessions.worker(index))
 
@@ -203,6 +206,7 @@ def supervise(
     try:
         shared = share(config, handed)
         shared.sessions = SessionTable(options.workers)
+        shared.penalty = SharedBook()
     except OSError as exc:
         print(
             f"ecconf: {exc}"

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from .datasources.judge import AuthSpec
+from .datasources.service import DatasourceSpec
 from .memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -84,6 +86,7 @@ _DURATIONS = (
     "greeting_delay",
     "auth_penalty_base",
     "auth_penalty_cap",
+    "proxy_protocol_timeout",
 )
 
 
@@ -152,11 +155,22 @@ class SessionPolicy:
     max_connections_per_address: int = 20
     # After AUTH, MAIL FROM must be the user's own address (authgate.sender_refusal); off by default.
     auth_sender_match: bool = False
+    # Momentum's Proxy_Protocol: every connection starts with a PROXY header (v1 or v2) naming the client,
+    # read within Proxy_Protocol_Timeout seconds; resolved for the address that connected (the proxy).
+    proxy_protocol: bool = False
+    proxy_protocol_timeout: float = 60.0
+    # ecconf's own: when not empty, only these sources may connect to a Proxy_Protocol listener at all.
+    proxy_protocol_trusted: tuple[IPNetwork, ...] = ()
+    # Clients in these networks are never counted nor held back by the per-address penalty (a webmail on
+    # loopback, a known NAT): their sessions' own delays and Max_Auth_Failures still apply.
+    auth_penalty_exempt: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "smtp_extensions", tuple(str(x) for x in self.smtp_extensions))
         set_(self, "relay_hosts", _networks(self.relay_hosts))
+        set_(self, "proxy_protocol_trusted", _networks(self.proxy_protocol_trusted))
+        set_(self, "auth_penalty_exempt", _networks(self.auth_penalty_exempt))
         set_(self, "auth", MappingProxyType({k.upper(): v for k, v in self.auth.items()}))
         set_(self, "tls_protocols", tuple(str(x) for x in self.tls_protocols))
         for name in ("tls_certificate", "tls_key"):
@@ -230,6 +244,22 @@ class ListenerSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthDsSpec:
+    """The config's `Datasource` scopes and `auth_ds { Scheme ... }` stanzas, by name (runtime/datasources)."""
+
+    datasources: Mapping[str, DatasourceSpec] = field(default_factory=dict)
+    schemes: Mapping[str, AuthSpec] = field(default_factory=dict)
+    base_dir: Path | None = None  # a relative `sqlite:` path is taken from here (the config's folder)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "datasources", MappingProxyType(dict(self.datasources)))
+        object.__setattr__(self, "schemes", MappingProxyType(dict(self.schemes)))
+
+    def __bool__(self) -> bool:
+        return bool(self.datasources or self.schemes)
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     hostname: str
     spool_base: Path
@@ -238,6 +268,9 @@ class ServerConfig:
     base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
     store_refresh_interval: float = 30.0  # seconds between credential store re-reads
     message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
+    # A Redis server's URL: the per-address AUTH penalty is kept there, one table for every server naming it.
+    auth_penalty_redis: str | None = None
+    auth_ds: AuthDsSpec = field(default_factory=AuthDsSpec)  # `name://` credential stores (auth_ds Schemes)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spool_base", Path(self.spool_base))

@@ -46,6 +46,8 @@ def authentication_results(hostname: str, envelope: Envelope) -> str:
     ctx = envelope.context
     if ctx.auth_status is AuthStatus.PASS:
         result = f"auth=pass ({_clean(ctx.auth_name)}) smtp.auth={_pvalue(ctx.auth_user)}"
+    elif ctx.auth_status is AuthStatus.ERROR:  # the store could not answer (454 4.7.0): RFC 8601 2.7.4
+        result = f"auth=temperror ({_clean(ctx.auth_name)}) smtp.auth={_pvalue(ctx.auth_user)}"
     else:
         result = "auth=none"
     return f"Authentication-Results: {_clean(hostname)}; {result}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import feed
 from .events import Event, Sentinel
@@ -28,7 +28,16 @@ READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than 
 # Input a session handles in one turn of the event loop; a backlog waits for the next turn (call_soon), so
 # one client pipelining megabytes of commands cannot keep the loop from every other session.
 TURN_BYTES = 16 * 1024
+_REPLAY_TURNS = 8  # turns of the loop a replay waits for the TLS protocol start_tls sets up
 LINGER = 2.0  # seconds a closed connection may take to deliver its last replies before it is dropped
+
+
+class InputSink(Protocol):
+    """Who a link hands its next input to (wait_input): a session, or the PROXY header reader before it."""
+
+    def on_input(self, data: bytes) -> None: ...
+    def on_timeout(self) -> None: ...
+    def on_shutdown(self) -> None: ...
 
 
 class Link(asyncio.Protocol):
@@ -38,6 +47,7 @@ class Link(asyncio.Protocol):
     __slots__ = (
         "_blocked",
         "_buffered",
+        "_client",
         "_deadline",
         "_drained",
         "_driver",
@@ -82,7 +92,9 @@ class Link(asyncio.Protocol):
         self._pending: Event | Sentinel | Exception | None = None
         # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
         # shutdown is handed to it directly, with no future and no task in between.
-        self._driver: Session | None = None
+        self._driver: InputSink | None = None
+        # The client's address when a PROXY header named it (proxy_intake.py); else the socket's peer.
+        self._client: tuple[str, int] | None = None
         self.session: Session | None = None  # the session over this link, told when the client is gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -157,7 +169,7 @@ class Link(asyncio.Protocol):
 
     # ----- for a session driven from callbacks ---------------------------------------------------------
 
-    def wait_input(self, driver: Session, timeout: float) -> None:
+    def wait_input(self, driver: InputSink, timeout: float) -> None:
         """Hand the next input (or its end, or a shutdown request) to `driver`; `timeout` s of silence calls
         its on_timeout. Only when take_input() has returned None: nothing is buffered."""
         self._driver = driver
@@ -316,10 +328,14 @@ class Link(asyncio.Protocol):
     def buffered_output(self) -> int:
         return self.transport.get_write_buffer_size() if self.transport is not None else 0
 
-    async def start_tls(self, context: ssl.SSLContext, timeout: float, first: bytes = b"") -> None:
-        """Send `first` (the 220) and start the handshake in one go, with no await in between."""
-        # Whatever arrived before this point was sent before the client saw our 220: clear text that must
-        # never be read as if it had been protected.
+    async def start_tls(
+        self, context: ssl.SSLContext, timeout: float, first: bytes = b"", replay: bool = False
+    ) -> None:
+        """Send `first` (the 220) and start the handshake in one go, with no await in between. With `replay`
+        (implicit TLS), what has arrived already is the start of the handshake, handed to the TLS layer."""
+        # STARTTLS: whatever arrived before this point was sent before the client saw our 220: clear text
+        # that must never be read as if it had been protected.
+        early = b"".join(self._inbox) if replay else b""
         self._inbox.clear()
         self._buffered = 0
         self._paused = False  # the TLS transport starts reading afresh
@@ -327,13 +343,51 @@ class Link(asyncio.Protocol):
             raise ConnectionError("connection already closed")
         if first:
             self.transport.write(first)
+        if early:
+            # After a PROXY header, a client's ClientHello may have come in the header's segment. The TLS
+            # protocol is set up by callbacks start_tls schedules; the bytes go to it once the raw
+            # transport reads again, as if it had just read them.
+            self._loop.call_soon(self._replay, self.transport, early, _REPLAY_TURNS)
         new = await self._loop.start_tls(self.transport, self, context, server_side=True, ssl_handshake_timeout=timeout)
         if new is None:
             raise ConnectionError("connection closed during the TLS handshake")
         self.transport = new
         self._tls = True
 
+    def _replay(self, raw: asyncio.Transport, data: bytes, turns: int) -> None:
+        protocol = raw.get_protocol()
+        if raw.is_closing():
+            return
+        if protocol is self or not raw.is_reading():
+            if turns > 0:  # not set up yet: a later turn (start_tls schedules two callbacks of its own)
+                self._loop.call_soon(self._replay, raw, data, turns - 1)
+            else:
+                raw.abort()  # the handshake would wait for bytes that were already read
+            return
+        if isinstance(protocol, asyncio.BufferedProtocol):
+            view = memoryview(data)
+            while view:
+                buffer = memoryview(protocol.get_buffer(len(view)))
+                size = min(len(buffer), len(view))
+                buffer[:size] = view[:size]
+                protocol.buffer_updated(size)
+                view = view[size:]
+        else:
+            protocol.data_received(data)  # type: ignore[attr-defined]
+
+    def unread(self, data: bytes) -> None:
+        """Put `data` back in front of the input: what a client sent right after its PROXY header."""
+        if data:
+            self._inbox.insert(0, data)
+            self._buffered += len(data)
+
+    def set_client(self, client: tuple[str, int]) -> None:
+        """From now on `peer()` is the client a PROXY header named, not the proxy that connected."""
+        self._client = client
+
     def peer(self) -> tuple[str, int]:
+        if self._client is not None:
+            return self._client
         name = self.transport.get_extra_info("peername") if self.transport is not None else None
         return (str(name[0]), int(name[1])) if isinstance(name, tuple) else ("", 0)
 

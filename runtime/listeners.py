@@ -23,6 +23,7 @@ from .spool import Maildir
 
 if TYPE_CHECKING:
     from .admission import Tally
+    from .penalty import Book
 
 BoundAddress = tuple[str, int] | str  # (host, port) for TCP, the path for a Unix socket
 
@@ -60,11 +61,13 @@ class ListenError(OSError):
 class Sharing:
     """How a server shares its listening sockets with other processes serving the same config: sockets bound
     once before the fork, each inherited by every worker (never SO_REUSEPORT, which would let any process of
-    the same user join the port); and where their sessions are counted against Listener_Sessions (None: in
-    this process only). `sockets` may be a dict the owner adds to before a reload."""
+    the same user join the port); where their sessions are counted against Listener_Sessions, and where the
+    AUTH penalty's table of client addresses lives (None: in this process only). `sockets` may be a dict the
+    owner adds to before a reload."""
 
     sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
     tally: Tally | None = None
+    penalty: Book | None = None
 
 
 @dataclass(frozen=True)

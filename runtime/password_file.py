@@ -1,4 +1,5 @@
-"""The password file formats: `file:` (user:password in clear) and `digest:` (htdigest user:realm:hex).
+"""The password file formats: `file:` (user:password, the password in clear or as `{SCHEME}hash`) and
+`digest:` (htdigest user:realm:hex).
 
 Rule of this room: parsing only, shared by the stores and the linter. A clean file takes a tight fast path;
 a file with any problem is read again carefully so that every problem is reported with its line number, and
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .password_hashes import unknown_prefix
 from .sharded import ShardedDict
 
 Table = dict[str, str] | ShardedDict  # what a parse fills: user (or "user:realm") -> password (or hash)
@@ -129,6 +131,8 @@ def _scan_clean_clear(lines: Iterable[str], entries: Table) -> Table | None:
         user, sep, password = line.partition(":")
         if not sep or not user or not password or password[-1] == "\r" or user in entries:
             return None
+        if password[0] == "{" and unknown_prefix(password) is not None:
+            return None
         entries[user] = password
     return entries
 
@@ -195,6 +199,9 @@ def _parse_clear_line(line: str) -> tuple[str, str] | str:
         return "malformed line: expected user:password"
     if not user:
         return "empty user name"
+    prefix = unknown_prefix(password)
+    if prefix is not None:  # a hash must never be taken for the password itself
+        return f"unknown password scheme {prefix} (write {{PLAIN}} before a clear-text password of this shape)"
     return user, password
 
 

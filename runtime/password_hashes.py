@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,9 +147,11 @@ CHECKERS: dict[str, Callable[[str, str, str, str], bool]] = {
     "crypt": _crypt,
     "argon2": _libpass("argon2", "argon2"),
     "bcrypt": _libpass("bcrypt", "bcrypt"),
+    "unknown": lambda _stored, _password, _user, _realm: False,  # a {SCHEME} ecconf does not know
+    "scram-sha-256": lambda stored, password, _user, _realm: _scram_matches(stored, password),
 }
 SCHEMES = frozenset(CHECKERS)
-COSTLY = frozenset({"crypt", "argon2", "bcrypt"})
+COSTLY = frozenset({"crypt", "argon2", "bcrypt", "scram-sha-256"})
 
 # Momentum's auth_ds `type` / `type_map` values -> scheme; "rfc2307" reads the value's own prefix, and
 # "hmac_md5" cannot be checked against a password at all (see the module header).
@@ -186,6 +189,7 @@ PREFIXES: dict[str, str] = {
     "LDAP-MD5": "md5_base64",
     "ARGON2ID": "argon2",
     "ARGON2I": "argon2",
+    "SCRAM-SHA-256": "scram-sha-256",
 }
 
 
@@ -202,6 +206,96 @@ def split_prefix(value: str) -> Stored | None:
     if scheme == "crypt" and rest.startswith("$argon2"):
         scheme = "argon2"
     return Stored(scheme, rest)
+
+
+# What a scheme prefix looks like in a password file; a clear-text password of that shape must be written
+# with `{PLAIN}` in front, or it is taken for a hash of an unknown scheme (never as a password anyone knows).
+_PREFIX_SHAPE = re.compile(r"\{[A-Za-z0-9][A-Za-z0-9._-]*\}")
+
+
+def stored_form(value: str) -> Stored:
+    """How a `file:` store keeps one user's password: `{SCHEME}hash`, RFC 5803's `SCRAM-SHA-256$...`, or clear
+    text. A value that starts like a scheme prefix ecconf does not know is Stored("unknown", ...), which no
+    password matches: a hash must never be taken for the password itself."""
+    if value.startswith(_RFC5803) and scram_keys(Stored("scram-sha-256", value[len(_RFC5803) :])) is not None:
+        return Stored("scram-sha-256", value[len(_RFC5803) :])
+    if not value.startswith("{") or not _PREFIX_SHAPE.match(value):
+        return Stored("clear", value)
+    try:
+        prefixed = split_prefix(value)
+    except UnknownScheme:
+        return Stored("unknown", value)
+    return prefixed if prefixed is not None else Stored("clear", value)
+
+
+# --- SCRAM-SHA-256 keys (RFC 5802 §3): what a server needs to run SCRAM without the password ---------------
+
+_RFC5803 = "SCRAM-SHA-256$"  # RFC 5803's form, as LDAP's userPassword holds it: iter:salt$StoredKey:ServerKey
+
+
+@dataclass(frozen=True, slots=True)
+class ScramKeys:
+    iterations: int
+    salt: bytes
+    stored_key: bytes
+    server_key: bytes
+
+
+def scram_keys(stored: Stored) -> ScramKeys | None:
+    """The keys of a SCRAM-SHA-256 value: RFC 5803's `iter:salt$StoredKey:ServerKey` or Dovecot's
+    `iter,salt,StoredKey,ServerKey` (base64 each); None when it is neither, or not SHA-256 sized."""
+    if stored.scheme != "scram-sha-256":
+        return None
+    value = stored.value.strip()
+    head, dollar, keys = value.partition("$")
+    if dollar:
+        count, _colon, salt = head.partition(":")
+        stored_key, _colon2, server_key = keys.partition(":")
+        fields = [count, salt, stored_key, server_key]
+    else:
+        fields = value.split(",")
+    if len(fields) != 4 or not fields[0].isdigit():
+        return None
+    raw = [_b64(text) for text in fields[1:]]
+    if any(r is None for r in raw):
+        return None
+    salt_raw, stored_raw, server_raw = (r or b"" for r in raw)
+    if len(stored_raw) != 32 or len(server_raw) != 32 or not salt_raw or not 1 <= int(fields[0]) <= 10_000_000:
+        return None
+    return ScramKeys(int(fields[0]), salt_raw, stored_raw, server_raw)
+
+
+def scram_client_key(password: str, salt: bytes, iterations: int) -> bytes:
+    """RFC 5802's ClientKey for a password (SaltedPassword by PBKDF2-HMAC-SHA-256; costly by design)."""
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+
+
+def _scram_matches(value: str, password: str) -> bool:
+    keys = scram_keys(Stored("scram-sha-256", value))
+    if keys is None:
+        return False
+    client_key = scram_client_key(password, keys.salt, keys.iterations)
+    return hmac.compare_digest(hashlib.sha256(client_key).digest(), keys.stored_key)
+
+
+def make_scram(password: str, iterations: int = 4096, salt: bytes | None = None) -> str:
+    """A new `{SCRAM-SHA-256}iter,salt,StoredKey,ServerKey` for `password` (Dovecot's form)."""
+    import os
+
+    salt = os.urandom(16) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    parts = [base64.b64encode(x).decode() for x in (salt, hashlib.sha256(client_key).digest(), server_key)]
+    return "{SCRAM-SHA-256}" + ",".join([str(iterations), *parts])
+
+
+def unknown_prefix(value: str) -> str | None:
+    """The `{NAME}` of a value whose scheme prefix ecconf does not know, for diagnostics; else None."""
+    if stored_form(value).scheme != "unknown":
+        return None
+    return value[: value.index("}") + 1]
 
 
 def resolve(value: str, type_name: str | None = None) -> Stored:
@@ -234,24 +328,28 @@ def is_costly(stored: Stored) -> bool:
     return stored.scheme in COSTLY
 
 
-# Writing hashes (`ecconf passwd --scheme`): the `{PREFIX}` form Dovecot writes, from libpass's defaults.
-WRITERS: dict[str, tuple[str, str | None]] = {
-    "SHA512-CRYPT": ("sha512_crypt", None),
-    "SHA256-CRYPT": ("sha256_crypt", None),
-    "BLF-CRYPT": ("bcrypt", "bcrypt"),
-    "ARGON2ID": ("argon2", "argon2"),
-    "SSHA": ("ldap_salted_sha1", None),
+# Writing hashes (`ecconf passwd --scheme`): the `{PREFIX}` form Dovecot writes. The crypt family gets the
+# 5000 rounds crypt(3), `openssl passwd -6` and mkpasswd use (libpass's own default, 656 000, costs its
+# pure-Python backend about 0.7 s a check, which a mail server pays on every login); bcrypt cost 10.
+WRITERS: dict[str, tuple[str, str | None, dict[str, int]]] = {
+    "SHA512-CRYPT": ("sha512_crypt", None, {"rounds": 5000}),
+    "SHA256-CRYPT": ("sha256_crypt", None, {"rounds": 5000}),
+    "BLF-CRYPT": ("bcrypt", "bcrypt", {"rounds": 10}),
+    "ARGON2ID": ("argon2", "argon2", {}),
+    "SSHA": ("ldap_salted_sha1", None, {}),
 }
 
 
 def make(prefix: str, password: str) -> str:
     """A new `{PREFIX}hash` of `password` with a random salt. UnknownScheme, MissingBackend."""
     key = prefix.strip("{}").upper()
+    if key == "SCRAM-SHA-256":
+        return make_scram(password)
     if key not in WRITERS:
-        raise UnknownScheme(f"cannot write {{{key}}} hashes; choose one of {', '.join(WRITERS)}")
-    name, needs = WRITERS[key]
+        raise UnknownScheme(f"cannot write {{{key}}} hashes; choose one of {', '.join([*WRITERS, 'SCRAM-SHA-256'])}")
+    name, needs, settings = WRITERS[key]
     handler = _handler(name, needs)
-    made: str = handler.hash(password)
+    made: str = handler.using(**settings).hash(password) if settings else handler.hash(password)
     if made.startswith("{"):  # ldap_* handlers write their own prefix
         made = made.partition("}")[2]
     return f"{{{key}}}{made}"

@@ -2,7 +2,8 @@
 
 Rule of this room: with runtime/link.py (one connection's transport) and runtime/session_driver.py (one
 connection's session) the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
-Per connection it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
+Per connection (after its PROXY header on a Proxy_Protocol listener, proxy_intake.py, which then names the
+client) it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
 `SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
 (`read_timeout()`, an AUTH event's delay) and the per-address AUTH penalty ask: from the transport's
 callbacks, with a task only for a TLS handshake or a client that does not read its replies. Anything that
@@ -11,7 +12,8 @@ on the disk thread (diskqueue.py, handed over once per turn of the loop), creden
 thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
 sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
 address is new are bound (those that went away stop accepting).
-Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop.
+Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop; an
+auth_ds check (a coroutine, bounded by its datasource's timeout) is a task on the loop and takes no thread.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import inspect
 import itertools
 import logging
 import os
@@ -31,15 +34,18 @@ from pathlib import Path
 
 from . import listeners, observe
 from .admission import Admission, Ticket
-from .authn import Credentials, mechanism_specs
+from .authn import Credentials, build_schemes, for_config, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
+from .datasources import Schemes
 from .diskqueue import DiskQueue, Job, Result, Token, settle
 from .events import Offload
 from .link import Link
 from .listeners import Generation, ListenError, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
 from .penalty import AuthPenalty
+from .policy import client_address
 from .protocol import SmtpConnection
+from .proxy_intake import ProxyIntake
 from .session_driver import Session
 from .spool import Maildir
 from .tls import allowed_versions
@@ -84,8 +90,11 @@ class Server:
     ) -> None:
         self.config = config
         self.credentials = credentials or Credentials(config.base_dir)
+        self.schemes: Schemes | None = None  # the config's auth_ds Schemes, built in start() on the loop
         self.maildir = maildir or Maildir(config.spool_base)
-        self.penalty = AuthPenalty(time.monotonic)
+        self._sharing = sharing or Sharing()
+        # CLOCK_MONOTONIC: one clock for every process of the machine, so a table they share agrees on it.
+        self.penalty = AuthPenalty(time.monotonic, book=self._sharing.penalty)
         # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
         # changes its limit.
         self.memory = MemoryBudget(config.message_memory_budget)
@@ -104,9 +113,9 @@ class Server:
         self._outbox: list[tuple[Job, object]] = []  # disk jobs of this turn of the loop, not yet handed over
         self._compute = ThreadPoolExecutor(COMPUTE_THREADS, thread_name_prefix="ecconf-compute")
         self._loop: asyncio.AbstractEventLoop | None = None  # the running loop, from start() on
-        self._sharing = sharing or Sharing()
         self.admission = Admission(self._sharing.tally)
         self._tickets: dict[Link, Ticket] = {}  # what each session's admission counted, given back at its end
+        self._intakes: dict[Link, ProxyIntake] = {}  # connections whose PROXY header has not come yet
         # Session ids: this process (a worker of --workers N has its own) and a count, unique per machine run.
         self._pid = os.getpid()
         self._numbers = itertools.count(1)
@@ -116,6 +125,8 @@ class Server:
     async def start(self) -> None:
         # get_running_loop() asks getpid() each time (a system call): the hot paths use this one.
         self._loop = asyncio.get_running_loop()
+        self._share_penalty(self.config)  # before binding: a server that cannot keep it does not start
+        self.schemes = self.credentials.schemes = self.credentials.schemes or build_schemes(self.config.auth_ds)
         await asyncio.to_thread(self.credentials.open_all, mechanism_specs(self.config.listeners))
         await asyncio.to_thread(self.maildir.ensure)
         self._slots = (await self._prepare(self.config, self._ssl)).commit()
@@ -128,19 +139,28 @@ class Server:
     async def reload(self, config: ServerConfig) -> ReloadResult:
         """Serve `config` to new sessions. Raises, changing nothing, if the spool, a certificate or a new
         socket fails; sessions in flight finish under the config they started with."""
-        same_base = config.base_dir == self.config.base_dir
-        credentials = self.credentials if same_base else Credentials(config.base_dir)
-        await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
-        maildir = Maildir(config.spool_base)
-        await asyncio.to_thread(maildir.ensure)
-        contexts: SslCache = {}
-        plan = await self._prepare(config, contexts)
+        credentials = for_config(self.credentials, self.config, config)  # DatasourceError: refused
+        schemes = credentials.schemes
+        try:
+            await asyncio.to_thread(credentials.open_all, mechanism_specs(config.listeners))
+            maildir = Maildir(config.spool_base)
+            await asyncio.to_thread(maildir.ensure)
+            contexts: SslCache = {}
+            plan = await self._prepare(config, contexts)
+        except BaseException:
+            if schemes is not self.schemes and schemes is not None:
+                await schemes.aclose()
+            raise
         for slot in plan.removed:
             self._unbind(slot)
         self._slots = plan.commit()
         self.addresses = listeners.addresses(self._slots)
         self.config, self.maildir, self.credentials, self._ssl = config, maildir, credentials, contexts
+        old, self.schemes = self.schemes, schemes
+        if old is not None and old is not schemes:
+            await old.aclose()  # a session still in an exchange on it gets 454, not a hang
         self.memory.limit = config.message_memory_budget
+        self._share_penalty(config)
         if self._refresher is not None:
             self._refresher.cancel()
         self._refresher = asyncio.create_task(self._refresh_loop())
@@ -179,7 +199,7 @@ class Server:
                 server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
                 slot.bound = addr.path
             else:
-                if inherited is not None:
+                if isinstance(inherited, socket.socket):
                     server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
                 else:  # no SO_REUSEPORT: a port another process listens on is refused, not shared
                     server = await loop.create_server(
@@ -201,6 +221,25 @@ class Server:
                 Path(slot.spec.address.path).unlink(missing_ok=True)
         slot.handle = None
 
+    def _share_penalty(self, config: ServerConfig | None) -> None:
+        """Keep the penalty in the Redis server the config names (Auth_Penalty_Redis), or stop doing so."""
+        url = None if config is None else config.auth_penalty_redis
+        old = self.penalty.remote
+        if (old.url if old is not None else None) == url:
+            return
+        if old is not None:
+            closing = asyncio.ensure_future(old.close())
+            closing.add_done_callback(lambda done: done.cancelled() or done.exception())  # nothing to report
+        self.penalty.remote = None
+        if url is not None:
+            try:
+                from .penalty_redis import RedisRemote
+            except ImportError:
+                raise OSError(
+                    f"Auth_Penalty_Redis needs the redis client: pip install 'ecconf[redis]' ({url})"
+                ) from None
+            self.penalty.remote = RedisRemote(url)
+
     async def serve_forever(self) -> None:
         if not self.ready.is_set():
             await self.start()
@@ -213,6 +252,8 @@ class Server:
             self._unbind(slot)
         if self._refresher is not None:
             self._refresher.cancel()
+        for intake in list(self._intakes.values()):
+            intake.abandon()
         for link in list(self._sessions):
             link.request_shutdown()
         if self._sessions:
@@ -226,7 +267,13 @@ class Server:
             if tasks:
                 await asyncio.wait(tasks)
         await asyncio.to_thread(self._disk.close)  # what the sessions queued is on disk before we say stopped
+        if self.penalty.remote is not None:
+            await self.penalty.remote.close()
+            self.penalty.remote = None
         self._compute.shutdown(wait=False, cancel_futures=True)  # nobody is left to wait for an answer
+        if self.schemes is not None:
+            await self.schemes.aclose()
+            self.schemes = None
         self._stopped.set()
 
     async def refresh_stores(self) -> list[str]:
@@ -274,12 +321,52 @@ class Server:
     # ----- sessions ---------------------------------------------------------------------------------
 
     def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection: refused (421) over Listener_Sessions or over its address's share
-        (admission.py); else greeted at once on a plain listener (the banner does not wait for a trip
-        through the event loop) and handed to its Session."""
-        gen = Generation(self.config, self.maildir, self.credentials)
+        """A new connection. On a Proxy_Protocol listener (as resolved for the proxy's address) nothing is
+        said before its PROXY header is read (proxy_intake.py), then it is admitted as the client the header
+        names; else it is admitted as its socket's peer."""
         ip, port = link.peer()
-        name, policy = slot.spec.name, slot.resolver(ip or None)
+        policy = slot.resolver(ip or None)
+        if not policy.proxy_protocol:
+            self._admit(slot, link, ip, port, policy)
+            return
+        trusted = policy.proxy_protocol_trusted
+        addr = client_address(ip)
+        # A Unix socket's peers are local processes, which its file permissions admit: no address to check.
+        if trusted and addr is not None and not any(addr.version == n.version and addr in n for n in trusted):
+            log.warning(
+                "%s: refusing %s:%s: not a trusted PROXY source (Proxy_Protocol_Trusted)", slot.spec.name, ip, port
+            )
+            link.close()
+            return
+        cap = policy.listener_sessions
+        if cap and sum(1 for pending in self._intakes.values() if pending.slot is slot) >= cap:
+            # Headers not yet come hold no session, but each holds a socket for Proxy_Protocol_Timeout:
+            # no more of them than Listener_Sessions allows sessions.
+            log.warning(
+                "%s: refusing %s:%s: %d connections already wait for a PROXY header", slot.spec.name, ip, port, cap
+            )
+            link.close()
+            return
+        intake = self._intakes[link] = ProxyIntake(
+            slot,
+            link,
+            policy.proxy_protocol_timeout,
+            lambda link, client: self._admit(slot, link, *client),
+            self._intake_done,
+        )
+        intake.start()
+
+    def _intake_done(self, link: Link) -> None:
+        self._intakes.pop(link, None)
+
+    def _admit(self, slot: Slot, link: Link, ip: str, port: int, policy: SessionPolicy | None = None) -> None:
+        """Refused (421) over Listener_Sessions or over its address's share (admission.py); else greeted at
+        once on a plain listener (the banner does not wait for a trip through the event loop) and handed to
+        its Session."""
+        gen = Generation(self.config, self.maildir, self.credentials)
+        name = slot.spec.name
+        if policy is None:  # a proxied client: its own policy, not the proxy's
+            policy = slot.resolver(ip or None)
         ticket = self.admission.admit(slot, policy, ip or None)
         if not isinstance(ticket, Ticket):
             log.warning("%s: refusing %s:%s (%d sessions open here): %s", name, ip, port, slot.active, ticket.text)
@@ -329,8 +416,11 @@ class Server:
         return future
 
     def compute(self, work: Offload) -> asyncio.Future[object]:
-        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop."""
+        """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop; a
+        coroutine (a datasource's check, bounded by its timeout) is a task here, taking no compute thread."""
         loop = self._loop or asyncio.get_running_loop()
+        if inspect.iscoroutinefunction(work.function):
+            return loop.create_task(work.function(*work.args))
         return loop.run_in_executor(self._compute, work.function, *work.args)
 
     def submit(self, job: Job, done: Token) -> None:

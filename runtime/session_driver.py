@@ -3,7 +3,8 @@
 Rule of this room: with server.py and link.py part of the asyncio shell; it carries out what the sans-IO
 protocol asks (events) and holds no SMTP logic. A session costs no task while it only waits for input, for
 its disk writes or for an AUTH penalty: the link hands it the bytes (`on_input`), the disk thread its results
-(`_disk_done`), a timer the end of a wait, and each of them runs the protocol on to its next wait. A task per
+(`_disk_done`), a timer the end of a wait, the penalty table shared between servers its answer
+(`_shared_answer`), and each of them runs the protocol on to its next wait. A task per
 command (a future per read, a wake-up per disk write) was a measurable share of the server's time. What needs
 a coroutine — a TLS handshake, a client that does not read its replies (backpressure), an event the
 callbacks do not handle — parks the session in a task (`_park`) for the rest of its life: `_converse`, the
@@ -16,7 +17,7 @@ import asyncio
 import logging
 import ssl
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import envelope, feed, observe, replies, sessionlog
 from .config import SessionPolicy
@@ -254,6 +255,24 @@ class Session:
         conn = self.conn
         assert conn is not None
         wait = self._server.penalty.hold(conn.client_ip, event, self._policy)
+        if isinstance(wait, asyncio.Future):  # asked of a table shared between servers: resume on its answer
+            self._holding = True
+            wait.add_done_callback(self._shared_answer)
+            return False
+        return self._held_for(cast("float | None", wait))  # not a future: the machine's own answer
+
+    def _shared_answer(self, done: asyncio.Future[float | None]) -> None:
+        self._holding = False
+        if self._over:
+            return
+        wait = 0.0 if done.cancelled() else done.result()
+        if self._held_for(wait) and self._flush():
+            self._pump()
+
+    def _held_for(self, wait: float | None) -> bool:
+        """False when the answer is held back `wait` seconds (a timer resumes the session)."""
+        conn = self.conn
+        assert conn is not None
         if wait is None:
             log.info("[%s] AUTH answer to %s refused: too many attempts from that address", self.sid, conn.client_ip)
             conn.refuse_verdict()
@@ -357,7 +376,7 @@ class Session:
         server, link, policy = self._server, self.link, self._policy
         try:
             if self.conn is None:  # implicit TLS: the banner comes after the handshake
-                await link.start_tls(server.ssl_context(policy), policy.idle_time)
+                await link.start_tls(server.ssl_context(policy), policy.idle_time, replay=True)
                 self.conn = server.connection(self._gen, policy, link.peer())
             await self._converse(self.conn, pending)
         except asyncio.CancelledError:
@@ -367,6 +386,14 @@ class Session:
             raise
         except Exception as exc:
             self._fail(exc)
+
+    async def _shared(self, answer: asyncio.Future[float | None]) -> float | None:
+        """The shared table's answer; the client leaving meanwhile does not cancel its bookkeeping."""
+        self._pausing = True
+        try:
+            return await asyncio.shield(answer)
+        finally:
+            self._pausing = False
 
     async def _pause(self, wait: float) -> None:
         self._pausing = True
@@ -399,7 +426,11 @@ class Session:
                         await server.offload(line)
                     except OSError as exc:
                         log.error("[%s] cannot write accounting log %s: %s", self.sid, line.path, exc)
-                wait = server.penalty.hold(conn.client_ip, event, policy)
+                answer = server.penalty.hold(conn.client_ip, event, policy)
+                # Not a future: the machine's own answer, float or None.
+                wait = (
+                    await self._shared(answer) if isinstance(answer, asyncio.Future) else cast("float | None", answer)
+                )
                 if wait is None:
                     log.info("[%s] AUTH answer to %s refused: too many attempts", self.sid, conn.client_ip)
                     conn.refuse_verdict()

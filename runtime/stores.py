@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote
@@ -35,6 +35,7 @@ from .password_file import (
     run_steps,
     split_digest_key,
 )
+from .password_hashes import Stored, is_costly, stored_form
 from .sasl.base import SecretKind
 from .sharded import ShardedDict, release_steps
 
@@ -87,7 +88,9 @@ class CredentialStore(Protocol):
 # --- Stores ---
 
 
-_CLEAR_KINDS = frozenset({SecretKind.CLEARTEXT})
+# A `file:` store may hold `{SCHEME}hash` lines beside clear ones: it serves mechanisms needing clear text
+# for its clear users, and PLAIN/LOGIN for all (password_hashes.stored_form tells the two apart per user).
+_CLEAR_KINDS = frozenset({SecretKind.CLEARTEXT, SecretKind.HASHED})
 _DIGEST_KINDS = frozenset({SecretKind.DIGEST_HA1})
 
 
@@ -104,6 +107,7 @@ class PasswordFileStore:
         self._good: Signature | None = None  # of the contents being served
         self._unsettled: tuple[Signature, float] | None = None  # an incomplete-looking file, first seen when
         self._last_error: str | None = None
+        self._dummy: Stored | None = None  # see dummy_hash
         if not self._load():
             raise StoreError(f"{uri}: {self._last_error}")
 
@@ -125,7 +129,24 @@ class PasswordFileStore:
     def cleartext(self, user: str) -> str | None:
         if self.kind is not StoreKind.FILE:
             return None
-        return self._entries.get(user)
+        value = self._entries.get(user)
+        if value is None:
+            return None
+        form = stored_form(value)
+        return form.value if form.scheme == "clear" else None  # a hash is never anyone's password
+
+    def hashed(self, user: str) -> Stored | None:
+        if self.kind is not StoreKind.FILE:
+            return None
+        value = self._entries.get(user)
+        return None if value is None else stored_form(value)
+
+    def dummy_hash(self) -> Stored:
+        """One of the served hashes (the costliest kind there is), found once per contents: an unknown user
+        is checked against it and always fails, at the price a known user pays."""
+        if self._dummy is None:
+            self._dummy = _costliest(self._entries.values())
+        return self._dummy
 
     def digest_ha1(self, user: str, realm: str) -> bytes | None:
         if self.kind is not StoreKind.DIGEST or ":" in user:
@@ -228,6 +249,7 @@ class PasswordFileStore:
         # the loop itself, no look-up can be half-way through the old table; from a worker thread, one can,
         # but it takes microseconds and never waits, so after a moment nobody reads the old table.
         old, self._entries = self._entries, entries
+        self._dummy = None  # found again in the new contents, when first needed
         self._good = self._pending
         self._last_error = None
         if reloading and len(old) > 4096:
@@ -282,6 +304,19 @@ class MemoryStore:
         return False
 
 
+def _costliest(values: Iterable[str]) -> Stored:
+    """The first costly stored hash among `values`, else the first hash, else a clear-text dummy."""
+    first: Stored | None = None
+    for value in values:
+        if value.startswith("{"):
+            form = stored_form(value)
+            if is_costly(form):
+                return form
+            if first is None and form.scheme != "clear":
+                first = form
+    return first or Stored("clear", "\x00unknown-user\x00")
+
+
 # --- Opening by URI ---
 
 
@@ -292,12 +327,12 @@ def uri_path(uri: str, base_dir: Path | None = None) -> Path:
     if not sep or not rest:
         raise StoreError(f"{uri}: not a store URI (expected scheme:path)")
     if rest.startswith("//"):
-        host, slash, path = rest[2:].partition("/")
+        host, slash, absolute = rest[2:].partition("/")
         if host not in ("", "localhost"):
             raise StoreError(f"{uri}: remote host {host!r} is not supported")
-        if not slash or not path:
+        if not slash or not absolute:
             raise StoreError(f"{uri}: no file path")
-        return Path("/" + unquote(path))
+        return Path("/" + unquote(absolute))
     path = Path(unquote(rest))
     if path.is_absolute():
         return path

@@ -20,3 +20,9 @@ DOCS_CORPUS = SHARED / "momentum_docs_corpus"
 
 def momentum_sample_files() -> list[Path]:
     return sorted(MOMENTUM_SAMPLES.glob("*.conf")) if MOMENTUM_SAMPLES.is_dir() else []
+
+
+def docs_corpus_files() -> list[Path]:
+    """The documentation corpus's snippets (not ours to copy: read in place), or none when it is absent."""
+    snippets = SHARED / "momentum_docs_corpus" / "snippets"
+    return sorted(snippets.glob("*.conf")) if snippets.is_dir() else []

@@ -17,11 +17,28 @@ ROOT = Path(__file__).resolve().parents[1]
 # Source folder -> the package it is installed as (pyproject's package-dir).
 PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime": "ecconf.runtime", "ecconf": "ecconf"}
 NETWORK = {"asyncio", "socket", "ssl"}
-# The asyncio shell: the server and the transport of one connection. Everything else in runtime/ is sans-IO.
-IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py"}
+# The asyncio shell: the server and the transport of one connection, and the client of the Redis server that
+# may keep the AUTH penalty. Everything else in runtime/ is sans-IO.
+IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py", "runtime/penalty_redis.py"}
+# The datasource drivers and the service that awaits them talk to databases; the rest of that package is pure.
+DATASOURCE_IO = {
+    "runtime/datasources/sqlite.py",
+    "runtime/datasources/pgsql.py",
+    "runtime/datasources/ldap.py",
+    "runtime/datasources/service.py",
+    "runtime/datasources/store.py",
+    "runtime/datasources/threads.py",
+    "runtime/datasources/__init__.py",
+}
 # The runtime is standard library only, but for the libraries made for a job it must not do itself: each is
 # named here with the one module allowed to import it (DESIGN: well-kept libraries over hand-written crypto).
-RUNTIME_THIRD_PARTY = {"runtime/password_hashes.py": {"passlib"}}
+RUNTIME_THIRD_PARTY = {
+    "runtime/password_hashes.py": {"passlib"},
+    "runtime/penalty_redis.py": {"redis"},
+    # Extras (ecconf[pgsql], ecconf[ldap]), imported only by their driver, only when a datasource names it.
+    "runtime/datasources/pgsql.py": {"psycopg", "psycopg_pool"},
+    "runtime/datasources/ldap.py": {"ldap3"},
+}
 
 
 @dataclass(frozen=True)
@@ -114,8 +131,21 @@ def test_runtime_is_stdlib_only_and_only_the_server_touches_the_network(source: 
     assert {n for n in _ours(source) if not _in(n, "ecconf.runtime")} == set()
     third_party = {top for top in _tops(source) if top not in sys.stdlib_module_names and top != "ecconf"}
     assert third_party <= RUNTIME_THIRD_PARTY.get(source.rel, set())
-    if source.rel not in IO_SHELL:
+    if source.rel not in IO_SHELL | DATASOURCE_IO:
         assert _tops(source) & NETWORK == set(), f"only {sorted(IO_SHELL)} may use asyncio, socket or ssl"
+
+
+def test_the_datasource_extras_load_only_with_their_driver() -> None:
+    """Importing the datasource package (as the server does) pulls in no driver and no extra."""
+    import subprocess
+
+    code = (
+        "import sys, ecconf.runtime.datasources as d; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_pool', 'ldap3') "
+        "or m.endswith(('datasources.pgsql', 'datasources.ldap'))]; print(bad)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("source", _files("compiler"), ids=lambda s: s.rel)

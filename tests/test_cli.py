@@ -66,7 +66,7 @@ def test_subprocess_syntax_error_exits_1_with_caret_and_summary(tmp_path: Path) 
 
 def test_subprocess_clean_file_exits_0(tmp_path: Path) -> None:
     done = _run("lint", ISOLATE, "--format", "json", _write(tmp_path, "ok.conf", CLEAN))
-    assert (done.returncode, json.loads(done.stdout)) == (0, {"diagnostics": []})
+    assert (done.returncode, json.loads(done.stdout)["diagnostics"]) == (0, [])
 
 
 def test_subprocess_missing_file_exits_2_without_traceback_and_a_directory_is_walked(tmp_path: Path) -> None:
@@ -168,12 +168,23 @@ def test_formats_carry_the_findings(capsys: pytest.CaptureFixture[str], tmp_path
     path = _write(tmp_path, "c.conf", "Hostname = a\nBad = 1\n")
     _, out, _ = _main(capsys, "lint", "--format", "json", path)
     assert json.loads(out)["diagnostics"] == [
-        {"path": path, "line": 2, "column": 7, "severity": "error", "code": "T901", "message": "Bad is set"}
+        {
+            "path": path,
+            "line": 2,
+            "column": 7,
+            "severity": "error",
+            "code": "T901",
+            "message": "Bad is set",
+            "end_line": 2,
+            "end_column": 8,
+            "hint": "remove Bad",
+            "notes": [],
+        }
     ]
     _, out, _ = _main(capsys, "lint", "--format", "sarif", path)
     run = json.loads(out)["runs"][0]
     assert run["tool"]["driver"]["version"] == __version__
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["E001", "T802", "T901"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["E001", "E002", "T802", "T901"]
     assert run["results"][0]["ruleId"] == "T901"
     _, out, _ = _main(capsys, "lint", "--format", "github", path)
     assert out.startswith(f"::error file={path.replace(':', '%3A')},line=2,col=7,endColumn=8,title=T901::Bad is set")
@@ -241,6 +252,7 @@ def test_rules_lists_and_documents(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert out.splitlines() == [
         "E001  warning  suppression comment names an unknown rule code",
+        "E002  warning  suppression comment that silences nothing",
         "T802  warning  Odd set",
         "T901  error    Bad set",
     ]

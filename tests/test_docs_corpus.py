@@ -45,6 +45,18 @@ CORRECT_FINDINGS = {
     # A list of equivalent spellings ("equivalent to the previous entry"), not a config: both bind [::]:25.
     ("0277.conf", "E303"): "[0:0:0:0:0:0:0:0]:25 and [::]:25 are one socket (3.x page)",
     ("0492.conf", "E303"): "[0:0:0:0:0:0:0:0]:25 and [::]:25 are one socket (4.x listeners page)",
+    # auth_ds examples that show a Scheme alone: the `cache` it names is a Datasource the example does not
+    # define, so as written the Scheme has no database to ask.
+    ("0128.conf", "A417"): "an Authenticate with `...` for its query and cache (3.x auth_ds page)",
+    ("0511.conf", "A417"): "the same example (4.x auth_ds page)",
+    ("0129.conf", "A417"): "cache = auth, no Datasource auth (3.x auth_ds page)",
+    ("0131.conf", "A417"): "cache = openwave_directory, not defined (3.x auth_ds page)",
+    ("0132.conf", "A417"): "cache = ldapauth, not defined (3.x auth_ds page)",
+    ("0262.conf", "A417"): "cache = activedirectory_auth, not defined (3.x LDAPS page)",
+    ("0263.conf", "A417"): "the same, second example (3.x LDAPS page)",
+    ("0512.conf", "A417"): "cache = auth, no Datasource auth (4.x auth_ds page)",
+    ("0514.conf", "A417"): "cache = openwave_directory, not defined (4.x auth_ds page)",
+    ("0515.conf", "A417"): "cache = ldapauth, not defined (4.x auth_ds page)",
 }
 
 

@@ -69,7 +69,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     work = tmp_path_factory.mktemp("project")
     _git("init", "-q", cwd=work)
     (work / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: ecconf-lint\n", encoding="utf-8"
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: ecconf-lint\n      - id: ecconf-fmt\n",
+        encoding="utf-8",
     )
     (work / "conf").mkdir()
     (work / "conf" / "mta.conf").write_text(GOOD, encoding="utf-8")
@@ -113,3 +114,18 @@ def test_hook_skips_files_that_are_not_configs(project: tuple[Path, dict[str, st
     done = _pre_commit(project, "notes.txt")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(no files to check)Skipped" in done.stdout.replace(".", "")
+
+
+def test_fmt_hook_lays_out_a_config_and_fails_the_run(project: tuple[Path, dict[str, str]]) -> None:
+    work, _env = project
+    messy = work / "messy.conf"
+    messy.write_text('# kept\nESMTP_Listener{Listen ":2526"{Enable=true}}\n', encoding="utf-8")
+    _git("add", "messy.conf", cwd=work)  # pre-commit sees what a hook changed in the files git tracks
+    done = _pre_commit(project, "messy.conf")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ecconf fmt" in done.stdout and "files were modified by this hook" in done.stdout
+    laid_out = '# kept\nESMTP_Listener {\n  Listen ":2526" {\n    Enable = true\n  }\n}\n'
+    assert messy.read_text(encoding="utf-8") == laid_out
+    _git("add", "messy.conf", cwd=work)
+    done = _pre_commit(project, "messy.conf")
+    assert done.returncode == 0, done.stdout + done.stderr

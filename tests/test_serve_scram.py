@@ -54,3 +54,26 @@ def test_gsasl_with_a_wrong_password_is_refused(scram_server: Served) -> None:
     done = gsasl(scram_server, "not-the-password")
     assert done.returncode != 0
     assert "235" not in done.stdout
+
+
+def test_gsasl_authenticates_against_stored_scram_keys(tmp_path: Path) -> None:
+    """No password on the server's disk: `{SCRAM-SHA-256}` keys as `ecconf passwd --scheme` writes them, and
+    RFC 5803's form, serve SCRAM-SHA-256 to a real client, and PLAIN from the same line."""
+    from ecconf.runtime.password_hashes import make_scram, resolve, scram_keys
+
+    dovecot = make_scram("pencil-42")
+    keys = scram_keys(resolve(dovecot))
+    assert keys is not None
+    import base64
+
+    b64 = [base64.b64encode(x).decode() for x in (keys.salt, keys.stored_key, keys.server_key)]
+    rfc5803 = f"SCRAM-SHA-256${keys.iterations}:{b64[0]}${b64[1]}:{b64[2]}"
+    for line in (dovecot, rfc5803):
+        folder = tmp_path / str(len(line))
+        folder.mkdir()
+        config = write_config(folder, mechanisms=("SCRAM-SHA-256", "PLAIN"), users=f"carol:{line}\n")
+        assert "pencil-42" not in (folder / "passwd").read_text()
+        with serving(config) as running:
+            good = gsasl(running, "pencil-42")
+            assert good.returncode == 0 and "235 2.7.0" in good.stdout, good.stdout + good.stderr
+            assert "235" not in gsasl(running, "not-the-password").stdout

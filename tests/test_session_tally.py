@@ -55,3 +55,26 @@ def test_workers_are_numbered_from_zero():
         SessionTable(2).worker(2)
     with pytest.raises(ValueError):
         SessionTable(0)
+
+
+def test_sessions_per_client_address_are_capped_over_every_worker():
+    table = SessionTable(2)
+    first, second = table.worker(0), table.worker(1)
+    assert first.admit_client(SMTP, "192.0.2.1", 2) and second.admit_client(SMTP, "192.0.2.1", 2)
+    assert second.admit_client(SMTP, "192.0.2.1", 2) is False and first.admit_client(SMTP, "192.0.2.1", 2) is False
+    assert first.admit_client(SMTP, "192.0.2.2", 2) and first.admit_client(OTHER, "192.0.2.1", 2)  # other pairs
+    assert table.clients.open_sessions(SMTP, "192.0.2.1") == 2
+    first.release_client(SMTP, "192.0.2.1")
+    assert second.admit_client(SMTP, "192.0.2.1", 2)
+    table.clear(1)  # worker 1 died: its sessions went with it
+    assert table.clients.open_sessions(SMTP, "192.0.2.1") == 0
+
+
+def test_a_full_client_table_says_so_and_frees_entries_whose_sessions_ended():
+    from ecconf.session_tally import ClientTable
+
+    table = ClientTable(1, size=4)
+    assert all(table.admit(0, SMTP, f"10.0.0.{i}", 5) for i in range(4))
+    assert table.admit(0, SMTP, "10.0.0.9", 5) is None  # no room: the worker counts this one alone
+    table.release(0, SMTP, "10.0.0.2")
+    assert table.admit(0, SMTP, "10.0.0.9", 5) is True  # an entry with no session open is free again

@@ -13,6 +13,10 @@ from . import (
     auth_cleartext_file_world_readable,
     auth_cleartext_without_tls,
     auth_digest_realm_mismatch,
+    auth_ds_datasource,
+    auth_ds_stanza,
+    auth_ds_unknown_scheme,
+    auth_ds_unused_map,
     auth_legacy_extension,
     auth_log_without_acctlog,
     auth_mechanism_without_parameters,
@@ -37,6 +41,7 @@ from . import (
     json_schema,
     listen_address,
     open_relay,
+    proxy_protocol_public,
     starttls_without_certificate,
     syntax_error,
     tls_file_missing,
@@ -44,6 +49,7 @@ from . import (
     unknown_name,
     unknown_smtp_extension,
     unreadable_file,
+    unserved_guarded,
     use_ssl_with_starttls,
     value_type,
     wide_relay_hosts,
@@ -86,11 +92,17 @@ ALL: tuple[RuleModule, ...] = (
     auth_cleartext_without_tls,  # A413
     auth_bypassed_by_relay,  # A414
     auth_require_tls_without_tls,  # A415
+    auth_ds_unknown_scheme,  # A416
+    auth_ds_stanza,  # A417
+    auth_ds_datasource,  # A418
+    auth_ds_unused_map,  # A419
     starttls_without_certificate,  # S501
     use_ssl_with_starttls,  # S502
     open_relay,  # S503
     wide_relay_hosts,  # S504
     tls_file_missing,  # S505
+    proxy_protocol_public,  # S506
+    unserved_guarded,  # S507
 )
 
 RULES: dict[str, RuleModule] = {rule.CODE: rule for rule in ALL}

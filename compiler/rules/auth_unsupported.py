@@ -1,9 +1,10 @@
 """A408 auth-unsupported: an AUTH mechanism or credential back-end that `ecconf serve` cannot provide.
 
 ecconf serves PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5 (and SCRAM-SHA-256) from `file:` and `digest:` password
-files. Momentum may serve more (GSSAPI, NTLM, ...; back-ends such as mysqlauth:// or radius:// through
-auth_ds modules), so the config may well be right for Momentum; this says that `ecconf serve` will not
-offer that mechanism, or will not be able to use that uri.
+files, and from the auth_ds Schemes the config defines (`uri = "name://"`). Momentum may serve more
+(GSSAPI, NTLM, ...; back-ends such as radius:// through other modules), so the config may well be right for
+Momentum; this says that `ecconf serve` will not offer that mechanism, or will not be able to use that uri.
+In a config with auth_ds Schemes, a `name://` uri naming none of them is A416 instead.
 
 Bad:
     ESMTP_Listener {
@@ -25,9 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..auth_ds import served_schemes
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..runtime_facts import FILE_SCHEMES, SUPPORTED_MECHANISMS, uri_scheme
+from .auth_ds_unknown_scheme import names_a_scheme
 from .auth_offers import adverts, valid_scheme
 
 CODE = "A408"
@@ -47,6 +50,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             advert.span,
             hint=f"ecconf serves {supported}",
         )
+    schemes = served_schemes(ctx.config)
     for auth in ctx.facts.auth_dicts:
         uri, span = auth.params.uri, auth.params.span_of("uri")
         if uri is None or span is None:
@@ -54,11 +58,14 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         scheme = uri_scheme(uri)
         if not valid_scheme(scheme) or scheme in FILE_SCHEMES:
             continue  # A403 judges a uri without a scheme
+        if schemes and names_a_scheme(uri):
+            continue  # an auth_ds Scheme (served), or A416's: a name:// that names none of them
         # The message names the scheme only: a back-end URI may carry a database password.
         yield Diagnostic(
             CODE,
             f"{scheme}: names an external authentication back-end; Momentum may serve it, `ecconf serve`"
             f" cannot, so AUTH {auth.mechanism} will not be offered there",
             span,
-            hint="to serve it with ecconf, export the users to a file: or digest: password file",
+            hint="to serve it with ecconf, define an auth_ds Scheme of that name over a Datasource, or export the"
+            " users to a file: or digest: password file",
         )

@@ -29,6 +29,8 @@ from ..nodes import Scalar
 CODE = "S505"
 SUMMARY = "TLS_Certificate or TLS_Key names a missing or unreadable file"
 DEFAULT_SEVERITY = Severity.ERROR
+# Its findings depend on the files of the machine linting (see checker: E002 leaves its suppressions alone).
+READS_FILES = True
 
 LABELS = {"tls_certificate": "TLS_Certificate", "tls_key": "TLS_Key"}
 

@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..build import GLOBAL_SCALARS, LISTENER_SCALARS
+from ..build import GLOBAL_CIDR_LISTS, GLOBAL_SCALARS, LISTENER_SCALARS
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..models import AUTH_FIELDS
@@ -62,7 +62,7 @@ LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
 # Names the engine itself interprets are valid where the engine reads them, whatever the summary table says
 # (it leaves Spool_Base out, and lists some Auth*Parameters without Peer although SPEC §3 resolves them there).
 ENGINE_NAMES = {
-    "global": frozenset({*GLOBAL_SCALARS, "relay_hosts"}),
+    "global": frozenset({*GLOBAL_SCALARS, *GLOBAL_CIDR_LISTS, "relay_hosts"}),
     **dict.fromkeys(LISTENER_KINDS, frozenset({*LISTENER_SCALARS, *AUTH_FIELDS, "smtp_extensions", "relay_hosts"})),
 }
 DISPLAY = {"global": "the global scope", "esmtp_listener": "ESMTP_Listener", "listen": "Listen", "peer": "Peer"}

@@ -22,9 +22,12 @@ _CLEAR = frozenset({SecretKind.CLEARTEXT})
 
 # mechanism -> {stored_cleartext: the secret kinds, any one of which lets the mechanism work}.
 # Only DIGEST-MD5 cares about stored_cleartext: without it the store must hold H(user:realm:password).
+# PLAIN and LOGIN get the password itself, so a stored hash serves them too, and so does a store that checks
+# a password itself (VERIFY); the challenge-response mechanisms need a secret such a store never hands out.
+_PASSWORD = frozenset({SecretKind.CLEARTEXT, SecretKind.HASHED, SecretKind.VERIFY})
 REQUIRED_SECRETS: dict[str, dict[bool, frozenset[SecretKind]]] = {
-    "PLAIN": {False: _CLEAR, True: _CLEAR},
-    "LOGIN": {False: _CLEAR, True: _CLEAR},
+    "PLAIN": {False: _PASSWORD, True: _PASSWORD},
+    "LOGIN": {False: _PASSWORD, True: _PASSWORD},
     "CRAM-MD5": {False: _CLEAR, True: _CLEAR},
     "DIGEST-MD5": {False: frozenset({SecretKind.DIGEST_HA1}), True: _CLEAR},
     "SCRAM-SHA-256": {False: _CLEAR, True: _CLEAR},

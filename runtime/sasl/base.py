@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import enum
 import hmac
+import inspect
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
+
+from ..password_hashes import Stored
 
 
 class SecretKind(enum.Enum):
@@ -26,6 +29,29 @@ class SecretKind(enum.Enum):
     CLEARTEXT = "cleartext"
     # H(user ":" realm ":" password), the raw 16-byte MD5 of RFC 2831 (htdigest files store its hex form).
     DIGEST_HA1 = "digest-ha1"
+    # A stored hash a password can be checked against (`{SHA512-CRYPT}$6$...`): PLAIN and LOGIN only.
+    HASHED = "hashed"
+    # Nothing handed out: the store checks a password itself (an auth_ds Scheme asks its database), and may
+    # not be able to say (TEMPORARY). PLAIN and LOGIN only.
+    VERIFY = "verify"
+
+
+class HashedLookup(Protocol):
+    """A store that can also hand out stored hashes (it holds SecretKind.HASHED)."""
+
+    def hashed(self, user: str) -> Stored | None:
+        """How the user's password is stored (a hash, or clear text), or None if the user is unknown."""
+
+    def dummy_hash(self) -> Stored:
+        """A stored value as costly to check as the store's own hashes, for unknown users (equal work)."""
+
+
+class VerifyingLookup(Protocol):
+    """A store that checks passwords itself (it holds SecretKind.VERIFY), awaited on the driver's loop."""
+
+    async def check(self, user: str, password: str, realm: str) -> bool | None:
+        """True: right; False: wrong or unknown user; None: the store could not answer now. Never raises,
+        and returns within the store's own timeout."""
 
 
 class CredentialLookup(Protocol):
@@ -79,7 +105,9 @@ class Failure:
 class Costly:
     """Work too slow for an event loop (a key derivation): whoever drives the mechanism runs
     `function(*args)` where it may take its time, and hands what it returns to `resume`, which gives the
-    exchange's next step. `function` is pure (no I/O, no shared state), so any thread may run it."""
+    exchange's next step. `function` is pure (no I/O, no shared state), so any thread may run it; or it is a
+    coroutine function (a store that asks a database, VerifyingLookup.check), which the driver awaits on its
+    own loop instead, taking no thread."""
 
     function: Callable[..., object]
     args: tuple[object, ...]
@@ -129,8 +157,21 @@ def settle(step: Step) -> Step:
     """Run a step's costly work right here, as often as asked, until a plain step comes out (tests, and
     callers with no event loop to keep free)."""
     while isinstance(step, Costly):
-        step = step.resume(step.function(*step.args))
+        step = step.resume(_now(step.function(*step.args)))
     return step
+
+
+def _now(value: object) -> object:
+    """A coroutine's result when it finishes without waiting for anything (a test's store); settle() has no
+    loop to wait on, so one that would wait is an error here."""
+    if not inspect.iscoroutine(value):
+        return value
+    try:
+        value.send(None)
+    except StopIteration as done:
+        return done.value
+    value.close()
+    raise RuntimeError("settle() cannot wait: await this check on an event loop")
 
 
 def random_source(ctx: MechanismContext) -> Callable[[int], bytes]:

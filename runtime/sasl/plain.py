@@ -1,22 +1,30 @@
-"""PLAIN (RFC 4616): one message `[authzid] NUL authcid NUL passwd`, checked against a clear-text store.
+"""PLAIN (RFC 4616): one message `[authzid] NUL authcid NUL passwd`, checked against the store's password
+or stored hash (LOGIN shares the check).
 
-Rule of this room: the password is compared in constant time, an unknown user costs the same comparison as
-a known one, and a client may only act as itself unless the mechanism was created to allow otherwise.
+Rule of this room: the password is compared in constant time, an unknown user costs the same comparison (or
+the same hash) as a known one, a costly hash is asked for as `Costly` work, never computed in place, and a
+client may only act as itself unless the mechanism was created to allow otherwise.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from ..password_hashes import is_costly, matches
 from .base import (
     EXCHANGE_OVER,
     Challenge,
+    Costly,
     CredentialLookup,
     Failure,
     FailureKind,
+    HashedLookup,
     MechanismContext,
+    SecretKind,
     Step,
+    StoreUnavailable,
     Success,
+    VerifyingLookup,
     decode_utf8,
     fetch_cleartext,
     secrets_equal,
@@ -65,15 +73,53 @@ class PlainMechanism:
 
 
 def verify_password(store: CredentialLookup, authcid: str, password: str, authzid: str, allow_authzid: bool) -> Step:
-    """Check a clear-text password, then the authorization identity (shared by PLAIN and LOGIN)."""
+    """Check a password, then the authorization identity (shared by PLAIN and LOGIN).
+
+    Against a store of hashes the check may be costly (crypt, bcrypt, Argon2): it is then asked for as
+    `Costly` work, run off the event loop; an unknown user is checked against the store's dummy hash, so
+    that both cost the same. A store that checks passwords itself (a database) is awaited, off the loop's
+    own work, and may answer that it cannot say (TEMPORARY: 454 4.7.0)."""
+    if SecretKind.VERIFY in store.secret_kinds:
+        return _verify_elsewhere(store, authcid, password, authzid, allow_authzid)  # type: ignore[arg-type]
+    if SecretKind.HASHED in store.secret_kinds:
+        return _verify_hashed(store, authcid, password, authzid, allow_authzid)  # type: ignore[arg-type]
     stored = fetch_cleartext(store, authcid)
     if isinstance(stored, Failure):
         return stored
     matches = secrets_equal(password, _DUMMY_PASSWORD if stored is None else stored)
-    if stored is None:
+    return _verdict(stored is not None, matches, authcid, authzid, allow_authzid)
+
+
+def _verdict(known: bool, matched: bool, authcid: str, authzid: str, allow_authzid: bool) -> Step:
+    if not known:
         return Failure(FailureKind.CREDENTIALS, "unknown user", authcid)
-    if not matches:
+    if not matched:
         return Failure(FailureKind.CREDENTIALS, "wrong password", authcid)
     if authzid and authzid != authcid and not allow_authzid:
         return Failure(FailureKind.CREDENTIALS, "authzid differs from authcid", authcid)
     return Success(authcid, authzid)
+
+
+def _verify_hashed(store: HashedLookup, authcid: str, password: str, authzid: str, allow_authzid: bool) -> Step:
+    try:
+        stored = store.hashed(authcid)
+        target = stored if stored is not None else store.dummy_hash()
+    except StoreUnavailable:
+        return Failure(FailureKind.TEMPORARY, "the credential store could not answer", authcid)
+    known = stored is not None
+
+    def judge(matched: object) -> Step:
+        return _verdict(known, bool(matched), authcid, authzid, allow_authzid)
+
+    if is_costly(target):
+        return Costly(matches, (target, password, authcid, ""), judge)
+    return judge(matches(target, password, authcid))
+
+
+def _verify_elsewhere(store: VerifyingLookup, authcid: str, password: str, authzid: str, allow_authzid: bool) -> Step:
+    def judge(answer: object) -> Step:
+        if answer is None:
+            return Failure(FailureKind.TEMPORARY, "the credential store could not answer", authcid)
+        return _verdict(True, answer is True, authcid, authzid, allow_authzid)
+
+    return Costly(store.check, (authcid, password, ""), judge)

@@ -1,9 +1,12 @@
-"""SCRAM-SHA-256 (RFC 7677 over RFC 5802), server side, from a clear-text store, without channel binding.
+"""SCRAM-SHA-256 (RFC 7677 over RFC 5802), server side, without channel binding, from a clear-text store or
+from stored SCRAM keys (RFC 5803 `SCRAM-SHA-256$iter:salt$StoredKey:ServerKey`, or `{SCRAM-SHA-256}` lines).
 
 Rule of this room: the salt of a user is derived, not stored (HMAC of a server secret and the user name), so
 an unknown user gets a salt exactly like a known one and the exchange only fails at the proof; the salt and
 nonce sources are injectable so the RFC 7677 vector can drive the exchange byte for byte. The PBKDF2 of the
-client-final step is a `Costly` request: the mechanism never runs it itself.
+client-final step is a `Costly` request: the mechanism never runs it itself. A user with stored keys has their
+own salt and count, and needs no derivation, but one is run anyway so that a known user costs what an
+unknown one does.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import ClassVar
 
+from ..password_hashes import ScramKeys, scram_keys
 from .base import (
     EXCHANGE_OVER,
     Challenge,
@@ -26,7 +30,9 @@ from .base import (
     Failure,
     FailureKind,
     MechanismContext,
+    SecretKind,
     Step,
+    StoreUnavailable,
     Success,
     decode_utf8,
     fetch_cleartext,
@@ -119,6 +125,7 @@ class ScramSha256Mechanism:
         self._user = ""
         self._authzid = ""
         self._password: str | None = None
+        self._keys: ScramKeys | None = None  # the user's stored SCRAM keys, when the store keeps those
         self._nonce = ""
         self._auth_message_head = ""
         self._salt = b""
@@ -171,18 +178,31 @@ class ScramSha256Mechanism:
         cnonce = attrs[1][2:]
         if not user or authzid is None or not cnonce:
             return self._end(Failure(FailureKind.MALFORMED, "SCRAM user name or nonce is malformed"))
-        stored = fetch_cleartext(self._store, user)
+        keys = self._stored_keys(user)
+        stored = fetch_cleartext(self._store, user) if keys is None else None
         if isinstance(stored, Failure):
             return self._end(stored)
+        if isinstance(keys, Failure):
+            return self._end(keys)
         self._gs2_header = f"{cbind},{authz},"
-        self._user, self._authzid, self._password = user, authzid, stored
-        self._salt, self._iterations = self._salts(user)
+        self._user, self._authzid, self._password, self._keys = user, authzid, stored, keys
+        self._salt, self._iterations = (keys.salt, keys.iterations) if keys else self._salts(user)
         self._nonce = cnonce + self._make_nonce()
         salt_b64 = base64.b64encode(self._salt).decode("ascii")
         server_first = f"r={self._nonce},s={salt_b64},i={self._iterations}"
         self._auth_message_head = f"{bare},{server_first}"
         self._state = "final"
         return Challenge(server_first.encode("utf-8"))
+
+    def _stored_keys(self, user: str) -> ScramKeys | Failure | None:
+        """The user's SCRAM keys, when the store holds them (RFC 5803 or `{SCRAM-SHA-256}` lines)."""
+        if SecretKind.HASHED not in self._store.secret_kinds:
+            return None
+        try:
+            form = self._store.hashed(user)  # type: ignore[attr-defined]
+        except StoreUnavailable:
+            return Failure(FailureKind.TEMPORARY, "the credential store could not answer", user)
+        return None if form is None else scram_keys(form)
 
     def _client_final(self, data: bytes) -> Step:
         user = self._user
@@ -219,13 +239,20 @@ class ScramSha256Mechanism:
         signature = _hmac(stored_key, auth_message)
         client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
         matches = hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
-        if self._password is None:
+        if self._keys is not None:  # from stored keys: the derivation ran for equal work only
+            stored_key, server_key = self._keys.stored_key, self._keys.server_key
+            signature = _hmac(stored_key, auth_message)
+            client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+            matches = hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
+        elif self._password is None:
             return self._end(Failure(FailureKind.CREDENTIALS, "unknown user", user))
+        else:
+            server_key = _hmac(salted, b"Server Key")
         if not matches:
             return self._end(Failure(FailureKind.CREDENTIALS, "wrong password", user))
         if self._authzid and self._authzid != user:
             return self._end(Failure(FailureKind.CREDENTIALS, "authzid differs from authcid", user))
-        server_signature = _hmac(_hmac(salted, b"Server Key"), auth_message)
+        server_signature = _hmac(server_key, auth_message)
         self._success = Success(user, self._authzid)
         self._state = "ack"
         return Challenge(b"v=" + base64.b64encode(server_signature), verdict=self._success)

@@ -97,8 +97,8 @@ def test_schema_violations_are_e111_each_at_its_place() -> None:
             "$.bogus: unknown key 'bogus'",
             7,
             3,
-            "allowed keys: ec_loggers, esmtp_listener, hostname, message_memory_budget, options, relay_hosts, scopes,"
-            " spool_base",
+            "allowed keys: auth_penalty_exempt, auth_penalty_redis, ec_loggers, esmtp_listener, hostname,"
+            " message_memory_budget, options, relay_hosts, scopes, spool_base",
         ),
         ("$.esmtp_listener.listens[0].enable: expected true or false, got a string", 4, 37, ""),
         (

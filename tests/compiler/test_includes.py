@@ -87,3 +87,18 @@ def test_include_of_a_device_is_refused(tmp_path: Path) -> None:
     root = write(tmp_path / "main.conf", 'include "/dev/null"')
     [problem] = load(str(root)).problems
     assert problem.code == UNREADABLE and "not a regular file" in problem.message
+
+
+def test_each_file_of_a_config_is_its_own_lossless_tree(tmp_path: Path) -> None:
+    from ecconf.compiler.source_trees import read_tree, trees
+
+    main = write(tmp_path / "main.conf", "# main\r\ninclude part.conf\r\nA = 1\r\n")
+    write(tmp_path / "part.conf", "B = 2 /* kept */\n\n\n")
+    loaded = load(str(main))
+    found = trees(loaded)
+    assert sorted(Path(p).name for p in found) == ["main.conf", "part.conf"]
+    for path, tree in found.items():
+        assert tree.text() == Path(path).read_bytes().decode("utf-8")
+    broken = write(tmp_path / "broken.conf", "A = {\n")
+    tree, text, problem = read_tree(str(broken))
+    assert tree is None and text == "A = {\n" and problem is not None and problem.code == SYNTAX

@@ -11,6 +11,7 @@ import pytest
 from ecconf.compiler.diagnostics import Diagnostic, Related, Severity
 from ecconf.compiler.render import (
     FORMATS,
+    Invocation,
     RenderOptions,
     RuleInfo,
     artifact_uri,
@@ -40,7 +41,7 @@ WARNING = Diagnostic("W601", "odd, 100% odd", Span("a.conf", 2, 3, 2, 9), Severi
 NOTE = Diagnostic("I700", "for your information", Span("a.conf", 1, 1, 1, 1), Severity.INFO)
 RULES = [
     RuleInfo("E301", "value-type", "value of the wrong type", "E301 value-type: ...\n\nBad:\n  x\n", Severity.ERROR),
-    RuleInfo("W601", "odd", "odd things", "W601 odd: ...", Severity.WARNING),
+    RuleInfo("W601", "odd", "odd things", "W601 odd: ...", Severity.WARNING, "https://docs.invalid/W601.md"),
 ]
 
 
@@ -111,8 +112,8 @@ def test_wants_color_needs_a_tty_and_no_NO_COLOR() -> None:
 
 
 def test_json_has_exactly_the_documented_keys() -> None:
-    data = json.loads(render_json([ERROR, NOTE]))
-    assert list(data) == ["diagnostics"]
+    data = json.loads(render_json([ERROR, NOTE], 2, ["a.conf"]))
+    assert list(data) == ["diagnostics", "summary"]
     first = data["diagnostics"][0]
     assert first == {
         "path": "a.conf",
@@ -121,9 +122,25 @@ def test_json_has_exactly_the_documented_keys() -> None:
         "severity": "error",
         "code": "E301",
         "message": "Idle_Time needs a number of seconds, not 'soon'",
+        "end_line": 3,
+        "end_column": 18,
+        "hint": "write a number, like 300",
+        "notes": [
+            {"path": "b.conf", "line": 1, "column": 1, "end_line": 1, "end_column": 9, "message": "first set here"}
+        ],
     }
-    assert data["diagnostics"][1]["severity"] == "info"
-    assert json.loads(render_json([])) == {"diagnostics": []}
+    second = data["diagnostics"][1]
+    assert (second["severity"], second["hint"], second["notes"]) == ("info", None, [])
+    assert (second["end_line"], second["end_column"]) == (1, 1)  # a point ends where it starts
+    assert data["summary"] == {"errors": 1, "warnings": 0, "notes": 1, "files_checked": 2, "entry_points": ["a.conf"]}
+    empty = {"errors": 0, "warnings": 0, "notes": 0, "files_checked": 0, "entry_points": []}
+    assert json.loads(render_json([])) == {"diagnostics": [], "summary": empty}
+
+
+def test_json_end_before_start_is_shown_as_a_point() -> None:
+    backwards = Diagnostic("E100", "odd", Span("a.conf", 4, 5, 3, 1))
+    item = json.loads(render_json([backwards]))["diagnostics"][0]
+    assert (item["line"], item["column"], item["end_line"], item["end_column"]) == (4, 5, 4, 5)
 
 
 # The parts of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that a consumer relies on: required
@@ -241,6 +258,25 @@ def test_sarif_validates_and_carries_rules_levels_and_regions() -> None:
     assert first["properties"]["hint"] == ERROR.hint
     assert (second["level"], third["level"]) == ("warning", "note")
     assert "ruleIndex" not in third  # I700 is not among the rules handed over
+    assert driver["rules"][0]["help"] == {"text": RULES[0].doc, "markdown": "**Bad**\n```text\nx\n```\n"}
+    assert "helpUri" not in driver["rules"][0]  # no link rather than a relative one
+    assert driver["rules"][1]["helpUri"] == "https://docs.invalid/W601.md"
+    assert "informationUri" not in driver
+    assert run["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_sarif_invocation_and_information_uri() -> None:
+    invocation = Invocation(2, ("cannot read x.conf",))
+    log = json.loads(render_sarif([], RULES, "1", "https://docs.invalid/", invocation))
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["informationUri"] == "https://docs.invalid/"
+    assert run["invocations"] == [
+        {
+            "executionSuccessful": False,
+            "exitCode": 2,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": "cannot read x.conf"}}],
+        }
+    ]
 
 
 def test_sarif_with_no_results_is_still_a_valid_log() -> None:

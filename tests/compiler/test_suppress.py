@@ -106,3 +106,51 @@ def test_suppressions_in_included_files_apply_to_that_file(tmp_path: Path) -> No
     inc = str(tmp_path / "inc.conf")
     assert _silenced(s, "A401", 1, path=inc)
     assert not _silenced(s, "A401", 1, path=str(main))
+
+
+# --- E002: a suppression that silences nothing --------------------------------------------------------
+
+
+def _lint_codes(tmp_path: Path, text: str, *args: str) -> list[tuple[str, int]]:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "s.conf").write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "ecconf", "lint", "--isolated", "--format=json", *args, "s.conf"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    return [(d["code"], d["line"]) for d in json.loads(done.stdout)["diagnostics"]]
+
+
+DUPLICATES = (
+    'Hostname = "mx.example.com"  # ecconf: disable=E203\n'
+    "# ecconf: disable-file=A4\n"
+    'ESMTP_Listener {\n  Listen ":25" {\n    SMTP_Extensions = ( "8BITMIME" )\n'
+    '    SMTP_Extensions = ( "PIPELINING" )  # ecconf: disable=E203\n  }\n}\n'
+)
+
+
+def test_a_suppression_that_silences_nothing_is_reported_and_a_used_one_is_not(tmp_path: Path) -> None:
+    assert _lint_codes(tmp_path, DUPLICATES) == [("E002", 1), ("E002", 2)]
+
+
+def test_codes_whose_rules_did_not_run_are_not_judged(tmp_path: Path) -> None:
+    assert _lint_codes(tmp_path, DUPLICATES, "--ignore=E2") == [("E002", 2)]
+    assert _lint_codes(tmp_path, DUPLICATES, "--select=E2,E002") == [("E002", 1)]  # the A4 rules are off
+
+
+def test_suppressions_of_rules_that_read_files_are_never_judged(tmp_path: Path) -> None:
+    text = 'ESMTP_Listener {\n  Listen ":25" {\n    TLS_Certificate = "/nonexistent.pem"  # ecconf: disable=S505\n'
+    text += '    AuthPlainParameters = [ uri = "file:pw" ]  # ecconf: disable=A412\n  }\n}\n'
+    assert ("E002", 4) not in _lint_codes(tmp_path, text)
+    assert [c for c in _lint_codes(tmp_path, text) if c[0] == "E002"] == []
+
+
+def test_an_unused_suppression_can_itself_be_silenced_file_wide(tmp_path: Path) -> None:
+    text = "# ecconf: disable-file=E002\n" + DUPLICATES
+    assert _lint_codes(tmp_path, text) == []

@@ -130,3 +130,58 @@ def test_max_connections_per_address_reaches_the_policy_and_a_peer_may_raise_it(
 def test_listen_on_every_ipv6_address_written_with_a_star(tmp_path: Path) -> None:
     server = compile_file(tmp_path, 'ESMTP_Listener {\n  Listen "[*]:2525" { }\n}\n')
     assert [(spec.address.host, spec.address.port) for spec in server.listeners] == [("::", 2525)]
+
+
+def test_proxy_protocol_reaches_the_policy_per_listen_and_peer(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        """
+        ESMTP_Listener {
+          Proxy_Protocol_Trusted = ( "10.0.0.0/8" "2001:db8::/32" )
+          Listen "127.0.0.1:0" { Proxy_Protocol = true  Proxy_Protocol_Timeout = 7.5 }
+          Listen "127.0.0.1:1" { Peer "10.0.0.0/8" { Proxy_Protocol = true } }
+        }
+        """,
+    )
+    first, second = server.listeners
+    policy = resolve(first.layers, "10.1.2.3")
+    assert policy.proxy_protocol and policy.proxy_protocol_timeout == 7.5
+    assert [str(n) for n in policy.proxy_protocol_trusted] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert resolve(second.layers, "10.1.2.3").proxy_protocol
+    assert not resolve(second.layers, "192.0.2.1").proxy_protocol  # another source connects directly
+    assert resolve((), None).proxy_protocol_timeout == 60  # Momentum's default
+
+
+def test_penalty_exempt_networks_and_the_redis_store_reach_the_server(tmp_path: Path) -> None:
+    server = compile_file(
+        tmp_path,
+        'Auth_Penalty_Exempt = ( "127.0.0.1" "10.1.0.0/16" )\nAuth_Penalty_Redis = "redis://127.0.0.1:6379/0"\n'
+        'ESMTP_Listener { Listen "127.0.0.1:2525" {} }',
+    )
+    assert server.auth_penalty_redis == "redis://127.0.0.1:6379/0"
+    policy = resolve(server.listeners[0].layers, "10.1.2.3")
+    assert [str(n) for n in policy.auth_penalty_exempt] == ["127.0.0.1/32", "10.1.0.0/16"]
+    bare = compile_file(tmp_path, 'ESMTP_Listener { Listen "127.0.0.1:0" { } }', "bare.conf")
+    assert bare.auth_penalty_redis is None and resolve(bare.listeners[0].layers, "10.1.2.3").auth_penalty_exempt == ()
+
+
+def test_auth_ds_scopes_become_specs_and_unservable_datasources_are_left_out(tmp_path: Path) -> None:
+    config = compile_file(
+        tmp_path,
+        'Datasource "authdb" { uri = ( "sqlite:auth.db" ) cache_life = 60 }\n'
+        'Datasource "legacy" { uri = ( "mysql:host=db;password=x" ) }\n'
+        "auth_ds {\n"
+        '  Scheme "mailauth" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "authdb"'
+        ' map = [ u = "%{username}" ] } }\n'
+        '  Scheme "old" { Authenticate { query = "SELECT 1 FROM u WHERE n = :u" cache = "legacy"'
+        ' map = [ u = "%{username}" ] } }\n'
+        "}\n",
+    )
+    spec = config.auth_ds
+    assert list(spec.datasources) == ["authdb"] and list(spec.schemes) == ["mailauth"]
+    assert spec.datasources["authdb"].cache.life == 60 and spec.base_dir == tmp_path.resolve()
+    assert spec.schemes["mailauth"].cache == "authdb"
+
+
+def test_no_auth_ds_no_specs(tmp_path: Path) -> None:
+    assert not compile_file(tmp_path, 'Hostname = "mx.test"\n').auth_ds

@@ -71,3 +71,10 @@ def test_refresh_keeps_the_last_good_contents_and_logs_why(tmp_path, caplog):
     assert creds.refresh() == []
     assert creds.store("file:pw").cleartext("alice") == "one"
     assert "pw:2:" in caplog.text and "alice:two" not in caplog.text
+
+
+def test_a_name_uri_that_names_no_served_scheme_says_so(tmp_path, caplog):
+    credentials = Credentials(tmp_path)
+    credentials.open_all([MechanismSpec("PLAIN", "mailauth://")])
+    assert credentials.store("mailauth://") is None
+    assert "mailauth://: names no auth_ds Scheme this server serves" in caplog.text

@@ -108,3 +108,10 @@ def test_only_what_the_header_section_lacks_is_added(message: bytes, added: byte
 def test_mail_relayed_without_auth_is_left_alone() -> None:
     unauthenticated = envelope(context=ValidationContext())
     assert submission_headers("mx.test", unauthenticated, b"Subject: x\n\nbody\n") == b""
+
+
+def test_authentication_results_says_temperror_when_the_store_could_not_answer() -> None:
+    ctx = ValidationContext("PLAIN", AuthStatus.ERROR, "alice", False)
+    assert authentication_results("mx.test", envelope(context=ctx)) == (
+        "Authentication-Results: mx.test; auth=temperror (PLAIN) smtp.auth=alice"
+    )

@@ -86,3 +86,49 @@ def test_table_agrees_with_behaviour(name: str, stored_cleartext: bool) -> None:
         assert isinstance(result, Failure), (kinds, result)
         temporary = result.kind is FailureKind.TEMPORARY
         assert temporary is not can_serve(name, kinds, stored_cleartext), (kinds, result)
+
+
+def test_a_store_that_checks_passwords_itself_serves_plain_and_login_only() -> None:
+    verify = frozenset({SecretKind.VERIFY})
+    assert can_serve("PLAIN", verify) and can_serve("login", verify)
+    for mech in ("CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-256"):
+        assert not can_serve(mech, verify) and not can_serve(mech, verify, stored_cleartext=True)
+
+
+class _Asking:
+    """A VERIFY store, as an auth_ds scheme is: its answer is awaited, and may be "cannot say" (None)."""
+
+    secret_kinds = frozenset({SecretKind.VERIFY})
+
+    def __init__(self, answer: bool | None) -> None:
+        self.answer = answer
+
+    def cleartext(self, user: str) -> str | None:
+        return None
+
+    def digest_ha1(self, user: str, realm: str) -> bytes | None:
+        return None
+
+    async def check(self, user: str, password: str, realm: str) -> bool | None:
+        return self.answer if password == "pw" else False
+
+
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
+@pytest.mark.parametrize(
+    ("answer", "password", "expected"),
+    [(True, "pw", None), (True, "other", FailureKind.CREDENTIALS), (None, "pw", FailureKind.TEMPORARY)],
+)
+def test_a_verify_store_is_awaited_and_may_be_temporary(
+    mech: str, answer: bool | None, password: str, expected: FailureKind | None
+) -> None:
+    mechanism = create(mech, _Asking(answer), CTX)  # type: ignore[arg-type]
+    if mech == "PLAIN":
+        step = mechanism.start(b"\0alice\0" + password.encode())
+    else:
+        mechanism.start(b"alice")
+        step = mechanism.step(password.encode())
+    result = settle(step)
+    if expected is None:
+        assert not isinstance(result, Failure)
+    else:
+        assert isinstance(result, Failure) and result.kind is expected

@@ -211,3 +211,24 @@ def test_saslprep_prohibited(text: str) -> None:
 def test_password_is_saslprepped_like_a_client_would(store: MemoryStore) -> None:
     roman = MemoryStore({"user": "\u2168"})  # a client sends SaltedPassword of saslprep("Ⅸ") == "IX"
     assert exchange(roman, "n,,n=user,r=abc", "IX")[1] == Success("user")
+
+
+def test_stored_keys_serve_the_exchange_with_their_own_salt_and_count(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ecconf.runtime.password_hashes import make_scram
+    from ecconf.runtime.stores import PasswordFileStore, StoreKind
+
+    path = tmp_path / "users"
+    path.write_text(f"user:{make_scram('pencil', iterations=4096, salt=RFC_SALT)}\n")
+    store = PasswordFileStore("file:users", path, StoreKind.FILE)
+    assert store.cleartext("user") is None  # the keys are not a password
+    mech = ScramSha256Mechanism(store, CTX, salts=DerivedSalts(b"k" * 32))
+    first = mech.start(b"n,,n=user,r=abc")
+    assert isinstance(first, Challenge)
+    assert f"s={base64.b64encode(RFC_SALT).decode()},i=4096" in first.data.decode()
+    final, expected_v = client_final("n,,n=user,r=abc", first.data.decode(), "pencil")
+    assert settle(mech.step(final.encode())) == Challenge(expected_v)
+    wrong = ScramSha256Mechanism(store, CTX, salts=DerivedSalts(b"k" * 32))
+    server_first = wrong.start(b"n,,n=user,r=abc")
+    assert isinstance(server_first, Challenge)
+    bad, _ = client_final("n,,n=user,r=abc", server_first.data.decode(), "not-pencil")
+    assert isinstance(settle(wrong.step(bad.encode())), Failure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import smtplib
 import socket
@@ -147,3 +148,70 @@ def _held(caplog) -> int:
 
 async def _parked_sessions() -> int:
     return sum(task.get_coro().__qualname__ == "Session._run" for task in asyncio.all_tasks())  # type: ignore[union-attr]
+
+
+PROXY_V1 = b"PROXY TCP4 192.0.2.7 10.0.0.5 40000 465\r\n"
+
+
+def test_implicit_tls_behind_a_proxy_header_sent_with_the_client_hello(run_server, make_config, tls_files, ca):
+    values = {**tls_files, "use_ssl": True, "proxy_protocol": True, "open_relay": True}
+    running = run_server(make_config(listen_values=values))
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="mx.test")
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as raw:
+        with pytest.raises(ssl.SSLWantReadError):
+            tls.do_handshake()
+        raw.sendall(PROXY_V1 + outgoing.read())  # one segment: the TLS layer must get the ClientHello too
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                data = raw.recv(65536)
+                assert data, "closed during the handshake"
+                incoming.write(data)
+        raw.sendall(outgoing.read())
+        while True:
+            try:
+                banner = tls.read(1024)
+                break
+            except ssl.SSLWantReadError:
+                incoming.write(raw.recv(65536))
+        assert banner.startswith(b"220 mx.test")
+        tls.write(b"EHLO client.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n")
+        tls.write(b"Subject: t\r\n\r\nx\r\n.\r\nQUIT\r\n")
+        raw.sendall(outgoing.read())
+        said = b""
+        while b"221 " not in said:
+            data = raw.recv(65536)
+            assert data, said
+            incoming.write(data)
+            with contextlib.suppress(ssl.SSLWantReadError):
+                said += tls.read(65536)
+    [stored] = running.maildir_messages()
+    assert "Received: from client.example ([192.0.2.7])" in stored
+
+
+def test_starttls_behind_a_proxy_header(run_server, make_config, tls_files, client_context):
+    values = {**tls_files, "smtp_extensions": ("STARTTLS",), "proxy_protocol": True, "open_relay": True}
+    running = run_server(make_config(listen_values=values))
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as raw:
+        raw.sendall(PROXY_V1 + b"EHLO c\r\nSTARTTLS\r\n")
+        reader = raw.makefile("rb")
+        assert reader.readline().startswith(b"220 mx.test")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        assert reader.readline() == b"220 Ready to start TLS\r\n"
+        with client_context.wrap_socket(raw, server_hostname="mx.test") as tls:
+            tls.sendall(b"EHLO client.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n")
+            tls.sendall(b"Subject: t\r\n\r\nx\r\n.\r\nQUIT\r\n")
+            said = b""
+            while b"221 " not in said:
+                data = tls.recv(65536)
+                assert data, said
+                said += data
+    [stored] = running.maildir_messages()
+    assert "Received: from client.example ([192.0.2.7])" in stored

@@ -148,7 +148,7 @@ def test_open_relative_and_absolute(tmp_path: Path) -> None:
     absolute = open_store(f"FILE://{tmp_path}/users")
     digest = open_store("digest:digest", base_dir=tmp_path)
     assert relative.cleartext("alice") == absolute.cleartext("alice") == "secret"
-    assert relative.secret_kinds == frozenset({SecretKind.CLEARTEXT})
+    assert relative.secret_kinds == frozenset({SecretKind.CLEARTEXT, SecretKind.HASHED})
     assert relative.digest_ha1("alice", "b") is None
     assert digest.secret_kinds == frozenset({SecretKind.DIGEST_HA1})
     assert digest.digest_ha1("a", "b") == bytes.fromhex("02cc8f08398a4f3113b554e8105ebe4c")
@@ -229,7 +229,7 @@ def test_warnings_do_not_stop_a_reload(store: PasswordFileStore) -> None:
 
 def test_memory_store() -> None:
     both = MemoryStore({"u": "p"}, {("u", "r"): b"\x01" * 16})
-    assert both.secret_kinds == frozenset(SecretKind)
+    assert both.secret_kinds == frozenset({SecretKind.CLEARTEXT, SecretKind.DIGEST_HA1})
     assert both.cleartext("u") == "p" and both.digest_ha1("u", "r") == b"\x01" * 16
     assert both.digest_ha1("u", "other") is None and both.refresh() is False
     assert MemoryStore().secret_kinds == frozenset()

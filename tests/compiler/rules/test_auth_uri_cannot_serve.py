@@ -60,4 +60,4 @@ def test_stored_cleartext_with_a_digest_file_points_back_at_the_setting(tmp_path
 
 def test_plain_on_a_digest_file_says_why(tmp_path: Path) -> None:
     [found] = lint(rule, one("PLAIN", "digest:d"), tmp_path / "a.conf")
-    assert found.message.startswith("PLAIN needs clear-text passwords, but a digest: store holds")
+    assert found.message.startswith("PLAIN needs clear-text passwords or password hashes, but a digest: store holds")

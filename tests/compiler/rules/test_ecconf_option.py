@@ -35,3 +35,23 @@ def test_max_connections_per_address_is_an_ecconf_limit() -> None:
     text = 'ESMTP_Listener {\n  Max_Connections_Per_Address = 5\n  Listen ":25" { }\n}\n'
     assert codes(text) == [("E206", 2, 3)]
     assert ("E301", 1, 48) in codes('ESMTP_Listener { max_connections_per_address = -1 Listen ":25" { } }')
+
+
+def test_proxy_protocol_trusted_is_an_ecconf_extension_and_proxy_protocol_is_momentums() -> None:
+    text = (
+        'ESMTP_Listener {\n  Listen ":25" {\n    Proxy_Protocol = true\n'
+        '    Proxy_Protocol_Trusted = ( "10.0.0.0/8" )\n  }\n}\n'
+    )
+    assert codes(text) == [("E206", 4, 5)]
+    bad = load_text('ESMTP_Listener { Proxy_Protocol_Trusted = "10.0.0.0/33" Listen ":25" { } }', "/virtual/x.conf")
+    assert [(d.code, d.span.column) for d in check(bad, CheckOptions(select=("E304",)))[1]] == [("E304", 43)]
+    assert ("E301", 1, 35) in codes('ESMTP_Listener { Proxy_Protocol = maybe Listen ":25" { } }')
+
+
+def test_the_penalty_store_and_exempt_networks_are_noted_and_checked() -> None:
+    listener = 'ESMTP_Listener { Listen ":25" { } }\n'
+    text = 'Auth_Penalty_Redis = "unix:///run/redis.sock"\nAuth_Penalty_Exempt = ( "127.0.0.1/32" )\n'
+    assert codes(text + listener) == [("E206", 1, 1), ("E206", 2, 1)]
+    assert ("E301", 1, 22) in codes('Auth_Penalty_Redis = "http://cache:6379"\n' + listener)
+    _built, found = check(load_text('Auth_Penalty_Exempt = ( "10.1.0.0/33" )\n' + listener, "/v.conf"), CheckOptions())
+    assert [(d.code, d.span.line, d.span.column) for d in found if d.code == "E304"] == [("E304", 1, 25)]
