@@ -1,7 +1,8 @@
 """The asyncio shell around the sans-IO protocol: sockets, TLS, timeouts, concurrency caps, disk work.
 
-Rule of this room: with runtime/link.py (one connection's transport) and runtime/session_driver.py (one
-connection's session) the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
+Rule of this room: with runtime/link.py (one connection's transport), runtime/session_driver.py (one
+connection's session), tls_context.py (its TLS contexts) and penalty_redis.py (the shared penalty's client)
+the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
 Per connection (after its PROXY header on a Proxy_Protocol listener, proxy_intake.py, which then names the
 client) it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
 `SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
@@ -48,7 +49,7 @@ from .protocol import SmtpConnection
 from .proxy_intake import ProxyIntake
 from .session_driver import Session
 from .spool import Maildir
-from .tls import allowed_versions
+from .tls_context import SslCache, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ BoundAddress = listeners.BoundAddress
 # silent (the client believes it is connected and waits for a banner that never comes). The kernel caps it
 # at net.core.somaxconn.
 _BACKLOG = 1024
-SslCache = dict[tuple[object, ...], ssl.SSLContext]
 # Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
 # and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
 COMPUTE_THREADS = 2
@@ -445,20 +445,4 @@ class Server:
     # ----- TLS --------------------------------------------------------------------------------------
 
     def ssl_context(self, policy: SessionPolicy, cache: SslCache | None = None) -> ssl.SSLContext:
-        cache = self._ssl if cache is None else cache
-        key = (policy.tls_certificate, policy.tls_key, policy.tls_protocols, policy.tls_ciphers)
-        context = cache.get(key)
-        if context is None:
-            if policy.tls_certificate is None or policy.tls_key is None:
-                raise ssl.SSLError("TLS requested but TLS_Certificate or TLS_Key is not set")
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(policy.tls_certificate, policy.tls_key)
-            versions = allowed_versions(policy.tls_protocols)
-            if versions:
-                # tls.VERSIONS spell "TLSv1.2" where ssl.TLSVersion names "TLSv1_2".
-                context.minimum_version = ssl.TLSVersion[versions[0].replace(".", "_")]
-                context.maximum_version = ssl.TLSVersion[versions[-1].replace(".", "_")]
-            if policy.tls_ciphers:
-                context.set_ciphers(policy.tls_ciphers)
-            cache[key] = context
-        return context
+        return tls_context(policy, self._ssl if cache is None else cache)

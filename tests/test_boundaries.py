@@ -19,7 +19,13 @@ PACKAGES = {"grammar": "ecconf.grammar", "compiler": "ecconf.compiler", "runtime
 NETWORK = {"asyncio", "socket", "ssl"}
 # The asyncio shell: the server and the transport of one connection, and the client of the Redis server that
 # may keep the AUTH penalty. Everything else in runtime/ is sans-IO.
-IO_SHELL = {"runtime/server.py", "runtime/link.py", "runtime/session_driver.py", "runtime/penalty_redis.py"}
+IO_SHELL = {
+    "runtime/server.py",
+    "runtime/link.py",
+    "runtime/session_driver.py",
+    "runtime/penalty_redis.py",
+    "runtime/tls_context.py",
+}
 # The datasource drivers and the service that awaits them talk to databases; the rest of that package is pure.
 DATASOURCE_IO = {
     "runtime/datasources/sqlite.py",
