@@ -39,11 +39,12 @@ def _until_summary(lines: queue.Queue[str], err: queue.Queue[str]) -> list[str]:
             return got
 
 
-def test_watch_lints_again_when_a_file_or_an_include_changes(tmp_path: Path) -> None:
+def _watch(tmp_path: Path, target: str) -> tuple[subprocess.Popen[str], queue.Queue[str], queue.Queue[str]]:
+    """`ecconf lint --watch target` in tmp_path, over main.conf including part.conf; its output in queues."""
     (tmp_path / "part.conf").write_text('Hostname = "x"\n', encoding="utf-8")
     (tmp_path / "main.conf").write_text('include "part.conf"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    command = [sys.executable, "-m", "ecconf", "lint", "--isolated", "--watch", "main.conf"]
+    command = [sys.executable, "-m", "ecconf", "lint", "--isolated", "--watch", target]
     proc = subprocess.Popen(
         command,
         cwd=tmp_path,
@@ -57,6 +58,11 @@ def test_watch_lints_again_when_a_file_or_an_include_changes(tmp_path: Path) -> 
     err: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
     threading.Thread(target=_lines, args=(proc.stderr, err), daemon=True).start()
+    return proc, out, err
+
+
+def test_watch_lints_again_when_a_file_or_an_include_changes(tmp_path: Path) -> None:
+    proc, out, err = _watch(tmp_path, "main.conf")
     try:
         assert _until_summary(out, err)[-1] == "0 errors, 0 warnings in 2 files"
         (tmp_path / "part.conf").write_text('Hostname = "x"\nFrobnicate = 1\n', encoding="utf-8")
@@ -75,23 +81,7 @@ def test_watch_lints_again_when_a_file_or_an_include_changes(tmp_path: Path) -> 
 
 
 def test_watch_of_a_folder_sees_a_new_file_and_nothing_else(tmp_path: Path) -> None:
-    (tmp_path / "part.conf").write_text('Hostname = "x"\n', encoding="utf-8")
-    (tmp_path / "main.conf").write_text('include "part.conf"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    command = [sys.executable, "-m", "ecconf", "lint", "--isolated", "--watch", "."]
-    proc = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_interruptible,
-    )
-    out: queue.Queue[str] = queue.Queue()
-    err: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
-    threading.Thread(target=_lines, args=(proc.stderr, err), daemon=True).start()
+    proc, out, err = _watch(tmp_path, ".")
     try:
         assert _until_summary(out, err)[-1] == "0 errors, 0 warnings in 2 files"
         (tmp_path / "new.conf").write_text("Frobnicate = 1\n", encoding="utf-8")
