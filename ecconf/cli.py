@@ -208,6 +208,12 @@ def cmd_text(args: argparse.Namespace) -> int:
     config, status = checked_config(args)
     if config is None:
         return status
+    from pathlib import Path
+
+    from .compiler.relocate import relocate_uris
+
+    # Relative password-file URIs keep naming the same files from where the text is written.
+    config = relocate_uris(config, Path(args.output).parent if args.output else Path.cwd())
     if not args.show_secrets:
         from .compiler.redact import redact_config
 

@@ -181,4 +181,15 @@ def test_ecconf_text_writes_fmt_s_layout(tmp_path: Path, capsys: pytest.CaptureF
     assert cli.main(["json", "--no-file-checks", sample]) == 0
     direct = capsys.readouterr().out
     assert cli.main(["json", "--no-file-checks", str(out)]) == 0
-    assert capsys.readouterr().out == direct
+    # The same config, but for its relative password-file URIs, which now start from the text's folder.
+    assert _uris_resolved(capsys.readouterr().out, out.parent) == _uris_resolved(direct, Path(sample).parent)
+
+
+def _uris_resolved(text: str, folder: Path) -> str:
+    import re
+
+    def absolute(match: re.Match[str]) -> str:
+        scheme, rest = match.group(1), match.group(2)
+        return f'"uri": "{scheme}:{(folder / rest).resolve()}"'
+
+    return re.sub(r'"uri": "(file|digest):([^/"][^"]*)"', absolute, text)
