@@ -156,6 +156,31 @@ def silent_flood(port: int, data: bytes) -> tuple[socket.socket, threading.Threa
     return sock, flood
 
 
+def swaks_plain_auth(port: int, mechanism: str, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """swaks authenticating as carol / s3cret-pass (write_config's user) and sending one message."""
+    return subprocess.run(
+        [
+            "swaks",
+            "--server",
+            f"127.0.0.1:{port}",
+            "-a",
+            mechanism,
+            "-au",
+            "carol",
+            "-ap",
+            "s3cret-pass",
+            "--to",
+            "x@example.org",
+            "--from",
+            "carol@mx.test",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def send_quietly(sock: socket.socket, data: bytes) -> None:
     try:
         sock.sendall(data)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import serving
-from serving import Served
+from serving import Served, swaks_plain_auth
 
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
@@ -59,26 +59,7 @@ def test_sigint_stops_too(server: Served) -> None:
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
 def test_swaks_cram_md5_against_the_served_config(server: Served) -> None:
-    done = subprocess.run(
-        [
-            "swaks",
-            "--server",
-            f"{server.host}:{server.port}",
-            "-a",
-            "CRAM-MD5",
-            "-au",
-            "carol",
-            "-ap",
-            "s3cret-pass",
-            "--to",
-            "x@example.org",
-            "--from",
-            "carol@mx.test",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = swaks_plain_auth(server.port, "CRAM-MD5", timeout=30)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "235 2.7.0" in done.stdout
 

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from serving import Served, serving, write_config
+from serving import Served, serving, swaks_plain_auth, write_config
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed (Debian: haproxy)"),
@@ -95,30 +95,7 @@ def proxied(tmp_path: Path) -> Iterator[tuple[tuple[Served, Served], tuple[int, 
 
 
 def _swaks(port: int, source: str) -> str:
-    done = subprocess.run(
-        [
-            "swaks",
-            "--server",
-            f"127.0.0.1:{port}",
-            "--local-interface",
-            source,
-            "-a",
-            "PLAIN",
-            "-au",
-            "carol",
-            "-ap",
-            "s3cret-pass",
-            "--to",
-            "x@example.org",
-            "--from",
-            "carol@mx.test",
-            "--helo",
-            "client.example",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = swaks_plain_auth(port, "PLAIN", "--local-interface", source, "--helo", "client.example")
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -8,6 +8,7 @@ package to install; every other failure to start is an error.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import pwd
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -319,3 +321,22 @@ def slapd() -> Iterator[Slapd]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def exhausted_pool_is_tempfail(s: Any, user: str, password: str) -> None:
+    """The one connection held by the "slow" Scheme's query: another check is TEMPFAIL within the pool
+    wait (not the slow query's timeout), the slow one ends TEMPFAIL, and then the pool serves again."""
+    from ecconf.runtime.datasources import AuthParams, Outcome
+
+    driver = s.datasources["authdb"].drivers[0]
+    slow = asyncio.create_task(s["slow"].authenticate(AuthParams("alice", "x")))
+    # Wait (bounded) until the slow query holds the only connection; a condition, not a delay.
+    deadline = time.monotonic() + 5
+    while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert driver.busy == 1
+    started = time.monotonic()
+    assert await s["truth"].authenticate(AuthParams(user, password)) is Outcome.TEMPFAIL
+    assert time.monotonic() - started < 1.0  # the pool wait, not the slow query's timeout
+    assert await slow is Outcome.TEMPFAIL
+    assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK

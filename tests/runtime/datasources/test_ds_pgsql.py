@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-from ds_servers import TYPE_MAP, USERS, PgCluster
+from ds_servers import TYPE_MAP, USERS, PgCluster, exhausted_pool_is_tempfail
 
 from ecconf.runtime.datasources import (
     AuthParams,
@@ -110,18 +110,7 @@ def test_a_slow_query_past_the_timeout_is_tempfail_then_ok(pg: PgCluster) -> Non
 
 def test_an_exhausted_pool_is_tempfail_not_a_hang(pg: PgCluster) -> None:
     async def body(s: Schemes) -> None:
-        driver = s.datasources["authdb"].drivers[0]
-        slow = asyncio.create_task(s["slow"].authenticate(AuthParams("alice", "x")))
-        # Wait (bounded) until the slow query holds the only connection; it is a condition, not a delay.
-        deadline = time.monotonic() + 5
-        while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        assert driver.busy == 1
-        started = time.monotonic()
-        assert await s["truth"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.TEMPFAIL
-        assert time.monotonic() - started < 1.0  # the pool wait, not the slow query's timeout
-        assert await slow is Outcome.TEMPFAIL
-        assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK
+        await exhausted_pool_is_tempfail(s, "bob", "bob-pw")
 
     run(pg, body, connections=1, pool_wait=0.2, timeout=1.5)
 

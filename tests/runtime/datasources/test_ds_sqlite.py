@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from ds_servers import PASSWORD_QUERY, TYPE_MAP, USERS, make_db
+from ds_servers import PASSWORD_QUERY, TYPE_MAP, USERS, exhausted_pool_is_tempfail, make_db
 
 from ecconf.runtime.datasources import (
     AuthParams,
@@ -103,18 +103,7 @@ def test_a_query_past_its_timeout_is_tempfail_and_the_pool_recovers(db: Path) ->
 
 def test_an_exhausted_pool_is_tempfail_not_a_hang(db: Path) -> None:
     async def body(s: Schemes) -> None:
-        driver = s.datasources["authdb"].drivers[0]
-        slow = asyncio.create_task(s["slow"].authenticate(AuthParams("alice", "x")))
-        # Wait (bounded) until the slow query holds the only connection; a condition, not a delay.
-        deadline = time.monotonic() + 5
-        while driver.busy == 0 and not slow.done() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        assert driver.busy == 1
-        started = time.monotonic()
-        assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.TEMPFAIL
-        assert time.monotonic() - started < 1.0  # the pool wait, not the slow query's timeout
-        assert await slow is Outcome.TEMPFAIL
-        assert await s["truth"].authenticate(AuthParams("alice", "alice-pw")) is Outcome.OK
+        await exhausted_pool_is_tempfail(s, "alice", "alice-pw")
 
     run(db, body, connections=1, pool_wait=0.1, timeout=1.5)
 
