@@ -5,6 +5,7 @@ standard input, and a second run that finds nothing to do."""
 from __future__ import annotations
 
 import stat
+import shutil
 from pathlib import Path
 
 import pytest
@@ -172,8 +173,12 @@ def test_a_suppression_that_still_covers_what_it_did_is_formatted(
 def test_ecconf_text_writes_fmt_s_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from shared_paths import REPO
 
-    out = tmp_path / "back.conf"
-    sample = str(REPO / "samples" / "auth" / "submission.conf")
+    # A copy beside the output, so the relocated URIs (and so the line widths) do not depend on where the
+    # checkout lives: CI's clone path once pushed a dictionary past the width onto one item per line.
+    shutil.copytree(REPO / "samples" / "auth", tmp_path / "src")
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "back.conf"
+    sample = str(tmp_path / "src" / "submission.conf")
     assert cli.main(["text", "--no-file-checks", sample, "-o", str(out)]) == 0
     assert "  AuthPlainParameters = [ uri = " in read(out)
     status, _out, _err = run(capsys, "--check", str(out))
