@@ -27,6 +27,8 @@ from ..runtime.datasources import scheme_name as scheme_name
 from ..runtime.datasources.driver import EXTRAS
 from ..runtime.datasources.query import LdapQuery, check_placeholders, sql_placeholders
 from ..runtime.datasources.uri import LDAP_SCHEMES, driver_name, parse_datasource_uri
+from ..runtime.listen_address import ListenAddress as ListenAddress
+from ..runtime.listen_address import parse_listen_address
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
     STORE_SCHEMES,
@@ -38,6 +40,9 @@ from ..runtime.stores import (
 )
 from ..runtime.stores import uri_scheme as _runtime_uri_scheme
 from .includes import read_regular
+
+# Every Listen is read with serve's own parser: an address lint accepts is one serve binds (E302 shows its refusal).
+to_listen_address = parse_listen_address
 
 # The mechanisms `ecconf serve` implements (upper-case SASL names).
 SUPPORTED_MECHANISMS: frozenset[str] = frozenset(name.upper() for name in sasl.MECHANISMS)

@@ -13,46 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
 
 from .datasources.judge import AuthSpec
 from .datasources.service import DatasourceSpec
+from .listen_address import ListenAddress as ListenAddress
 from .memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-@dataclass(frozen=True, slots=True)
-class ListenAddress:
-    """Where one listener binds: a TCP host/port or a Unix socket path."""
-
-    kind: Literal["tcp", "unix"]
-    host: str = ""
-    port: int = 0
-    path: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> ListenAddress:
-        """Momentum's Listen forms: ":25", "*:25" (all IPv4), "127.0.0.1:25", "[::]:25", "/path/sock"."""
-        text = text.strip()
-        if text.startswith("/"):
-            return cls(kind="unix", path=text)
-        if text.startswith("["):
-            host, sep, port = text[1:].partition("]:")
-            if not sep:
-                raise ValueError(f"IPv6 listen address needs a port after the bracket: {text!r}")
-            ipaddress.IPv6Address(host)
-        else:
-            host, sep, port = text.rpartition(":")
-            if not sep:
-                raise ValueError(f"listen address needs a port: {text!r}")
-            if host in ("", "*"):
-                host = "0.0.0.0"
-            ipaddress.IPv4Address(host)
-        if not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"listen port must be a number from 0 to 65535: {text!r}")
-        return cls(kind="tcp", host=host, port=int(port))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ rule, runtime_facts.clear_text_needs_tls: unset means "wherever STARTTLS is offe
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ..context import CheckContext
 from ..fallback import ClientClass, Resolution, Resolved
 from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
 from ..nodes import Array, Dict, Option, Scalar
-from ..runtime_facts import CLEARTEXT_MECHANISMS, UriError, clear_text_needs_tls, uri_file
+from ..runtime_facts import CLEARTEXT_MECHANISMS, UriError, clear_text_needs_tls, to_listen_address, uri_file
 from ..span import Span
 
 LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
@@ -257,13 +256,9 @@ def is_local(listen: Listen) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_local_address(written: str) -> bool:
-    # Asked per client class, so once per Listen and Peer: parse each distinct address once.
-    address = written.strip()
-    if address.startswith("/"):
-        return True
-    host = address[1:].partition("]")[0] if address.startswith("[") else address.rpartition(":")[0]
+    # Asked per client class, so once per Listen and Peer: parse each distinct address once, as serve binds it.
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return to_listen_address(written).is_local
     except ValueError:
         return False
 
