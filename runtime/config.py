@@ -7,13 +7,13 @@ construction (strings to networks and paths, lists to tuples) so everything down
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 
+from .auth_offer import extension_keywords, extension_words, listed_mechanisms
 from .datasources.judge import AuthSpec
 from .datasources.service import DatasourceSpec
 from .listen_address import ListenAddress as ListenAddress
@@ -56,27 +56,6 @@ _DURATIONS = (
     "auth_penalty_cap",
     "proxy_protocol_timeout",
 )
-
-
-# Every session asks these of its policy several times (each reply asks about ENHANCEDSTATUSCODES); a
-# server has a handful of distinct SMTP_Extensions lists, so they are worked out once per list.
-@functools.lru_cache(maxsize=256)
-def _extension_words(items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(item.upper().split()) for item in items if item.strip())
-
-
-@functools.lru_cache(maxsize=256)
-def _extension_keywords(items: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(words[0] for words in _extension_words(items))
-
-
-@functools.lru_cache(maxsize=256)
-def _listed_mechanisms(items: tuple[str, ...]) -> tuple[str, ...]:
-    names: list[str] = []
-    for words in _extension_words(items):
-        if words[0] == "AUTH":
-            names.extend(w for w in words[1:] if w not in names)
-    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,15 +141,15 @@ class SessionPolicy:
     @property
     def extension_words(self) -> tuple[tuple[str, ...], ...]:
         """SMTP_Extensions items split into upper-case words: "auth plain" -> ("AUTH", "PLAIN")."""
-        return _extension_words(self.smtp_extensions)
+        return extension_words(self.smtp_extensions)
 
     def has_extension(self, keyword: str) -> bool:
-        return keyword.upper() in _extension_keywords(self.smtp_extensions)
+        return keyword.upper() in extension_keywords(self.smtp_extensions)
 
     @property
     def listed_mechanisms(self) -> tuple[str, ...]:
         """SASL names listed as "AUTH X" items, in order, without duplicates."""
-        return _listed_mechanisms(self.smtp_extensions)
+        return listed_mechanisms(self.smtp_extensions)
 
     @property
     def tls_available(self) -> bool:
