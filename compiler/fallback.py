@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer
+from .runtime_facts import client_address
 from .span import Span
 from .values import to_cidr
 
@@ -75,8 +76,12 @@ def _most_specific(peers: list[Peer], ip: ipaddress.IPv4Address | ipaddress.IPv6
     return best
 
 
-def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str) -> ClientClass:
-    address = ipaddress.ip_address(ip)
+def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str | None) -> ClientClass:
+    """The class of a client at `ip`, read as serve reads a connection's peer (runtime/policy.client_address):
+    an IPv4-mapped IPv6 address is its IPv4 one, and None (a Unix socket's peer has no address) is in no Peer."""
+    address = client_address(ip)
+    if address is None:
+        return ClientClass(listen)
     return ClientClass(listen, _most_specific(listen.peers, address), _most_specific(listener.peers, address))
 
 

@@ -31,6 +31,7 @@ from ..runtime.datasources.query import LdapQuery, check_placeholders, sql_place
 from ..runtime.datasources.uri import LDAP_SCHEMES, driver_name, parse_datasource_uri
 from ..runtime.listen_address import ListenAddress as ListenAddress
 from ..runtime.listen_address import parse_listen_address
+from ..runtime.policy import client_address as client_address
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
     STORE_SCHEMES,
