@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from ecconf.compiler.includes import load
 from ecconf.compiler.models import AUTH_FIELDS, AuthParameters, Config, Listen
 from ecconf.compiler.option_table import table
 from ecconf.compiler.rules.auth_offers import Served, offers, tls_facts
-from ecconf.compiler.to_runtime import to_runtime
+from ecconf.compiler.to_runtime import legacy_mechanisms, to_runtime
 from ecconf.runtime.authn import Credentials, build_schemes, mechanism_specs
 from ecconf.runtime.config import SessionPolicy
 from ecconf.runtime.events import FLUSH, NEED_DATA, PAUSED, StartTls
@@ -78,11 +79,19 @@ def _array(words: list[str]) -> str:
     return "( " + " ".join(f'"{w}"' for w in words) + " )"
 
 
-_auth_dict = st.builds(
-    lambda uri, cleartext: f'[ uri = "{uri}"' + (f' stored_cleartext = "{cleartext}"' if cleartext else "") + " ]",
-    st.sampled_from(URIS),
-    st.sampled_from(["", "true", "false"]),
-)
+MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-256"]
+
+
+@st.composite
+def _auth_dict(draw: st.DrawFn) -> str:
+    entries = [f'uri = "{draw(st.sampled_from(URIS))}"']
+    cleartext = draw(st.sampled_from(["", "true", "false"]))
+    if cleartext:
+        entries.append(f'stored_cleartext = "{cleartext}"')
+    if draw(st.integers(0, 7)) == 0:  # Momentum 2.x: the dictionary itself advertises, for every client
+        entries.append(f'extension = "AUTH" extension_argument = "{draw(st.sampled_from(MECHANISMS))}"')
+    return "[ " + " ".join(entries) + " ]"
+
 
 # What any listener-level scope (ESMTP_Listener, Listen, Peer) may set.
 _SCOPE_OPTIONS: dict[str, st.SearchStrategy[str]] = {
@@ -99,7 +108,11 @@ _SCOPE_OPTIONS: dict[str, st.SearchStrategy[str]] = {
     "Use_SSL": _bool,
     "Always_Allow": _bool,
     "Banner_Hostname": st.sampled_from(["a.example", "b.example"]),
-    **{name: _auth_dict for name in PARAMETERS},
+    "TLS_Protocols": st.sampled_from(['"TLSv1.2:TLSv1.3"', '"TLSv1.3"']),
+    "max_auth_failures": st.integers(3, 10).map(str),
+    "bare_lf": st.sampled_from(["accept", "reject"]),
+    "greeting_delay": st.sampled_from(["0", "0.5", "2"]),
+    **{name: _auth_dict() for name in PARAMETERS},
 }
 
 
@@ -204,8 +217,8 @@ def _expected(name: str, value: Any, base: Path) -> Any:
         return tuple(ipaddress.ip_network(v, strict=False) for v in value)
     if name in ("tls_certificate", "tls_key"):
         return base / value
-    if name == "smtp_extensions":
-        return tuple(value)
+    if name == "tls_protocols":
+        return tuple(w for w in re.split(r"[\s,:]+", value) if w)
     return value
 
 
@@ -218,10 +231,14 @@ def _check_values(compiled: Compiled, listen: Listen, client: str | None, policy
     assert compiled.config.esmtp_listener is not None
     cls = class_for_ip(compiled.config.esmtp_listener, listen, client)
     where = f"Listen {listen.address!r}, client {client}"
+    # Momentum 2.x dictionaries that advertise themselves add their mechanisms to every SMTP_Extensions list.
+    legacy = tuple(f"AUTH {name}" for name in legacy_mechanisms(compiled.config.esmtp_listener))
     for name in COMPARED:
         found = effective(compiled.config, cls, name)
         applied = getattr(policy, name)
-        if found.value is None:  # unset everywhere: the server's own default applies, and `ecconf eval` says so
+        if name == "smtp_extensions":
+            assert applied == tuple(found.value or ()) + legacy, f"{name} for {where} ({found.level})"
+        elif found.value is None:  # unset everywhere: the server's own default applies, and `ecconf eval` says so
             assert applied == getattr(DEFAULTS, name), f"{name} for {where}: unset, yet serve applies {applied!r}"
         else:
             assert applied == _expected(name, found.value, base), f"{name} for {where} ({found.level})"
@@ -255,7 +272,7 @@ def _served_ehlo(compiled: Compiled, policy: SessionPolicy, client: str | None) 
     """What EHLO's AUTH line lists before and after TLS, from the protocol itself (STARTTLS driven when offered)."""
 
     def session(tls: bool) -> SmtpConnection:
-        return SmtpConnection(
+        conn = SmtpConnection(
             policy,
             HOSTNAME,
             compiled.credentials,
@@ -264,6 +281,9 @@ def _served_ehlo(compiled: Compiled, policy: SessionPolicy, client: str | None) 
             random_bytes=lambda n: b"\x01" * n,
             tls=tls,
         )
+        if policy.greeting_delay > 0:
+            conn.timeout()  # the client waited for the banner, as a well-behaved one does
+        return conn
 
     conn = session(policy.use_ssl)
     _pump(conn)
