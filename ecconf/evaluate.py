@@ -132,6 +132,9 @@ def evaluate(config: Config, listen_address: str | None, client: str, names: tup
     if spec is None or resolved is None:  # Enable = false: serve does not listen here
         out.relay = "serve does not listen here (Enable is false)"
         return out
+    if not resolved.enable:  # a Peer's Enable = false: admitted nowhere (runtime/admission.py)
+        out.relay = "serve turns this client away at connect time (554; Enable is false for it)"
+        return out
     credentials = Credentials(server.base_dir, schemes=build_schemes(server.auth_ds))  # as the server opens them
     credentials.open_all(mechanism_specs(server.listeners))
     offered = extensions.offered_mechanisms(resolved, credentials)

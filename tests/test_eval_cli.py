@@ -101,3 +101,12 @@ def test_clients_are_read_as_serve_reads_them(tmp_path: Path) -> None:
     said = _json(str(unix), "--client", "127.0.0.5", "Idle_Time")
     assert said["settings"][0]["value"] == 120 and said["settings"][0]["level"] == "listener"
     assert said["relay"] == "no: only after AUTH"
+
+
+def test_a_client_enable_turns_away_is_said_to_be_refused(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace("Idle_Time = 30", "Idle_Time = 30\n      Enable = false"))
+    said = _json(str(config), "--client", "127.0.0.5")
+    assert said["relay"] == "serve turns this client away at connect time (554; Enable is false for it)"
+    assert said["ehlo"] == {}
+    assert _json(str(config), "--client", "192.0.2.1")["ehlo"]["plain"]

@@ -31,10 +31,12 @@ from ecconf.compiler.models import AUTH_FIELDS, AuthParameters, Config, Listen
 from ecconf.compiler.option_table import table
 from ecconf.compiler.rules.auth_offers import Served, offers, tls_facts
 from ecconf.compiler.to_runtime import legacy_mechanisms, to_runtime
+from ecconf.runtime import replies
+from ecconf.runtime.admission import Admission
 from ecconf.runtime.authn import Credentials, build_schemes, mechanism_specs
 from ecconf.runtime.config import SessionPolicy
 from ecconf.runtime.events import FLUSH, NEED_DATA, PAUSED, StartTls
-from ecconf.runtime.listeners import plan
+from ecconf.runtime.listeners import Slot, plan
 from ecconf.runtime.policy import PolicyResolver
 from ecconf.runtime.protocol import SmtpConnection
 
@@ -117,12 +119,12 @@ _SCOPE_OPTIONS: dict[str, st.SearchStrategy[str]] = {
 
 
 @st.composite
-def _options(draw: st.DrawFn, *, enable: bool) -> list[str]:
+def _options(draw: st.DrawFn) -> list[str]:
     names = draw(st.lists(st.sampled_from(sorted(_SCOPE_OPTIONS)), max_size=6, unique=True))
     lines = [f"{name} = {draw(_SCOPE_OPTIONS[name])}" for name in names]
-    # Enable is a listener and Listen option (Momentum documents no Peer-level Enable).
-    if enable and draw(st.integers(0, 9)) == 0:
-        lines.append("Enable = false")
+    # Off: a listener or Listen serve does not bind; a Peer whose clients serve turns away with 554.
+    if draw(st.integers(0, 9)) == 0:
+        lines.append(f"Enable = {draw(st.sampled_from(['false', 'true']))}")
     return lines
 
 
@@ -130,7 +132,7 @@ def _options(draw: st.DrawFn, *, enable: bool) -> list[str]:
 def _peers(draw: st.DrawFn) -> list[str]:
     out = []
     for network in draw(st.lists(st.sampled_from(NETWORKS), max_size=2, unique=True)):
-        out.append(f'Peer "{network}" {{ ' + " ".join(draw(_options(enable=False))) + " }")
+        out.append(f'Peer "{network}" {{ ' + " ".join(draw(_options())) + " }")
     return out
 
 
@@ -152,13 +154,13 @@ def configs(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         lines.append(f"Relay_Hosts = {draw(_SCOPE_OPTIONS['Relay_Hosts'])}")
     lines.append("ESMTP_Listener {")
-    own = draw(_options(enable=True))
+    own = draw(_options())
     if draw(st.booleans()):
         written = {line.split(" ", 1)[0] for line in own}
         own += [line for line in SUBMISSION if line.split(" ", 1)[0] not in written]
     lines += own + draw(_peers())
     for address in draw(st.lists(st.sampled_from(LISTENS), min_size=1, max_size=3, unique=True)):
-        body = draw(_options(enable=True)) + draw(_peers())
+        body = draw(_options()) + draw(_peers())
         lines.append(f'  Listen "{address}" {{ ' + " ".join(body) + " }")
     lines.append("}")
     return f'Hostname = "{HOSTNAME}"\n' + "\n".join(lines) + "\n"
@@ -181,6 +183,7 @@ class Compiled:
     config: Config
     ctx: CheckContext
     policies: dict[str, PolicyResolver]  # the server's resolver for each Listen it serves, by address as written
+    slots: dict[str, Slot]  # and its listening slot (what admission counts against)
     credentials: Credentials
     schemes: frozenset[str]
 
@@ -196,8 +199,9 @@ def _compile(root: Path, text: str) -> Compiled:
     credentials.open_all(mechanism_specs(server.listeners))
     wanted = plan(server, {}).wanted  # what the server listens on, with the resolver each socket's sessions use
     policies = {spec.name: resolver for _slot, spec, resolver in wanted.values()}
+    slots = {spec.name: slot for slot, spec, _resolver in wanted.values()}
     ctx = CheckContext(built.config, built.facts, loaded, table(), [], check_files=False)
-    return Compiled(built.config, ctx, policies, credentials, served_schemes(built.config))
+    return Compiled(built.config, ctx, policies, slots, credentials, served_schemes(built.config))
 
 
 def _clients(listen: Listen) -> list[str | None]:
@@ -336,7 +340,11 @@ def test_lint_and_serve_agree(workdir: Path, text: str) -> None:
             policy = resolver(client)
             _check_values(compiled, listen, client, policy, workdir)
             lint = _lint_ehlo(compiled, listen, client)
-            assert lint is not None, f"Listen {listen.address!r}, client {client}: served, but lint says it is not"
+            # Lint serves the client class where Enable resolves true; serve admits exactly those clients.
+            assert (lint is not None) == policy.enable, f"Listen {listen.address!r}, client {client}\n{text}"
+            if lint is None:
+                assert Admission().admit(compiled.slots[listen.address], policy, client) is replies.NO_SERVICE
+                continue
             served = _served_ehlo(compiled, policy, client)
             if policy.use_ssl:
                 lint = {True: lint[True]}
