@@ -68,8 +68,8 @@ EXTENSIONS = [
     "8BITMIME",
     "ENHANCEDSTATUSCODES",
 ]
-PARAMETERS = ["AuthPlainParameters", "AuthLoginParameters", "AuthCramMD5Parameters", "AuthDigestMD5Parameters"]
-PARAMETERS += ["AuthScramSHA256Parameters"]
+MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-256"]
+PARAMETERS = [f"Auth{name}Parameters" for name in ("Plain", "Login", "CramMD5", "DigestMD5", "ScramSHA256")]
 # Stores: clear-text passwords serve every mechanism but DIGEST-MD5 without stored_cleartext; H(A1) hashes
 # serve DIGEST-MD5 only; an unknown scheme is a back-end serve cannot open (it offers nothing from it).
 URIS = ["file:passwd", "digest:htdigest", "ac_auth://"]
@@ -79,9 +79,6 @@ _bool = st.sampled_from(["true", "false", "yes", "off"])
 
 def _array(words: list[str]) -> str:
     return "( " + " ".join(f'"{w}"' for w in words) + " )"
-
-
-MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-256"]
 
 
 @st.composite
