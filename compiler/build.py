@@ -31,17 +31,16 @@ from .models import (
 )
 from .nodes import Array, Dict, File, Include, Option, Scalar, Scope, Statement, Value
 from .option_table import OptionInfo, OptionTable, table
+from .runtime_facts import ListenAddress, to_listen_address
 from .span import Span
 from .values import (
     CidrValue,
-    ListenAddress,
     to_bool,
     to_boolean_or,
     to_choice,
     to_cidr,
     to_flag,
     to_int,
-    to_listen_address,
     to_redis_url,
     to_seconds,
 )

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from .diagnostics import Diagnostic
 from .models import AuthParameters, Listen, ListenerOptions, Model, Peer
 from .nodes import Option, Scalar, Scope
-from .values import CidrValue, ListenAddress
+from .runtime_facts import ListenAddress
+from .values import CidrValue
 
 
 @dataclass(slots=True)

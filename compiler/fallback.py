@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer
+from .runtime_facts import client_address, to_listen_address
 from .span import Span
 from .values import to_cidr
 
@@ -75,8 +76,12 @@ def _most_specific(peers: list[Peer], ip: ipaddress.IPv4Address | ipaddress.IPv6
     return best
 
 
-def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str) -> ClientClass:
-    address = ipaddress.ip_address(ip)
+def class_for_ip(listener: EsmtpListener, listen: Listen, ip: str | None) -> ClientClass:
+    """The class of a client at `ip`, read as serve reads a connection's peer (runtime/policy.client_address):
+    an IPv4-mapped IPv6 address is its IPv4 one, and None (a Unix socket's peer has no address) is in no Peer."""
+    address = client_address(ip)
+    if address is None:
+        return ClientClass(listen)
     return ClientClass(listen, _most_specific(listen.peers, address), _most_specific(listener.peers, address))
 
 
@@ -98,6 +103,8 @@ def _range(text: str) -> tuple[int, int, int] | None:
 def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientClass]:
     """Every distinct combination of matching Peer scopes a client of `listen` can fall into."""
     yield ClientClass(listen)
+    if _on_unix_socket(listen.address):
+        return  # its clients have no address (class_for_ip's None): serve applies no Peer scope to them
     for lp in listen.peers:
         yield ClientClass(listen, lp)
     for ep in listener.peers:
@@ -105,6 +112,14 @@ def client_classes(listener: EsmtpListener, listen: Listen) -> Iterator[ClientCl
         for lp in listen.peers:
             if _overlap(lp, ep):
                 yield ClientClass(listen, lp, ep)
+
+
+@lru_cache(maxsize=4096)
+def _on_unix_socket(address: str) -> bool:
+    try:
+        return to_listen_address(address).kind == "unix"
+    except ValueError:  # E302's; read as a TCP Listen meanwhile
+        return False
 
 
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:

@@ -1,8 +1,9 @@
 """What the runtime can serve, as the compiler's lint rules need to know it.
 
 Rule of this room: lint and `ecconf serve` must never disagree, so every answer here comes from the runtime's
-own tables and parsers (runtime/stores.py, runtime/sasl): which URI schemes open a store, which secrets each
-store holds, which mechanism each secret serves, how a password file is parsed. This is, with to_runtime.py,
+own tables and parsers (runtime/stores.py, runtime/sasl, runtime/auth_offer.py, runtime/listen_address.py):
+which URI schemes open a store, which secrets each store holds, which mechanism each secret serves, how a
+password file is parsed, what EHLO offers, where a Listen binds. This is, with to_runtime.py,
 the one place the compiler imports the runtime; rules import this module instead. Nothing returned here
 carries a password or a hash: a password file is summarised as user names, realms and problems.
 """
@@ -19,14 +20,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..runtime import auth_offer as auth_offer
 from ..runtime import sasl
-from ..runtime.authgate import CLEARTEXT_MECHANISMS as CLEARTEXT_MECHANISMS
-from ..runtime.authgate import clear_text_needs_tls as clear_text_needs_tls
+from ..runtime.auth_offer import CLEARTEXT_MECHANISMS as CLEARTEXT_MECHANISMS
+from ..runtime.auth_offer import clear_text_needs_tls as clear_text_needs_tls
 from ..runtime.datasources import DatasourceError, auth_spec, datasource_spec
 from ..runtime.datasources import scheme_name as scheme_name
 from ..runtime.datasources.driver import EXTRAS
 from ..runtime.datasources.query import LdapQuery, check_placeholders, sql_placeholders
 from ..runtime.datasources.uri import LDAP_SCHEMES, driver_name, parse_datasource_uri
+from ..runtime.listen_address import ListenAddress as ListenAddress
+from ..runtime.listen_address import parse_listen_address
+from ..runtime.policy import client_address as client_address
 from ..runtime.sasl.base import SecretKind
 from ..runtime.stores import (
     STORE_SCHEMES,
@@ -38,6 +43,9 @@ from ..runtime.stores import (
 )
 from ..runtime.stores import uri_scheme as _runtime_uri_scheme
 from .includes import read_regular
+
+# Every Listen is read with serve's own parser: an address lint accepts is one serve binds (E302 shows its refusal).
+to_listen_address = parse_listen_address
 
 # The mechanisms `ecconf serve` implements (upper-case SASL names).
 SUPPORTED_MECHANISMS: frozenset[str] = frozenset(name.upper() for name in sasl.MECHANISMS)

@@ -14,14 +14,13 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from ..runtime.config import AuthDsSpec, ListenAddress, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
+from ..runtime.config import AuthDsSpec, ListenerSpec, MechanismSpec, PolicyLayer, ServerConfig
 from ..runtime.datasources import AuthSpec, DatasourceSpec, auth_spec, datasource_spec
 from .auth_ds import auth_ds_scopes
 from .build import ECCONF_LIMITS, ECCONF_NETWORK_LISTS
 from .fallback import ClientClass, effective
 from .models import AUTH_FIELDS, AuthParameters, Config, EsmtpListener, Listen, ListenerOptions, Model
-from .runtime_facts import servable_datasource
-from .values import to_listen_address
+from .runtime_facts import servable_datasource, to_listen_address
 
 # Model fields copied as they are (the runtime's SessionPolicy has a field of the same name).
 PLAIN_FIELDS = (
@@ -193,12 +192,11 @@ def to_runtime(config: Config, *, default_hostname: str | None = None) -> Server
         for listen in listener.listens:
             if not effective(config, ClientClass(listen), "enable").value:
                 continue
-            address = to_listen_address(listen.address)
             layers = _with_legacy([_layer(listen, hostname), listener_layer, global_layer], legacy)
             listeners.append(
                 ListenerSpec(
                     name=listen.address,
-                    address=ListenAddress(kind=address.kind, host=address.host, port=address.port, path=address.path),  # type: ignore[arg-type]
+                    address=to_listen_address(listen.address),
                     layers=tuple(layers),
                 )
             )

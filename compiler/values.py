@@ -128,7 +128,6 @@ class CidrValue:
 # unchanged. Most addresses in real configs are these; reading them here skips ipaddress's string parser
 # (about 4 µs each), which showed in the lint of a config with thousands of Listen and Peer scopes.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"({_OCTET})\.({_OCTET})\.({_OCTET})\.({_OCTET})")
 _IPV4_CIDR = re.compile(rf"({_OCTET})\.({_OCTET})\.({_OCTET})\.({_OCTET})(?:/(3[0-2]|[12]?\d))?")
 
 
@@ -161,59 +160,3 @@ def to_cidr(text: str) -> CidrValue:
     except ValueError:
         raise ValueError(f"{text!r} is not an IP address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)") from None
     return CidrValue(network, True)
-
-
-@dataclass(frozen=True, slots=True)
-class ListenAddress:
-    """Where a `Listen` binds: a TCP host and port, or a Unix socket path."""
-
-    kind: str  # "tcp" or "unix"
-    host: str = ""  # "0.0.0.0" for ":25" and "*:25"; "::" for "[::]:25" and "[*]:25"
-    port: int = 0
-    path: str = ""
-
-    @property
-    def key(self) -> tuple[str, str, int, str]:
-        """Two Listens with the same key would bind the same socket."""
-        return (self.kind, self.host, self.port, self.path)
-
-
-def _port(text: str, whole: str) -> int:
-    if not text.isdigit():
-        raise ValueError(f'listen address {whole!r} has no valid port (expected host:port, e.g. ":25")')
-    port = int(text)
-    if port > 65535:
-        raise ValueError(f"port {port} in {whole!r} is out of range (0 to 65535)")
-    return port
-
-
-def to_listen_address(text: str) -> ListenAddress:
-    """`:25`, `*:25`, `127.0.0.1:25`, `[::]:25` (or `[*]:25`), `[2001:db8::1]:587`, `/path/to/socket`."""
-    word = text.strip()
-    if word.startswith("/"):
-        return ListenAddress("unix", path=word)
-    if word.startswith("["):
-        host, sep, rest = word[1:].partition("]")
-        if not sep or not rest.startswith(":"):
-            raise ValueError(f"listen address {text!r}: write IPv6 addresses as [address]:port")
-        if host == "*":  # Momentum's "every IPv6 address", as "*:25" is every IPv4 one
-            return ListenAddress("tcp", host="::", port=_port(rest[1:], text))
-        try:
-            address = ipaddress.IPv6Address(host)
-        except ValueError:
-            raise ValueError(f"listen address {text!r}: {host!r} is not an IPv6 address") from None
-        return ListenAddress("tcp", host=str(address), port=_port(rest[1:], text))
-    host, sep, port = word.rpartition(":")
-    if not sep:
-        raise ValueError(f'listen address {text!r} has no port (expected host:port, e.g. ":25" or "127.0.0.1:25")')
-    if host in ("", "*"):
-        return ListenAddress("tcp", host="0.0.0.0", port=_port(port, text))
-    if ":" in host:
-        raise ValueError(f'listen address {text!r}: write IPv6 addresses in brackets, e.g. "[::1]:25"')
-    if _IPV4.fullmatch(host):
-        return ListenAddress("tcp", host=host, port=_port(port, text))  # already canonical
-    try:
-        ipv4 = ipaddress.IPv4Address(host)
-    except ValueError:
-        raise ValueError(f"listen address {text!r}: {host!r} is not an IPv4 address") from None
-    return ListenAddress("tcp", host=str(ipv4), port=_port(port, text))

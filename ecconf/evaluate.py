@@ -23,6 +23,7 @@ from .runtime import authgate, extensions, policy
 from .runtime.authn import Credentials, build_schemes, mechanism_specs
 from .runtime.config import ListenerSpec, SessionPolicy
 from .runtime.events import ValidationContext
+from .runtime.listen_address import parse_listen_address
 
 
 class EvalError(ValueError):
@@ -64,6 +65,13 @@ def _listen(config: Config, wanted: str | None) -> Listen:
     raise EvalError(f"no Listen {wanted!r}; the config has {', '.join(repr(ls.address) for ls in listens)}")
 
 
+def _is_unix(listen: Listen) -> bool:
+    try:
+        return parse_listen_address(listen.address).kind == "unix"
+    except ValueError:  # lint's E302; to_runtime is never asked about such a config
+        return False
+
+
 def _spec(specs: tuple[ListenerSpec, ...], listen: Listen) -> ListenerSpec | None:
     return next((spec for spec in specs if spec.name == listen.address), None)
 
@@ -103,11 +111,13 @@ def evaluate(config: Config, listen_address: str | None, client: str, names: tup
         raise EvalError(f"{client!r} is not an IP address") from None
     listen = _listen(config, listen_address)
     assert config.esmtp_listener is not None
-    cls = class_for_ip(config.esmtp_listener, listen, client)
+    # As serve sees a connection: a Unix socket's peer has no address, so no Peer scope applies to it.
+    peer = None if _is_unix(listen) else client
+    cls = class_for_ip(config.esmtp_listener, listen, peer)
     out = Evaluation(listen.address, client, cls.describe())
     server = to_runtime(config)
     spec = _spec(server.listeners, listen)
-    resolved = policy.resolve(spec.layers, client) if spec is not None else None
+    resolved = policy.resolve(spec.layers, peer) if spec is not None else None
     wanted = {n.lower() for n in names}
     for name in sorted(OPTION_FIELDS):
         spelled = SPELLING.get(name, name)
@@ -121,6 +131,9 @@ def evaluate(config: Config, listen_address: str | None, client: str, names: tup
         out.settings.append(Setting(spelled, redact_json(_plain(value)), found.level, where))
     if spec is None or resolved is None:  # Enable = false: serve does not listen here
         out.relay = "serve does not listen here (Enable is false)"
+        return out
+    if not resolved.enable:  # a Peer's Enable = false: admitted nowhere (runtime/admission.py)
+        out.relay = "serve turns this client away at connect time (554; Enable is false for it)"
         return out
     credentials = Credentials(server.base_dir, schemes=build_schemes(server.auth_ds))  # as the server opens them
     credentials.open_all(mechanism_specs(server.listeners))

@@ -1,9 +1,11 @@
-"""Who may open one more session on a listener: Listener_Sessions and Max_Connections_Per_Address.
+"""Who may open one more session on a listener: Enable, Listener_Sessions and Max_Connections_Per_Address.
 
 Rule of this room: bookkeeping only, no I/O and no clock. A new connection is admitted against two caps, each
 counted per listener, as resolved for its client: at most `max_connections_per_address` sessions from its
 address (the IPv4 address, or the IPv6 /64, the unit the AUTH penalty uses; clients that are not IP, on a
-Unix socket, are not counted), then at most `listener_sessions` in all. Both counts are this process's own
+Unix socket, are not counted), then at most `listener_sessions` in all. A client for whom Enable resolves
+false (a Peer scope's `Enable = false`; a Listen that is off is never bound) is not admitted at all, as lint
+reads it: no session is served there. Both counts are this process's own
 by default; under `serve --workers N` the workers share them (a `Tally`, and a `ClientTally` for the
 addresses), so that the caps hold for the machine rather than for each worker. What `admit` counts, the
 `Ticket` it returns gives back, once, when the session ends; a refusal is the reply to send before closing.
@@ -68,7 +70,9 @@ class Admission:
         self._clients: dict[tuple[ListenAddress, str], int] = {}  # (listener, address key) -> sessions open
 
     def admit(self, slot: Slot, policy: SessionPolicy, client_ip: str | None) -> Ticket | Reply:
-        """A ticket for the new session, or the 421 that refuses it."""
+        """A ticket for the new session, or the 421 (or, where Enable is false for the client, 554) that refuses it."""
+        if not policy.enable:
+            return replies.NO_SERVICE
         address = slot.spec.address
         cap = policy.max_connections_per_address
         client = address_key(client_ip) if cap else None

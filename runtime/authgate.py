@@ -2,21 +2,22 @@
 
 Rule of this room: the decision alone, as pure functions of the policy, the mechanisms the listener serves
 and whether the session is under TLS. PLAIN and LOGIN send the password itself, so where `auth_require_tls`
-is in force they are held back until the TLS handshake. The compiler asks `clear_text_needs_tls` too, so
-lint's idea of what EHLO offers before STARTTLS is the server's. After AUTH, `sender_refusal` is the opt-in
+is in force they are held back until the TLS handshake; that reading is auth_offer.py's, which lint asks too,
+so lint's idea of what EHLO offers before STARTTLS is the server's. After AUTH, `sender_refusal` is the opt-in
 rule (Auth_Sender_Match) that an authenticated client sends only as itself (RFC 6409 §6.1). No state and no
 output: protocol.py sends.
 """
 
 from __future__ import annotations
 
-from . import replies
+from . import auth_offer, replies
 from .config import SessionPolicy
 from .events import AuthStatus, ValidationContext
 from .replies import Reply
 
-# The mechanisms that carry the password itself (base64 is no protection).
-CLEARTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
+# The reading of Auth_Require_TLS is auth_offer.py's, which lint asks too.
+CLEARTEXT_MECHANISMS = auth_offer.CLEARTEXT_MECHANISMS
+clear_text_needs_tls = auth_offer.clear_text_needs_tls
 
 
 def sender_refusal(policy: SessionPolicy, context: ValidationContext, mail_from: str) -> Reply | None:
@@ -32,22 +33,16 @@ def sender_refusal(policy: SessionPolicy, context: ValidationContext, mail_from:
     return None if owned else replies.SENDER_NOT_OWNED
 
 
-def clear_text_needs_tls(setting: bool | None, starttls_offered: bool) -> bool:
-    """Whether PLAIN/LOGIN wait for TLS: as set, or, when `Auth_Require_TLS` is unset, wherever STARTTLS is
-    offered (a client that can protect the password must not be invited to send it in clear)."""
-    return starttls_offered if setting is None else setting
-
-
 def starttls_offered(policy: SessionPolicy) -> bool:
     """STARTTLS is listed and a certificate and key are configured: what EHLO needs to show it."""
-    return policy.has_extension("STARTTLS") and policy.tls_available
+    return auth_offer.starttls_offered(policy.smtp_extensions, policy.tls_available)
 
 
 def usable_now(policy: SessionPolicy, served: tuple[str, ...], tls: bool) -> tuple[str, ...]:
     """The served mechanisms this session may use now (and EHLO shows), in their order."""
-    if tls or not clear_text_needs_tls(policy.auth_require_tls, starttls_offered(policy)):
-        return served
-    return tuple(name for name in served if name not in CLEARTEXT_MECHANISMS)
+    return auth_offer.usable_now(
+        served, tls=tls, auth_require_tls=policy.auth_require_tls, starttls=starttls_offered(policy)
+    )
 
 
 def auth_refusal(arg: str, served: tuple[str, ...], usable: tuple[str, ...]) -> Reply | None:

@@ -7,52 +7,20 @@ construction (strings to networks and paths, lists to tuples) so everything down
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
 
+from .auth_offer import extension_keywords, extension_words, listed_mechanisms
 from .datasources.judge import AuthSpec
 from .datasources.service import DatasourceSpec
+from .listen_address import ListenAddress as ListenAddress
 from .memory_budget import DEFAULT_MESSAGE_MEMORY_BUDGET
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-@dataclass(frozen=True, slots=True)
-class ListenAddress:
-    """Where one listener binds: a TCP host/port or a Unix socket path."""
-
-    kind: Literal["tcp", "unix"]
-    host: str = ""
-    port: int = 0
-    path: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> ListenAddress:
-        """Momentum's Listen forms: ":25", "*:25" (all IPv4), "127.0.0.1:25", "[::]:25", "/path/sock"."""
-        text = text.strip()
-        if text.startswith("/"):
-            return cls(kind="unix", path=text)
-        if text.startswith("["):
-            host, sep, port = text[1:].partition("]:")
-            if not sep:
-                raise ValueError(f"IPv6 listen address needs a port after the bracket: {text!r}")
-            ipaddress.IPv6Address(host)
-        else:
-            host, sep, port = text.rpartition(":")
-            if not sep:
-                raise ValueError(f"listen address needs a port: {text!r}")
-            if host in ("", "*"):
-                host = "0.0.0.0"
-            ipaddress.IPv4Address(host)
-        if not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"listen port must be a number from 0 to 65535: {text!r}")
-        return cls(kind="tcp", host=host, port=int(port))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,27 +56,6 @@ _DURATIONS = (
     "auth_penalty_cap",
     "proxy_protocol_timeout",
 )
-
-
-# Every session asks these of its policy several times (each reply asks about ENHANCEDSTATUSCODES); a
-# server has a handful of distinct SMTP_Extensions lists, so they are worked out once per list.
-@functools.lru_cache(maxsize=256)
-def _extension_words(items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(item.upper().split()) for item in items if item.strip())
-
-
-@functools.lru_cache(maxsize=256)
-def _extension_keywords(items: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(words[0] for words in _extension_words(items))
-
-
-@functools.lru_cache(maxsize=256)
-def _listed_mechanisms(items: tuple[str, ...]) -> tuple[str, ...]:
-    names: list[str] = []
-    for words in _extension_words(items):
-        if words[0] == "AUTH":
-            names.extend(w for w in words[1:] if w not in names)
-    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,15 +141,15 @@ class SessionPolicy:
     @property
     def extension_words(self) -> tuple[tuple[str, ...], ...]:
         """SMTP_Extensions items split into upper-case words: "auth plain" -> ("AUTH", "PLAIN")."""
-        return _extension_words(self.smtp_extensions)
+        return extension_words(self.smtp_extensions)
 
     def has_extension(self, keyword: str) -> bool:
-        return keyword.upper() in _extension_keywords(self.smtp_extensions)
+        return keyword.upper() in extension_keywords(self.smtp_extensions)
 
     @property
     def listed_mechanisms(self) -> tuple[str, ...]:
         """SASL names listed as "AUTH X" items, in order, without duplicates."""
-        return _listed_mechanisms(self.smtp_extensions)
+        return listed_mechanisms(self.smtp_extensions)
 
     @property
     def tls_available(self) -> bool:

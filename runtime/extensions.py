@@ -8,6 +8,7 @@ CHUNKING...) are left out.
 
 from __future__ import annotations
 
+from . import auth_offer
 from .authflow import MechanismFactory
 from .config import SessionPolicy
 
@@ -17,7 +18,7 @@ PLAIN_EXTENSIONS = ("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES")
 
 def offered_mechanisms(policy: SessionPolicy, mechanisms: MechanismFactory) -> tuple[str, ...]:
     auth = policy.auth
-    return tuple(name for name in policy.listed_mechanisms if name in auth and mechanisms.available(auth[name]))
+    return auth_offer.offered(policy.listed_mechanisms, lambda name: name in auth and mechanisms.available(auth[name]))
 
 
 def ehlo_keywords(policy: SessionPolicy, tls: bool, mechanisms: MechanismFactory) -> tuple[str, ...]:

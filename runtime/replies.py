@@ -69,7 +69,9 @@ TOO_MANY_AUTH_FAILURES = Reply(421, "4.7.0", "Too many authentication failures, 
 TOO_MANY_ERRORS = Reply(421, "4.7.0", "Too many unrecognized commands, closing connection")
 TOO_MANY_JUNK_COMMANDS = Reply(421, "4.7.0", "{host} Too many NOOP, RSET, VRFY or HELP commands, closing connection")
 DATA_DEADLINE = Reply(421, "4.4.2", "{host} Message transfer took too long, closing connection")
-# RFC 5321 §3.1 lets a server answer 554 instead of 220; a client that did not wait for the banner gets it.
+# RFC 5321 §3.1 lets a server answer 554 instead of 220: to a client that Enable = false turns away (a Peer
+# scope's), and to a client that did not wait for the banner.
+NO_SERVICE = Reply(554, "5.7.1", "No SMTP service here")
 EARLY_TALKER = Reply(554, "5.5.1", "{host} Protocol error: data sent before the greeting, closing connection")
 # RFC 5321 §2.3.8: lines end with CRLF only. In "reject" mode anything else ends the session (no guessing
 # where a message ends, so nothing can be smuggled past us).

@@ -87,3 +87,26 @@ def test_unknown_listen_client_or_a_broken_config_are_refused(tmp_path: Path) ->
     (tmp_path / "broken.conf").write_text("ESMTP_Listener {\n")
     broken = _eval(str(tmp_path / "broken.conf"))
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
+
+
+def test_clients_are_read_as_serve_reads_them(tmp_path: Path) -> None:
+    """An IPv4-mapped IPv6 client (a dual-stack socket's peer) is in the IPv4 Peer, as serve resolves it; on a
+    Unix socket no Peer applies, whatever address is asked about (its peers have none)."""
+    config = str(_config(tmp_path))
+    mapped = {s["name"]: s for s in _json(config, "--client", "::ffff:127.0.0.5", "Idle_Time")["settings"]}
+    assert mapped["Idle_Time"]["value"] == 30 and mapped["Idle_Time"]["level"] == "listen_peer"
+    socket_path = tmp_path / "smtp.sock"
+    unix = tmp_path / "unix.conf"
+    unix.write_text(Path(config).read_text().replace('Listen "127.0.0.1:0"', f'Listen "{socket_path}"'))
+    said = _json(str(unix), "--client", "127.0.0.5", "Idle_Time")
+    assert said["settings"][0]["value"] == 120 and said["settings"][0]["level"] == "listener"
+    assert said["relay"] == "no: only after AUTH"
+
+
+def test_a_client_enable_turns_away_is_said_to_be_refused(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace("Idle_Time = 30", "Idle_Time = 30\n      Enable = false"))
+    said = _json(str(config), "--client", "127.0.0.5")
+    assert said["relay"] == "serve turns this client away at connect time (554; Enable is false for it)"
+    assert said["ehlo"] == {}
+    assert _json(str(config), "--client", "192.0.2.1")["ehlo"]["plain"]

@@ -5,15 +5,14 @@ Rule of this room: SPEC §4 and the runtime agree on one reading, and this modul
 Auth*Parameters dict of the listener says `extension = AUTH` / `extension_argument = X` (Momentum 2.x; the
 runtime adds those to every SMTP_Extensions list, so they count for every class). It is *offered* when it is
 advertised and its Auth<Mech>Parameters resolves by fallback for that class. Disabled classes offer nothing.
-It is offered *before TLS* unless it is PLAIN or LOGIN and Auth_Require_TLS holds it back (the runtime's own
-rule, runtime_facts.clear_text_needs_tls: unset means "wherever STARTTLS is offered").
+It is offered *before TLS* unless it is PLAIN or LOGIN and Auth_Require_TLS holds it back. Each of these answers
+is the runtime's own function (runtime/auth_offer.py, through runtime_facts), asked with the values lint resolved.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +21,16 @@ from ..context import CheckContext
 from ..fallback import ClientClass, Resolution, Resolved
 from ..models import AUTH_FIELDS, MECHANISM_FIELD, AuthParameters, Listen, ListenerOptions
 from ..nodes import Array, Dict, Option, Scalar
-from ..runtime_facts import CLEARTEXT_MECHANISMS, UriError, clear_text_needs_tls, uri_file
+from ..runtime_facts import (
+    CLEARTEXT_MECHANISMS,
+    UriError,
+    auth_offer,
+    can_serve,
+    clear_text_needs_tls,
+    store_kinds,
+    to_listen_address,
+    uri_file,
+)
 from ..span import Span
 
 LISTENER_KINDS = frozenset({"esmtp_listener", "listen", "peer"})
@@ -155,14 +163,12 @@ class Served:
     def offered(self) -> dict[str, Resolved]:
         """Mechanism -> the parameters serving it, for mechanisms both advertised and configured."""
         if self._offered is None:
-            out: dict[str, Resolved] = {}
-            for advert in self.advertised:
-                if advert.mechanism not in out:
-                    resolved = self.params(advert.mechanism)
-                    if resolved is not None:
-                        out[advert.mechanism] = resolved
-            self._offered = out
+            names = auth_offer.offered((advert.mechanism for advert in self.advertised), self._configured)
+            self._offered = {name: self.fields[MECHANISM_FIELD[name]] for name in names}
         return self._offered
+
+    def _configured(self, mechanism: str) -> bool:
+        return self.params(mechanism) is not None
 
 
 # PLAIN and LOGIN, in the order messages name them.
@@ -182,7 +188,7 @@ class TlsFacts:
         resolved = fields["smtp_extensions"]
         found = self._listed.get(id(resolved))
         if found is None:
-            listed = any(item.upper().split()[:1] == ["STARTTLS"] for item in resolved.value or [])
+            listed = auth_offer.starttls_offered(tuple(resolved.value or ()), True)
             found = self._listed[id(resolved)] = (resolved, listed)
         return found[1] and bool(fields["tls_certificate"].value and fields["tls_key"].value)
 
@@ -195,9 +201,29 @@ class TlsFacts:
 
     def before_tls(self, served: Served) -> list[str]:
         """The mechanisms EHLO shows the class before any TLS (all of them under implicit TLS: there is no before)."""
-        if served.fields["use_ssl"].value or not self.clear_text_waits(served.fields):
-            return list(served.offered)
-        return [m for m in served.offered if m not in CLEARTEXT_MECHANISMS]
+        return self.usable(served, tuple(served.offered), bool(served.fields["use_ssl"].value))
+
+    def usable(self, served: Served, mechanisms: tuple[str, ...], tls: bool) -> list[str]:
+        """Of `mechanisms` (served to the class), those a session of the class may use, under TLS or not."""
+        fields = served.fields
+        auth_require_tls = fields["auth_require_tls"].value
+        starttls = self.starttls_offered(fields)
+        return list(auth_offer.usable_now(mechanisms, tls=tls, auth_require_tls=auth_require_tls, starttls=starttls))
+
+    def ehlo(self, served: Served, tls: bool, schemes: Collection[str] = ()) -> list[str]:
+        """What EHLO's AUTH line lists to the class, under TLS or not: the offered mechanisms whose store can
+        serve them (`schemes`: the config's auth_ds Schemes), as `ecconf serve` answers."""
+        servable = tuple(
+            name for name, resolved in served.offered.items() if _store_serves(name, resolved.value, schemes)
+        )
+        return self.usable(served, servable, tls or bool(served.fields["use_ssl"].value))
+
+
+def _store_serves(mechanism: str, params: AuthParameters, schemes: Collection[str]) -> bool:
+    """Whether the store the parameters name can serve the mechanism (False for a store serve cannot open)."""
+    kinds = store_kinds(params.uri, schemes) if params.uri else None
+    cleartext = bool(params.stored_cleartext) and mechanism == "DIGEST-MD5"
+    return kinds is not None and can_serve(mechanism, kinds, cleartext)
 
 
 def tls_facts(ctx: CheckContext) -> TlsFacts:
@@ -257,13 +283,9 @@ def is_local(listen: Listen) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_local_address(written: str) -> bool:
-    # Asked per client class, so once per Listen and Peer: parse each distinct address once.
-    address = written.strip()
-    if address.startswith("/"):
-        return True
-    host = address[1:].partition("]")[0] if address.startswith("[") else address.rpartition(":")[0]
+    # Asked per client class, so once per Listen and Peer: parse each distinct address once, as serve binds it.
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return to_listen_address(written).is_local
     except ValueError:
         return False
 

@@ -29,7 +29,7 @@ from ..context import CheckContext
 from ..diagnostics import Diagnostic, Related, Severity
 from ..models import Listen
 from ..nodes import Scope
-from ..values import ListenAddress
+from ..runtime_facts import ListenAddress
 
 CODE = "E303"
 SUMMARY = "two Listen scopes bind the same socket"

@@ -35,8 +35,9 @@ from collections.abc import Iterator
 from ..context import CheckContext
 from ..diagnostics import Diagnostic, Severity
 from ..fallback import ClientClass
+from ..runtime_facts import to_listen_address
 from ..span import Span
-from ..values import to_cidr, to_listen_address
+from ..values import to_cidr
 
 CODE = "S506"
 SUMMARY = "Proxy_Protocol on a Listen that anyone may reach, with no Proxy_Protocol_Trusted"

@@ -118,3 +118,16 @@ def test_listen_and_listener_peers_combine_only_where_their_networks_overlap() -
         if k.listen_peer is not None and k.listener_peer is not None
     }
     assert pairs == {("10.255.255.255/32", "10.0.0.0/8"), ("2001:db8:ffff::/48", "2001:db8::/32")}
+
+
+def test_clients_are_classed_as_serve_sees_them() -> None:
+    """An IPv4-mapped IPv6 peer (a dual-stack socket's) is an IPv4 client; a Unix socket's clients have no
+    address, so none of its Peer scopes (nor the listener's) is a class of it: serve never applies them."""
+    loaded = load_text(CONFIG.replace('Listen ":26"', 'Listen "/run/ecconf/smtp.sock"'), "/virtual/unix.conf")
+    c = build(loaded.root).config
+    listener = c.esmtp_listener
+    l25, unix = listener.listens
+    assert effective(c, class_for_ip(listener, l25, "::ffff:10.1.2.3"), "idle_time").value == 300
+    assert effective(c, class_for_ip(listener, unix, None), "idle_time").value == 100
+    assert [(cls.listen_peer, cls.listener_peer) for cls in client_classes(listener, unix)] == [(None, None)]
+    assert len(list(client_classes(listener, l25))) > 1

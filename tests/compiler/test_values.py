@@ -10,7 +10,6 @@ from ecconf.compiler.values import (
     to_cidr,
     to_flag,
     to_int,
-    to_listen_address,
     to_octal_mode,
 )
 
@@ -53,28 +52,6 @@ def test_cidr_host_bits_are_noticed() -> None:
         to_cidr("10.0.0.0/33")
 
 
-@pytest.mark.parametrize(
-    ("text", "kind", "host", "port", "path"),
-    [
-        (":25", "tcp", "0.0.0.0", 25, ""),
-        ("*:25", "tcp", "0.0.0.0", 25, ""),
-        ("127.0.0.1:2525", "tcp", "127.0.0.1", 2525, ""),
-        ("[::]:25", "tcp", "::", 25, ""),
-        ("[*]:25", "tcp", "::", 25, ""),  # Momentum's every-IPv6-address form, beside *:25 for IPv4
-        ("[2001:db8::1]:587", "tcp", "2001:db8::1", 587, ""),
-        ("/tmp/2025", "unix", "", 0, "/tmp/2025"),
-    ],
-)
-def test_listen_addresses(text: str, kind: str, host: str, port: int, path: str) -> None:
-    address = to_listen_address(text)
-    assert (address.kind, address.host, address.port, address.path) == (kind, host, port, path)
-
-
-def test_same_socket_has_same_key() -> None:
-    assert to_listen_address(":25").key == to_listen_address("*:25").key == to_listen_address("0.0.0.0:25").key
-    assert to_listen_address("[*]:25").key == to_listen_address("[::]:25").key
-
-
 @pytest.mark.parametrize(("word", "number"), [("true", 1), ("Yes", 1), ("on", 1), ("false", 0), ("off", 0), ("1", 1)])
 def test_flag_takes_numbers_and_boolean_words(word: str, number: int) -> None:
     assert to_flag(word) == number
@@ -95,22 +72,6 @@ def test_boolean_or_words() -> None:
     )
     with pytest.raises(ValueError, match="inline, internal"):
         convert("outline")
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("25", "no port"),
-        ("1.2.3.4:99999", "out of range"),
-        ("::1:25", "brackets"),
-        ("[::1]25", "as \\[address\\]:port"),
-        ("host:25", "not an IPv4"),
-        ("[zz]:25", "not an IPv6"),
-    ],
-)
-def test_bad_listen_addresses(text: str, fragment: str) -> None:
-    with pytest.raises(ValueError, match=fragment):
-        to_listen_address(text)
 
 
 # The dotted-quad fast road must agree with ipaddress on every text, accepted or not.
@@ -136,18 +97,3 @@ def test_cidr_fast_road_agrees_with_ipaddress(octets: list[str], prefix: str) ->
     else:
         got = to_cidr(text)
         assert (got.network, got.had_host_bits) == expected
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_octets, min_size=4, max_size=4))
-def test_listen_address_fast_road_agrees_with_ipaddress(octets: list[str]) -> None:
-    host = ".".join(octets)
-    try:
-        expected: str | None = str(ipaddress.IPv4Address(host))
-    except ValueError:
-        expected = None
-    if expected is None:
-        with pytest.raises(ValueError):
-            to_listen_address(f"{host}:25")
-    else:
-        assert to_listen_address(f"{host}:25").host == expected

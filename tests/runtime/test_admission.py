@@ -29,6 +29,14 @@ def test_listener_sessions_caps_the_listener_and_a_ticket_gives_its_place_back()
     assert isinstance(admission.admit(s, SessionPolicy(max_connections_per_address=0), "192.0.2.4"), Ticket)
 
 
+def test_a_client_enable_turns_away_is_refused_before_it_is_counted():
+    s, admission = slot(), Admission()
+    policy = SessionPolicy(enable=False, listener_sessions=1, max_connections_per_address=1)
+    assert admission.admit(s, policy, "192.0.2.1") is replies.NO_SERVICE
+    assert s.active == 0 and admission.from_address(s.spec.address, "192.0.2.1") == 0
+    assert isinstance(admission.admit(s, SessionPolicy(listener_sessions=1), "192.0.2.1"), Ticket)
+
+
 def test_one_address_gets_its_share_and_an_ipv6_host_its_64():
     s, admission = slot(), Admission()
     policy = SessionPolicy(max_connections_per_address=2)

@@ -24,6 +24,8 @@ from ecconf.runtime.config import (
         ("*:25", ListenAddress("tcp", "0.0.0.0", 25)),
         ("127.0.0.1:2525", ListenAddress("tcp", "127.0.0.1", 2525)),
         ("[::]:25", ListenAddress("tcp", "::", 25)),
+        ("[*]:25", ListenAddress("tcp", "::", 25)),  # Momentum's documented every-IPv6-address form
+        ("[::0]:25", ListenAddress("tcp", "::", 25)),  # one socket, one key, however it is spelled
         ("[2001:db8::1]:587", ListenAddress("tcp", "2001:db8::1", 587)),
         ("/tmp/2025", ListenAddress("unix", path="/tmp/2025")),
     ],
