@@ -138,7 +138,8 @@ def _color(choice: str) -> bool:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from .compiler.checker import CheckOptions
-    from .discover import expand
+    from .discover import expand, patterns_of
+    from .includers import Includers
     from .pipeline import lint_paths, render_report, render_statistics
     from .settings import SettingsError
 
@@ -185,17 +186,24 @@ def cmd_lint(args: argparse.Namespace) -> int:
             fixing = run_fixes(expansion.files, options, args)
             if args.diff or fixing == EXIT_USAGE:
                 return fixing
-        report = lint_paths(expansion.files, options)
+        includers = Includers(str(Path(settings.path).parent) if settings.path else None, patterns_of(exclude, extend))
+        report = lint_paths(expansion.files, options, includers=includers.candidates)
         # By absolute path: a walk says ./part.conf where an include says part.conf. Unreadable: None.
         seen.clear()
         seen.update({os.path.abspath(path): None for path in expansion.files})
         seen.update({os.path.abspath(path): text for path, text in report.sources.items()})
+        seen.update({os.path.abspath(path): text for path, text in report.context_texts.items()})
         for problem in report.input_errors:
             say_error(problem)
         if args.write_baseline:
             return _write_baseline(report, Path(baseline))
         if known is not None:
             report = _against_baseline(report, known, Path(baseline), args.quiet)
+        if not args.quiet:
+            for note in includers.notes:
+                say_error(note)
+            for fragment, includer in report.context.items():
+                say_error(f"note: checked {fragment} as part of {includer}, which includes it")
         if (expansion.walked or report.folded) and not args.quiet:
             say_error(entry_note(report.entry_points, report.folded))
         status = report.exit_status

@@ -8,8 +8,9 @@ against the working directory.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
@@ -23,7 +24,7 @@ from .compiler.redact import redact_text, redact_uris
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.render import render_statistics as render_stats
 from .compiler.serve_coverage import Unserved, unserved
-from .compiler.span import whole_file
+from .compiler.span import Span, whole_file
 from .discover import entry_points
 
 STDIN = "-"
@@ -42,6 +43,9 @@ class LintReport:
     # The files checked as roots, and {file given: the entry point it was checked under} for the others.
     entry_points: list[str] = field(default_factory=list)
     folded: dict[str, str] = field(default_factory=dict)
+    # {entry point: the file of the project it was checked as part of}, and every text that check read.
+    context: dict[str, str] = field(default_factory=dict)
+    context_texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Every output draws its excerpts and messages from here: secrets (compiler/redact.py) never pass.
@@ -115,9 +119,17 @@ def is_json(path: str) -> bool:
     return path.lower().endswith(".json")
 
 
-def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin: BinaryIO | None = None) -> LintReport:
+def lint_paths(
+    paths: Iterable[str],
+    options: CheckOptions | None = None,
+    stdin: BinaryIO | None = None,
+    includers: Callable[[str], list[str]] | None = None,
+) -> LintReport:
     """Lint each entry point with its includes: a file named twice, or included by a root, is checked once, as
-    part of the file that includes it (see discover.entry_points); a file two roots include is reported once."""
+    part of the file that includes it (see discover.entry_points); a file two roots include is reported once.
+
+    `includers`: for an entry point, the files outside the run that may include it (ecconf/includers.py); the
+    first that does is loaded and the entry point checked as part of it, its own findings reported."""
     options = options or CheckOptions()
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
@@ -137,6 +149,8 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
     )
     chosen = {*points, STDIN}
     entries: list[str] = []
+    context: dict[str, str] = {}
+    context_texts: dict[str, str] = {}
     for path in roots:
         if is_json(path):
             loaded, problems, error = _lint_json(path, options)
@@ -145,13 +159,48 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
                 continue
         elif path in chosen and path in loaded_texts:
             loaded = loaded_texts[path]
-            problems = check(loaded, options)[1]
+            found_in = _in_context(path, includers(path), options) if includers and path != STDIN else None
+            if found_in is None:
+                problems = check(loaded, options)[1]
+            else:
+                context[path], outer, problems = found_in
+                context_texts.update(outer.texts)
+                related = {r.span.path for d in problems for r in d.related}
+                loaded = Loaded(None, texts={p: t for p, t in outer.texts.items() if p == path or p in related})
         else:
             continue
         entries.append(path)
         found.extend(problems)
         sources.update(loaded.texts)
-    return LintReport(sort_unique(found), len(sources), options.strict, sources, errors, entries, folded)
+    report = LintReport(sort_unique(found), len(sources), options.strict, sources, errors, entries, folded)
+    report.context, report.context_texts = context, context_texts
+    return report
+
+
+def _in_context(
+    path: str, candidates: Iterable[str], options: CheckOptions
+) -> tuple[str, Loaded, list[Diagnostic]] | None:
+    """(the includer, what loading it read with `path` renamed as given, the findings in `path`) for the first
+    candidate whose loading really reads `path`; None when none does."""
+    real = os.path.realpath(path)
+    for candidate in candidates:
+        outer = load(candidate)
+        names = {name for name in outer.texts if os.path.realpath(name) == real}
+        if not names or outer.root is None:
+            continue
+        mine = [_renamed(d, names, path) for d in check(outer, options)[1] if d.span.path in names]
+        texts = {(path if name in names else name): text for name, text in outer.texts.items()}
+        return candidate, Loaded(None, texts=texts), mine
+    return None
+
+
+def _renamed(d: Diagnostic, names: set[str], path: str) -> Diagnostic:
+    """The finding with the fragment named as the run named it (the includer's load may spell it otherwise)."""
+
+    def span(s: Span) -> Span:
+        return replace(s, path=path) if s.path in names else s
+
+    return replace(d, span=span(d.span), related=tuple(replace(r, span=span(r.span)) for r in d.related))
 
 
 def _lint_json(path: str, options: CheckOptions) -> tuple[Loaded | None, list[Diagnostic], str | None]:
