@@ -8,11 +8,11 @@ and, checked alone, would get false findings (E202). For such a file the project
 includes it, at any depth, and the file at the top of that chain is the context.
 
 The project is, for each fragment, the first of: the folder of the settings file of the run (when the
-fragment is below it), the git work tree holding it, else the fragment's folder and at most PARENT_LEVELS
-folder above it (never the file system's root nor the home folder). It is walked like a directory argument
-(discover.walk: the same patterns and excludes), entering at most MAX_SCANNED_FOLDERS folders and reading at
-most MAX_SCANNED_FILES files (a note says when the search stopped there): the search costs one read and one
-token scan of each config file, no parse.
+fragment is below it), the git work tree holding it, else the files (not the subfolders) of the fragment's
+folder and of PARENT_LEVELS folder above it (never the file system's root nor the home folder). It is walked
+like a directory argument (discover.walk: the same patterns and excludes), entering at most
+MAX_SCANNED_FOLDERS folders and reading at most MAX_SCANNED_FILES files (a note says when the search stopped
+there): the search costs one read and one token scan of each config file, no parse.
 """
 
 from __future__ import annotations
@@ -41,31 +41,40 @@ class _Index:
     full: bool = False  # stopped at MAX_SCANNED_FOLDERS or MAX_SCANNED_FILES
 
 
-def project_root(path: str, settings_folder: str | None) -> Path | None:
-    """The folder searched for files that include `path`; None where there is none to search."""
+@dataclass(frozen=True)
+class Project:
+    """Where to look: whole trees (a settings folder, a work tree), or only the files of a few folders."""
+
+    folders: tuple[Path, ...]
+    recursive: bool
+
+
+def project_of(path: str, settings_folder: str | None) -> Project | None:
+    """Where to search for files that include `path`; None where there is nowhere to search."""
     here = Path(os.path.abspath(path)).parent
     if settings_folder is not None:
         chosen = Path(os.path.abspath(settings_folder))
         if here.is_relative_to(chosen):
-            return chosen
+            return Project((chosen,), True)
     for folder in (here, *here.parents):
         if (folder / ".git").exists():  # a folder, or a file in a linked work tree or a submodule
-            return folder
+            return Project((folder,), True)
+    # Nothing says where the project ends: a fragment in /tmp must not walk all of /tmp. The files of its
+    # own folder and of the one above (/etc/ecelerity/conf.d/x.conf: /etc/ecelerity/ecelerity.conf), no deeper.
     never = {Path(here.anchor), Path.home()}
-    if here in never:
-        return None
-    top = here
-    for _ in range(PARENT_LEVELS):
-        if top.parent in never or top.parent == top:
+    folders = [here] if here not in never else []
+    for folder in here.parents[:PARENT_LEVELS]:
+        if folder in never:
             break
-        top = top.parent
-    return top
+        folders.append(folder)
+    return Project(tuple(folders), False) if folders else None
 
 
-def _index(root: Path, exclude: Sequence[str]) -> _Index:
+def _index(project: Project, exclude: Sequence[str]) -> _Index:
     index = _Index()
     budget = Budget(MAX_SCANNED_FOLDERS)
-    for path in walk(str(root), exclude, budget):
+    found = (p for f in project.folders for p in walk(str(f), exclude, budget if project.recursive else Budget(1)))
+    for path in found:
         if len(index.order) == MAX_SCANNED_FILES:
             index.full = True
             break
@@ -96,21 +105,21 @@ class Includers:
     def __init__(self, settings_folder: str | None, exclude: Sequence[str]) -> None:
         self._settings_folder = settings_folder
         self._exclude = exclude
-        self._indexes: dict[Path, _Index] = {}
+        self._indexes: dict[Project, _Index] = {}
         self.notes: list[str] = []  # what the search wants said (a project too large to search whole)
 
     def candidates(self, path: str) -> list[str]:
         """Files to check `path` as part of, best first: the tops of the include chains that lead to it (files
         nothing includes), then the files that include it directly; [] when nothing in the project does."""
-        root = project_root(path, self._settings_folder)
-        if root is None:
+        project = project_of(path, self._settings_folder)
+        if project is None:
             return []
-        index = self._indexes.get(root)
+        index = self._indexes.get(project)
         if index is None:
-            index = self._indexes[root] = _index(root, self._exclude)
+            index = self._indexes[project] = _index(project, self._exclude)
             if index.full:
                 self.notes.append(
-                    f"note: looked for files that include others in part of {root} only (the first"
+                    f"note: looked for files that include others in part of {project.folders[0]} only (the first"
                     f" {MAX_SCANNED_FOLDERS} folders, {MAX_SCANNED_FILES} config files)"
                 )
         real = os.path.realpath(path)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ecconf.includers import PARENT_LEVELS, project_root
+from ecconf.includers import PARENT_LEVELS, Project, project_of
 
 TOP = 'ESMTP_Listener {\n  include "listens.conf"\n}\n'
 LISTENS = 'Listen ":25" {\n  Enable = true\n}\n'  # include-only: Listen belongs in a listener (E202 alone)
@@ -105,12 +105,24 @@ def test_the_settings_folder_bounds_the_search_and_otherwise_one_folder_up(tmp_p
     assert "as part of mta.conf" in done.stderr
 
 
-def test_the_project_root_is_the_settings_folder_else_the_work_tree_else_one_folder_up(tmp_path: Path) -> None:
+def test_the_project_is_the_settings_folder_else_the_work_tree_else_two_folders_files(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo")
     fragment = str(repo / "x" / "y" / "z" / "f.conf")
-    assert project_root(fragment, str(repo / "x")) == repo / "x"
-    assert project_root(fragment, str(tmp_path / "elsewhere")) == repo  # a settings folder it is not below
-    assert project_root(str(tmp_path / "p" / "q" / "f.conf"), None) == tmp_path / "p"
+    assert project_of(fragment, str(repo / "x")) == Project((repo / "x",), True)
+    assert project_of(fragment, str(tmp_path / "elsewhere")) == Project((repo,), True)  # not below that one
+    loose = tmp_path / "etc" / "conf.d"
+    assert project_of(str(loose / "f.conf"), None) == Project((loose, loose.parent), False)
+
+
+def test_without_settings_or_work_tree_the_folder_above_is_searched_not_its_subfolders(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    _tree(etc, {"ecelerity.conf": 'ESMTP_Listener {\n  include "conf.d"\n}\n', "conf.d/listens.conf": LISTENS})
+    done = _lint("conf.d/listens.conf", cwd=etc)
+    assert done.returncode == 0 and "as part of ecelerity.conf" in done.stderr
+    _tree(
+        etc, {"other/mta.conf": 'ESMTP_Listener {\n  include "../lone/listens.conf"\n}\n', "lone/listens.conf": LISTENS}
+    )
+    assert "[E202]" in _lint("lone/listens.conf", cwd=etc).stdout  # other/ is a sibling: not searched
 
 
 def test_a_fragment_given_with_its_includer_is_folded_as_before(tmp_path: Path) -> None:
