@@ -27,7 +27,9 @@ def include_values(text: str) -> list[tuple[str, str]]:
     """(terminal, token text) of each value that follows an include keyword, in order; a string keeps its
     quotes and escapes, as written."""
     scanner = _scanner()
-    keyword = scanner.keywords[INCLUDE_TERMINAL].fullmatch
+    keyword = scanner.keywords[INCLUDE_TERMINAL]
+    if "include" not in text.lower():  # most files include nothing: one pass in C says so, no token loop
+        return []
     comments = frozenset(COMMENT_TERMINALS)
     found: list[tuple[str, str]] = []
     after_keyword = False
@@ -46,5 +48,5 @@ def include_values(text: str) -> list[tuple[str, str]]:
             continue
         if after_keyword and kind in SCALAR_TERMINALS:
             found.append((kind, value))
-        after_keyword = kind in SCALAR_TERMINALS and keyword(value) is not None
+        after_keyword = kind in SCALAR_TERMINALS and keyword.fullmatch(value) is not None
     return found
