@@ -46,6 +46,15 @@ def _severities(text: str) -> list[Any]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _docs_url(text: str) -> str:
+    from .docs_links import docs_url_problem
+
+    problem = docs_url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
     return tuple(item for group in groups or () for item in group)
 
@@ -72,6 +81,13 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="text format: findings only, no summary or notes")
     p.add_argument("--statistics", action="store_true", help="print how often each code was found, not each finding")
     p.add_argument("--show-docs", action="store_true", help="text format: a link to each finding's rule page")
+    p.add_argument(
+        "--docs-url",
+        type=_docs_url,
+        metavar="URL",
+        help="where the rule pages are, for SARIF's helpUri and --show-docs: a folder URL (URL/E201.md) or one "
+        "with {code} in it (default: the installed package's, else this checkout's docs/rules/ as file: links)",
+    )
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -211,7 +227,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
         if args.statistics:
             text = render_statistics(report, fmt)
         else:
-            text = render_report(report, fmt, color, quiet=args.quiet, show_docs=args.show_docs, exit_code=status)
+            text = render_report(
+                report,
+                fmt,
+                color,
+                quiet=args.quiet,
+                show_docs=args.show_docs,
+                exit_code=status,
+                docs_url=args.docs_url or settings.docs_url,
+            )
         return status if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
     if not args.watch:

@@ -267,8 +267,9 @@ def _name(doc: str, code: str) -> str:
     return words[1] if sep and len(words) == 2 and words[0] == code else code
 
 
-def rule_infos(links: bool = True) -> list[RuleInfo]:
-    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI), in code order."""
+def rule_infos(links: bool = True, docs_url: str | None = None) -> list[RuleInfo]:
+    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI, under
+    `docs_url` when given: docs_links.rule_doc_uri), in code order."""
     from .docs_links import rule_doc_uri
 
     found = [(rule.CODE, inspect.getdoc(rule) or "", rule.SUMMARY, rule.DEFAULT_SEVERITY) for rule in rules.ALL]
@@ -278,7 +279,7 @@ def rule_infos(links: bool = True) -> list[RuleInfo]:
     ):
         found.append((code, inspect.cleandoc(text), summary, severity))
     infos = [
-        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
+        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code, docs_url) if links else "")
         for code, doc, summary, severity in found
     ]
     return sorted(infos, key=lambda info: info.code)
@@ -291,9 +292,11 @@ def render_report(
     quiet: bool = False,
     show_docs: bool = False,
     exit_code: int | None = None,
+    docs_url: str | None = None,
 ) -> str:
-    """The report in one of render.FORMATS, with this version's rule descriptions and links for SARIF and
-    --show-docs, and for SARIF the run's exit code (when known) and the inputs it could not read."""
+    """The report in one of render.FORMATS, with this version's rule descriptions and links (under `docs_url`
+    when given) for SARIF and --show-docs, and for SARIF the run's exit code (when known) and the inputs it
+    could not read."""
     from .docs_links import information_uri
 
     wants_rules = fmt == "sarif" or (show_docs and fmt == "text")
@@ -309,7 +312,7 @@ def render_report(
         exit_code,
         tuple(report.input_errors),
     )
-    return render(report.diagnostics, options, report.sources, rule_infos() if wants_rules else ())
+    return render(report.diagnostics, options, report.sources, rule_infos(docs_url=docs_url) if wants_rules else ())
 
 
 def render_statistics(report: LintReport, fmt: str = "text") -> str:
