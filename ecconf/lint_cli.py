@@ -198,11 +198,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
         expansion = expand(args.files, exclude, extend)
         for folder in expansion.empty:
             say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+        includers = Includers(str(Path(settings.path).parent) if settings.path else None, patterns_of(exclude, extend))
         if args.fix or args.diff:  # fix first (fix_cli.py); with --fix, the report then says what remains
-            fixing = run_fixes(expansion.files, options, args)
+            fixing = run_fixes(expansion.files, options, args, includers.candidates)
             if args.diff or fixing == EXIT_USAGE:
                 return fixing
-        includers = Includers(str(Path(settings.path).parent) if settings.path else None, patterns_of(exclude, extend))
         report = lint_paths(expansion.files, options, includers=includers.candidates)
         # By absolute path: a walk says ./part.conf where an include says part.conf. Unreadable: None.
         seen.clear()

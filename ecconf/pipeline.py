@@ -177,21 +177,29 @@ def lint_paths(
     return report
 
 
-def _in_context(
-    path: str, candidates: Iterable[str], options: CheckOptions
-) -> tuple[str, Loaded, list[Diagnostic]] | None:
-    """(the includer, what loading it read with `path` renamed as given, the findings in `path`) for the first
-    candidate whose loading really reads `path`; None when none does."""
+def context_of(path: str, candidates: Iterable[str]) -> tuple[str, Loaded, set[str]] | None:
+    """(the includer, what loading it read, the names that load gives `path`) for the first candidate whose
+    loading really reads `path` (a candidate comes from a scan that may see a few too many); None if none."""
     real = os.path.realpath(path)
     for candidate in candidates:
         outer = load(candidate)
         names = {name for name in outer.texts if os.path.realpath(name) == real}
-        if not names or outer.root is None:
-            continue
-        mine = [_renamed(d, names, path) for d in check(outer, options)[1] if d.span.path in names]
-        texts = {(path if name in names else name): text for name, text in outer.texts.items()}
-        return candidate, Loaded(None, texts=texts), mine
+        if names and outer.root is not None:
+            return candidate, outer, names
     return None
+
+
+def _in_context(
+    path: str, candidates: Iterable[str], options: CheckOptions
+) -> tuple[str, Loaded, list[Diagnostic]] | None:
+    """(the includer, what loading it read with `path` renamed as given, the findings in `path`), or None."""
+    found = context_of(path, candidates)
+    if found is None:
+        return None
+    candidate, outer, names = found
+    mine = [_renamed(d, names, path) for d in check(outer, options)[1] if d.span.path in names]
+    texts = {(path if name in names else name): text for name, text in outer.texts.items()}
+    return candidate, Loaded(None, texts=texts), mine
 
 
 def _renamed(d: Diagnostic, names: set[str], path: str) -> Diagnostic:

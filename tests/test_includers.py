@@ -131,3 +131,14 @@ def test_a_fragment_given_with_its_includer_is_folded_as_before(tmp_path: Path) 
     done = _lint("conf/listens.conf", "conf/mta.conf", cwd=repo)
     assert done.returncode == 1 and "conf/listens.conf:3:3: error:" in done.stdout
     assert "as part of" not in done.stderr and "1 more file checked as their includes" in done.stderr
+
+
+def test_fix_of_a_fragment_alone_fixes_it_in_context_and_writes_only_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    top = 'ESMTP_Listener {\n  Listen ":25" {\n    include "ext.conf"\n  }\n  Enabel = true\n}\n'
+    _tree(repo, {"conf/mta.conf": top, "conf/ext.conf": 'SMTP_Extensons = ( "8BITMIME" )\n'})
+    done = _lint("--fix", "conf/ext.conf", cwd=repo)  # alone, no option of the global scope is close to it
+    assert "conf/ext.conf: fixed E201: 'SMTP_Extensons' is not a valid option name in Listen" in done.stderr
+    assert (repo / "conf" / "ext.conf").read_text(encoding="utf-8") == 'SMTP_Extensions = ( "8BITMIME" )\n'
+    assert (repo / "conf" / "mta.conf").read_text(encoding="utf-8") == top  # not the run's file to change
+    assert done.returncode == 0, done.stdout + done.stderr
