@@ -102,9 +102,12 @@ def _index(project: Project, exclude: Sequence[str]) -> _Index:
 class Includers:
     """The files that may give each fragment its context, searched once per project root for a run."""
 
-    def __init__(self, settings_folder: str | None, exclude: Sequence[str]) -> None:
+    def __init__(self, settings_folder: str | None, exclude: Sequence[str], walked: Sequence[str] = ()) -> None:
+        """`walked`: the directories the run itself walks; a project inside them holds no file the run has
+        not seen already, and is not searched again."""
         self._settings_folder = settings_folder
         self._exclude = exclude
+        self._walked = [Path(os.path.abspath(folder)) for folder in walked]
         self._indexes: dict[Project, _Index] = {}
         self.notes: list[str] = []  # what the search wants said (a project too large to search whole)
 
@@ -112,7 +115,7 @@ class Includers:
         """Files to check `path` as part of, best first: the tops of the include chains that lead to it (files
         nothing includes), then the files that include it directly; [] when nothing in the project does."""
         project = project_of(path, self._settings_folder)
-        if project is None:
+        if project is None or all(any(f.is_relative_to(w) for w in self._walked) for f in project.folders):
             return []
         index = self._indexes.get(project)
         if index is None:

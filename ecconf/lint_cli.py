@@ -198,7 +198,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
         expansion = expand(args.files, exclude, extend)
         for folder in expansion.empty:
             say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
-        includers = Includers(str(Path(settings.path).parent) if settings.path else None, patterns_of(exclude, extend))
+        walked = [path for path in args.files if path != "-" and os.path.isdir(path)]
+        settings_folder = str(Path(settings.path).parent) if settings.path else None
+        includers = Includers(settings_folder, patterns_of(exclude, extend), walked)
         if args.fix or args.diff:  # fix first (fix_cli.py); with --fix, the report then says what remains
             fixing = run_fixes(expansion.files, options, args, includers.candidates)
             if args.diff or fixing == EXIT_USAGE:
