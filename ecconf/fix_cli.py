@@ -26,7 +26,10 @@ def add_fix_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_fixes(
-    files: Sequence[str], options: Any, args: argparse.Namespace, includers: Callable[[str], list[str]] | None = None
+    files: Sequence[str],
+    options: Any,
+    args: argparse.Namespace,
+    includers: Callable[[str, set[str]], list[str]] | None = None,
 ) -> int:
     """Apply (or, with --diff, print) the fixes; EXIT_OK or, for --diff with changes, EXIT_FAILED.
     `includers`: as for lint_paths, the files outside the run that may include an entry point."""
@@ -44,11 +47,12 @@ def run_fixes(
     originals: dict[str, str] = {}
     fixed, remaining = 0, 0
     for root in points:
-        found = context_of(root, includers(root)) if includers else None
-        before = load(root) if found is None else found[1]
+        alone = load(root)
+        found = context_of(root, alone, includers) if includers else None
+        before = alone if found is None else found[1]
         result = fix_config(root if found is None else found[0], options, texts)
         if found is not None:  # the includer is not the run's to change: only the fragment's fixes are kept
-            mine = found[2]
+            mine = found[2]  # the fragment and what it includes, as the includer's loading names them
             result.texts = {**texts, **{p: t for p, t in result.texts.items() if p in mine}}
             result.fixed = [f for f in result.fixed if f.span.path in mine]
             result.remaining = [f for f in result.remaining if f.span.path in mine]

@@ -18,7 +18,7 @@ there): the search costs one read and one token scan of each config file, no par
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,9 +111,11 @@ class Includers:
         self._indexes: dict[Project, _Index] = {}
         self.notes: list[str] = []  # what the search wants said (a project too large to search whole)
 
-    def candidates(self, path: str) -> list[str]:
+    def candidates(self, path: str, below: Collection[str] = ()) -> list[str]:
         """Files to check `path` as part of, best first: the tops of the include chains that lead to it (files
-        nothing includes), then the files that include it directly; [] when nothing in the project does."""
+        nothing includes), then the files that include it directly; [] when nothing in the project does.
+        `below`: the real paths `path` itself includes, at any depth; none of them is its context (a ring of
+        includes, `a` -> `b` -> `a`, has `a` as its entry when `a` is what was asked for)."""
         project = project_of(path, self._settings_folder)
         if project is None or all(any(f.is_relative_to(w) for w in self._walked) for f in project.folders):
             return []
@@ -126,16 +128,17 @@ class Includers:
                     f" {MAX_SCANNED_FOLDERS} folders, {MAX_SCANNED_FILES} config files)"
                 )
         real = os.path.realpath(path)
-        direct = index.includers.get(real, set()) - {real}
+        ours = {real, *below}
+        direct = index.includers.get(real, set()) - ours
         seen: set[str] = set()
         pending = list(direct)
         while pending:  # every file above it, at any depth
             current = pending.pop()
-            if current in seen or current == real:
+            if current in seen or current in ours:
                 continue
             seen.add(current)
             pending.extend(index.includers.get(current, ()))
-        tops = [p for p in seen if not index.includers.get(p, set()) - {p}]
+        tops = [p for p in seen if not index.includers.get(p, set()) - {p} - ours]
         ranked = sorted(tops, key=index.order.__getitem__) + sorted(direct, key=index.order.__getitem__)
         return [_shown(index.names[p]) for p in dict.fromkeys(ranked)][:MAX_CANDIDATES]
 

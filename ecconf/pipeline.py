@@ -123,13 +123,14 @@ def lint_paths(
     paths: Iterable[str],
     options: CheckOptions | None = None,
     stdin: BinaryIO | None = None,
-    includers: Callable[[str], list[str]] | None = None,
+    includers: Callable[[str, set[str]], list[str]] | None = None,
 ) -> LintReport:
     """Lint each entry point with its includes: a file named twice, or included by a root, is checked once, as
     part of the file that includes it (see discover.entry_points); a file two roots include is reported once.
 
-    `includers`: for an entry point, the files outside the run that may include it (ecconf/includers.py); the
-    first that does is loaded and the entry point checked as part of it, its own findings reported."""
+    `includers`: for an entry point (and the real paths of the files it includes), the files outside the run
+    that may include it (ecconf/includers.py); the first that does is loaded and the entry point checked as
+    part of it, the findings in it and in the files it includes reported."""
     options = options or CheckOptions()
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
@@ -159,14 +160,14 @@ def lint_paths(
                 continue
         elif path in chosen and path in loaded_texts:
             loaded = loaded_texts[path]
-            found_in = _in_context(path, includers(path), options) if includers and path != STDIN else None
+            found_in = _in_context(path, loaded, includers, options) if includers and path != STDIN else None
             if found_in is None:
                 problems = check(loaded, options)[1]
             else:
                 context[path], outer, problems = found_in
                 context_texts.update(outer.texts)
-                related = {r.span.path for d in problems for r in d.related}
-                loaded = Loaded(None, texts={p: t for p, t in outer.texts.items() if p == path or p in related})
+                kept = {*loaded.texts, *(r.span.path for d in problems for r in d.related)}
+                loaded = Loaded(None, texts={p: t for p, t in outer.texts.items() if p in kept})
         else:
             continue
         entries.append(path)
@@ -177,36 +178,48 @@ def lint_paths(
     return report
 
 
-def context_of(path: str, candidates: Iterable[str]) -> tuple[str, Loaded, set[str]] | None:
-    """(the includer, what loading it read, the names that load gives `path`) for the first candidate whose
-    loading really reads `path` (a candidate comes from a scan that may see a few too many); None if none."""
+def own_files(loaded: Loaded) -> dict[str, str]:
+    """{real path: name} of every file a root's loading read: the root and what it includes."""
+    return {os.path.realpath(name): name for name in reversed(loaded.texts)}
+
+
+def context_of(
+    path: str, alone: Loaded, includers: Callable[[str, set[str]], list[str]]
+) -> tuple[str, Loaded, dict[str, str]] | None:
+    """(the includer, what loading it read, {its name of a file `path` reads: the name `alone` gives it}) for
+    the first candidate whose loading really reads `path` (candidates come from a scan that may see a few too
+    many); None if none does."""
+    own = own_files(alone)
     real = os.path.realpath(path)
-    for candidate in candidates:
+    for candidate in includers(path, set(own)):
         outer = load(candidate)
-        names = {name for name in outer.texts if os.path.realpath(name) == real}
-        if names and outer.root is not None:
-            return candidate, outer, names
+        if outer.root is None or not any(os.path.realpath(name) == real for name in outer.texts):
+            continue
+        names = {name: own[r] for name in outer.texts if (r := os.path.realpath(name)) in own}
+        return candidate, outer, names
     return None
 
 
 def _in_context(
-    path: str, candidates: Iterable[str], options: CheckOptions
+    path: str, alone: Loaded, includers: Callable[[str, set[str]], list[str]], options: CheckOptions
 ) -> tuple[str, Loaded, list[Diagnostic]] | None:
-    """(the includer, what loading it read with `path` renamed as given, the findings in `path`), or None."""
-    found = context_of(path, candidates)
+    """(the includer, what loading it read, named as `alone` names them, the findings in the files `path` reads),
+    or None."""
+    found = context_of(path, alone, includers)
     if found is None:
         return None
     candidate, outer, names = found
-    mine = [_renamed(d, names, path) for d in check(outer, options)[1] if d.span.path in names]
-    texts = {(path if name in names else name): text for name, text in outer.texts.items()}
+    mine = [_renamed(d, names) for d in check(outer, options)[1] if d.span.path in names]
+    texts = {names.get(name, name): text for name, text in outer.texts.items()}
     return candidate, Loaded(None, texts=texts), mine
 
 
-def _renamed(d: Diagnostic, names: set[str], path: str) -> Diagnostic:
-    """The finding with the fragment named as the run named it (the includer's load may spell it otherwise)."""
+def _renamed(d: Diagnostic, names: dict[str, str]) -> Diagnostic:
+    """The finding with the fragment's files named as the run named them (the includer's load may spell them
+    otherwise)."""
 
     def span(s: Span) -> Span:
-        return replace(s, path=path) if s.path in names else s
+        return replace(s, path=names[s.path]) if s.path in names else s
 
     return replace(d, span=span(d.span), related=tuple(replace(r, span=span(r.span)) for r in d.related))
 

@@ -142,3 +142,22 @@ def test_fix_of_a_fragment_alone_fixes_it_in_context_and_writes_only_it(tmp_path
     assert (repo / "conf" / "ext.conf").read_text(encoding="utf-8") == 'SMTP_Extensions = ( "8BITMIME" )\n'
     assert (repo / "conf" / "mta.conf").read_text(encoding="utf-8") == top  # not the run's file to change
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_what_the_fragment_includes_is_reported_too_and_a_ring_is_entered_where_asked(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    _tree(
+        repo,
+        {
+            "mta.conf": TOP,
+            "listens.conf": 'Listen ":25" {\n  include "ext.conf"\n}\n',
+            "ext.conf": 'SMTP_Extensons = ( "8BITMIME" )\n',
+            "ring/a.conf": 'include "b.conf"\n',
+            "ring/b.conf": 'include "a.conf"\n',
+        },
+    )
+    done = _lint("listens.conf", cwd=repo)
+    assert "ext.conf:1:1: error: 'SMTP_Extensons' is not a valid option name in Listen" in done.stdout
+    assert "E202" not in done.stdout and "as part of mta.conf" in done.stderr
+    ring = _lint("ring/a.conf", cwd=repo)  # b.conf includes a.conf, but only because a.conf includes it
+    assert "ring/b.conf:1:1: error: include cycle" in ring.stdout and "as part of" not in ring.stderr
