@@ -183,26 +183,34 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
         return None, Diagnostic(SYNTAX, "the file nests too deeply to be read", whole_file(path))
 
 
+def target_paths(written: str, including_dir: Path) -> list[Path] | None:
+    """Where an include of `written` in a file of `including_dir` leads (SPEC §2): the files, or None when
+    nothing of that name exists. Raises OSError when a folder cannot be listed."""
+    path = Path(written)
+    for candidate in [path] if path.is_absolute() else [including_dir / path, Path.cwd() / path]:
+        if candidate.is_dir():
+            names = sorted(n for n in os.listdir(candidate) if not n.startswith("."))
+            return [candidate / n for n in names if (candidate / n).is_file()]
+        if candidate.exists():
+            return [candidate]
+    return None
+
+
 def _targets(include: Include, including_dir: Path) -> tuple[list[Path], Diagnostic | None]:
     target = include.target
     if not isinstance(target, Scalar) or not target.value.strip():
         return [], Diagnostic(INCLUDE_VALUE, "include needs one file or directory name", include.span)
-    written = Path(target.value)
     try:
-        candidates = [written] if written.is_absolute() else [including_dir / written, Path.cwd() / written]
-        for candidate in candidates:
-            if candidate.is_dir():
-                names = sorted(n for n in os.listdir(candidate) if not n.startswith("."))
-                return [candidate / n for n in names if (candidate / n).is_file()], None
-            if candidate.exists():
-                return [candidate], None
+        found = target_paths(target.value, including_dir)
     except OSError as exc:  # a name too long, a directory we may not list: the include cannot be followed
         return [], Diagnostic(UNREADABLE, f"cannot read {target.value!r}: {exc.strerror or exc}", target.span)
+    if found is not None:
+        return found, None
     return [], Diagnostic(
         INCLUDE_MISSING,
         f"included file {target.value!r} does not exist",
         target.span,
-        hint=f"looked in {including_dir}" + ("" if written.is_absolute() else " and the working directory"),
+        hint=f"looked in {including_dir}" + ("" if Path(target.value).is_absolute() else " and the working directory"),
     )
 
 

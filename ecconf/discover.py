@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # What a config file is called: Momentum's own `ecelerity.conf` and the files it includes, and ecconf's JSON
@@ -59,9 +59,23 @@ def _excluded(path: str, relative: str, name: str, patterns: Sequence[str]) -> b
     return False
 
 
-def _walk(top: str, exclude: Sequence[str]) -> list[str]:
-    found: list[str] = []
+@dataclass
+class Budget:
+    """How many more folders a bounded walk may enter; `exhausted` once it stopped for want of more."""
+
+    folders: int
+    exhausted: bool = False
+
+
+def walk(top: str, exclude: Sequence[str], budget: Budget | None = None) -> Iterator[str]:
+    """The config files below `top`, sorted folder by folder, excluded names pruned; lazily, so that a
+    bounded search stops reading the disk at its bound."""
     for folder, dirs, files in os.walk(top):  # symlinked folders are not followed: no loops
+        if budget is not None:
+            if budget.folders <= 0:
+                budget.exhausted = True
+                return
+            budget.folders -= 1
         below = os.path.relpath(folder, top)
         below = "" if below == "." else below + "/"
         dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(folder, d), below + d, d, exclude))
@@ -70,19 +84,23 @@ def _walk(top: str, exclude: Sequence[str]) -> list[str]:
             if any(fnmatch.fnmatchcase(name, p) for p in CONFIG_PATTERNS) and not _excluded(
                 path, below + name, name, exclude
             ):
-                found.append(path)
-    return found
+                yield path
+
+
+def patterns_of(exclude: Sequence[str] | None, extend_exclude: Sequence[str]) -> tuple[str, ...]:
+    """The exclude patterns in force: `exclude` in place of DEFAULT_EXCLUDE, `extend_exclude` besides."""
+    return (*(DEFAULT_EXCLUDE if exclude is None else exclude), *extend_exclude)
 
 
 def expand(paths: Iterable[str], exclude: Sequence[str] | None = None, extend_exclude: Sequence[str] = ()) -> Expansion:
     """The files to lint: directories walked, everything else (`-`, a file, a missing path) kept as given so
     that the reader reports what is wrong with it. `exclude` replaces DEFAULT_EXCLUDE; `extend_exclude` adds."""
-    patterns = (*(DEFAULT_EXCLUDE if exclude is None else exclude), *extend_exclude)
+    patterns = patterns_of(exclude, extend_exclude)
     out = Expansion()
     for path in paths:
         if path != "-" and os.path.isdir(path):
             out.walked = True
-            found = _walk(path, patterns)
+            found = list(walk(path, patterns))
             out.files.extend(found)
             if not found:
                 out.empty.append(path)

@@ -1,10 +1,13 @@
 """Where ecconf's documentation lives: the one place that turns a rule code into a link to its page.
 
-Rule of this room: links only, from the package's metadata (`[project.urls]` in pyproject.toml) and the
-checkout's docs/ folder; no network, nothing else read. SARIF wants absolute URIs (its validator refuses a
-relative helpUri), so:
+Rule of this room: links only, from the user's docs URL, the package's metadata (`[project.urls]` in
+pyproject.toml) and the checkout's docs/ folder; no network, nothing else read. SARIF wants absolute URIs
+(its validator refuses a relative helpUri), so:
 
-- `[project.urls]` "Rules" (the folder of the rule pages, ending in `/`) and "Homepage" win when set;
+- a docs URL the user gives (`--docs-url`, `docs-url` in the settings: their own mirror of docs/rules/)
+  wins for the rule pages: a folder the page names are added to (`<url>/E201.md`), or a pattern that says
+  where the code goes (`https://mirror.example/rules/{code}.html`);
+- then `[project.urls]` "Rules" (the folder of the rule pages, ending in `/`) and "Homepage" when set;
 - else, in a checkout (or an editable install) whose docs/rules/ folder exists, the pages' `file:` URIs;
 - else there is no link (SARIF still carries each rule's help text).
 """
@@ -34,8 +37,20 @@ def project_urls() -> dict[str, str]:
     return urls
 
 
-def rule_doc_uri(code: str) -> str:
-    """An absolute URI of the rule's page, or "" when there is none to point at."""
+def docs_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a docs URL (SARIF needs absolute URIs), or None when it can."""
+    scheme, sep, rest = url.partition(":")
+    if not sep or not scheme.isascii() or not scheme[:1].isalpha() or not rest.strip("/"):
+        return f"{url!r} is not an absolute URL (like https://docs.example/ecconf/rules/)"
+    if "{" in url.replace("{code}", ""):
+        return f"{url!r}: the only placeholder is {{code}}"
+    return None
+
+
+def rule_doc_uri(code: str, docs_url: str | None = None) -> str:
+    """An absolute URI of the rule's page, or "" when there is none to point at. `docs_url`: the user's own."""
+    if docs_url:
+        return docs_url.replace("{code}", code) if "{code}" in docs_url else f"{docs_url.rstrip('/')}/{code}.md"
     base = project_urls().get("Rules")
     if base:
         return f"{base.rstrip('/')}/{code}.md"

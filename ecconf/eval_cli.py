@@ -34,6 +34,8 @@ def add_eval(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def _shown(value: Any) -> str:
+    if value is None:
+        return "(not set)"
     if isinstance(value, list):
         return "( " + " ".join(_shown(v) for v in value) + " )"
     if isinstance(value, dict):
@@ -62,7 +64,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = [f"# Listen {found.listen!r}, client {found.client} ({found.client_class})"]
     width = max((len(s.name) for s in found.settings), default=0)
-    out += [f"{s.name:<{width}} = {_shown(s.value)}  # {s.where} ({s.level})" for s in found.settings]
+    out += [
+        f"{s.name:<{width}} = {_shown(s.value)}  # {s.where}" + ("" if s.level == "default" else f" ({s.level})")
+        for s in found.settings
+    ]
     out.append("")
     out.append(f"# ecconf serve, for this client: relaying {found.relay}")
     for state, words in found.ehlo.items():

@@ -10,6 +10,7 @@ relaying decision (policy.may_relay).
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,18 @@ def _relay(resolved: SessionPolicy, client: str) -> str:
     return "no: only after AUTH"
 
 
+def _known_names(names: tuple[str, ...]) -> set[str]:
+    """The options asked for, lower-cased; EvalError with a did-you-mean for one that is no option: a typo
+    must not print nothing and exit 0."""
+    spellings = {SPELLING.get(name, name).lower(): SPELLING.get(name, name) for name in OPTION_FIELDS}
+    for written in names:
+        if written.lower() not in OPTION_FIELDS and written.lower() not in spellings:
+            close = difflib.get_close_matches(written.lower(), list(spellings), n=1)
+            hint = f"; did you mean {spellings[close[0]]!r}?" if close else "; ecconf eval CONFIG lists them all"
+            raise EvalError(f"{written!r} is not an option ecconf evaluates{hint}")
+    return {n.lower() for n in names}
+
+
 def evaluate(config: Config, listen_address: str | None, client: str, names: tuple[str, ...] = ()) -> Evaluation:
     """The evaluation of `config` for clients at `client` of the Listen written `listen_address` (the first
     Listen when None). `names` narrows the settings to those options (any spelling)."""
@@ -118,7 +131,7 @@ def evaluate(config: Config, listen_address: str | None, client: str, names: tup
     server = to_runtime(config)
     spec = _spec(server.listeners, listen)
     resolved = policy.resolve(spec.layers, peer) if spec is not None else None
-    wanted = {n.lower() for n in names}
+    wanted = _known_names(names)
     for name in sorted(OPTION_FIELDS):
         spelled = SPELLING.get(name, name)
         if wanted and name not in wanted and spelled.lower() not in wanted:

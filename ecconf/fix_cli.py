@@ -1,18 +1,19 @@
 """`ecconf lint --fix` and `--diff`: the deterministic fixes (compiler/fixes.py), written or shown.
 
 Rule of this room: arguments, files and what is said about them; which fixes exist and when one is safe are
-compiler/fixes.py's. Fixes run on the entry points (a file another one includes is fixed as part of it) with
-lint's own options, so suppressions, `--select` and `--ignore` hold for fixes as they do for findings. With
-`--fix` the files are written (atomically, as `fmt` writes them) and lint then reports what remains; with
-`--diff` nothing is written, the changes are printed as a unified diff, and the exit status is 1 when there
-is any.
+compiler/fixes.py's. Fixes run on the entry points (a file another one includes is fixed as part of it; one that
+a file of the project outside the run includes is fixed as part of that file, and only it is written, as lint
+checks it: ecconf/includers.py) with lint's own options, so suppressions, `--select` and `--ignore` hold for
+fixes as they do for findings. With `--fix` the files are written (atomically, as `fmt` writes them) and lint
+then reports what remains; with `--diff` nothing is written, the changes are printed as a unified diff, and the
+exit status is 1 when there is any.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say_error
@@ -24,13 +25,19 @@ def add_fix_arguments(p: argparse.ArgumentParser) -> None:
     fixing.add_argument("--diff", action="store_true", help="print the fixes --fix would apply; write nothing")
 
 
-def run_fixes(files: Sequence[str], options: Any, args: argparse.Namespace) -> int:
-    """Apply (or, with --diff, print) the fixes; EXIT_OK or, for --diff with changes, EXIT_FAILED."""
+def run_fixes(
+    files: Sequence[str],
+    options: Any,
+    args: argparse.Namespace,
+    includers: Callable[[str, set[str]], list[str]] | None = None,
+) -> int:
+    """Apply (or, with --diff, print) the fixes; EXIT_OK or, for --diff with changes, EXIT_FAILED.
+    `includers`: as for lint_paths, the files outside the run that may include an entry point."""
     from .compiler.fixes import fix_config
     from .compiler.includes import load
     from .discover import entry_points
     from .fmt_cli import unified_diff, write_atomically
-    from .pipeline import is_json
+    from .pipeline import context_of, is_json
 
     roots = [p for p in dict.fromkeys(files) if p != "-" and not is_json(p)]
     if "-" in files:
@@ -40,8 +47,15 @@ def run_fixes(files: Sequence[str], options: Any, args: argparse.Namespace) -> i
     originals: dict[str, str] = {}
     fixed, remaining = 0, 0
     for root in points:
-        before = load(root)
-        result = fix_config(root, options, texts)
+        alone = load(root)
+        found = context_of(root, alone, includers) if includers else None
+        before = alone if found is None else found[1]
+        result = fix_config(root if found is None else found[0], options, texts)
+        if found is not None:  # the includer is not the run's to change: only the fragment's fixes are kept
+            mine = found[2]  # the fragment and what it includes, as the includer's loading names them
+            result.texts = {**texts, **{p: t for p, t in result.texts.items() if p in mine}}
+            result.fixed = [f for f in result.fixed if f.span.path in mine]
+            result.remaining = [f for f in result.remaining if f.span.path in mine]
         for path in result.texts:
             if path not in originals and path in before.texts:
                 originals[path] = before.texts[path]

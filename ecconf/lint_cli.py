@@ -46,6 +46,15 @@ def _severities(text: str) -> list[Any]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _docs_url(text: str) -> str:
+    from .docs_links import docs_url_problem
+
+    problem = docs_url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _flatten(groups: Sequence[list[Any]] | None) -> tuple[Any, ...]:
     return tuple(item for group in groups or () for item in group)
 
@@ -72,6 +81,13 @@ def add_lint(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="text format: findings only, no summary or notes")
     p.add_argument("--statistics", action="store_true", help="print how often each code was found, not each finding")
     p.add_argument("--show-docs", action="store_true", help="text format: a link to each finding's rule page")
+    p.add_argument(
+        "--docs-url",
+        type=_docs_url,
+        metavar="URL",
+        help="where the rule pages are, for SARIF's helpUri and --show-docs: a folder URL (URL/E201.md) or one "
+        "with {code} in it (default: the installed package's, else this checkout's docs/rules/ as file: links)",
+    )
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -138,7 +154,8 @@ def _color(choice: str) -> bool:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from .compiler.checker import CheckOptions
-    from .discover import expand
+    from .discover import expand, patterns_of
+    from .includers import Includers
     from .pipeline import lint_paths, render_report, render_statistics
     from .settings import SettingsError
 
@@ -181,21 +198,30 @@ def cmd_lint(args: argparse.Namespace) -> int:
         expansion = expand(args.files, exclude, extend)
         for folder in expansion.empty:
             say_error(f"warning: {folder}: no config files (*.conf, *.ecconf.json) in it")
+        walked = [path for path in args.files if path != "-" and os.path.isdir(path)]
+        settings_folder = str(Path(settings.path).parent) if settings.path else None
+        includers = Includers(settings_folder, patterns_of(exclude, extend), walked)
         if args.fix or args.diff:  # fix first (fix_cli.py); with --fix, the report then says what remains
-            fixing = run_fixes(expansion.files, options, args)
+            fixing = run_fixes(expansion.files, options, args, includers.candidates)
             if args.diff or fixing == EXIT_USAGE:
                 return fixing
-        report = lint_paths(expansion.files, options)
+        report = lint_paths(expansion.files, options, includers=includers.candidates)
         # By absolute path: a walk says ./part.conf where an include says part.conf. Unreadable: None.
         seen.clear()
         seen.update({os.path.abspath(path): None for path in expansion.files})
         seen.update({os.path.abspath(path): text for path, text in report.sources.items()})
+        seen.update({os.path.abspath(path): text for path, text in report.context_texts.items()})
         for problem in report.input_errors:
             say_error(problem)
         if args.write_baseline:
             return _write_baseline(report, Path(baseline))
         if known is not None:
             report = _against_baseline(report, known, Path(baseline), args.quiet)
+        if not args.quiet:
+            for note in includers.notes:
+                say_error(note)
+            for fragment, includer in report.context.items():
+                say_error(f"note: checked {fragment} as part of {includer}, which includes it")
         if (expansion.walked or report.folded) and not args.quiet:
             say_error(entry_note(report.entry_points, report.folded))
         status = report.exit_status
@@ -203,7 +229,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
         if args.statistics:
             text = render_statistics(report, fmt)
         else:
-            text = render_report(report, fmt, color, quiet=args.quiet, show_docs=args.show_docs, exit_code=status)
+            text = render_report(
+                report,
+                fmt,
+                color,
+                quiet=args.quiet,
+                show_docs=args.show_docs,
+                exit_code=status,
+                docs_url=args.docs_url or settings.docs_url,
+            )
         return status if write_output(text, args.output, sys.stdout) else EXIT_USAGE
 
     if not args.watch:

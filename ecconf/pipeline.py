@@ -8,8 +8,9 @@ against the working directory.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
@@ -23,7 +24,7 @@ from .compiler.redact import redact_text, redact_uris
 from .compiler.render import RenderOptions, RuleInfo, render
 from .compiler.render import render_statistics as render_stats
 from .compiler.serve_coverage import Unserved, unserved
-from .compiler.span import whole_file
+from .compiler.span import Span, whole_file
 from .discover import entry_points
 
 STDIN = "-"
@@ -42,6 +43,9 @@ class LintReport:
     # The files checked as roots, and {file given: the entry point it was checked under} for the others.
     entry_points: list[str] = field(default_factory=list)
     folded: dict[str, str] = field(default_factory=dict)
+    # {entry point: the file of the project it was checked as part of}, and every text that check read.
+    context: dict[str, str] = field(default_factory=dict)
+    context_texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Every output draws its excerpts and messages from here: secrets (compiler/redact.py) never pass.
@@ -115,9 +119,18 @@ def is_json(path: str) -> bool:
     return path.lower().endswith(".json")
 
 
-def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin: BinaryIO | None = None) -> LintReport:
+def lint_paths(
+    paths: Iterable[str],
+    options: CheckOptions | None = None,
+    stdin: BinaryIO | None = None,
+    includers: Callable[[str, set[str]], list[str]] | None = None,
+) -> LintReport:
     """Lint each entry point with its includes: a file named twice, or included by a root, is checked once, as
-    part of the file that includes it (see discover.entry_points); a file two roots include is reported once."""
+    part of the file that includes it (see discover.entry_points); a file two roots include is reported once.
+
+    `includers`: for an entry point (and the real paths of the files it includes), the files outside the run
+    that may include it (ecconf/includers.py); the first that does is loaded and the entry point checked as
+    part of it, the findings in it and in the files it includes reported."""
     options = options or CheckOptions()
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
@@ -137,6 +150,8 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
     )
     chosen = {*points, STDIN}
     entries: list[str] = []
+    context: dict[str, str] = {}
+    context_texts: dict[str, str] = {}
     for path in roots:
         if is_json(path):
             loaded, problems, error = _lint_json(path, options)
@@ -145,13 +160,68 @@ def lint_paths(paths: Iterable[str], options: CheckOptions | None = None, stdin:
                 continue
         elif path in chosen and path in loaded_texts:
             loaded = loaded_texts[path]
-            problems = check(loaded, options)[1]
+            found_in = _in_context(path, loaded, includers, options) if includers and path != STDIN else None
+            if found_in is None:
+                problems = check(loaded, options)[1]
+            else:
+                context[path], outer, problems = found_in
+                context_texts.update(outer.texts)
+                kept = {*loaded.texts, *(r.span.path for d in problems for r in d.related)}
+                loaded = Loaded(None, texts={p: t for p, t in outer.texts.items() if p in kept})
         else:
             continue
         entries.append(path)
         found.extend(problems)
         sources.update(loaded.texts)
-    return LintReport(sort_unique(found), len(sources), options.strict, sources, errors, entries, folded)
+    report = LintReport(sort_unique(found), len(sources), options.strict, sources, errors, entries, folded)
+    report.context, report.context_texts = context, context_texts
+    return report
+
+
+def own_files(loaded: Loaded) -> dict[str, str]:
+    """{real path: name} of every file a root's loading read: the root and what it includes."""
+    return {os.path.realpath(name): name for name in reversed(loaded.texts)}
+
+
+def context_of(
+    path: str, alone: Loaded, includers: Callable[[str, set[str]], list[str]]
+) -> tuple[str, Loaded, dict[str, str]] | None:
+    """(the includer, what loading it read, {its name of a file `path` reads: the name `alone` gives it}) for
+    the first candidate whose loading really reads `path` (candidates come from a scan that may see a few too
+    many); None if none does."""
+    own = own_files(alone)
+    real = os.path.realpath(path)
+    for candidate in includers(path, set(own)):
+        outer = load(candidate)
+        if outer.root is None or not any(os.path.realpath(name) == real for name in outer.texts):
+            continue
+        names = {name: own[r] for name in outer.texts if (r := os.path.realpath(name)) in own}
+        return candidate, outer, names
+    return None
+
+
+def _in_context(
+    path: str, alone: Loaded, includers: Callable[[str, set[str]], list[str]], options: CheckOptions
+) -> tuple[str, Loaded, list[Diagnostic]] | None:
+    """(the includer, what loading it read, named as `alone` names them, the findings in the files `path` reads),
+    or None."""
+    found = context_of(path, alone, includers)
+    if found is None:
+        return None
+    candidate, outer, names = found
+    mine = [_renamed(d, names) for d in check(outer, options)[1] if d.span.path in names]
+    texts = {names.get(name, name): text for name, text in outer.texts.items()}
+    return candidate, Loaded(None, texts=texts), mine
+
+
+def _renamed(d: Diagnostic, names: dict[str, str]) -> Diagnostic:
+    """The finding with the fragment's files named as the run named them (the includer's load may spell them
+    otherwise)."""
+
+    def span(s: Span) -> Span:
+        return replace(s, path=names[s.path]) if s.path in names else s
+
+    return replace(d, span=span(d.span), related=tuple(replace(r, span=span(r.span)) for r in d.related))
 
 
 def _lint_json(path: str, options: CheckOptions) -> tuple[Loaded | None, list[Diagnostic], str | None]:
@@ -218,8 +288,9 @@ def _name(doc: str, code: str) -> str:
     return words[1] if sep and len(words) == 2 and words[0] == code else code
 
 
-def rule_infos(links: bool = True) -> list[RuleInfo]:
-    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI), in code order."""
+def rule_infos(links: bool = True, docs_url: str | None = None) -> list[RuleInfo]:
+    """Every code ecconf can report, with its documentation (and, with `links`, its page's URI, under
+    `docs_url` when given: docs_links.rule_doc_uri), in code order."""
     from .docs_links import rule_doc_uri
 
     found = [(rule.CODE, inspect.getdoc(rule) or "", rule.SUMMARY, rule.DEFAULT_SEVERITY) for rule in rules.ALL]
@@ -229,7 +300,7 @@ def rule_infos(links: bool = True) -> list[RuleInfo]:
     ):
         found.append((code, inspect.cleandoc(text), summary, severity))
     infos = [
-        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
+        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code, docs_url) if links else "")
         for code, doc, summary, severity in found
     ]
     return sorted(infos, key=lambda info: info.code)
@@ -242,9 +313,11 @@ def render_report(
     quiet: bool = False,
     show_docs: bool = False,
     exit_code: int | None = None,
+    docs_url: str | None = None,
 ) -> str:
-    """The report in one of render.FORMATS, with this version's rule descriptions and links for SARIF and
-    --show-docs, and for SARIF the run's exit code (when known) and the inputs it could not read."""
+    """The report in one of render.FORMATS, with this version's rule descriptions and links (under `docs_url`
+    when given) for SARIF and --show-docs, and for SARIF the run's exit code (when known) and the inputs it
+    could not read."""
     from .docs_links import information_uri
 
     wants_rules = fmt == "sarif" or (show_docs and fmt == "text")
@@ -260,7 +333,7 @@ def render_report(
         exit_code,
         tuple(report.input_errors),
     )
-    return render(report.diagnostics, options, report.sources, rule_infos() if wants_rules else ())
+    return render(report.diagnostics, options, report.sources, rule_infos(docs_url=docs_url) if wants_rules else ())
 
 
 def render_statistics(report: LintReport, fmt: str = "text") -> str:

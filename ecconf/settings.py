@@ -41,6 +41,7 @@ class Settings:
     strict: bool | None = None
     output_format: str | None = None
     baseline: str | None = None  # the --baseline file, relative to the settings file's folder
+    docs_url: str | None = None  # where the rule pages are (an absolute URL; docs_links.rule_doc_uri)
 
 
 def find(start: str) -> Path | None:
@@ -126,6 +127,7 @@ def load(
         "strict": lambda k, v: values.__setitem__("strict", _flag(path, k, v)),
         "output-format": lambda k, v: values.__setitem__("output_format", _format(path, k, v, formats)),
         "baseline": lambda k, v: values.__setitem__("baseline", _file(path, base, k, v)),
+        "docs-url": lambda k, v: values.__setitem__("docs_url", _url(path, k, v)),
     }
     for key, value in data.items():
         reader = readers.get(key) or readers.get(key.replace("_", "-"))
@@ -174,6 +176,17 @@ def _file(path: Path, base: Path, key: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(f"{path}: {key} must be a file name (relative to {base})")
     return str(base / value)
+
+
+def _url(path: Path, key: str, value: object) -> str:
+    from .docs_links import docs_url_problem
+
+    if not isinstance(value, str):
+        raise SettingsError(f"{path}: {key} must be a URL")
+    problem = docs_url_problem(value)
+    if problem is not None:
+        raise SettingsError(f"{path}: {key}: {problem}")
+    return value
 
 
 def _format(path: Path, key: str, value: object, formats: tuple[str, ...]) -> str:

@@ -23,3 +23,8 @@ LIMITS = Limits(frozenset(OPENERS), frozenset(CLOSERS), MAX_DEPTH)
 
 def grammar_text() -> str:
     return resources.files(__package__).joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+
+
+# The keyword that starts an include, and the terminals its value may be (a container is not a file name).
+INCLUDE_TERMINAL = "INCLUDE"
+SCALAR_TERMINALS = ("STRING", "WORD")

@@ -107,8 +107,9 @@ def test_two_spellings_of_one_file_are_one_entry_point(tmp_path: Path) -> None:
 
 def test_lint_of_a_directory_checks_a_fragment_in_the_context_of_its_includer(tmp_path: Path) -> None:
     _tree(tmp_path, {"conf/main.conf": MAIN, "conf/ext.conf": FRAGMENT, "conf/sub/other.conf": OTHER})
-    alone = _lint("conf/ext.conf", cwd=tmp_path)
-    assert alone.returncode == 1 and "[E202]" in alone.stdout  # what pre-commit used to get for a fragment
+    _tree(tmp_path, {"lone/ext.conf": FRAGMENT})  # a copy that nothing includes: checked alone, as it is
+    alone = _lint("lone/ext.conf", cwd=tmp_path)
+    assert alone.returncode == 1 and "[E202]" in alone.stdout
     for args in (["conf"], ["conf/ext.conf", "conf/main.conf"]):
         done = _lint(*args, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr

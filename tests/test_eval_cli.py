@@ -65,6 +65,9 @@ def test_relaying_and_non_default(tmp_path: Path) -> None:
     text = _eval(config, "--client", "127.0.0.5", "--non-default").stdout
     assert f"Idle_Time             = 30  # {config}:11 (listen_peer)" in text
     assert "# ecconf serve, for this client: relaying yes: the client is in Relay_Hosts" in text
+    everything = _eval(config, "--client", "127.0.0.5", "AuthScramSHA256Parameters", "max_message_size").stdout
+    assert "AuthScramSHA256Parameters = (not set)  # default\n" in everything  # no None, no "(default)" twice
+    assert "Max_Message_Size" in everything and "Idle_Time" not in everything
 
 
 def test_eval_says_what_serve_offers_that_client(tmp_path: Path) -> None:
@@ -84,6 +87,10 @@ def test_unknown_listen_client_or_a_broken_config_are_refused(tmp_path: Path) ->
     assert bad_listen.returncode == 2 and "no Listen '10.0.0.1:25'" in bad_listen.stderr
     bad_client = _eval(config, "--client", "not-an-ip")
     assert bad_client.returncode == 2 and "'not-an-ip' is not an IP address" in bad_client.stderr
+    typo = _eval(config, "Idle_Tme")
+    assert typo.returncode == 2 and "'Idle_Tme' is not an option ecconf evaluates; did you mean 'Idle_Time'?" in (
+        typo.stderr
+    )
     (tmp_path / "broken.conf").write_text("ESMTP_Listener {\n")
     broken = _eval(str(tmp_path / "broken.conf"))
     assert broken.returncode == 1 and "Traceback" not in broken.stderr

@@ -112,7 +112,12 @@ def test_sarif_passes_the_microsoft_multitool_without_warnings(tmp_path: Path) -
     (tmp_path / "m.conf").write_text(MANY, encoding="utf-8")
     (tmp_path / "unclosed.conf").write_text(UNCLOSED, encoding="utf-8")
     logs = []
-    for name, args in (("findings", ["m.conf", "unclosed.conf"]), ("unreadable", ["m.conf", "nope.conf"])):
+    mirror = ["--docs-url", "https://docs.example/ecconf/rules/{code}.html"]  # a user's own mirror of the pages
+    for name, args in (
+        ("findings", ["m.conf", "unclosed.conf"]),
+        ("unreadable", ["m.conf", "nope.conf"]),
+        ("mirror", [*mirror, "m.conf"]),
+    ):
         out = tmp_path / f"{name}.sarif"
         done = run("lint", "--isolated", "--format", "sarif", "--output", str(out), *args, cwd=tmp_path)
         assert done.returncode in (1, 2), done.stderr

@@ -109,6 +109,9 @@ def test_exclude_in_settings_is_relative_to_the_settings_file(tmp_path: Path) ->
         ('[severity]\nE203 = "fatal"\n', "severity.E203 must be one of error, warning, info"),
         ('output-format = "xml"\n', "output-format must be one of"),
         ('ignore = "E203"\nexclude = [1]\n', "exclude must be a list of strings"),
+        ('docs-url = "docs/rules"\n', "docs-url: 'docs/rules' is not an absolute URL"),
+        ('docs-url = "https://docs.example/{rule}.html"\n', "the only placeholder is {code}"),
+        ("docs-url = 3\n", "docs-url must be a URL"),
     ],
 )
 def test_a_settings_mistake_is_a_usage_error_naming_the_file(tmp_path: Path, settings: str, said: str) -> None:
@@ -116,6 +119,17 @@ def test_a_settings_mistake_is_a_usage_error_naming_the_file(tmp_path: Path, set
     assert done.returncode == 2, done.stdout
     assert said in done.stderr and ".ecconf.toml" in done.stderr
     assert done.stdout == "" and "Traceback" not in done.stderr
+
+
+def test_docs_url_points_rule_links_at_a_mirror_and_the_command_line_wins(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'docs-url = "https://docs.example/ecconf/rules/"\n')
+    shown = _ecconf("lint", "--show-docs", "conf", cwd=project)
+    assert "docs: https://docs.example/ecconf/rules/E203.md" in shown.stdout
+    sarif = _ecconf("lint", "--format", "sarif", "--docs-url", "https://m.example/r/{code}.html", "conf", cwd=project)
+    rules = {r["id"]: r for r in json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["E203"]["helpUri"] == "https://m.example/r/E203.html"
+    bad = _ecconf("lint", "--docs-url", "rules/", "conf", cwd=project)
+    assert bad.returncode == 2 and "'rules/' is not an absolute URL" in bad.stderr
 
 
 # --- output flags --------------------------------------------------------------------------------------

@@ -110,6 +110,24 @@ def test_hook_fails_a_bad_config_and_says_where(project: tuple[Path, dict[str, s
     assert "E202" not in done.stdout  # the fragment is still checked inside the file that includes it
 
 
+def test_hook_checks_a_fragment_that_changed_alone_as_part_of_its_includer(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    work, _env = project
+    done = _pre_commit(project, "conf/peers.conf")  # the file that includes it is not handed over
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "E202" not in done.stdout
+    fragment = work / "conf" / "peers.conf"
+    fragment.write_text(FRAGMENT.replace("Enable", "Enabel"), encoding="utf-8")
+    try:
+        done = _pre_commit(project, "conf/peers.conf")
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "conf/peers.conf:2:3: error:" in done.stdout and "[E201]" in done.stdout
+        assert "E202" not in done.stdout
+    finally:
+        fragment.write_text(FRAGMENT, encoding="utf-8")
+
+
 def test_hook_skips_files_that_are_not_configs(project: tuple[Path, dict[str, str]]) -> None:
     done = _pre_commit(project, "notes.txt")
     assert done.returncode == 0, done.stdout + done.stderr

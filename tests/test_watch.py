@@ -1,5 +1,5 @@
 """`ecconf lint --watch` through the real entry point: it lints, waits, lints again when a file changes
-(including a file it includes), and Ctrl-C ends it with exit 0."""
+(including a file it includes, or the file a fragment is checked as part of), and Ctrl-C ends it with exit 0."""
 
 from __future__ import annotations
 
@@ -90,6 +90,23 @@ def test_watch_of_a_folder_sees_a_new_file_and_nothing_else(tmp_path: Path) -> N
         assert _until_summary(out, err)[-1] == "1 error, 0 warnings in 3 files"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=DEADLINE) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_watch_of_a_fragment_lints_again_when_the_file_that_includes_it_changes(tmp_path: Path) -> None:
+    proc, out, err = _watch(tmp_path, "part.conf")  # linted as part of main.conf, which includes it
+    try:
+        assert _until_summary(out, err)[-1] == "0 errors, 0 warnings in 1 file"
+        (tmp_path / "main.conf").write_text('ESMTP_Listener {\n  include "part.conf"\n}\n', encoding="utf-8")
+        again = _until_summary(out, err)  # Hostname is now inside a scope where it has no place
+        assert again[0].startswith("part.conf:1:1: error: ") and again[0].endswith("[E202]")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=DEADLINE) == 0
+        said = "".join(err.queue)
+        assert "checked part.conf as part of main.conf" in said and "main.conf changed; checking again" in said
     finally:
         if proc.poll() is None:
             proc.kill()
