@@ -89,6 +89,7 @@ def _pg_config(folder: Path, cluster: PgCluster) -> Path:
         '  Listen "127.0.0.1:0" { }\n}\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the database's password (A420)
     return config
 
 
@@ -152,6 +153,7 @@ def _ldap_config(folder: Path, directory: Slapd) -> Path:
         '  Listen "127.0.0.1:0" { }\n}\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the directory's bind password (A420)
     return config
 
 
