@@ -119,6 +119,13 @@ def test_lint_findings_never_quote_a_secret(folder: Path, fmt: str) -> None:
     assert _leaks(done) == []
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_eval_never_prints_a_secret(folder: Path, fmt: str) -> None:
+    done = _ecconf("eval", "--format", fmt, "--no-file-checks", "clean.conf", cwd=folder)
+    assert done.returncode in (0, 1), done.stderr
+    assert _leaks(done) == [] and done.stdout
+
+
 def test_json_and_text_refusing_a_config_do_not_quote_its_secrets(folder: Path) -> None:
     for command in ("json", "text"):
         done = _ecconf(command, "broken.conf", cwd=folder)
