@@ -103,9 +103,11 @@ class LdapDriver:
             raise_exceptions=False,
         )
 
-    def _bind(self, conn: Any, as_user: bool) -> None:
+    def _bind(self, conn: Any, as_user: bool, server_info: bool = True) -> None:
+        """`server_info`: read the server's schema after binding (ldap3's default), which a search needs to type
+        the values it returns; a bind-only check does not, and reading it on every check costs ms of CPU."""
         try:
-            ok = conn.bind()
+            ok = conn.bind(read_server_info=server_info)
         except ldap_errors.LDAPException as error:
             raise _temporary(error) from None
         if not ok:
@@ -126,7 +128,7 @@ class LdapDriver:
             conn.ecconf_identity = where
         else:  # a Bind on an open connection replaces its identity (RFC 4511 4.2): no new connection per check
             conn.user, conn.password = url.extension("bindname") or None, url.extension("x-bindpw") or None
-        self._bind(conn, as_user)  # a refused bind closes the connection
+        self._bind(conn, as_user, server_info=False)  # a refused bind closes the connection
         slot[0] = conn  # bound as that user: only the next bind-only check uses it, and it binds again first
         return Rows((BIND_COLUMN,), ((1,),))
 
