@@ -13,6 +13,7 @@ clear text, so the numbers are the datasource's cost, not a hash's.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,10 @@ def stores(work: Path, notes: list[str], cleanups: list[Callable[[], None]]) -> 
     return out
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
 def measure(
     work: Path,
     args: argparse.Namespace,
@@ -135,10 +140,16 @@ def measure(
         warm = argparse.Namespace(**{**vars(args), "sessions": 200, "time_limit": 2})
         for _s, r in running:  # imports, pools, the first cache entry
             load(r.port, "PLAIN", warm)
+        results.notes.append(f"datasource runs: load average {_load()} at the start")
         for round_ in range(args.rounds):
             for series, r in running:
-                series.runs.append(load(r.port, "PLAIN", args))
+                before = r.cpu_seconds()
+                run = load(r.port, "PLAIN", args)
+                sessions = int(run["sessions"])  # type: ignore[call-overload]
+                run["cpu_us"] = (r.cpu_seconds() - before) * 1e6 / sessions if sessions else 0.0
+                series.runs.append(run)
             log(f"datasource round {round_ + 1}/{args.rounds} done")
+        results.notes.append(f"datasource runs: load average {_load()} at the end")
     finally:
         for _s, r in running:
             r.stop()
