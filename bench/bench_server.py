@@ -5,6 +5,7 @@ Rule of this room: orchestration of bounded measurements; every number is measur
 
     python -m bench server                   # ~5 minutes; writes the Server section of bench/RESULTS.md
     python -m bench server --quick --out /tmp/RESULTS.md
+    python -m bench server --only datasources   # one step; rewrites only its sub-section (here: ~2 minutes)
 
 Spools are on a tmpfs (/dev/shm) for the throughput runs; the fsync run puts ecconf's spool on the disk
 that holds the system temp directory, to show what durability costs there.
@@ -22,12 +23,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import servers
+from . import bench_datasources, servers
 from .bench_store import write_passwd
 from .server_results import Series, ServerResults
 from .smtp_load import raise_nofile
 
 SERVER_CPU, CLIENT_CPU = "0", "1"
+STEPS = ("throughput", "fsync", "idle memory", "credential store", "reload", "protocol", "datasources")
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5")
 
 
@@ -220,7 +222,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--disk-dir", type=Path, default=Path(tempfile.gettempdir()), help="a real disk's folder")
     parser.add_argument("--quick", action="store_true", help="seconds: tiny counts, one round")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    parser.add_argument(
+        "--only", action="append", choices=STEPS, help="run only this step (repeatable); only 'datasources' has a "
+        "sub-section of its own to rewrite, so the others need a whole run",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.only and set(args.only) != {"datasources"}:
+        parser.error("--only: only 'datasources' can be written on its own (the rest is one section)")
     if args.quick:
         args.rounds, args.sessions, args.time_limit, args.idle, args.users = 1, 40, 2.0, 50, 2000
         args.concurrency = min(args.concurrency, 5)
@@ -251,8 +259,12 @@ def run(args: argparse.Namespace, command: str) -> ServerResults:
             ("credential store", lambda: measure_store(work, args.users, results)),
             ("reload", lambda: measure_reload(work, args.users, args, results)),
             ("protocol", lambda: measure_protocol(args, results)),
+            ("datasources", lambda: bench_datasources.measure(work, args, results, load, SERVER_CPU, _log)),
         )
+        assert tuple(name for name, _ in steps) == STEPS
         for name, step in steps:
+            if args.only and name not in args.only:
+                continue
             started = time.perf_counter()
             step()
             _log(f"{name} done in {time.perf_counter() - started:.0f} s")
@@ -260,11 +272,17 @@ def run(args: argparse.Namespace, command: str) -> ServerResults:
 
 
 def main(argv: list[str]) -> int:
+    from . import report_datasources
     from .report_server import write_section
 
     args = parse_args(argv)
     command = shlex.join(["python", "-m", "bench", "server", *argv])
     results = run(args, command)
+    if args.only:
+        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        args.out.write_text(report_datasources.replace(text, report_datasources.render(results)), encoding="utf-8")
+        _log(f"wrote the datasource sub-section of {args.out}")
+        return 0
     write_section(args.out, results)
     _log(f"wrote the Server section of {args.out}")
     return 0

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from . import report_datasources
 from .server_results import Series, ServerResults
 
 HEADING = "## Server"
@@ -281,6 +282,8 @@ def render(results: ServerResults) -> str:
         "### Sessions while a big credential store reloads (ecconf, PLAIN)",
         "",
         *_reload(results),
+        "",
+        *report_datasources.render(results),
         "",
     ]
     return "\n".join(parts)

@@ -42,4 +42,5 @@ class ServerResults:
     store: list[dict[str, object]] = field(default_factory=list)
     reload: dict[str, object] = field(default_factory=dict)
     protocol: dict[str, float] = field(default_factory=dict)  # mechanism -> sans-IO protocol us per session
+    datasources: list[Series] = field(default_factory=list)  # ecconf PLAIN per store: file: first, then auth_ds
     notes: list[str] = field(default_factory=list)

@@ -89,6 +89,11 @@ class Running:
                 self.proc.wait(timeout=timeout)
         return self.proc.returncode
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far (/proc/PID/stat), in seconds."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> int:
         """Resident memory of the server process (VmRSS), in KiB."""
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():

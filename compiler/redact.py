@@ -31,7 +31,7 @@ _BOOLEAN_WORDS = TRUE_WORDS | FALSE_WORDS
 @dataclass(frozen=True, slots=True)
 class SecretOption:
     option: str  # lower case
-    match: str  # "exact" or "contains"
+    match: str  # "exact", "contains", or "none" (an exact name that holds no secret, whatever else matches)
     scope: str  # lower-case scope name, or ANYWHERE
     holds: str
 
@@ -39,7 +39,7 @@ class SecretOption:
         if self.scope != ANYWHERE and (scope or "").lower() != self.scope:
             return False
         name = name.lower()
-        return name == self.option if self.match == "exact" else self.option in name
+        return self.option in name if self.match == "contains" else name == self.option
 
 
 @lru_cache(maxsize=1)
@@ -53,13 +53,15 @@ def secret_options() -> tuple[SecretOption, ...]:
 
 def is_secret(name: str, scope: str | None = None) -> bool:
     """Whether option `name` (any case) holds a secret inside a scope named `scope` (None: global)."""
-    return any(row.covers(name, scope) for row in secret_options())
+    rows = [row for row in secret_options() if row.covers(name, scope)]
+    return bool(rows) and not any(row.match == "none" for row in rows)
 
 
 @lru_cache(maxsize=4096)
 def _scope_blind(name: str) -> bool:
     """For text lines, where the scope is not known: a secret in some scope counts everywhere."""
-    return any(row.covers(name, None if row.scope == ANYWHERE else row.scope) for row in secret_options())
+    rows = [row for row in secret_options() if row.covers(name, None if row.scope == ANYWHERE else row.scope)]
+    return bool(rows) and not any(row.match == "none" for row in rows)
 
 
 # Passwords inside URIs and connection strings: scheme://user:PASSWORD@host, and key=PASSWORD pairs

@@ -1,9 +1,13 @@
 """Momentum's accounting-log lines for AUTH events (SPEC §4).
 
 Rule of this room: one event, one line: `<unix time>@N@<listener>@<client ip:port>@<user>@<1|0>`, with `T`
-instead of `N` for a timeout. Inside a field `\\` becomes `\\\\`, `@` becomes `\\@` and a control character
-becomes `\\xNN`, so a field can never split a line or shift the columns. Writing is one O_APPEND write per
-line, which keeps lines whole when several threads or processes share the file.
+instead of `N` for a timeout. An attempt the credential store could not answer (454 4.7.0: auth_status
+`error`) is not a success, so it is `0` like any other; a seventh field `error` says why, the way Momentum's
+own authorization (`Z`) lines carry their extra facts after the status, so readers of the six documented
+fields read it unchanged and the wrong passwords can still be told from the database outages. Inside a
+field `\\` becomes `\\\\`, `@` becomes `\\@` and a control character becomes `\\xNN`, so a field can
+never split a line or shift the columns. Writing is one O_APPEND write per line, which keeps lines whole
+when several threads or processes share the file.
 """
 
 from __future__ import annotations
@@ -35,9 +39,14 @@ def client_field(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
-def format_line(when: float, listener: str, client: str, user: str, success: bool, timeout: bool = False) -> str:
+def format_line(
+    when: float, listener: str, client: str, user: str, success: bool, timeout: bool = False, error: bool = False
+) -> str:
+    """`error`: the store could not answer (auth_status error); it adds the trailing `@error` field."""
     kind = "T" if timeout else "N"
     fields = [str(int(when)), kind, escape(listener), escape(client), escape(user), "1" if success else "0"]
+    if error and not success:
+        fields.append("error")
     return "@".join(fields) + "\n"
 
 

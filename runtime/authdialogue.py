@@ -112,6 +112,7 @@ class AuthDialogue:
             outcome.counts_as_failure and not judged,
             judged=judged,
             reason=outcome.reason,
+            error=outcome.status is AuthStatus.ERROR,
         )
         return event, outcome.counts_as_failure and self.failures >= self.policy.max_auth_failures
 

@@ -76,6 +76,7 @@ class AuthAttempted:
     # Why it failed, for the log ("wrong password", "unknown user", "cancelled", "malformed: ...",
     # "temporary: ..."): fixed phrases, never a secret or what the client sent. "" on success.
     reason: str = ""
+    error: bool = False  # the store could not answer (454 4.7.0): auth_status "error", not a wrong password
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ def auth_attempt(sid: str, listener: str, client_ip: str, event: AuthAttempted) 
     """One line per AUTH: the outcome and, for a failure, why (AuthAttempted.reason: never the secret).
     A user the client never named (a cancel before it got that far) is "(none)", not an empty name."""
     outcome = "timeout" if event.timeout else ("success" if event.success else "failure")
-    temporary = not event.success and event.reason.startswith("temporary")
+    temporary = event.error
     observe.hooks.auth(event.mechanism, "error" if temporary else outcome)
     if event.reason and not event.success:
         outcome = f"{outcome} ({event.reason})"
@@ -36,7 +36,7 @@ def auth_attempt(sid: str, listener: str, client_ip: str, event: AuthAttempted) 
 
 def acct_line(when: float, listener: str, client_ip: str, client_port: int, event: AuthAttempted) -> str:
     client = acctlog.client_field(client_ip, client_port)
-    return acctlog.format_line(when, listener, client, event.user, event.success, event.timeout)
+    return acctlog.format_line(when, listener, client, event.user, event.success, event.timeout, event.error)
 
 
 def stored(sid: str, envelope: Envelope, path: Path) -> None:

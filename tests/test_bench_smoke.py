@@ -192,3 +192,27 @@ def test_lint_cost_inputs_are_under_100_kb(tmp_path: Path) -> None:
         here.mkdir()
         assert make(here).is_file()
         assert sum(p.stat().st_size for p in here.iterdir()) < 100_000
+
+
+def test_the_datasource_sub_section_is_replaced_alone(tmp_path: Path) -> None:
+    from bench import report_datasources
+    from bench.report_server import write_section
+    from bench.server_results import Series, ServerResults
+
+    def series(name: str, per_second: float, errors: int = 0) -> Series:
+        run = {"per_second": per_second, "p50_ms": 10, "p99_ms": 20, "errors": errors, "error_samples": []}
+        return Series(name, "PLAIN", [run])
+
+    results = ServerResults("python -m bench server", 50, 1, 100, 1.0)
+    results.datasources = [series("file:", 1000), series("SQLite (cached)", 950), series("PostgreSQL (uncached)", 400)]
+    out = tmp_path / "RESULTS.md"
+    write_section(out, results)  # a whole run renders the sub-section inside the Server section, then the rest
+    whole = out.read_text()
+    assert "| SQLite (cached) >= 0.9x file: | 0.95x | **met** |" in whole
+    assert "| PostgreSQL (uncached) >= 0.5x file: | 0.40x | **not met** |" in whole
+    results.datasources = [series("file:", 1000), series("SQLite (cached)", 800, errors=2)]
+    text = report_datasources.replace(whole + "### Later\n\nkept\n", report_datasources.render(results))
+    assert "| SQLite (cached) >= 0.9x file: | 0.80x | **not met** |" in text
+    assert "| zero errors, every store | 2 | **not met** |" in text
+    assert "PostgreSQL (uncached)" not in text and text.endswith("### Later\n\nkept\n")
+    assert text.split(report_datasources.SUBHEADING)[0] == whole.split(report_datasources.SUBHEADING)[0]

@@ -14,7 +14,9 @@ from . import (
     auth_cleartext_without_tls,
     auth_digest_realm_mismatch,
     auth_ds_datasource,
+    auth_ds_password_readable,
     auth_ds_stanza,
+    auth_ds_unknown_key,
     auth_ds_unknown_scheme,
     auth_ds_unused_map,
     auth_legacy_extension,
@@ -96,6 +98,8 @@ ALL: tuple[RuleModule, ...] = (
     auth_ds_stanza,  # A417
     auth_ds_datasource,  # A418
     auth_ds_unused_map,  # A419
+    auth_ds_password_readable,  # A420
+    auth_ds_unknown_key,  # A421
     starttls_without_certificate,  # S501
     use_ssl_with_starttls,  # S502
     open_relay,  # S503

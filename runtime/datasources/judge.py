@@ -55,7 +55,7 @@ class AuthSpec:
             if name is not None and name.strip().lower() not in password_hashes.TYPE_NAMES:
                 raise DatasourceError(f"unknown password type {name!r}; known: {', '.join(password_hashes.TYPE_NAMES)}")
         if not returns_password and (password_column or type_column or type):
-            raise DatasourceError("password_column, type and type_column need returns_password = true")
+            raise DatasourceError("password_column, type and type_column need returns_password set to true")
         if type_column and not type_map:
             raise DatasourceError("type_column needs a type_map")
         return cls(

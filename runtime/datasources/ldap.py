@@ -3,10 +3,11 @@
 Rule of this room: a query is an LDAP URL whose empty parts come from the datasource's URI; its `$name`
 values are escaped by query.py before they reach here. A search binds as the `bindname`/`x-bindpw` of the
 query or the datasource (anonymously without one), on a connection kept for the next search; a bind-only
-query (Momentum's: no search, a `bind` column of 1 on success) binds on a fresh connection that is closed
-after. A refused bind is a FAIL when the identity came from the AUTH attempt, and TemporaryFailure when it
-is the datasource's own (a service account that cannot bind is the server's problem, not the user's). An
-empty password never reaches the server: RFC 4513 §5.1.2 makes that an unauthenticated bind, which succeeds.
+query (Momentum's: no search, a `bind` column of 1 on success) binds again on the slot's bind-only
+connection (a new Bind replaces the identity; a search never uses that connection). A refused bind is a
+FAIL when the identity came from the AUTH attempt, and TemporaryFailure when it is the datasource's own (a
+service account that cannot bind is the server's problem, not the user's). An empty password never reaches
+the server: RFC 4513 §5.1.2 makes that an unauthenticated bind, which succeeds.
 """
 
 from __future__ import annotations
@@ -102,9 +103,11 @@ class LdapDriver:
             raise_exceptions=False,
         )
 
-    def _bind(self, conn: Any, as_user: bool) -> None:
+    def _bind(self, conn: Any, as_user: bool, server_info: bool = True) -> None:
+        """`server_info`: read the server's schema after binding (ldap3's default), which a search needs to type
+        the values it returns; a bind-only check does not, and reading it on every check costs ms of CPU."""
         try:
-            ok = conn.bind()
+            ok = conn.bind(read_server_info=server_info)
         except ldap_errors.LDAPException as error:
             raise _temporary(error) from None
         if not ok:
@@ -114,10 +117,19 @@ class LdapDriver:
                 raise RejectedInput(f"ldap: bind refused ({code})")
             raise TemporaryFailure(f"ldap: bind refused ({code} {conn.result.get('description')})")
 
-    def _bind_only(self, _slot: list[Any], url: LdapUrl, as_user: bool) -> Rows:
-        conn = self._connection(url)
-        self._bind(conn, as_user)
-        _unbind(conn)
+    def _bind_only(self, slot: list[Any], url: LdapUrl, as_user: bool) -> Rows:
+        conn, where = slot[0], ("bind-only", url.scheme, url.host, url.port)
+        if conn is not None and (getattr(conn, "ecconf_identity", None) != where or conn.closed):
+            _unbind(conn)
+            conn = None
+        slot[0] = None  # held by nobody else while it binds; kept again only after a bind that worked
+        if conn is None:
+            conn = self._connection(url)
+            conn.ecconf_identity = where
+        else:  # a Bind on an open connection replaces its identity (RFC 4511 4.2): no new connection per check
+            conn.user, conn.password = url.extension("bindname") or None, url.extension("x-bindpw") or None
+        self._bind(conn, as_user, server_info=False)  # a refused bind closes the connection
+        slot[0] = conn  # bound as that user: only the next bind-only check uses it, and it binds again first
         return Rows((BIND_COLUMN,), ((1,),))
 
     def _search(self, slot: list[Any], url: LdapUrl, as_user: bool) -> Rows:

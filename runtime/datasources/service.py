@@ -99,15 +99,23 @@ class Scheme:
     async def authenticate(self, params: AuthParams) -> Outcome:
         return (await self.check(params)).outcome
 
-    async def check(self, params: AuthParams) -> Answer:
+    def at_hand(self, params: AuthParams) -> Answer | None:
+        """The answer without a query (values no datasource could hold, a fresh cached answer), or None."""
         if _unusable(params):
             return Answer(Outcome.FAIL, "input")
         cache = self.datasource.cache
-        key = cache.key(self.name, params) if cache.policy.enabled else b""
-        if key:
-            hit = cache.fresh(key)
+        if cache.policy.enabled:
+            hit = cache.fresh(cache.key(self.name, params))
             if hit is not None:
                 return Answer(Outcome.OK if hit else Outcome.FAIL, "cache")
+        return None
+
+    async def check(self, params: AuthParams) -> Answer:
+        answer = self.at_hand(params)
+        if answer is not None:
+            return answer
+        cache = self.datasource.cache
+        key = cache.key(self.name, params) if cache.policy.enabled else b""
         try:
             ok = await self._query(params)
         except TemporaryFailure as error:

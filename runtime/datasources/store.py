@@ -55,6 +55,11 @@ class SchemeStore:
         """OK, FAIL or TEMPFAIL (454 4.7.0) for a PLAIN or LOGIN attempt; never raises."""
         return await self.scheme.authenticate(AuthParams(user, password, realm=realm, uri=self.uri))
 
+    def known(self, user: str, password: str, realm: str) -> bool | None:
+        """VerifyingLookup: a fresh cached answer (or a value no datasource could hold) without a query."""
+        answer = self.scheme.at_hand(AuthParams(user, password, realm=realm, uri=self.uri))
+        return None if answer is None else answer.outcome is Outcome.OK
+
     async def check(self, user: str, password: str, realm: str) -> bool | None:
         """VerifyingLookup: True, False, or None when the datasource could not answer (TEMPFAIL)."""
         outcome = await self.verify(user, password, realm)

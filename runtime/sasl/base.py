@@ -53,6 +53,10 @@ class VerifyingLookup(Protocol):
         """True: right; False: wrong or unknown user; None: the store could not answer now. Never raises,
         and returns within the store's own timeout."""
 
+    def known(self, user: str, password: str, realm: str) -> bool | None:
+        """The answer `check()` would give when the store has it at hand (a fresh cached answer), without
+        awaiting; None when only `check()` can say. Saves the session a task and two turns of the loop."""
+
 
 class CredentialLookup(Protocol):
     """The read side of a credential store, as a mechanism sees it."""

@@ -122,4 +122,5 @@ def _verify_elsewhere(store: VerifyingLookup, authcid: str, password: str, authz
             return Failure(FailureKind.TEMPORARY, "the credential store could not answer", authcid)
         return _verdict(True, answer is True, authcid, authzid, allow_authzid)
 
-    return Costly(store.check, (authcid, password, ""), judge)
+    at_hand = store.known(authcid, password, "")
+    return judge(at_hand) if at_hand is not None else Costly(store.check, (authcid, password, ""), judge)

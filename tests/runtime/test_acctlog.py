@@ -51,3 +51,8 @@ def test_no_line_separator_survives_any_cleaner():
         assert len(escape(text).splitlines()) == 1, repr(ch)
         assert len(headers._clean(text).splitlines()) == 1, repr(ch)
         assert len(replies.Reply(250, "2.0.0", "{v}").format(v=text).render(True).decode().splitlines()) == 1, repr(ch)
+
+
+def test_a_store_that_could_not_answer_adds_the_error_field() -> None:
+    assert format_line(5, "l", "c", "bob", False, error=True) == "5@N@l@c@bob@0@error\n"
+    assert format_line(5, "l", "c", "bob", True, error=True) == "5@N@l@c@bob@1\n"  # a success is never an error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecconf.runtime.sasl import MECHANISMS, REQUIRED_SECRETS, can_serve, create
-from ecconf.runtime.sasl.base import Challenge, Failure, FailureKind, MechanismContext, SecretKind, settle
+from ecconf.runtime.sasl.base import Challenge, Costly, Failure, FailureKind, MechanismContext, SecretKind, settle
 from ecconf.runtime.sasl.digest_md5 import parse_directives
 from ecconf.runtime.stores import MemoryStore
 
@@ -109,6 +109,9 @@ class _Asking:
     def digest_ha1(self, user: str, realm: str) -> bytes | None:
         return None
 
+    def known(self, user: str, password: str, realm: str) -> bool | None:
+        return None  # nothing at hand: every answer is awaited
+
     async def check(self, user: str, password: str, realm: str) -> bool | None:
         return self.answer if password == "pw" else False
 
@@ -132,3 +135,21 @@ def test_a_verify_store_is_awaited_and_may_be_temporary(
         assert not isinstance(result, Failure)
     else:
         assert isinstance(result, Failure) and result.kind is expected
+
+
+class _AtHand(_Asking):
+    """A store with the answer at hand (a datasource's fresh cached answer): nothing is awaited."""
+
+    def known(self, user: str, password: str, realm: str) -> bool | None:
+        return password == "pw"
+
+    async def check(self, user: str, password: str, realm: str) -> bool | None:
+        raise AssertionError("an answer at hand is not awaited")
+
+
+@pytest.mark.parametrize(("password", "expected"), [("pw", None), ("other", FailureKind.CREDENTIALS)])
+def test_an_answer_at_hand_is_given_without_awaiting(password: str, expected: FailureKind | None) -> None:
+    mechanism = create("PLAIN", _AtHand(True), CTX)  # type: ignore[arg-type]
+    step = mechanism.start(f"\0alice\0{password}".encode())
+    assert not isinstance(step, Costly)
+    assert (step.kind if isinstance(step, Failure) else None) is expected

@@ -114,7 +114,7 @@ def test_an_unknown_type_map_value(tmp_path: Path) -> None:
     ("old", "new", "words"),
     [
         ('"%{password}"', '"%{pasword}"', "%{pasword}; known expansions: %{username}, %{password}"),
-        ('cache = "authdb"', 'cache = "authdb" password_column = "pw"', "need returns_password = true"),
+        ('cache = "authdb"', 'cache = "authdb" password_column = "pw"', "need returns_password set to true"),
     ],
 )
 def test_stanza_values_the_runtime_refuses(old: str, new: str, words: str, tmp_path: Path) -> None:

@@ -91,6 +91,21 @@ def test_bind_only_passes_the_credentials_to_the_directory(slapd: Slapd) -> None
     run(slapd, body)
 
 
+def test_one_connection_rebinds_for_every_bind_only_check(slapd: Slapd) -> None:
+    """One slot: each check binds again on the same connection, and the identity of the last one never
+    answers for the next (a wrong password after a right one, a search after a bind)."""
+    sequence = [("alice", "alice-pw", True), ("bob", "alice-pw", False), ("bob", "bob-pw", True)]
+    sequence += [("bob", "wrong", False), ("alice", "alice-pw", True), ("alice", "", False)]
+
+    async def body(s: Schemes) -> None:
+        for user, password, ok in sequence:
+            assert (await s["bind"].authenticate(AuthParams(user, password)) is Outcome.OK) is ok, (user, password)
+        assert await s["rfc2307"].authenticate(AuthParams("bob", "bob-pw")) is Outcome.OK  # the service identity
+        assert await s["bind"].authenticate(AuthParams("carol", "carol-pw")) is Outcome.OK
+
+    run(slapd, body, connections=1)
+
+
 def test_filter_injection_is_escaped(slapd: Slapd) -> None:
     async def body(s: Schemes) -> None:
         assert await s["exists"].authenticate(AuthParams("alice", "anything")) is Outcome.OK

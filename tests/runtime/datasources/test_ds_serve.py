@@ -89,6 +89,7 @@ def _pg_config(folder: Path, cluster: PgCluster) -> Path:
         '  Listen "127.0.0.1:0" { }\n}\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the database's password (A420)
     return config
 
 
@@ -152,6 +153,7 @@ def _ldap_config(folder: Path, directory: Slapd) -> Path:
         '  Listen "127.0.0.1:0" { }\n}\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the directory's bind password (A420)
     return config
 
 
@@ -165,3 +167,33 @@ def test_ldap_search_and_bind_schemes_serve_plain_and_login(slapd: Slapd, tmp_pa
         assert _auth(served.port, "LOGIN", "alice", "bob-pw") == 535
         assert _auth(served.port, "PLAIN", "*)(uid=*", "alice-pw") == 535  # the filter value is escaped
         assert served.stop() == 0
+
+
+def test_a_454_is_auth_status_error_in_the_acctlog_and_the_header(pg: PgCluster, tmp_path: Path) -> None:
+    """The database down: the accounting line says `0@error` (not a wrong password), and a message the client
+    may relay anyway (relay_hosts) carries `auth=temperror` in its Authentication-Results header."""
+    config = _pg_config(tmp_path, pg)
+    acct = tmp_path / "acct.log"
+    text = config.read_text(encoding="utf-8").replace(
+        'uri = "mailauth://" ]', 'uri = "mailauth://" log_authentication = true ]'
+    )
+    config.write_text(
+        text + f'Relay_Hosts = ( "127.0.0.1/32" )\nec_logger "acct" {{ acctlog = "{acct}" }}\n', encoding="utf-8"
+    )
+    with serving(config) as served:
+        with smtplib.SMTP("127.0.0.1", served.port, timeout=20) as client:
+            client.ehlo("client.test")
+            pg.stop()
+            try:
+                code, text_ = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0nobody\0pw").decode())
+                assert (code, text_) == (454, b"4.7.0 Temporary authentication failure")
+            finally:
+                pg.start()
+            assert acct.read_text(encoding="utf-8").endswith("@nobody@0@error\n")
+            client.sendmail("a@client.test", ["b@example.com"], b"Subject: hi\r\n\r\nbody\r\n")
+            code, _ = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice\0wrong").decode())
+            assert code == 535
+        assert acct.read_text(encoding="utf-8").splitlines()[-1].endswith("@alice@0")  # a wrong password: no error
+        assert served.stop() == 0
+    (stored,) = [p for p in (tmp_path / "spool").rglob("*") if p.is_file() and p.parent.name == "new"]
+    assert "Authentication-Results: mx.test; auth=temperror (PLAIN) smtp.auth=nobody\n" in stored.read_text()
