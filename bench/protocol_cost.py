@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from ecconf.runtime import feed
 from ecconf.runtime.authn import Credentials
 from ecconf.runtime.config import MechanismSpec, SessionPolicy
 from ecconf.runtime.events import NEED_DATA, AuthAttempted, AuthVerdict, Close, MessageReceived
@@ -53,18 +52,15 @@ class _Session:
         self.greeting = self.conn.data_to_send()
 
     def say(self, data: bytes) -> bytes:
-        out, event = feed.answer(self.conn, data)
-        while event is not None and not isinstance(event, Close):
+        """Feed `data` and answer the events it raises, as the server's session pump does; the replies."""
+        conn = self.conn
+        conn.receive_data(data)
+        while (event := conn.next_event()) is not NEED_DATA and not isinstance(event, Close):
             if isinstance(event, MessageReceived):
-                self.conn.message_stored(event.envelope.queue_id)
+                conn.message_stored(event.envelope.queue_id)
             elif not isinstance(event, (AuthAttempted, AuthVerdict)):
                 raise RuntimeError(f"unexpected event {event!r}")
-            out += self.conn.data_to_send()
-            event = self.conn.next_event()
-            if event is NEED_DATA:
-                out += self.conn.data_to_send()
-                event = None
-        return out
+        return conn.data_to_send()
 
 
 def one_session(policy: SessionPolicy, credentials: Credentials, mechanism: str, body: bytes) -> float:

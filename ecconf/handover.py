@@ -16,11 +16,9 @@ import socket
 import stat
 from collections.abc import Mapping
 
+from .runtime.binding import BACKLOG, unix_in_use
 from .runtime.config import ListenAddress
 from .runtime.listeners import ListenError
-from .runtime.server import unix_in_use
-
-_BACKLOG = 1024  # as runtime/server.py: a burst of connections must not overflow the accept queue
 
 
 def listen(address: ListenAddress) -> socket.socket:
@@ -30,7 +28,7 @@ def listen(address: ListenAddress) -> socket.socket:
         family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
         # create_server sets SO_REUSEADDR (a restart is not refused for the old connections in TIME_WAIT),
         # which on its own never lets two sockets listen on one port.
-        return socket.create_server((address.host, address.port), family=family, backlog=_BACKLOG)
+        return socket.create_server((address.host, address.port), family=family, backlog=BACKLOG)
     except OSError as exc:
         raise ListenError(address, exc) from exc
 
@@ -46,7 +44,7 @@ def _unix_socket(path: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.bind(path)
-        sock.listen(_BACKLOG)
+        sock.listen(BACKLOG)
     except BaseException:
         sock.close()
         raise

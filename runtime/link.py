@@ -1,28 +1,19 @@
-"""One client connection as the server sees it: input handed to a waiting session (or awaitable reads) and
-flow-controlled writes.
+"""One client connection as the server sees it: input handed to whoever waits for it, flow-controlled writes.
 
 Rule of this room: transport plumbing only (asyncio.Protocol callbacks, read pausing, write backpressure, the
 STARTTLS swap), no SMTP and no policy. Input is handed on at most TURN_BYTES per turn of the loop: a backlog
 waits for the next turn (reading paused past READ_PAUSE_AT), so no client's flood holds the loop. A closed
-connection whose replies are not taken is dropped after LINGER seconds. With runtime/server.py and
-runtime/session_driver.py it forms the asyncio shell: the only runtime files that touch asyncio, sockets or
-ssl.
+connection whose replies are not taken is dropped after LINGER seconds. The bottom of the asyncio shell's
+one-way chain (link <- session_driver <- server, tests/test_boundaries.py): it knows its callers only as the
+interfaces below (InputSink, ClientWatcher, the `on_connect` callable) and imports no other room of the shell.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import TYPE_CHECKING, Protocol
-
-from . import feed
-from .events import Event, Sentinel
-from .listeners import Slot
-from .protocol import SmtpConnection
-
-if TYPE_CHECKING:
-    from .server import Server
-    from .session_driver import Session
+from collections.abc import Callable
+from typing import Protocol
 
 READ_PAUSE_AT = 256 * 1024  # stop reading from a client that sends faster than we process
 # Input a session handles in one turn of the event loop; a backlog waits for the next turn (call_soon), so
@@ -40,8 +31,17 @@ class InputSink(Protocol):
     def on_shutdown(self) -> None: ...
 
 
+class ClientWatcher(Protocol):
+    """The session over a link (`Link.session`), told what becomes of the client while it does not wait
+    for input: a half-close, or the connection gone."""
+
+    def on_eof(self) -> None: ...
+    def on_lost(self) -> None: ...
+
+
 class Link(asyncio.Protocol):
-    """One transport seen as awaitable reads and flow-controlled writes; survives the STARTTLS swap."""
+    """One transport seen as input handed to a waiting sink and flow-controlled writes; survives the
+    STARTTLS swap."""
 
     # Slots and no per-link Event, lambda or closure: thousands of idle sessions each hold one of these.
     __slots__ = (
@@ -53,23 +53,19 @@ class Link(asyncio.Protocol):
         "_driver",
         "_eof",
         "_inbox",
-        "_inline",
         "_loop",
+        "_on_connect",
         "_paused",
-        "_pending",
-        "_server",
         "_shutdown",
-        "_slot",
-        "_stop_on_shutdown",
         "_timer",
         "_tls",
-        "_waiter",
         "session",
         "transport",
     )
 
-    def __init__(self, server: Server, slot: Slot, loop: asyncio.AbstractEventLoop) -> None:
-        self._server, self._slot = server, slot
+    def __init__(self, on_connect: Callable[[Link], None], loop: asyncio.AbstractEventLoop) -> None:
+        # Told of this link once its transport is up: who serves it is the caller's business, not the link's.
+        self._on_connect = on_connect
         # The running loop, kept: asyncio.get_running_loop() costs a getpid() system call each time, and the
         # hot paths below asked for it about a dozen times a session.
         self._loop = loop
@@ -80,39 +76,27 @@ class Link(asyncio.Protocol):
         self._eof = False
         self._tls = False
         self._shutdown = False
-        self._stop_on_shutdown = True
-        self._waiter: asyncio.Future[None] | None = None  # set while read() waits
-        self._deadline = 0.0  # loop time at which the waiting read() gives up
+        self._deadline = 0.0  # loop time at which the waiting sink is told of the silence
         self._timer: asyncio.TimerHandle | None = None
         self._blocked = False  # the transport's buffer is over its high-water mark
-        self._drained: asyncio.Future[None] | None = None  # set while write() waits for it to drain
-        # While read() waits with a connection to answer for, input is handled right in data_received; what
-        # needs the session (an event, an error) waits in _pending and wakes it.
-        self._inline: SmtpConnection | None = None
-        self._pending: Event | Sentinel | Exception | None = None
-        # A session driven from callbacks that waits for input (wait_input): input, its end, a timeout or a
-        # shutdown is handed to it directly, with no future and no task in between.
+        self._drained: asyncio.Future[None] | None = None  # set while drained() waits
+        # Who waits for input (wait_input): input, its end, a timeout or a shutdown is handed to it directly,
+        # with no future and no task in between.
         self._driver: InputSink | None = None
         # The client's address when a PROXY header named it (proxy_intake.py); else the socket's peer.
         self._client: tuple[str, int] | None = None
-        self.session: Session | None = None  # the session over this link, told when the client is gone
+        self.session: ClientWatcher | None = None  # the session over this link, told when the client is gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self._server._spawn(self._slot, self)
+        self._on_connect(self)
 
     def data_received(self, data: bytes) -> None:
         driver = self._driver
-        small = len(data) <= TURN_BYTES
-        if driver is not None and small:
+        if driver is not None and len(data) <= TURN_BYTES:
             self._driver = None
             driver.on_input(data)
             return
-        conn = self._inline
-        if conn is not None and self._waiter is not None and self._pending is None and not self._inbox:
-            if small and not self._shutdown and not self._blocked:
-                self._answer_inline(conn, data)
-                return
         self._inbox.append(data)
         self._buffered += len(data)
         if self._buffered > READ_PAUSE_AT and not self._paused and self.transport is not None:
@@ -121,12 +105,9 @@ class Link(asyncio.Protocol):
         if driver is not None:  # more than a turn's worth: the first part now, the rest in later turns
             self._driver = None
             driver.on_input(self.take_input() or b"")
-            return
-        self._wake()
 
     def eof_received(self) -> bool:
         self._eof = True
-        self._wake()
         if self._driver is not None:
             self._end_of_input()
         elif self.session is not None:
@@ -137,7 +118,6 @@ class Link(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._eof = True
-        self._wake()
         self._end_of_input()
         self.resume_writing()
         if self._timer is not None:
@@ -145,7 +125,7 @@ class Link(asyncio.Protocol):
             self._timer = None
         session, self.session = self.session, None
         if session is not None:
-            session.on_lost()  # whatever it waits for (a penalty, the disk, a task): its slot is free now
+            session.on_lost()  # whatever it waits for (a penalty, the disk, a drain): its slot is free now
 
     def pause_writing(self) -> None:
         self._blocked = True
@@ -157,7 +137,6 @@ class Link(asyncio.Protocol):
 
     def request_shutdown(self) -> None:
         self._shutdown = True
-        self._wake()
         driver, self._driver = self._driver, None
         if driver is not None:
             driver.on_shutdown()  # it decides whether it may stop now (at rest) or later
@@ -225,11 +204,6 @@ class Link(asyncio.Protocol):
         return self._blocked
 
     @property
-    def reading(self) -> bool:
-        """A parked session's read() is waiting for input."""
-        return self._waiter is not None
-
-    @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
 
@@ -237,57 +211,8 @@ class Link(asyncio.Protocol):
     def shutdown_requested(self) -> bool:
         return self._shutdown
 
-    def _answer_inline(self, conn: SmtpConnection, data: bytes) -> None:
-        """The fast path (feed.answer): saves a trip through the event loop for each command."""
-        out, self._pending = feed.answer(conn, data)
-        self.write_nowait(out)
-        if self._pending is None:
-            self._arm(conn.read_timeout())
-        else:
-            self._wake()
-
-    async def read(
-        self, timeout: float, stop_on_shutdown: bool = True, inline: SmtpConnection | None = None
-    ) -> bytes | type[feed.Shutdown] | Event | Sentinel:
-        """The bytes received so far (at least one), b"" at end of stream, or feed.Shutdown when asked to stop;
-        TimeoutError when nothing came for `timeout` seconds. With `inline`, input that arrives meanwhile is
-        fed to it at once; then the first event it needs the session for is returned instead of bytes, and
-        a shutdown stops the read only while `inline` is at rest (it may have started a transaction since)."""
-        self._stop_on_shutdown, self._inline = stop_on_shutdown, inline
-        try:
-            if self._buffered > TURN_BYTES:
-                await asyncio.sleep(0)  # a backlog: the other sessions get a turn before the next slice
-            if not self._inbox and not self._eof and not self._stopping():
-                # One future per wait and one lazily moved timer per link: cheaper than wait_for (a task and
-                # a timer per read), which costs a busy server a measurable share of its time.
-                loop = self._loop
-                self._arm(timeout)
-                while not self._inbox and not self._eof and not self._stopping() and self._pending is None:
-                    if loop.time() >= self._deadline:
-                        raise TimeoutError
-                    self._waiter = loop.create_future()
-                    try:
-                        await self._waiter
-                    finally:
-                        self._waiter = None
-            pending, self._pending = self._pending, None
-            if isinstance(pending, Exception):
-                raise pending
-            if pending is not None:
-                return pending
-            if self._stopping():
-                return feed.Shutdown
-        finally:
-            self._inline = None
-        return self.take_input() or b""
-
-    def _stopping(self) -> bool:
-        if not self._shutdown:
-            return False
-        return self._inline.at_rest if self._inline is not None else self._stop_on_shutdown
-
     def _arm(self, timeout: float) -> None:
-        """The waiting read gives up `timeout` seconds from now."""
+        """The waiting sink is told of the silence `timeout` seconds from now."""
         loop = self._loop
         deadline = self._deadline = loop.time() + timeout
         if self._timer is None or self._timer.when() > deadline:
@@ -297,23 +222,17 @@ class Link(asyncio.Protocol):
 
     def _expire(self) -> None:
         self._timer = None
-        if self._waiter is None and self._driver is None:
-            return  # nobody waits; the next read sets its own deadline
+        if self._driver is None:
+            return  # nobody waits; the next wait_input sets its own deadline
         if self._loop.time() >= self._deadline:
             driver, self._driver = self._driver, None
-            if driver is not None:
-                driver.on_timeout()
-            self._wake()
+            driver.on_timeout()
         else:
             self._timer = self._loop.call_at(self._deadline, self._expire)
 
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def write(self, data: bytes, timeout: float) -> None:
-        """Send `data`, then wait (up to `timeout`) until the transport is below its high-water mark again."""
-        self.write_nowait(data)
+    async def drained(self, timeout: float) -> None:
+        """Return once the transport is below its high-water mark again (at once if it is); TimeoutError when
+        the client has not taken its replies for `timeout` seconds."""
         if self._blocked:
             self._drained = self._loop.create_future()
             try:

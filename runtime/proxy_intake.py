@@ -12,13 +12,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from .config import SessionPolicy
 from .link import Link
 from .listeners import Slot
+from .policy import client_address
 from .proxy_protocol import HeaderReader, ProxyHeader, ProxyHeaderError
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log
 
 Admit = Callable[[Link, tuple[str, int]], None]
+
+
+def unwelcome(policy: SessionPolicy, ip: str, waiting: int) -> str | None:
+    """Why a connection to a Proxy_Protocol listener is closed before its header is read, or None: a source
+    Proxy_Protocol_Trusted does not name, or Listener_Sessions connections (`waiting`) already waiting for
+    theirs: headers not yet come hold no session, but each holds a socket for Proxy_Protocol_Timeout. A
+    Unix socket's peers are local processes, which its file permissions admit: no address to check."""
+    trusted, addr = policy.proxy_protocol_trusted, client_address(ip)
+    if trusted and addr is not None and not any(addr.version == n.version and addr in n for n in trusted):
+        return "not a trusted PROXY source (Proxy_Protocol_Trusted)"
+    cap = policy.listener_sessions
+    if cap and waiting >= cap:
+        return f"{cap} connections already wait for a PROXY header"
+    return None
 
 
 def refusal(header: ProxyHeader) -> str | None:

@@ -1,18 +1,22 @@
 """The asyncio shell around the sans-IO protocol: sockets, TLS, timeouts, concurrency caps, disk work.
 
-Rule of this room: with runtime/link.py (one connection's transport), runtime/session_driver.py (one
-connection's session), tls_context.py (its TLS contexts) and penalty_redis.py (the shared penalty's client)
-the only runtime files that touch asyncio, sockets or ssl, and it holds no SMTP logic.
+Rule of this room: with the rest of the asyncio shell — link.py (one connection's transport),
+session_driver.py (one connection's session) and the interface it sees the server through (session_host.py),
+binding.py (listening sockets), store_refresh.py (credential reloads in slices), tls_context.py (TLS
+contexts) and penalty_redis.py (the shared penalty's client) — the only runtime files that touch asyncio,
+sockets or ssl, and it holds no SMTP logic. The top of the shell's one-way chain (link <- session_driver <-
+server, tests/test_boundaries.py): a Link knows the server only as the callable it calls when its
+connection is made, a Session only as a SessionHost.
 Per connection (after its PROXY header on a Proxy_Protocol listener, proxy_intake.py, which then names the
 client) it resolves the SessionPolicy and hands the connection to a Session, which feeds bytes to
 `SmtpConnection`, writes what it answers, carries out its events and waits as long as the protocol
 (`read_timeout()`, an AUTH event's delay) and the per-address AUTH penalty ask: from the transport's
-callbacks, with a task only for a TLS handshake or a client that does not read its replies. Anything that
-blocks runs off the loop so one slow disk does not stall the other sessions: spool writes and acctlog appends
-on the disk thread (diskqueue.py, handed over once per turn of the loop), credential file reads in a worker
-thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new config to new
-sessions only: a session keeps the config, spool and credentials it started with, and only listeners whose
-address is new are bound (those that went away stop accepting).
+callbacks, with a small task only for a TLS handshake or a client that does not read its replies. Anything
+that blocks runs off the loop so one slow disk does not stall the other sessions: spool writes and acctlog
+appends on the disk thread (diskqueue.py, handed over once per turn of the loop), credential file reads in a
+worker thread (their parse runs on the loop in short slices, see refresh_stores). A reload serves the new
+config to new sessions only: a session keeps the config, spool and credentials it started with, and only
+listeners whose address is new are bound (those that went away stop accepting).
 Costly AUTH work (an Offload event: SCRAM's PBKDF2) runs in COMPUTE_THREADS threads, never on the loop; an
 auth_ds check (a coroutine, bounded by its datasource's timeout) is a task on the loop and takes no thread.
 """
@@ -21,32 +25,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import inspect
 import itertools
 import logging
 import os
-import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from functools import partial
 
-from . import listeners, observe
+from . import binding, listeners, observe, store_refresh
 from .admission import Admission, Ticket
 from .authn import Credentials, build_schemes, for_config, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
 from .datasources import Schemes
 from .diskqueue import DiskQueue, Job, Result, Token, settle
-from .events import Offload
+from .events import AuthAttempted, AuthVerdict, Offload
 from .link import Link
-from .listeners import Generation, ListenError, Plan, ReloadResult, Sharing, Slot
+from .listeners import Generation, Plan, ReloadResult, Sharing, Slot
 from .memory_budget import MemoryBudget
-from .penalty import AuthPenalty
-from .policy import client_address
+from .penalty import AuthPenalty, Deferred
 from .protocol import SmtpConnection
-from .proxy_intake import ProxyIntake
+from .proxy_intake import ProxyIntake, unwelcome
 from .session_driver import Session
 from .spool import Maildir
 from .tls_context import SslCache, tls_context
@@ -54,26 +55,9 @@ from .tls_context import SslCache, tls_context
 log = logging.getLogger(__name__)
 
 BoundAddress = listeners.BoundAddress
-# asyncio's default accept queue of 100 overflows when hundreds of clients connect at once; the overflow is
-# silent (the client believes it is connected and waits for a banner that never comes). The kernel caps it
-# at net.core.somaxconn.
-_BACKLOG = 1024
 # Threads for costly AUTH work (SCRAM's PBKDF2, which releases the interpreter lock): two keep the loop free
 # and bound the CPU that guessing clients can take; more of them queue, and only their own AUTH waits.
 COMPUTE_THREADS = 2
-
-
-def unix_in_use(path: str) -> bool:
-    """Whether a server answers on the Unix socket at `path` (a stale socket file from a dead one does not:
-    binding may replace it; a live one must not be taken from its owner)."""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(path)
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
 
 
 class Server:
@@ -185,41 +169,15 @@ class Server:
 
     async def _bind(self, slot: Slot) -> None:
         loop = asyncio.get_running_loop()
+        accept = partial(self.accept, slot)  # one per listener, not one per connection
 
         def factory() -> Link:
-            return Link(self, slot, loop)
+            return Link(accept, loop)
 
-        addr = slot.spec.address
-        inherited = self._sharing.sockets.get(addr)
-        try:
-            if addr.kind == "unix":
-                if inherited is None and unix_in_use(addr.path):
-                    raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
-                where = {"sock": inherited} if inherited is not None else {"path": addr.path}
-                server = await loop.create_unix_server(factory, backlog=_BACKLOG, **where)  # type: ignore[arg-type]
-                slot.bound = addr.path
-            else:
-                if isinstance(inherited, socket.socket):
-                    server = await loop.create_server(factory, sock=inherited, backlog=_BACKLOG)
-                else:  # no SO_REUSEPORT: a port another process listens on is refused, not shared
-                    server = await loop.create_server(
-                        factory, addr.host, addr.port, reuse_address=True, backlog=_BACKLOG
-                    )
-                sockname = server.sockets[0].getsockname()
-                slot.bound = (str(sockname[0]), int(sockname[1]))
-        except OSError as exc:
-            raise ListenError(addr, exc) from exc
-        slot.handle = server
-        log.info("listening on %s (%s)", slot.bound, slot.spec.name)
+        await binding.bind(slot, factory, self._sharing.sockets.get(slot.spec.address))
 
     def _unbind(self, slot: Slot) -> None:
-        # Not isinstance(asyncio.AbstractServer): uvloop's servers are not subclasses of it.
-        if isinstance(slot.handle, listeners.Listening):
-            slot.handle.close()
-            log.info("stopped listening on %s (%s)", slot.bound, slot.spec.name)
-            if slot.spec.address.kind == "unix":
-                Path(slot.spec.address.path).unlink(missing_ok=True)
-        slot.handle = None
+        binding.unbind(slot)
 
     def _share_penalty(self, config: ServerConfig | None) -> None:
         """Keep the penalty in the Redis server the config names (Auth_Penalty_Redis), or stop doing so."""
@@ -281,30 +239,7 @@ class Server:
         worker thread; the parse runs here in slices of about half a millisecond, with the sessions' I/O in
         between: a parse in a thread held the interpreter for milliseconds at a time, which doubled the
         sessions' p99 latency while a million users were read again."""
-        steps = self.credentials.refresh_steps()
-        sent: object = None
-        failed: BaseException | None = None
-        clock = time.perf_counter
-        try:
-            while True:
-                started = clock()
-                try:
-                    step = steps.send(sent) if failed is None else steps.throw(failed)
-                except StopIteration as done:
-                    return done.value  # type: ignore[no-any-return]
-                sent, failed = None, None
-                if step is None:
-                    # Rest as long as the slice took: at most half of the loop's time goes to the reload.
-                    # Back to back slices (sleep(0)) left the loop no idle moment, in which the disk
-                    # thread takes the GIL: sessions waiting for their spool writes crawled (p99 x2).
-                    await asyncio.sleep(clock() - started)
-                    continue
-                try:
-                    sent = await asyncio.to_thread(step)
-                except Exception as exc:  # handed back to the store, where refresh() would have raised it
-                    failed = exc
-        finally:
-            steps.close()  # cancelled half-way: the store forgets what it read, and reads it again next time
+        return await store_refresh.drive(self.credentials.refresh_steps())
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -320,31 +255,19 @@ class Server:
 
     # ----- sessions ---------------------------------------------------------------------------------
 
-    def _spawn(self, slot: Slot, link: Link) -> None:
-        """A new connection. On a Proxy_Protocol listener (as resolved for the proxy's address) nothing is
-        said before its PROXY header is read (proxy_intake.py), then it is admitted as the client the header
-        names; else it is admitted as its socket's peer."""
+    def accept(self, slot: Slot, link: Link) -> None:
+        """A new connection on `slot` (its Link's `on_connect`). On a Proxy_Protocol listener (as resolved for
+        the proxy's address) nothing is said before its PROXY header is read (proxy_intake.py), then it is
+        admitted as the client the header names; else it is admitted as its socket's peer."""
         ip, port = link.peer()
         policy = slot.resolver(ip or None)
         if not policy.proxy_protocol:
             self._admit(slot, link, ip, port, policy)
             return
-        trusted = policy.proxy_protocol_trusted
-        addr = client_address(ip)
-        # A Unix socket's peers are local processes, which its file permissions admit: no address to check.
-        if trusted and addr is not None and not any(addr.version == n.version and addr in n for n in trusted):
-            log.warning(
-                "%s: refusing %s:%s: not a trusted PROXY source (Proxy_Protocol_Trusted)", slot.spec.name, ip, port
-            )
-            link.close()
-            return
-        cap = policy.listener_sessions
-        if cap and sum(1 for pending in self._intakes.values() if pending.slot is slot) >= cap:
-            # Headers not yet come hold no session, but each holds a socket for Proxy_Protocol_Timeout:
-            # no more of them than Listener_Sessions allows sessions.
-            log.warning(
-                "%s: refusing %s:%s: %d connections already wait for a PROXY header", slot.spec.name, ip, port, cap
-            )
+        waiting = sum(1 for pending in self._intakes.values() if pending.slot is slot)
+        why = unwelcome(policy, ip, waiting)
+        if why is not None:
+            log.warning("%s: refusing %s:%s: %s", slot.spec.name, ip, port, why)
             link.close()
             return
         intake = self._intakes[link] = ProxyIntake(
@@ -400,7 +323,7 @@ class Server:
         )
 
     def forget(self, link: Link) -> None:
-        """A session has ended (Session._end): what its admission counted is free again."""
+        """A session has ended (SessionHost.forget): what its admission counted is free again."""
         self._sessions.pop(link, None)
         ticket = self._tickets.pop(link, None)
         if ticket is not None:
@@ -409,12 +332,6 @@ class Server:
         if not self._sessions and self._all_gone is not None and not self._all_gone.done():
             self._all_gone.set_result(None)
 
-    def offload(self, job: Job) -> asyncio.Future[object]:
-        """Run a blocking disk job on the disk thread; a batch of finished jobs wakes the loop once."""
-        future = (self._loop or asyncio.get_running_loop()).create_future()
-        self.submit(job, future)
-        return future
-
     def compute(self, work: Offload) -> asyncio.Future[object]:
         """Run a session's costly pure work (a key derivation) in the compute threads, never on the loop; a
         coroutine (a datasource's check, bounded by its timeout) is a task here, taking no compute thread."""
@@ -422,6 +339,12 @@ class Server:
         if inspect.iscoroutinefunction(work.function):
             return loop.create_task(work.function(*work.args))
         return loop.run_in_executor(self._compute, work.function, *work.args)
+
+    def hold(
+        self, client_ip: str, event: AuthAttempted | AuthVerdict, policy: SessionPolicy
+    ) -> float | Deferred | None:
+        """How long a session holds this AUTH answer back: the address's penalty (penalty.py)."""
+        return self.penalty.hold(client_ip, event, policy)
 
     def submit(self, job: Job, done: Token) -> None:
         """Run a blocking disk job on the disk thread; `done` is a future, or called with (value, exception)

@@ -1,14 +1,16 @@
-"""One connection's SMTP session, driven from the transport's callbacks; a task only for the rare waits.
+"""One connection's SMTP session, driven from callbacks: one pump for plain, STARTTLS and implicit-TLS sessions.
 
-Rule of this room: with server.py and link.py part of the asyncio shell; it carries out what the sans-IO
-protocol asks (events) and holds no SMTP logic. A session costs no task while it only waits for input, for
-its disk writes or for an AUTH penalty: the link hands it the bytes (`on_input`), the disk thread its results
-(`_disk_done`), a timer the end of a wait, the penalty table shared between servers its answer
-(`_shared_answer`), and each of them runs the protocol on to its next wait. A task per
-command (a future per read, a wake-up per disk write) was a measurable share of the server's time. What needs
-a coroutine — a TLS handshake, a client that does not read its replies (backpressure), an event the
-callbacks do not handle — parks the session in a task (`_park`) for the rest of its life: `_converse`, the
-same steps written as awaits.
+Rule of this room: part of the asyncio shell (link <- session_driver <- server, a one-way chain); it carries
+out what the sans-IO protocol asks (events) and holds no SMTP logic. Every step of every session is written
+once, in `_pump`, which runs the protocol on until it must wait, and every wait ends by calling it again: the
+link hands it input (`on_input`), the disk thread its results (`_disk_done`), a compute thread its answer
+(`_computed`), a timer or the shared penalty table the end of an AUTH hold (`_held`, `_shared_answer`). A
+session costs no task while it waits for any of these: a task per command (a future per read, a wake-up per
+disk write) was a measurable share of the server's time. The two waits that are coroutines in asyncio — a
+TLS handshake (STARTTLS, implicit TLS) and a client that does not take its replies (the drain, up to
+Idle_Time) — are small tasks whose completion re-enters the same pump (`_handshaken`, `_drained`). The
+server is known only as a SessionHost (session_host.py); what goes to the disk and the logs is
+session_records.py's.
 """
 
 from __future__ import annotations
@@ -16,34 +18,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from functools import partial
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Coroutine
 
-from . import envelope, feed, observe, replies, sessionlog
+from . import observe, session_records
 from .config import SessionPolicy
-from .diskqueue import Append, Deliver
-from .events import (
-    FLUSH,
-    NEED_DATA,
-    PAUSED,
-    AuthAttempted,
-    AuthVerdict,
-    Close,
-    Event,
-    MessageReceived,
-    Offload,
-    Sentinel,
-    StartTls,
-)
+from .events import FLUSH, NEED_DATA, AuthAttempted, AuthVerdict, Close, MessageReceived, Offload, StartTls
 from .link import TURN_BYTES, Link
 from .listeners import Generation, Slot
 from .protocol import SmtpConnection
-from .spool import SpoolError
-
-if TYPE_CHECKING:
-    from .server import Server
+from .session_host import SessionHost
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".server")  # the server's log, as before the split
+
+Wait = Coroutine[object, object, None]
 
 
 class CancelledWork(Exception):
@@ -55,22 +42,23 @@ class Session:
 
     __slots__ = (
         "_gen",
+        "_handshaking",
         "_holding",
+        "_host",
         "_job",
         "_over",
-        "_pausing",
+        "_pending",
         "_policy",
-        "_server",
         "_slot",
+        "_wait",
         "conn",
         "link",
         "sid",
-        "task",
     )
 
     def __init__(
         self,
-        server: Server,
+        host: SessionHost,
         slot: Slot,
         gen: Generation,
         link: Link,
@@ -78,23 +66,34 @@ class Session:
         conn: SmtpConnection | None,
         sid: str = "",
     ) -> None:
-        self._server, self._slot, self._gen, self.link, self._policy = server, slot, gen, link, policy
+        self._host, self._slot, self._gen, self.link, self._policy = host, slot, gen, link, policy
         self.sid = sid  # on every log line of this session: "[sid] ..."
         self.conn = conn  # None until an implicit-TLS handshake is done
-        self.task: asyncio.Task[None] | None = None  # set once the session is parked in a task
         # The event whose disk job is running, or the future of its costly AUTH work.
         self._job: MessageReceived | AuthAttempted | asyncio.Future[object] | None = None
+        self._wait: asyncio.Task[None] | None = None  # a handshake or a drain in flight
+        self._handshaking = False  # that task is a TLS handshake: no clear-text last word into it
+        self._pending: MessageReceived | None = None  # a message whose delivery waits for the drain
         self._over = False
-        self._pausing = False  # parked in a penalty wait
-        self._holding = False  # a timer holds an AUTH answer back (callback mode)
+        self._holding = False  # an AUTH answer is held back (a timer, or the shared table's answer)
 
     def start(self) -> None:
-        if self.conn is None:
-            self._park(None)  # implicit TLS: the handshake is a coroutine
-        else:
+        if self.conn is not None:
             self._pump()
+            return
+        try:  # implicit TLS: the banner comes after the handshake
+            context = self._host.ssl_context(self._policy)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._handshake(self.link.start_tls(context, self._policy.idle_time, replay=True))
 
-    # ----- callback mode ------------------------------------------------------------------------------
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The handshake or drain this session waits for, if any (the server awaits it when it stops)."""
+        return self._wait
+
+    # ----- the link's callbacks -----------------------------------------------------------------------
 
     def on_input(self, data: bytes) -> None:
         """The link's callback while the session waits for input: bytes, or b"" at end of stream."""
@@ -108,26 +107,19 @@ class Session:
     def on_lost(self) -> None:
         """The client has gone: its slot and socket are freed now, whatever is held for it. A disk job in
         flight still finishes (an abandoned AUTH's accounting line is written), its result finds nobody; a
-        held AUTH answer's timer finds the session over; a parked task ends when it next runs."""
-        if self._over:
-            return
+        held AUTH answer's timer finds the session over; a handshake or drain in flight is cancelled."""
         self._end()
-        task = self.task
-        if task is not None and not self.link.reading:
-            task.cancel()  # a task reading sees the end of input itself and logs what was abandoned
 
     def on_eof(self) -> None:
         """The client closed its side while the session was not waiting for input. While an AUTH answer is
-        held for it (a timer in callback mode, the penalty sleep when parked) the session ends now, with
-        whatever it pipelined before its EOF unanswered: SMTP clients do not half-close, and one that does
-        must not keep its slot for the penalty's length (nor read the verdict early). Otherwise what was
-        read is answered first: a disk job's result, then the input left, then the end of input."""
+        held for it the session ends now, with whatever it pipelined before its EOF unanswered: SMTP clients
+        do not half-close, and one that does must not keep its slot for the penalty's length (nor read the
+        verdict early). Otherwise what was read is answered first: a disk job's result, a handshake or a
+        drain, then the input left, then the end of input."""
         if self._over:
             return
-        if self._holding or self._pausing:
-            self.on_lost()  # a timer finds the session over; a parked task's sleep is cancelled
-        elif self.task is None and self._job is None and not self.link.has_input:
-            self.on_lost()
+        if self._holding or (self._wait is None and self._job is None and not self.link.has_input):
+            self._end()
 
     def on_shutdown(self) -> None:
         self._pump()  # at rest it says goodbye now; in a transaction it waits for input again
@@ -140,10 +132,13 @@ class Session:
             return
         self._pump()
 
+    # ----- the pump -----------------------------------------------------------------------------------
+
     def _pump(self, fed: int = 0) -> None:
-        """Run the protocol until it must wait: for input, the disk, a penalty, or (parked) a coroutine; or
-        until it has been fed a turn's worth of input (`fed` bytes so far), when the rest waits for a later
-        turn of the loop, so that no session holds the loop however much it pipelines."""
+        """Run the protocol until it must wait: for input, the disk, a compute thread, a penalty, a handshake
+        or the client taking its replies; or until it has been fed a turn's worth of input (`fed` bytes so
+        far), when the rest waits for a later turn of the loop, so that no session holds the loop however
+        much it pipelines."""
         conn, link = self.conn, self.link
         assert conn is not None
         try:
@@ -166,23 +161,23 @@ class Session:
                     conn.receive_data(chunk)
                 elif isinstance(event, MessageReceived):
                     link.write_nowait(conn.data_to_send())  # what came before the message goes out first
-                    if link.blocked:
-                        self._park(event)
-                        return
-                    self._job = event
-                    self._server.submit(self._delivery(event), self._disk_done)
+                    if link.blocked:  # ... and is taken before the message is stored
+                        self._pending = event
+                        self._drain()
+                    else:
+                        self._deliver(event)
                     return
                 elif isinstance(event, AuthAttempted):
                     # Recorded before the client sees the verdict, so the log never lags behind the reply.
-                    line = self._auth_line(event)
+                    line = session_records.auth_line(self.sid, self._slot, self._gen, conn, event, self._host.clock)
                     if line is not None:
                         self._job = event
-                        self._server.submit(line, self._disk_done)
+                        self._host.submit(line, self._disk_done)
                         return
                     if not self._hold(event) or not self._flush():
                         return
                 elif isinstance(event, Offload):  # costly AUTH work: a compute thread, never the loop
-                    self._job = self._server.compute(event)
+                    self._job = self._host.compute(event)
                     self._job.add_done_callback(self._computed)
                     return
                 elif isinstance(event, AuthVerdict):  # a 334 that tells right from wrong: held alike
@@ -190,29 +185,94 @@ class Session:
                         return
                 elif isinstance(event, Close):
                     link.write_nowait(conn.data_to_send())
-                    self._closing(conn, event)
+                    session_records.closing(self.sid, self._slot, conn, event)
                     self._end()
                     return
                 elif event is FLUSH:
                     if not self._flush():
                         return
-                else:
-                    self._park(event)  # STARTTLS (or a protocol gone wrong): the coroutine deals with it
+                elif isinstance(event, StartTls):
+                    # The 220 goes out in the handshake task's first step, with the handshake's start and no
+                    # turn of the loop in between: the client's ClientHello cannot be read as plaintext.
+                    context = self._host.ssl_context(self._policy)
+                    self._handshake(link.start_tls(context, self._policy.idle_time, first=conn.data_to_send()))
                     return
+                else:  # PAUSED: waiting for the driver, yet the driver has nothing in flight
+                    raise RuntimeError("protocol paused although every event was handled")
         except Exception as exc:
             self._fail(exc)
 
     def _next_turn(self) -> None:
-        if not self._over and self.task is None:
+        if not self._over and self._wait is None:
             self._pump()
 
     def _flush(self) -> bool:
-        """Send what the protocol has to say; False (and parked) when the client is not taking it."""
+        """Send what the protocol has to say; False (a drain task resumes the pump) when the client is not
+        taking it."""
         self.link.write_nowait(self.conn.data_to_send())  # type: ignore[union-attr]
         if self.link.blocked:
-            self._park(None)  # the coroutine waits for the drain, up to Idle_Time
+            self._drain()
             return False
         return True
+
+    def _deliver(self, event: MessageReceived) -> None:
+        self._job = event
+        self._host.submit(session_records.delivery(self._gen, event), self._disk_done)
+
+    # ----- waits that end in the pump ---------------------------------------------------------------
+
+    def _start(self, wait: Wait, done: Callable[[asyncio.Task[None]], None]) -> None:
+        """Run `wait` as a task; `done` takes its end back to the pump. Input meanwhile stays buffered."""
+        self.link.stop_waiting()
+        self._wait = self.link.loop.create_task(wait)
+        self._wait.add_done_callback(done)
+
+    def _drain(self) -> None:
+        """Wait up to Idle_Time for the client to take its replies."""
+        self._start(self.link.drained(self._policy.idle_time), self._drained)
+
+    def _handshake(self, wait: Wait) -> None:
+        self._handshaking = True
+        self._start(wait, self._handshaken)
+
+    def _landed(self, task: asyncio.Task[None]) -> bool:
+        """Whether the session goes on after `task`: not over (cancelled with it) and `task` did not fail."""
+        self._wait = None
+        self._handshaking = False
+        if self._over:
+            return False
+        if task.cancelled():
+            self._end()
+            return False
+        exc = task.exception()
+        if exc is not None:
+            self._fail(exc)  # a drain or handshake past Idle_Time, a failed handshake, a closed connection
+            return False
+        return True
+
+    def _drained(self, task: asyncio.Task[None]) -> None:
+        if not self._landed(task):
+            return
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._deliver(pending)
+        else:
+            self._pump()
+
+    def _handshaken(self, task: asyncio.Task[None]) -> None:
+        if not self._landed(task):
+            return
+        try:
+            if self.conn is None:  # implicit TLS: the session starts now, with its banner
+                self.conn = self._host.connection(self._gen, self._policy, self.link.peer())
+            else:
+                self.conn.tls_started()
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._pump()
+
+    # ----- answers from elsewhere -------------------------------------------------------------------
 
     def _disk_done(self, value: object, exc: BaseException | None) -> None:
         """The disk thread's result for this session's job, on the loop."""
@@ -224,7 +284,7 @@ class Session:
             return
         try:
             if isinstance(event, MessageReceived):
-                self._stored(conn, event, value, exc)
+                session_records.stored(self.sid, conn, event, value, exc)
             elif isinstance(event, AuthAttempted):
                 if isinstance(exc, OSError):
                     log.error("[%s] cannot write accounting log %s: %s", self.sid, self._gen.config.acctlog_path, exc)
@@ -251,15 +311,15 @@ class Session:
         self._pump()
 
     def _hold(self, event: AuthAttempted | AuthVerdict) -> bool:
-        """False when the answer is held back (a timer resumes the session)."""
+        """False when the answer is held back (a timer, or the shared table's answer, resumes the session)."""
         conn = self.conn
         assert conn is not None
-        wait = self._server.penalty.hold(conn.client_ip, event, self._policy)
-        if isinstance(wait, asyncio.Future):  # asked of a table shared between servers: resume on its answer
-            self._holding = True
-            wait.add_done_callback(self._shared_answer)
-            return False
-        return self._held_for(cast("float | None", wait))  # not a future: the machine's own answer
+        wait = self._host.hold(conn.client_ip, event, self._policy)
+        if wait is None or isinstance(wait, (int, float)):  # the machine's own answer
+            return self._held_for(wait)
+        self._holding = True  # asked of a table shared between servers: resume on its answer
+        wait.add_done_callback(self._shared_answer)
+        return False
 
     def _shared_answer(self, done: asyncio.Future[float | None]) -> None:
         self._holding = False
@@ -280,7 +340,9 @@ class Session:
         if wait <= 0:
             return True
         if self.link.input_ended:  # gone before its answer could be held: nobody to hold it for
-            self._gone_while_held(wait)
+            ip = conn.client_ip
+            log.info("[%s] AUTH answer to %s not held (%.2f s): the client has closed its side", self.sid, ip, wait)
+            self._end()
             return False
         log.info("[%s] AUTH answer to %s held back %.2f s after failures", self.sid, conn.client_ip, wait)
         observe.hooks.penalty_held()
@@ -293,16 +355,14 @@ class Session:
         if not self._over and self._flush():
             self._pump()
 
-    def _gone_while_held(self, wait: float) -> None:
-        """The client closed its side with an AUTH answer to hold: it ends unanswered, its slot free now."""
-        ip = self.conn.client_ip  # type: ignore[union-attr]
-        log.info("[%s] AUTH answer to %s not held (%.2f s): the client has closed its side", self.sid, ip, wait)
-        self._end()
+    # ----- the end ------------------------------------------------------------------------------------
 
     def _end(self) -> None:
         if self._over:
             return
         self._over = True
+        if self._wait is not None:
+            self._wait.cancel()  # a handshake or drain nobody will resume from
         if isinstance(self._job, asyncio.Future):
             self._job.cancel()  # costly work nobody will read: not started yet, it never runs
             self._job = None  # no share of the memory budget rides on it
@@ -312,7 +372,7 @@ class Session:
             # queue more than the budget by clients that leave after their final dot.
             self.conn.discard()
         self.link.close()
-        self._server.forget(self.link)
+        self._host.forget(self.link)
 
     def _fail(self, exc: BaseException) -> None:
         ip, port = self.link.peer()
@@ -324,147 +384,11 @@ class Session:
         self._end()
 
     def abort(self) -> None:
-        """The drain deadline passed: a last word (421) before the line goes dead."""
-        if self.task is not None:
-            self.task.cancel()
+        """The drain deadline passed: a last word (421) before the line goes dead; none into a handshake,
+        which would read it as a broken TLS record."""
+        if self._over:
             return
-        if self.conn is not None and not self._over:
+        if self.conn is not None and not self._handshaking:
             self.conn.shutdown()
             self.link.write_nowait(self.conn.data_to_send())
         self._end()
-
-    # ----- shared steps -------------------------------------------------------------------------------
-
-    def _auth_line(self, event: AuthAttempted) -> Append | None:
-        conn = self.conn
-        assert conn is not None
-        name = self._slot.spec.name
-        sessionlog.auth_attempt(self.sid, name, conn.client_ip, event)
-        path = self._gen.config.acctlog_path
-        if path is None or not event.log:
-            return None
-        return Append(path, sessionlog.acct_line(self._server.clock(), name, conn.client_ip, conn.client_port, event))
-
-    def _delivery(self, event: MessageReceived) -> Deliver:
-        env = event.envelope
-        return Deliver(self._gen.maildir, event.data, env.queue_id, env.received_at, partial(envelope.record, env))
-
-    def _closing(self, conn: SmtpConnection, event: Close) -> None:
-        name = self._slot.spec.name
-        log.debug("[%s] %s: closing %s:%s: %s", self.sid, name, conn.client_ip, conn.client_port, event.reason)
-
-    def _stored(self, conn: SmtpConnection, event: MessageReceived, value: object, exc: BaseException | None) -> None:
-        env = event.envelope
-        if exc is not None:
-            sessionlog.not_stored(self.sid, env, exc, expected=isinstance(exc, SpoolError))
-            conn.message_rejected(exc.reply if isinstance(exc, SpoolError) else replies.SPOOL_ERROR)
-            return
-        sessionlog.stored(self.sid, env, value)  # type: ignore[arg-type]
-        conn.message_stored(env.queue_id)
-
-    # ----- parked in a task ---------------------------------------------------------------------------
-
-    def _park(self, event: Event | Sentinel | None) -> None:
-        self.link.stop_waiting()
-        self.task = self.link.loop.create_task(self._run(event))
-        self.task.add_done_callback(self._task_done)
-
-    def _task_done(self, _task: asyncio.Task[None]) -> None:
-        self._end()  # also when cancelled before it ever ran
-
-    async def _run(self, pending: Event | Sentinel | None) -> None:
-        server, link, policy = self._server, self.link, self._policy
-        try:
-            if self.conn is None:  # implicit TLS: the banner comes after the handshake
-                await link.start_tls(server.ssl_context(policy), policy.idle_time, replay=True)
-                self.conn = server.connection(self._gen, policy, link.peer())
-            await self._converse(self.conn, pending)
-        except asyncio.CancelledError:
-            if self.conn is not None:  # the drain deadline passed: a last word before the line goes dead
-                self.conn.shutdown()
-                link.write_nowait(self.conn.data_to_send())
-            raise
-        except Exception as exc:
-            self._fail(exc)
-
-    async def _shared(self, answer: asyncio.Future[float | None]) -> float | None:
-        """The shared table's answer; the client leaving meanwhile does not cancel its bookkeeping."""
-        self._pausing = True
-        try:
-            return await asyncio.shield(answer)
-        finally:
-            self._pausing = False
-
-    async def _pause(self, wait: float) -> None:
-        self._pausing = True
-        try:
-            await asyncio.sleep(wait)
-        finally:
-            self._pausing = False
-
-    async def _converse(self, conn: SmtpConnection, pending: Event | Sentinel | None) -> None:
-        server, link, policy = self._server, self.link, self._policy
-        while True:
-            event, pending = (conn.next_event() if pending is None else pending), None
-            if isinstance(event, StartTls):
-                # The 220 and the handshake start must happen without yielding to the loop in between, or
-                # the client's ClientHello would be read (and dropped) as plaintext.
-                await link.start_tls(server.ssl_context(policy), policy.idle_time, first=conn.data_to_send())
-                conn.tls_started()
-                continue
-            if isinstance(event, Offload):
-                try:
-                    value = await server.compute(event)
-                except Exception as exc:
-                    conn.computed(None, exc)
-                else:
-                    conn.computed(value)
-            if isinstance(event, (AuthAttempted, AuthVerdict)):
-                line = self._auth_line(event) if isinstance(event, AuthAttempted) else None
-                if line is not None:
-                    try:
-                        await server.offload(line)
-                    except OSError as exc:
-                        log.error("[%s] cannot write accounting log %s: %s", self.sid, line.path, exc)
-                answer = server.penalty.hold(conn.client_ip, event, policy)
-                # Not a future: the machine's own answer, float or None.
-                wait = (
-                    await self._shared(answer) if isinstance(answer, asyncio.Future) else cast("float | None", answer)
-                )
-                if wait is None:
-                    log.info("[%s] AUTH answer to %s refused: too many attempts", self.sid, conn.client_ip)
-                    conn.refuse_verdict()
-                elif wait > 0 and link.input_ended:
-                    self._gone_while_held(wait)
-                    return
-                elif wait > 0 and not self._over:
-                    log.info("[%s] AUTH answer to %s held back %.2f s after failures", self.sid, conn.client_ip, wait)
-                    observe.hooks.penalty_held()
-                    await self._pause(wait)
-                if self._over:  # the client closed its side during the wait: the answer stays unsent
-                    return
-            # After FLUSH this is where a client that does not read its replies makes us wait.
-            await link.write(conn.data_to_send(), policy.idle_time)
-            if event is NEED_DATA:
-                if link.shutdown_requested and conn.at_rest:
-                    conn.shutdown()
-                    continue
-                try:
-                    # A session in the middle of a transaction is not interrupted by a shutdown: it may finish.
-                    chunk = await link.read(conn.read_timeout(), stop_on_shutdown=conn.at_rest, inline=conn)
-                except TimeoutError:
-                    conn.timeout()
-                    continue
-                pending = feed.take(conn, chunk)
-            elif isinstance(event, MessageReceived):
-                try:
-                    path: object = await server.offload(self._delivery(event))
-                except Exception as exc:
-                    self._stored(conn, event, None, exc)
-                else:
-                    self._stored(conn, event, path, None)
-            elif isinstance(event, Close):
-                self._closing(conn, event)
-                return
-            elif event is PAUSED:
-                raise RuntimeError("protocol paused although every event was handled")

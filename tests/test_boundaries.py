@@ -23,6 +23,9 @@ IO_SHELL = {
     "runtime/server.py",
     "runtime/link.py",
     "runtime/session_driver.py",
+    "runtime/session_host.py",
+    "runtime/binding.py",
+    "runtime/store_refresh.py",
     "runtime/penalty_redis.py",
     "runtime/tls_context.py",
 }
@@ -152,6 +155,59 @@ def test_the_datasource_extras_load_only_with_their_driver() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# The asyncio shell's rooms in the order they may import each other: a room imports only rooms of an earlier
+# step (link <- session <- server), never one of its own step or a later one, wherever the import sits
+# (a TYPE_CHECKING block too: a cycle hidden there is still a cycle in the design).
+SHELL_CHAIN = (
+    ("runtime/link.py",),
+    ("runtime/session_host.py", "runtime/session_records.py", "runtime/proxy_intake.py"),
+    ("runtime/session_driver.py",),
+    ("runtime/server.py",),
+)
+
+
+def _chain_breaks(chain: tuple[tuple[str, ...], ...], sources: list[Source]) -> list[str]:
+    """Every import among `chain`'s rooms that does not point to an earlier step."""
+    by_rel = {s.rel: s for s in sources}
+    step = {rel: n for n, rels in enumerate(chain) for rel in rels}
+    missing = sorted(set(step) - set(by_rel))
+    assert not missing, f"SHELL_CHAIN names rooms that do not exist: {missing}"
+    module_step = {by_rel[rel].module: n for rel, n in step.items()}
+    breaks = set()
+    for rel, n in step.items():
+        for name in by_rel[rel].imports:
+            target = next((m for m in module_step if name == m or name.startswith(m + ".")), None)
+            if target is not None and module_step[target] >= n:
+                breaks.add(f"{rel} imports {target}")
+    return sorted(breaks)
+
+
+def test_the_asyncio_shell_is_a_one_way_chain() -> None:
+    assert _chain_breaks(SHELL_CHAIN, SOURCES) == []
+
+
+def test_the_chain_check_sees_a_cycle_hidden_behind_type_checking() -> None:
+    def source(rel: str, module: str, code: str) -> Source:
+        return Source(rel, module, frozenset(_imports(ast.parse(code), module, False)))
+
+    link = source(
+        "runtime/link.py",
+        "ecconf.runtime.link",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .server import Server\n",
+    )
+    server = source("runtime/server.py", "ecconf.runtime.server", "from .link import Link\n")
+    chain = (("runtime/link.py",), ("runtime/server.py",))
+    assert _chain_breaks(chain, [link, server]) == ["runtime/link.py imports ecconf.runtime.server"]
+
+
+def test_every_shell_room_is_in_the_chain() -> None:
+    """A new room of the shell (a file that imports one of the chain's rooms) gets its place in the chain."""
+    chained = {rel for rels in SHELL_CHAIN for rel in rels}
+    modules = {s.module for s in SOURCES if s.rel in chained}
+    users = {s.rel for s in _files("runtime") if _ours(s) & modules}
+    assert users <= chained
 
 
 @pytest.mark.parametrize("source", _files("compiler"), ids=lambda s: s.rel)

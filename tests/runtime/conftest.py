@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from ecconf.runtime import replies
 from ecconf.runtime.authn import Credentials
@@ -236,3 +238,30 @@ def make_config(tmp_path: Path) -> Callable[..., ServerConfig]:
         return server_config(tmp_path, **kw)
 
     return make
+
+
+# ----- TLS: a CA made for the test session, a certificate for mx.test / 127.0.0.1, a client that trusts it -----
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_files(ca: trustme.CA, tmp_path: Path) -> dict[str, Path]:
+    """The listener values (tls_certificate, tls_key) of a certificate for mx.test and 127.0.0.1."""
+    cert = ca.issue_cert("mx.test", "127.0.0.1")
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(cert_path)
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(cert_path, append=True)
+    cert.private_key_pem.write_to_path(key_path)
+    return {"tls_certificate": cert_path, "tls_key": key_path}
+
+
+@pytest.fixture
+def client_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context

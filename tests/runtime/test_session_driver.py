@@ -1,4 +1,5 @@
-"""Sessions driven from the transport's callbacks: no task while waiting, the disk's answers resume them."""
+"""Sessions driven from the transport's callbacks, TLS ones too: no task while waiting, the disk's answers
+resume them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import base64
 import logging
 import smtplib
 import socket
+
+import pytest
 
 MESSAGE = "From: alice@b.example\r\nSubject: test\r\n\r\nHello.\r\n"
 
@@ -25,6 +28,31 @@ def test_a_session_waiting_for_input_holds_no_task(run_server, make_config):
         assert running.run(_tasks()) == before
         smtp.rcpt("x@y.example")
         assert smtp.data(MESSAGE)[0] == 250  # waits for the spool write
+        assert running.run(_tasks()) == before
+    assert len(running.maildir_messages()) == 1
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_a_tls_session_waiting_for_input_holds_no_task_either(run_server, make_config, tls_files, client_context, tls):
+    # The handshake is a task of its own, which ends with it: the session is driven as a plain one after it.
+    values = {**tls_files, "smtp_extensions": ("ENHANCEDSTATUSCODES", "STARTTLS", "AUTH PLAIN")}
+    if tls == "implicit":
+        values = {**values, "use_ssl": True}
+    running = run_server(make_config(listener_values=values))
+    before = running.run(_tasks())
+    if tls == "implicit":
+        smtp = smtplib.SMTP_SSL("127.0.0.1", running.port, context=client_context, timeout=10)
+    else:
+        smtp = smtplib.SMTP("127.0.0.1", running.port, timeout=10)
+        smtp.ehlo("client.example")
+        smtp.starttls(context=client_context)
+    with smtp:
+        smtp.ehlo("client.example")
+        smtp.login("alice", "s3cret")
+        smtp.mail("alice@b.example")
+        assert running.run(_tasks()) == before
+        smtp.rcpt("x@y.example")
+        assert smtp.data(MESSAGE)[0] == 250
         assert running.run(_tasks()) == before
     assert len(running.maildir_messages()) == 1
 
