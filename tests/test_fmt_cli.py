@@ -4,8 +4,8 @@ standard input, and a second run that finds nothing to do."""
 
 from __future__ import annotations
 
-import stat
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
