@@ -228,8 +228,18 @@ def rule_infos(links: bool = True) -> list[RuleInfo]:
         (suppress.UNUSED_CODE, suppress.UNUSED_DOC, suppress.UNUSED_SUMMARY, suppress.UNUSED_SEVERITY),
     ):
         found.append((code, inspect.cleandoc(text), summary, severity))
+    from .compiler.fixes import FIXES
+
     infos = [
-        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code) if links else "")
+        RuleInfo(
+            code,
+            _name(doc, code),
+            summary,
+            doc,
+            severity,
+            rule_doc_uri(code) if links else "",
+            FIXES[code][0] if code in FIXES else "",
+        )
         for code, doc, summary, severity in found
     ]
     return sorted(infos, key=lambda info: info.code)
