@@ -3,16 +3,18 @@
 Rule of this room: a fix changes the bytes of the finding it fixes and nothing else in the file, and it is
 kept only when the config, checked again with the fix in place (nothing written yet), still parses and has
 exactly the findings it had, less the fixed one (compared by code, file and message, which never hold a
-position). Fixes whose edits do not overlap are checked together, and one at a time when together they
-change more; the config is checked again after each step, as one fix can move what the next one edits.
-A fix that rewrites the model rather than a spelling (A409, compiler/fix_legacy.py) is tried alone, must
-leave the server the config describes the same, and compares the other findings by code and file, as those
-that name what it rewrote are reworded. The fixable rules and what their fix does are FIXES; `ecconf rules`
-says which.
+position). Fixes whose edits do not overlap are checked together, and one at a time when together they change
+more; the config is checked again after each step, as one fix can move what the next one edits. One fix may
+settle several findings of its rule: those whose place lies in the text it rewrites (one array of straightened
+quotes, compiler/fix_quotes.py). A fix that rewrites the model rather than a spelling (A409,
+compiler/fix_legacy.py) is tried alone, must leave the server the config describes the same, and compares the
+other findings by code and file, as those that name what it rewrote are reworded. The fixable rules and what
+their fix does are FIXES; `ecconf rules` says which.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter
@@ -25,6 +27,7 @@ from .checker import CheckOptions, check
 from .diagnostics import Diagnostic
 from .edits import Edit, apply, removal, statement_at, token_at
 from .fix_legacy import legacy_extension, same_server
+from .fix_quotes import typographic_quotes
 from .includes import Loaded, load
 from .option_table import SUGGEST_CUTOFF, table
 from .source_trees import trees as trees_of
@@ -53,32 +56,6 @@ def _cidr_host_bits(finding: Diagnostic, trees: Mapping[str, Tree], _built: Buil
         return None
     network = str(cidr.network)
     return [Edit(finding.span.path, token.start, token.end, f'"{network}"' if token.kind == "STRING" else network)]
-
-
-# The typographic double quotes (as rule E105 names them, on the branch that brings it).
-TYPOGRAPHIC_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u2033")
-
-
-def _typographic_quotes(
-    finding: Diagnostic, trees: Mapping[str, Tree], _built: Built | None = None
-) -> list[Edit] | None:
-    """E105: a bare word wrapped in typographic quotes, `“gold.example.com”`, becomes the string it was meant
-    to be, `"gold.example.com"`. Quotes elsewhere (inside a string, where a straight one would re-cut the
-    tokens after it) are left to the author."""
-    found = token_at(trees, finding.span.path, finding.span.line, finding.span.column)
-    if found is None or found[1].kind != "WORD":
-        return None
-    token = found[1]
-    inner = token.text[1:-1]
-    if (
-        len(token.text) < 3
-        or token.text[0] not in TYPOGRAPHIC_QUOTES
-        or token.text[-1] not in TYPOGRAPHIC_QUOTES
-        or "\\" in inner
-        or TYPOGRAPHIC_QUOTES.intersection(inner)
-    ):
-        return None
-    return [Edit(finding.span.path, token.start, token.end, f'"{inner}"')]
 
 
 _SPELT = {name.lower(): name for name in (*SPELLING.values(), *SCOPE_SPELLING.values())}
@@ -129,7 +106,10 @@ def _duplicate_option(finding: Diagnostic, trees: Mapping[str, Tree], _built: Bu
 FIXES: dict[str, tuple[str, Fixer]] = {
     "A409": ('the legacy extension pair becomes "AUTH X" items of the SMTP_Extensions in force', legacy_extension),
     "E201": ("renames a misspelt name to the one documented name close to it", _unknown_name),
-    "E105": ("a bare word in typographic quotes becomes a string in straight quotes", _typographic_quotes),
+    "E105": (
+        "typographic quotes that delimit a string become straight ones (never those a string holds as text)",
+        typographic_quotes,
+    ),
     "E203": ("removes the earlier assignment, which the later one shadows, with its line", _duplicate_option),
     "E305": ("clears the host bits: writes the network the text is read as", _cidr_host_bits),
 }
@@ -169,24 +149,33 @@ def fix_config(
     while len(out.fixed) < MAX_FIXES:
         trees = _trees(state.loaded)
         batch: list[tuple[Diagnostic, list[Edit]]] = []
+        taken = _Taken()
         for finding in state.findings:
             place = (*_key(finding), finding.span.line, finding.span.column)
             if finding.code not in wanted or place in passed_over:
                 continue
+            tree = trees.get(finding.span.path)
+            at = -1 if tree is None else tree.offset(finding.span.line, finding.span.column)
+            if taken.holds(finding.span.path, at, finding.code):
+                continue  # a fix in the batch rewrites its place: settled with it, or tried next round
             edits = FIXES[finding.code][1](finding, trees, state.built)
             if not edits:
                 passed_over.add(place)
-            elif not any(_overlap(e, f) for e in edits for _, taken in batch for f in taken):
+            elif not any(taken.overlaps(e) for e in edits):
                 batch.append((finding, edits))
+                for edit in edits:
+                    taken.add(edit, finding.code)
         batch = batch[: MAX_FIXES - len(out.fixed)]
         if not batch:
             break
-        if len(batch) > 1 and state.attempt(batch, trees):
-            out.fixed.extend(finding for finding, _ in batch)
+        done = state.attempt(batch, trees) if len(batch) > 1 else None
+        if done is not None:
+            out.fixed.extend(done)
         else:
             for finding, edits in batch:
-                if state.attempt([(finding, edits)], trees):
-                    out.fixed.append(finding)
+                done = state.attempt([(finding, edits)], trees)
+                if done is not None:
+                    out.fixed.extend(done)
                     break
                 passed_over.add((*_key(finding), finding.span.line, finding.span.column))
             else:
@@ -212,8 +201,10 @@ class _State:
     findings: list[Diagnostic]
     texts: dict[str, str]
 
-    def attempt(self, batch: list[tuple[Diagnostic, list[Edit]]], trees: Mapping[str, Tree]) -> bool:
-        """Apply the batch's edits if the config then has exactly its findings less the fixed ones."""
+    def attempt(self, batch: list[tuple[Diagnostic, list[Edit]]], trees: Mapping[str, Tree]) -> list[Diagnostic] | None:
+        """Apply the batch's edits if the config then has exactly its findings less the fixed ones: those of
+        the batch, and the findings of the same rule inside the text a fix rewrites (one straightened array
+        settles every E105 in it). Returns what was fixed, or None (nothing applied)."""
         edits = [e for _, found in batch for e in found]
         candidate = dict(self.texts)
         for path in {e.path for e in edits}:
@@ -221,19 +212,66 @@ class _State:
             candidate[path] = apply(text, trees[path].bom, [e for e in edits if e.path == path])
         model_fix = any(f.code in SAME_SERVER for f, _ in batch)
         if model_fix and len(batch) > 1:
-            return False  # tried alone, below
+            return None  # tried alone, below
         loaded, built, findings = _check(self.root, candidate, self.options)
         # A fix of the model may reword the findings that name what it rewrote ("advertised by
         # extension_argument" becomes "by SMTP_Extensions"): those compare by code and file, and the server
         # the config describes must be the very same.
         key = _place if model_fix else _key
-        expected = Counter(map(key, self.findings)) - Counter(key(finding) for finding, _ in batch)
+        fixed = [finding for finding, _ in batch] + _inside(self.findings, batch, trees)
+        expected = Counter(map(key, self.findings)) - Counter(map(key, fixed))
         if Counter(map(key, findings)) != expected:
-            return False
+            return None
         if model_fix and not same_server(self.built.config, built.config):
-            return False
+            return None
         self.loaded, self.built, self.findings, self.texts = loaded, built, findings, candidate
-        return True
+        return fixed
+
+
+def _inside(
+    findings: list[Diagnostic], batch: list[tuple[Diagnostic, list[Edit]]], trees: Mapping[str, Tree]
+) -> list[Diagnostic]:
+    """The findings, not in the batch, of a batch fix's rule whose place lies in the text that fix rewrites."""
+    batched = {id(finding) for finding, _ in batch}
+    taken = _Taken()
+    for finding, edits in batch:
+        for edit in edits:
+            taken.add(edit, finding.code)
+    out = []
+    for other in findings:
+        tree = trees.get(other.span.path)
+        if id(other) not in batched and tree is not None:
+            if taken.holds(other.span.path, tree.offset(other.span.line, other.span.column), other.code):
+                out.append(other)
+    return out
+
+
+class _Taken:
+    """The edits of a batch, which never overlap, sorted per file: what overlaps an edit, what lies in one."""
+
+    def __init__(self) -> None:
+        self._starts: dict[str, list[int]] = {}
+        self._edits: dict[str, list[tuple[Edit, str]]] = {}
+
+    def add(self, edit: Edit, code: str) -> None:
+        starts = self._starts.setdefault(edit.path, [])
+        at = bisect.bisect_left(starts, edit.start)
+        starts.insert(at, edit.start)
+        self._edits.setdefault(edit.path, []).insert(at, (edit, code))
+
+    def _near(self, path: str, offset: int) -> list[tuple[Edit, str]]:
+        """The edits that start at or before `offset`, and the one after it: the only ones that may touch it."""
+        starts, edits = self._starts.get(path, []), self._edits.get(path, [])
+        at = bisect.bisect_right(starts, offset)
+        return edits[max(0, at - 1) : at + 1]
+
+    def overlaps(self, edit: Edit) -> bool:
+        return any(_overlap(edit, other) for other, _ in self._near(edit.path, edit.start)) or any(
+            _overlap(edit, other) for other, _ in self._near(edit.path, edit.end - 1)
+        )
+
+    def holds(self, path: str, offset: int, code: str) -> bool:
+        return any(c == code and e.start <= offset < e.end for e, c in self._near(path, offset))
 
 
 def _check(root: str, texts: Mapping[str, str], options: CheckOptions) -> tuple[Loaded, Built, list[Diagnostic]]:

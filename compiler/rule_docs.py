@@ -28,6 +28,7 @@ class RuleInfo:
     doc: str
     severity: Severity
     help_uri: str = ""  # an absolute link to the rule's page, or "" (see ecconf/docs_links.py)
+    fix: str = ""  # what `ecconf lint --fix` does for it (compiler/fixes.py's FIXES), or "" when not fixable
 
 
 INDEX = "README.md"
@@ -105,6 +106,7 @@ def page(info: RuleInfo) -> str:
         f"- **Name:** `{info.name}`",
         f"- **Default severity:** {info.severity.label}",
         f"- **Summary:** {escape(info.summary)}",
+        *([f"- **Fix:** {escape(info.fix)} (`ecconf lint --fix`; `--diff` shows it)"] if info.fix else []),
         "",
         body_markdown(info.doc).rstrip("\n"),
         "",
@@ -134,7 +136,7 @@ def index(infos: Sequence[RuleInfo]) -> str:
             title = _FAMILIES.get(prefix)
             parts += ["", f"## {prefix}xx" + (f": {title}" if title else ""), ""]
             parts += ["| Code | Name | Default severity | Summary |", "|---|---|---|---|"]
-        summary = escape(info.summary).replace("|", "\\|")
+        summary = escape(info.summary).replace("|", "\\|") + (" (fixable)" if info.fix else "")
         parts.append(f"| [{info.code}]({page_name(info.code)}) | `{info.name}` | {info.severity.label} | {summary} |")
     return "\n".join(parts) + "\n"
 

@@ -4,13 +4,17 @@ Rule of this room: write text that the parser reads back to the same models. Opt
 get Momentum's spelling (the SPELLING table); every other name is written lower case, as the JSON holds it.
 Strings are always quoted (only `"` and a backslash that would be read as an escape are escaped, so regexes
 stay readable), numbers and booleans are bare, arrays `( ... )`, dictionaries `[ k = v ]` one entry a line,
-two spaces per level. Alongside the text comes a TextMap: for every line, and for every name and value on
-it, the JSON path it was written from, so that problems found in the text can be shown in the JSON file.
+two spaces per level. Statements come in Momentum's usual order (options, the modules and data sources they
+use, ESMTP_Listener, the rest; a listener's Peers before its Listens) without reordering any list of the
+JSON, so the JSON read back is the JSON written. Alongside the text comes a TextMap: for every line, and for
+every name and value on it, the JSON path it was written from, so that problems found in the text can be
+shown in the JSON file.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +23,7 @@ from pydantic import BaseModel
 from .fmt import BARE_KEY, INDENT, KEYWORDS, WIDTH
 from .json_locate import Parts
 from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
+from .option_table import table
 
 # Field -> Momentum's spelling, for the options ecconf interprets (names are case-insensitive; this is style).
 SPELLING: dict[str, str] = {
@@ -87,6 +92,15 @@ STRUCTURE = frozenset({"name", "instance", "address", "network", "options", "sco
 _BARE_KEY, _INCLUDE = BARE_KEY, KEYWORDS
 
 
+# Scopes that set up what listeners and policies use: module stanzas (the vocabulary knows them) and these.
+RESOURCES = frozenset({"datasource", "threadpool", "eventloop"})
+
+
+def _sets_up(name: str) -> bool:
+    info = table().scope(name)
+    return name.lower() in RESOURCES or (info is not None and bool(info.module_form))
+
+
 def quote(text: str) -> str:
     """A quoted string the parser reads back as `text`: only `\\"` and `\\\\` are escapes there."""
     out = ['"']
@@ -106,6 +120,10 @@ def scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):  # seconds: `10` for 10.0, else the shortest text that reads back the same
+        if not math.isfinite(value):
+            raise ValueError(f"a config value cannot be {value!r}")
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str):
         return quote(value)
     raise TypeError(f"a config value cannot be {type(value).__name__}: {value!r}")
@@ -317,6 +335,10 @@ class _Writer:
             self.close(depth, "}", parts)
 
     def body(self, depth: int, model: BaseModel, parts: Parts) -> None:
+        """Momentum's usual order: the scope's options (those ecconf interprets first, as the models list
+        them), then what they set up (modules, data sources), then ESMTP_Listener, then the rest; inside a
+        listener its Peers before its Listens. Each list stays in its own order, so the JSON read back from
+        the text is the JSON written."""
         fields = type(model).model_fields
         for name in fields:
             value = getattr(model, name)
@@ -325,7 +347,16 @@ class _Writer:
                 self.option(depth, spelled, value, (*parts, name))
         for key, value in getattr(model, "options", {}).items():
             self.option(depth, key, value, (*parts, "options", key))
-        for field_name in ("esmtp_listener", "ec_loggers", "listens", "peers", "scopes"):
+        scopes: list[GenericScope] = getattr(model, "scopes", [])
+        setup = next((i for i, scope in enumerate(scopes) if not _sets_up(scope.name)), len(scopes))
+        for field_name, first, last in (
+            ("ec_loggers", 0, None),
+            ("scopes", 0, setup),
+            ("esmtp_listener", 0, None),
+            ("scopes", setup, None),
+            ("peers", 0, None),
+            ("listens", 0, None),
+        ):
             if field_name not in fields:
                 continue
             children = getattr(model, field_name)
@@ -334,7 +365,7 @@ class _Writer:
                     self.blank_at_top(depth)
                     self.scope(depth, SCOPE_SPELLING[field_name], children, (*parts, field_name), None)
                 continue
-            for i, child in enumerate(children):
+            for i, child in enumerate(children[first:last], start=first):
                 self.blank_at_top(depth)
                 self.child(depth, field_name, child, (*parts, field_name, i))
 

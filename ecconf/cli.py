@@ -75,7 +75,6 @@ def cmd_rules(args: argparse.Namespace) -> int:
     import difflib
     import json
 
-    from .compiler.fixes import FIXES
     from .pipeline import rule_infos
 
     if args.write_docs is not None:
@@ -92,22 +91,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `ecconf rules` lists them"
         say_error(f"no rule has the code, prefix or name {args.code!r}{hint}")
         return EXIT_USAGE
-    fixes = {code: what for code, (what, _fixer) in FIXES.items()}  # a fixable rule says so
     if args.format == "json":
         fields = ("code", "name", "summary", "severity", "doc")
         rows = [
-            {**{f: getattr(i, f) for f in fields}, "severity": i.severity.label, "fix": fixes.get(i.code)}
-            for i in chosen
+            {**{f: getattr(i, f) for f in fields}, "severity": i.severity.label, "fix": i.fix or None} for i in chosen
         ]
         print(json.dumps(rows[0] if one else rows, indent=2))
     elif one:
-        fix = fixes.get(one[0].code)
+        fix = one[0].fix  # a fixable rule says so
         print(one[0].doc + (f"\n\nFix (`ecconf lint --fix`, `--diff` to see it): {fix}." if fix else ""))
     else:
         for info in chosen:
-            print(
-                f"{info.code}  {info.severity.label:<7}  {info.summary}" + ("  [fixable]" if info.code in fixes else "")
-            )
+            print(f"{info.code}  {info.severity.label:<7}  {info.summary}" + ("  [fixable]" if info.fix else ""))
     return EXIT_OK
 
 

@@ -8,12 +8,14 @@ the diagnostic lint prints); 2 usage, a settings file that cannot be used, or a 
 written. A file is written only when its meaning is unchanged (the syntax nodes without spans or quotes are
 compared) and, where the new layout moves a place in or out of a suppression comment's lines, the file's
 findings (linted alone) are the same; then through a temporary file in its folder, flushed to disk and
-renamed over it, keeping its mode.
+renamed over it, keeping its owner, group (where the process may) and mode; a failure leaves the file as it
+was and no temporary file behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import stat
@@ -212,27 +214,43 @@ def unified_diff(old: str, new: str, name: str) -> list[str]:
 
 def write_atomically(path: str, text: str) -> bool:
     """Replace the file's content atomically: a temporary file beside it (the target of a symbolic link, so
-    the link stays a link), flushed to disk, given the file's mode, renamed over it."""
+    the link stays a link), flushed to disk, given the file's owner, group (as far as this process may give
+    them) and mode, renamed over it. On any failure the file is as it was and no temporary file is left."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temporary, mode)
+            _keep_owner(temporary, info)
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which may clear set-id bits
             os.replace(temporary, target)
         except BaseException:
-            os.unlink(temporary)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
             raise
         _sync_folder(folder)
     except OSError as exc:
         say_error(f"cannot write {path}: {exc.strerror or exc}")
         return False
     return True
+
+
+def _keep_owner(temporary: str, info: os.stat_result) -> None:
+    """Give the new file the old one's owner and group: root may give both; another user may keep the group
+    when it is one of theirs, and the owner is theirs anyway (a file they could not give back is theirs)."""
+    mine = os.stat(temporary)
+    if (mine.st_uid, mine.st_gid) == (info.st_uid, info.st_gid):
+        return
+    try:
+        os.chown(temporary, info.st_uid, info.st_gid)
+    except PermissionError:
+        with contextlib.suppress(PermissionError):
+            os.chown(temporary, -1, info.st_gid)
 
 
 def _sync_folder(folder: str) -> None:

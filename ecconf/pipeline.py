@@ -299,8 +299,18 @@ def rule_infos(links: bool = True, docs_url: str | None = None) -> list[RuleInfo
         (suppress.UNUSED_CODE, suppress.UNUSED_DOC, suppress.UNUSED_SUMMARY, suppress.UNUSED_SEVERITY),
     ):
         found.append((code, inspect.cleandoc(text), summary, severity))
+    from .compiler.fixes import FIXES
+
     infos = [
-        RuleInfo(code, _name(doc, code), summary, doc, severity, rule_doc_uri(code, docs_url) if links else "")
+        RuleInfo(
+            code,
+            _name(doc, code),
+            summary,
+            doc,
+            severity,
+            rule_doc_uri(code, docs_url) if links else "",
+            FIXES[code][0] if code in FIXES else "",
+        )
         for code, doc, summary, severity in found
     ]
     return sorted(infos, key=lambda info: info.code)

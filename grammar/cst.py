@@ -15,6 +15,7 @@ tree through its span: `Tree.offset(line, column)` turns a node's position into 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,6 +61,7 @@ class Tree:
     end: Token  # kind END, empty text; its leading trivia is what follows the last token
     bom: str = ""
     _starts: list[int] = field(default_factory=list, repr=False)  # offset of each line's first character
+    _tokens: list[Token] = field(default_factory=list, repr=False)  # every token, for token_at (built once)
 
     def tokens(self) -> Iterator[Token]:
         yield from self.root.tokens()
@@ -74,8 +76,12 @@ class Tree:
         return self._starts[line - 1] + column - 1
 
     def token_at(self, offset: int) -> Token | None:
-        """The token whose text holds `offset`, if any."""
-        return next((t for t in self.tokens() if t.start <= offset < t.end), None)
+        """The token whose text holds `offset`, if any (a search in the tokens, which never overlap)."""
+        if not self._tokens:
+            self._tokens = list(self.tokens())
+        at = bisect.bisect_right(self._tokens, offset, key=lambda t: t.start) - 1
+        found = self._tokens[at] if at >= 0 else None
+        return found if found is not None and found.start <= offset < found.end else None
 
 
 def _generic(kind: str):  # type: ignore[no-untyped-def]

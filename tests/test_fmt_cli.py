@@ -4,8 +4,13 @@ standard input, and a second run that finds nothing to do."""
 
 from __future__ import annotations
 
+import os
+import pwd
+import resource
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +58,54 @@ def test_in_place_keeps_crlf_comments_and_mode(tmp_path: Path, capsys: pytest.Ca
     status, _out, err = run(capsys, str(conf))  # idempotent: nothing more to do, the file is not rewritten
     assert status == 0 and read(conf) == TIDY and conf.stat().st_mtime_ns == before
     assert "0 files reformatted, 1 file left unchanged" in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_in_place_keeps_the_owner_and_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = write(tmp_path / "ecelerity.conf", MESSY)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(conf, nobody.pw_uid, nobody.pw_gid)
+    conf.chmod(0o640)
+    status, _out, err = run(capsys, str(conf))
+    assert status == 0 and read(conf) == TIDY, err
+    info = conf.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (nobody.pw_uid, nobody.pw_gid, 0o640)
+
+
+def _fmt_process(conf: Path, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    """`ecconf fmt` in its own process, its file size limited to `limit` bytes (writing more fails)."""
+
+    def limited() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "ECCONF_NO_CACHE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "ecconf", "fmt", "--isolated", str(conf)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=limited, timeout=60)
+
+
+def test_a_failed_write_leaves_the_file_as_it_was_and_no_temporary_file(tmp_path: Path) -> None:
+    conf = write(tmp_path / "ecelerity.conf", MESSY)
+    done = _fmt_process(conf, limit=len(TIDY) // 2)  # the new text cannot be written whole (EFBIG)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot write {conf}: File too large" in done.stderr and "Traceback" not in done.stderr
+    assert read(conf) == MESSY
+    assert [p.name for p in tmp_path.iterdir()] == ["ecelerity.conf"]
+    assert _fmt_process(conf).returncode == 0 and read(conf) == TIDY  # and with room, it is written
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_read_only_folder_is_said_and_nothing_is_left(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    conf = write(folder / "ecelerity.conf", MESSY)
+    folder.chmod(0o555)
+    try:
+        status, _out, err = run(capsys, str(conf))
+    finally:
+        folder.chmod(0o755)
+    assert status == 2 and f"cannot write {conf}: Permission denied" in err
+    assert read(conf) == MESSY and [p.name for p in folder.iterdir()] == ["ecelerity.conf"]
 
 
 def test_check_names_the_files_that_would_change_and_writes_nothing(

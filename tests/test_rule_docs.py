@@ -41,6 +41,22 @@ def test_a_page_has_code_name_severity_summary_and_the_examples() -> None:
     assert "| [A413](A413.md) | `auth-cleartext-without-tls` | warning |" in (DOCS / "README.md").read_text()
 
 
+def test_every_fixable_rule_s_page_says_what_its_fix_does() -> None:
+    from ecconf.compiler.fixes import FIXES
+
+    listing = (DOCS / "README.md").read_text(encoding="utf-8")
+    for page_file in sorted(DOCS.glob("[A-Z][0-9][0-9][0-9].md")):
+        code = page_file.stem
+        text = page_file.read_text(encoding="utf-8")
+        row = next(line for line in listing.splitlines() if line.startswith(f"| [{code}]"))
+        if code in FIXES:
+            assert f"- **Fix:** {FIXES[code][0]} (`ecconf lint --fix`; `--diff` shows it)" in text, code
+            assert row.endswith(" (fixable) |"), row
+        else:
+            assert "**Fix:**" not in text and "(fixable)" not in row, code
+    assert run("rules", "--format", "json", "E305").stdout.count('"fix": "clears the host bits') == 1
+
+
 def test_markdown_keeps_angle_brackets_stars_and_code_literal() -> None:
     doc = (
         "X100 x: a thing.\n\nAuth<Mech>Parameters and Auth*Parameters, `a<b*c`.\n\nBad:\n    a = ```\n\n    b\nGood:\n"

@@ -78,7 +78,7 @@ def test_a_bare_word_in_typographic_quotes_becomes_a_string() -> None:
     from ecconf.compiler.span import Span
     from ecconf.grammar.cst import parse_tree
 
-    text = "Domain \u201cgold.example.com\u201d { }\nA = ( \u201cx y\u201d \u201ca\\b\u201d )\n"
+    text = "Domain \u201cgold.example.com\u201d { }\nA = ( \u201cx y\u201d \u201ca\\b\u201d )\nB = \u201ca\\\\b\u201d\n"
     trees = {"t.conf": parse_tree(text, "t.conf")}
     fixer = fixes.FIXES["E105"][1]
 
@@ -87,8 +87,11 @@ def test_a_bare_word_in_typographic_quotes_becomes_a_string() -> None:
 
     edits = at(1, 8)
     assert edits is not None and fixes.apply(text, "", edits).startswith('Domain "gold.example.com" { }')
-    assert at(2, 7) is None  # `“x` and `y”` are two words: joining them is the author's call
-    assert at(2, 14) is None  # a backslash would become an escape inside a string
+    edits = at(2, 7)  # `“x` and `y”` are two words, meant as one string
+    assert edits is not None and fixes.apply(text, "", edits).splitlines()[1] == 'A = ( "x y" \u201ca\\b\u201d )'
+    edits = at(2, 14)  # a backslash that is no escape reads the same in a string
+    assert edits is not None and fixes.apply(text, "", edits).splitlines()[1] == 'A = ( \u201cx y\u201d "a\\b" )'
+    assert at(3, 5) is None  # but `\\` is one: the string would read `a\b`
 
 
 def test_a_fix_that_would_change_another_finding_is_not_applied(tmp_path: Path) -> None:

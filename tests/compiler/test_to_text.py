@@ -41,9 +41,13 @@ def test_quote_escapes_only_what_the_parser_would_read_as_an_escape(value: str, 
 
 def test_scalars_numbers_and_booleans_are_bare() -> None:
     assert [scalar(True), scalar(False), scalar(0), scalar(-3), scalar("7")] == ["true", "false", "0", "-3", '"7"']
-    for bad in (1.5, None, object()):
+    assert [scalar(10.0), scalar(0.25), scalar(1e-07)] == ["10", "0.25", "1e-07"]  # seconds, read back by float()
+    for bad in (None, object()):
         with pytest.raises(TypeError):
             scalar(bad)
+    for infinite in (float("inf"), float("nan")):
+        with pytest.raises(ValueError):
+            scalar(infinite)
 
 
 def test_dictionary_keys_are_bare_when_plain_else_quoted() -> None:
@@ -104,17 +108,17 @@ def test_empty_things_and_scopes_without_instance() -> None:
         scopes=[GenericScope(name="Domain", instance="")],
     )
     assert to_text(config).text == (
+        "ec_logger { }\n"
+        "\n"
         "ESMTP_Listener {\n"
         "  SMTP_Extensions = ( )\n"
         "  AuthPlainParameters = [ ]\n"
-        "  Listen { }\n"
-        '  Listen "/tmp/s" { }\n'
         '  Peer "10.0.0.0/8" {\n'
         "    d = [ ]\n"
         "  }\n"
+        "  Listen { }\n"
+        '  Listen "/tmp/s" { }\n'
         "}\n"
-        "\n"
-        "ec_logger { }\n"
         "\n"
         'Domain "" { }\n'
     )
