@@ -4,7 +4,8 @@ Rule of this room: threads and a queue, no asyncio. The disk thread (diskqueue.p
 tmp/ and hands it here; the commit thread takes everything handed in so far (at most MAX_BATCH messages),
 syncs all their files and each envelope/ at once on a few sync threads (concurrent syncs share the file
 system's journal commits, where one after another each waits for its own), renames them into new/, syncs
-new/ once per spool (spool.py's `commit`), and only then hands their results back, so a 250 never comes
+new/ once per spool (spool.py's `commit`; on tmpfs the syncs run one after another, as they cost
+nothing), and only then hands their results back, so a 250 never comes
 before its message is durable. Nothing waits for a batch to fill: a lone message is committed at once, and
 while one commit waits on the disk the next batch gathers. The disk thread meanwhile goes on with
 accounting lines and other jobs, which no longer queue behind fsyncs.
@@ -19,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .spool import Maildir, Runner, Staged, attempt
+from .spool import Maildir, Runner, Staged, attempt, run_each
 
 Result = tuple[object, object, BaseException | None]  # (token, value, exception), as diskqueue.py's
 Pending = tuple[object, Maildir, Staged]  # (token, spool, message written but not yet synced)
@@ -96,7 +97,8 @@ def commit(batch: list[Pending], run: Runner) -> list[Result]:
         by_spool.setdefault(maildir, []).append(i)
     results: list[Result | None] = [None] * len(batch)
     for maildir, indexes in by_spool.items():
-        outcomes = maildir.commit([batch[i][2] for i in indexes], run)
+        # On tmpfs a sync returns at once: handing syncs to other threads would only cost hand-overs.
+        outcomes = maildir.commit([batch[i][2] for i in indexes], run_each if maildir.in_memory else run)
         for i, outcome in zip(indexes, outcomes, strict=True):
             token = batch[i][0]
             results[i] = (token, None, outcome) if isinstance(outcome, Exception) else (token, outcome, None)

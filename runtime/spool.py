@@ -56,6 +56,8 @@ Syncer = Callable[[int], None]  # os.fdatasync's shape; tests inject a failing d
 # parallel one; this module runs them one after another.
 Runner = Callable[[list[Callable[[], None]]], list[BaseException | None]]
 _DATASYNC: Syncer = getattr(os, "fdatasync", os.fsync)  # not every platform has fdatasync
+_IN_MEMORY = {"tmpfs", "ramfs"}  # file systems whose syncs return at once: nothing to gain running them at once
+MOUNTS = "/proc/self/mounts"
 # Makes the envelope record for a message from its spool name (the record names the message).
 Sidecar = Callable[[str], bytes]
 
@@ -79,6 +81,18 @@ class Maildir:
         self._tmp = os.path.join(self.base, "tmp")
         self._new = os.path.join(self.base, "new")
         self._envelope = os.path.join(self.base, ENVELOPE_DIR)
+        self._in_memory: bool | None = None
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the spool is on a file system kept in memory (tmpfs), as far as the mount table says."""
+        if self._in_memory is None:
+            try:
+                with open(MOUNTS, encoding="utf-8", errors="replace") as mounts:
+                    self._in_memory = file_system(os.path.realpath(self.base), mounts.read()) in _IN_MEMORY
+            except OSError:  # not Linux: syncs may cost, so they are worth running at once
+                self._in_memory = False
+        return self._in_memory
 
     def ensure(self) -> None:
         for sub in ("tmp", "new", "cur", ENVELOPE_DIR):
@@ -174,6 +188,21 @@ class Maildir:
             os.close(fd)
             raise
         return fd
+
+
+def file_system(path: str, mounts: str) -> str:
+    """The type of the file system `path` (absolute, resolved) is on, by the longest mount point above it
+    in `mounts` (the /proc/self/mounts format; the last of several mounts on one point is the one seen)."""
+    best, kind = -1, ""
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:
+            best, kind = len(point), fields[2]
+    return kind
 
 
 def run_each(tasks: list[Callable[[], None]]) -> list[BaseException | None]:

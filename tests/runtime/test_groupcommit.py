@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import smtplib
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from ecconf.runtime import groupcommit, replies, spool
 from ecconf.runtime.diskqueue import Deliver, DiskQueue, Result, run_batch
 from ecconf.runtime.groupcommit import Committer
-from ecconf.runtime.spool import Maildir, SpoolError
+from ecconf.runtime.spool import Maildir, SpoolError, file_system
 
 TIMEOUT = 20
 
@@ -122,11 +123,58 @@ def test_the_file_syncs_of_a_commit_run_at_once(tmp_path):
         os.fdatasync(fd)
 
     maildir = Maildir(tmp_path / "spool", sync=sync)
+    maildir.ensure()
+    staged = [maildir.stage(b"m%d\n" % n, f"Q{n}", 1.0, envelope) for n in range(3)]
     committer = Committer(lambda results: None, "test-commit")
-    results = run_batch([(Deliver(maildir, b"m%d\n" % n, f"Q{n}", 1.0, envelope), n) for n in range(3)], committer.run)
+    results = maildir.commit(staged, committer.run)
     committer.close()
-    assert [exc for _t, _v, exc in results] == [None] * 3
+    assert all(isinstance(path, Path) for path in results)
     assert len(os.listdir(tmp_path / "spool" / "new")) == 3
+
+
+def shm_is_tmpfs() -> bool:
+    try:
+        return file_system("/dev/shm", Path(spool.MOUNTS).read_text()) == "tmpfs"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not shm_is_tmpfs(), reason="needs /dev/shm on tmpfs and a Linux mount table")
+def test_on_tmpfs_a_commit_syncs_on_its_own_thread_as_syncs_cost_nothing_there():
+    threads: set[str] = set()
+
+    def sync(fd: int) -> None:
+        threads.add(threading.current_thread().name)
+        os.fdatasync(fd)
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as base:
+        maildir = Maildir(Path(base) / "spool", sync=sync)
+        assert maildir.in_memory
+        got: list[Result] = []
+        queue = DiskQueue(got.extend)
+        queue.submit_many([(Deliver(maildir, b"m%d\n" % n, f"Q{n}", 1.0, envelope), n) for n in range(3)])
+        queue.close()
+        assert sorted(token for token, _v, exc in got if exc is None) == [0, 1, 2]
+    assert threads == {"ecconf-disk-commit"}  # none of its sync threads
+
+
+def test_the_file_system_of_a_path_is_that_of_the_longest_mount_point_above_it():
+    mounts = "\n".join(
+        [
+            "/dev/vda / ext4 rw,relatime 0 0",
+            "tmpfs /dev/shm tmpfs rw 0 0",
+            "tmpfs /srv/mail\\040spool tmpfs rw 0 0",  # a space, escaped as the kernel writes it
+            "/dev/vdb /srv ext4 rw 0 0",
+            "/dev/vdc /srv xfs rw 0 0",  # mounted over the one before: this one is seen
+        ]
+    )
+    assert file_system("/dev/shm/spool/new", mounts) == "tmpfs"
+    assert file_system("/dev/shm", mounts) == "tmpfs"
+    assert file_system("/dev/shmem", mounts) == "ext4"  # a longer name, not a path under /dev/shm
+    assert file_system("/srv/mail spool/new", mounts) == "tmpfs"
+    assert file_system("/srv/mail", mounts) == "xfs"
+    assert file_system("/var/spool", mounts) == "ext4"
+    assert file_system("/var/spool", "") == ""
 
 
 class Disk:
