@@ -7,6 +7,7 @@ its loop produced with one `submit_many`: every wake-up of this thread is a cont
 loop pays for. This thread writes each message and hands it to the commit thread (groupcommit.py), which
 makes what has gathered durable together (the file syncs at once, one sync of `envelope/` and one of `new/`
 per batch) before their results go back; so accounting lines and other jobs never wait behind an fsync.
+A spool on tmpfs is committed here, in the batch's own results: its syncs cost nothing, a hand-over does.
 Accounting lines for one file go out in one open and one O_APPEND write. Jobs run in the order they were
 submitted (lines for one file keep their order); a message's result may come back after those of later
 jobs. One failing job never fails another, except that lines written together succeed or fail together.
@@ -115,9 +116,11 @@ class DiskQueue:
                 batch = list(self._jobs)
                 self._jobs.clear()
             results, pending = stage_batch(batch)
-            if pending:
-                self._committer.add(pending)
             done = [r for r in results if r is not None]
+            if later := [p for p in pending if not p[1].in_memory]:
+                self._committer.add(later)
+            if now := [p for p in pending if p[1].in_memory]:  # tmpfs: syncs cost nothing, hand-overs do
+                done += commit(now, run_each)
             if done:
                 self._on_done(done)
 

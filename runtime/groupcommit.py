@@ -4,11 +4,11 @@ Rule of this room: threads and a queue, no asyncio. The disk thread (diskqueue.p
 tmp/ and hands it here; the commit thread takes everything handed in so far (at most MAX_BATCH messages),
 syncs all their files and each envelope/ at once on a few sync threads (concurrent syncs share the file
 system's journal commits, where one after another each waits for its own), renames them into new/, syncs
-new/ once per spool (spool.py's `commit`; on tmpfs the syncs run one after another, as they cost
-nothing), and only then hands their results back, so a 250 never comes
+new/ once per spool (spool.py's `commit`), and only then hands their results back, so a 250 never comes
 before its message is durable. Nothing waits for a batch to fill: a lone message is committed at once, and
 while one commit waits on the disk the next batch gathers. The disk thread meanwhile goes on with
-accounting lines and other jobs, which no longer queue behind fsyncs.
+accounting lines and other jobs, which no longer queue behind fsyncs. (A spool on tmpfs never comes here:
+its syncs cost nothing, a hand-over does.)
 """
 
 from __future__ import annotations
