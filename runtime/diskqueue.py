@@ -142,7 +142,9 @@ def stage_batch(batch: list[tuple[Job, object]]) -> tuple[list[Result | None], l
     for job, token in batch:
         try:
             if isinstance(job, Deliver):
-                pending.append((token, job.maildir, job.maildir.stage(job.data, job.queue_id, job.when, job.sidecar)))
+                # A spool on disk waits for the commit thread: its files are closed till then (spool.py).
+                staged = job.maildir.stage(job.data, job.queue_id, job.when, job.sidecar, job.maildir.in_memory)
+                pending.append((token, job.maildir, staged))
                 results.append(None)
                 continue
             if isinstance(job, Append):

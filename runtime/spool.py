@@ -69,7 +69,7 @@ class Staged:
     tmp: str
     final: str
     envelope: str | None  # None: delivered without an envelope record (tests, tools)
-    fds: tuple[int, ...]  # the written files, still open: `commit` syncs and closes them
+    fds: tuple[int, ...]  # the written files still open (`commit` syncs and closes them), or () if closed
 
 
 class Maildir:
@@ -114,8 +114,13 @@ class Maildir:
             raise result
         return result
 
-    def stage(self, data: bytes, queue_id: str, when: float, sidecar: Sidecar | None = None) -> Staged:
-        """Write one message into tmp/ and its envelope into envelope/; `commit` syncs and publishes it."""
+    def stage(
+        self, data: bytes, queue_id: str, when: float, sidecar: Sidecar | None = None, keep_open: bool = True
+    ) -> Staged:
+        """Write one message into tmp/ and its envelope into envelope/; `commit` syncs and publishes it. A
+        message that may wait long for its commit is closed at once (`keep_open` False): a session waiting
+        for its 250 then holds no file open, and `commit` opens the files again to sync them (Linux reports
+        a writeback error nobody has seen yet to a later opener too)."""
         name = self.unique_name(queue_id, when)
         tmp = os.path.join(self._tmp, name)
         envelope = None if sidecar is None else os.path.join(self._envelope, name + ENVELOPE_SUFFIX)
@@ -127,6 +132,9 @@ class Maildir:
         except OSError as exc:
             _close(fds)
             raise _failed(exc, (tmp,) if envelope is None else (tmp, envelope)) from exc
+        if not keep_open:
+            _close(fds)
+            fds.clear()
         return Staged(tmp, os.path.join(self._new, name), envelope, tuple(fds))
 
     def commit(self, staged: list[Staged], run: Runner | None = None) -> list[Path | SpoolError]:
@@ -134,7 +142,11 @@ class Maildir:
         whose files are durable into new/, fsync new/ — each directory once for the whole batch. Per message
         its path in new/ or the error; nothing of a failed one stays."""
         sync = self._sync or _DATASYNC
-        tasks: list[Callable[[], None]] = [functools.partial(sync, fd) for s in staged for fd in s.fds]
+        tasks: list[Callable[[], None]] = [
+            functools.partial(sync, fd) if s.fds else functools.partial(_sync_file, path, sync)
+            for s in staged
+            for fd, path in itertools.zip_longest(s.fds, _files(s))
+        ]
         envelopes = any(s.envelope is not None for s in staged)
         if envelopes:  # every envelope durable before any of its messages is visible
             tasks.append(lambda: _fsync_dir(self._envelope))  # looked up late: tests count syncs
@@ -148,8 +160,9 @@ class Maildir:
         results: list[Path | SpoolError] = []
         at = 0
         for s in staged:
-            failed = next((e for e in outcomes[at : at + len(s.fds)] if e is not None), None)
-            at += len(s.fds)
+            count = len(_files(s))
+            failed = next((e for e in outcomes[at : at + count] if e is not None), None)
+            at += count
             if failed is not None:  # this message's files are not durable: it alone fails
                 results.append(_failed(failed, _files(s)))
                 continue
@@ -217,6 +230,14 @@ def attempt(task: Callable[[], None]) -> BaseException | None:
     except Exception as exc:
         return exc
     return None
+
+
+def _sync_file(path: str, sync: Syncer) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        sync(fd)
+    finally:
+        os.close(fd)
 
 
 def _close(fds: Iterable[int]) -> None:

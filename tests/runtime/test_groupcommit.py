@@ -74,6 +74,19 @@ def on_disk(maildir: Maildir) -> None:
         pytest.skip("the temp dir is on tmpfs, where the disk thread commits by itself")
 
 
+def open_under(folder: Path) -> list[str]:
+    """The name of every file this process has open under `folder`."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if target.is_relative_to(folder) and target != folder and not target.is_dir():
+            found.append(target.name)
+    return found
+
+
 def envelope(name: str) -> bytes:
     return json.dumps({"message": name}).encode() + b"\n"
 
@@ -91,6 +104,8 @@ def test_messages_that_arrive_while_a_commit_waits_are_committed_together(tmp_pa
         queue.submit(Deliver(maildir, b"m%d\n" % n, f"Q{n}", 1.0, envelope), n)
     gate.wait_handed(5)
     assert batches == []  # nothing is answered before its commit
+    # The four waiting hold no file open; only the first message's files may be, being synced.
+    assert all("RQ0." in name for name in open_under(tmp_path / "spool"))
     gate.open()
     queue.close()
     assert [[token for token, _v, _e in batch] for batch in batches] == [[0], [1, 2, 3, 4]]
@@ -188,17 +203,18 @@ class Disk:
 
     def __init__(self, marker: bytes, code: int = errno.EIO) -> None:
         self.marker, self.code = marker, code
-        # fd -> the last write to it: the whole of a small file (one write each), its fd reused by the next
+        # inode -> the last write to it: the whole of a small file (one write each); the commit thread may
+        # sync a file through a descriptor of its own
         self._written: dict[int, bytes] = {}
         self.ahead: Callable[[int], None] = lambda fd: None  # runs before each sync
 
     def write(self, fd: int, view: memoryview) -> int:
-        self._written[fd] = bytes(view)
+        self._written[os.fstat(fd).st_ino] = bytes(view)
         return os.write(fd, view)
 
     def sync(self, fd: int) -> None:
         self.ahead(fd)
-        text = self._written.get(fd, b"")
+        text = self._written.get(os.fstat(fd).st_ino, b"")
         if self.marker in text:
             raise OSError(self.code, os.strerror(self.code))
         os.fdatasync(fd)
