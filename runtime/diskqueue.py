@@ -1,15 +1,16 @@
 """Blocking disk work (spool writes, accounting-log lines) on one thread, in batches.
 
-Rule of this room: no asyncio here, only a thread and a queue. The server hands in jobs and gets every
-finished job of a batch back in one `on_done` call, which it turns into one wake-up of its event loop —
-instead of a thread-pool round trip (and a wake-up) per message and per AUTH. The server hands in what one
-turn of its loop produced with one `submit_many`: every wake-up of this thread is a context switch that the
-event loop pays for. A batch also shares work that durability allows to share: messages spooled together
-are made durable with one fsync of `envelope/` and one of `new/` (each file is still fsynced on its own
-before its message's rename), and
-accounting lines for one file go out in one open and one O_APPEND write. Jobs run in the order they were
-submitted (lines for one file keep their order); one failing job never fails another, except that lines
-written together succeed or fail together.
+Rule of this room: no asyncio here, only threads and queues. The server hands in jobs and gets finished
+jobs back in batches through `on_done`, each of which it turns into one wake-up of its event loop — instead
+of a thread-pool round trip (and a wake-up) per message and per AUTH. The server hands in what one turn of
+its loop produced with one `submit_many`: every wake-up of this thread is a context switch that the event
+loop pays for. This thread writes each message and hands it to the commit thread (groupcommit.py), which
+makes what has gathered durable together (the file syncs at once, one sync of `envelope/` and one of `new/`
+per batch) before their results go back; so accounting lines and other jobs never wait behind an fsync.
+A spool on tmpfs is committed here, in the batch's own results: its syncs cost nothing, a hand-over does.
+Accounting lines for one file go out in one open and one O_APPEND write. Jobs run in the order they were
+submitted (lines for one file keep their order); a message's result may come back after those of later
+jobs. One failing job never fails another, except that lines written together succeed or fail together.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import acctlog
-from .spool import Maildir, Sidecar, Staged
+from .groupcommit import Committer, Pending, commit
+from .spool import Maildir, Runner, Sidecar, run_each
 
 Result = tuple[object, object, BaseException | None]  # (token, value, exception)
 # What a job's result goes to on the loop: a future, or a function called with (value, exception).
@@ -69,6 +71,7 @@ class DiskQueue:
         self._ready = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._committer = Committer(on_done, f"{name}-commit", DISK_THREAD_NICE)
 
     def submit(self, job: Job, token: object) -> None:
         self.submit_many([(job, token)])
@@ -90,6 +93,7 @@ class DiskQueue:
             thread = self._thread
         if thread is not None:
             thread.join()
+        self._committer.close()  # after the disk thread: what it wrote is committed before close returns
         with self._ready:
             self._closed = False
 
@@ -111,35 +115,50 @@ class DiskQueue:
                     return
                 batch = list(self._jobs)
                 self._jobs.clear()
-            self._on_done(run_batch(batch))
+            results, pending = stage_batch(batch)
+            done = [r for r in results if r is not None]
+            if later := [p for p in pending if not p[1].in_memory]:
+                self._committer.add(later)
+            if now := [p for p in pending if p[1].in_memory]:  # tmpfs: syncs cost nothing, hand-overs do
+                done += commit(now, run_each)
+            if done:
+                self._on_done(done)
 
 
-def run_batch(batch: list[tuple[Job, object]]) -> list[Result]:
-    results: list[Result] = []
-    staged: dict[Maildir, list[tuple[int, Staged]]] = {}  # maildir -> (index in `results`, message) to publish
+def run_batch(batch: list[tuple[Job, object]], run: Runner = run_each) -> list[Result]:
+    """Run a batch here and now, its messages committed together: every result, in submission order."""
+    results, pending = stage_batch(batch)
+    committed = iter(commit(pending, run))
+    return [next(committed) if r is None else r for r in results]
+
+
+def stage_batch(batch: list[tuple[Job, object]]) -> tuple[list[Result | None], list[Pending]]:
+    """Run a batch's jobs but leave its messages written and unsynced: their places in the results are None,
+    and they are in the second list, in the same order, for `groupcommit.commit`."""
+    results: list[Result | None] = []
+    pending: list[Pending] = []
     lines = _lines_by_file(batch)
     appended: dict[Path, BaseException | None] = {}  # what writing each file's lines came to
     for job, token in batch:
         try:
             if isinstance(job, Deliver):
-                value: object = job.maildir.stage(job.data, job.queue_id, job.when, job.sidecar)
-                staged.setdefault(job.maildir, []).append((len(results), value))  # type: ignore[arg-type]
-            elif isinstance(job, Append):
+                # A spool on disk waits for the commit thread: its files are closed till then (spool.py).
+                staged = job.maildir.stage(job.data, job.queue_id, job.when, job.sidecar, job.maildir.in_memory)
+                pending.append((token, job.maildir, staged))
+                results.append(None)
+                continue
+            if isinstance(job, Append):
                 if job.path not in appended:  # the first line for this file writes all of the batch's
                     appended[job.path] = _append_all(job.path, lines[job.path])
                 if (failed := appended[job.path]) is not None:
                     raise failed
-                value = None
+                value: object = None
             else:
                 value = job.function()
             results.append((token, value, None))
         except BaseException as exc:  # handed to the waiting session, which decides what it means
             results.append((token, None, exc))
-    for maildir, pending in staged.items():
-        for (i, _staged), outcome in zip(pending, maildir.commit([s for _i, s in pending]), strict=True):
-            token = results[i][0]
-            results[i] = (token, None, outcome) if isinstance(outcome, Exception) else (token, outcome, None)
-    return results
+    return results, pending
 
 
 def _lines_by_file(batch: list[tuple[Job, object]]) -> dict[Path, list[str]]:

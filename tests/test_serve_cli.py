@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 import shutil
 import signal
 import smtplib
@@ -110,6 +112,7 @@ class Watched:
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
+            start_new_session=True,  # a group of its own: SIGKILL can take the server and its workers at once
         )
         self.lines: list[str] = []
         self._seen = threading.Condition()
@@ -278,6 +281,26 @@ def test_sigkill_in_the_middle_of_data_leaves_no_partial_message(tmp_path: Path,
     server.proc.wait(timeout=10)
     spool = tmp_path / "spool"
     assert len(list((spool / "new").iterdir())) == 1  # only the complete message
+    assert list((spool / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["one-process", "two-workers"])
+def test_a_message_acknowledged_just_before_sigkill_is_in_new_complete(
+    tmp_path: Path, watched, workers: tuple[str, ...]
+) -> None:
+    server = watched(write_config(tmp_path), *workers)
+    line = Line(server.host, server.port)
+    line.start_message()
+    line.sock.sendall(b"the last line\r\n.\r\n")
+    assert line.reader.readline().startswith(b"250 2.0.0")
+    os.killpg(server.proc.pid, signal.SIGKILL)  # the instant the 250 is in: the server and every worker
+    server.proc.wait(timeout=10)
+    spool = tmp_path / "spool"
+    [message] = (spool / "new").iterdir()
+    body = message.read_bytes().replace(b"\r\n", b"\n").partition(b"\n\n")[2]
+    assert body == b"part of the body\n" * 100 + b"the last line\n"
+    record = json.loads((spool / "envelope" / (message.name + ".json")).read_text())
+    assert record["message"] == message.name
     assert list((spool / "tmp").iterdir()) == []
 
 
