@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from config_tree import run_lint as _lint
+from config_tree import write_tree as _tree
 
 from ecconf.discover import DEFAULT_EXCLUDE, entry_points, expand
 
 MAIN = 'ESMTP_Listener {\n  Listen ":25" {\n    include "ext.conf"\n  }\n}\n'
 FRAGMENT = 'SMTP_Extensions = ( "ENHANCEDSTATUSCODES" )\n'  # valid only inside a Listen: E202 when linted alone
 OTHER = 'ESMTP_Listener { Listen ":26" { } }\n'
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def _lint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ecconf", "lint", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
 
 
 # --- walking directories --------------------------------------------------------------------------------

@@ -6,28 +6,16 @@ tree, or the fragment's folder and the one above it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from config_tree import run_lint as _lint
+from config_tree import write_tree as _tree
 
 from ecconf.includers import PARENT_LEVELS, Project, project_of
 
 TOP = 'ESMTP_Listener {\n  include "listens.conf"\n}\n'
 LISTENS = 'Listen ":25" {\n  Enable = true\n}\n'  # include-only: Listen belongs in a listener (E202 alone)
 TYPO = 'Listen ":25" {\n  Enable = true\n  Enabel = true\n}\n'
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def _lint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ecconf", "lint", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
 
 
 def _repo(root: Path) -> Path:
