@@ -201,7 +201,7 @@ class Config(Model):
     hostname: str | None = Field(None, description="The server's name; default: the machine's host name")
     spool_base: str | None = Field(None, description="Where accepted messages are written (Maildir)")
     message_memory_budget: int | None = Field(
-        None, ge=1, description="ecconf: bytes of message content held in memory at once, per serve process"
+        None, ge=1, description="ecconf: bytes of message content held in memory at once, by all serve workers together"
     )
     relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
     auth_penalty_exempt: list[str] | None = Field(

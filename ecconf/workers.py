@@ -10,7 +10,8 @@ has the parent bind it and pass it to every worker over its control socket (SCM_
 Workers die with the parent: PR_SET_PDEATHSIG on Linux, and everywhere a pipe whose far end only the parent
 holds (its EOF stops the worker). Listener_Sessions holds for the machine: the workers count their sessions
 in one table made here before the fork (session_tally.py); so does the AUTH penalty, whose table of
-client addresses is made here too (penalty_table.py). A worker that dies (killed, say, by the OOM
+client addresses is made here too (penalty_table.py), and Message_Memory_Budget, whose count of the bytes
+each worker holds is made here as well (memory_pool.py). A worker that dies (killed, say, by the OOM
 killer) is replaced, its share of that table cleared first; one that fails (status 1: it could not start,
 or hit a bug), or more than 5 deaths within 10 s, stops everything with status 1 rather than looping.
 """
@@ -31,6 +32,7 @@ from collections.abc import Callable, Mapping
 from . import systemd
 from .exits import EXIT_FAILED, EXIT_OK
 from .handover import listen, receive_sockets, send_fds
+from .memory_pool import SharedMemoryPool
 from .metrics import Service
 from .penalty_table import SharedBook
 from .runtime import listeners, observe
@@ -62,6 +64,7 @@ class Shared:
     serve: ServeInProcess | None = None
     sessions: SessionTable | None = None  # every worker's open sessions, for Listener_Sessions
     penalty: SharedBook | None = None  # the AUTH penalty's table of client addresses, for every worker
+    memory: SharedMemoryPool | None = None  # message bytes each worker holds, for Message_Memory_Budget
     config: ServerConfig | None = None  # what a replacement worker starts with (the last good reload)
     parent_alive: int = -1  # read end of the pipe that only the parent writes to: EOF when it is gone
 
@@ -151,6 +154,8 @@ def _fork(
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # type: ignore[arg-type]
         sockets: dict[ListenAddress, object] = dict(shared.sockets)
         sharing = Sharing(sockets=sockets, penalty=shared.penalty)
+        if shared.memory is not None:
+            sharing = dataclasses.replace(sharing, memory=shared.memory.worker(index))
         if shared.sessions is not None:
             sharing = dataclasses.replace(sharing, tally=shared.sessions.worker(index))
 
@@ -207,6 +212,7 @@ def supervise(
         shared = share(config, handed)
         shared.sessions = SessionTable(options.workers)
         shared.penalty = SharedBook()
+        shared.memory = SharedMemoryPool(options.workers)
     except OSError as exc:
         print(
             f"ecconf: {exc}"
@@ -285,6 +291,8 @@ def _relay(
                 return _stop_all(workers, EXIT_FAILED)
             if shared.sessions is not None:
                 shared.sessions.clear(gone.index)  # its sessions died with it
+            if shared.memory is not None:
+                shared.memory.clear(gone.index)  # and so did the messages they held
             log.error("worker %d exited (status %d); starting another", pid, status)
             worker = _fork(options, shared, None, mask, gone.index, workers)
             workers[worker.pid] = worker

@@ -214,7 +214,7 @@ class ServerConfig:
     acctlog_path: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)  # resolves relative file: URIs
     store_refresh_interval: float = 30.0  # seconds between credential store re-reads
-    message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, per process
+    message_memory_budget: int = DEFAULT_MESSAGE_MEMORY_BUDGET  # bytes of message content held, machine-wide
     # A Redis server's URL: the per-address AUTH penalty is kept there, one table for every server naming it.
     auth_penalty_redis: str | None = None
     auth_ds: AuthDsSpec = field(default_factory=AuthDsSpec)  # `name://` credential stores (auth_ds Schemes)

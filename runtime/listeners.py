@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .authn import Credentials
 from .config import ListenAddress, ListenerSpec, ServerConfig, SessionPolicy
+from .memory_budget import MemoryPool
 from .policy import PolicyResolver
 from .spool import Maildir
 
@@ -61,13 +62,14 @@ class ListenError(OSError):
 class Sharing:
     """How a server shares its listening sockets with other processes serving the same config: sockets bound
     once before the fork, each inherited by every worker (never SO_REUSEPORT, which would let any process of
-    the same user join the port); where their sessions are counted against Listener_Sessions, and where the
-    AUTH penalty's table of client addresses lives (None: in this process only). `sockets` may be a dict the
-    owner adds to before a reload."""
+    the same user join the port); where their sessions are counted against Listener_Sessions, where the AUTH
+    penalty's table of client addresses lives, and where Message_Memory_Budget is counted (each None: in this
+    process only). `sockets` may be a dict the owner adds to before a reload."""
 
     sockets: Mapping[ListenAddress, object] = field(default_factory=dict)  # socket.socket objects
     tally: Tally | None = None
     penalty: Book | None = None
+    memory: MemoryPool | None = None  # Message_Memory_Budget's claims of every worker (None: this process's own)
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,8 @@ class Server:
         # CLOCK_MONOTONIC: one clock for every process of the machine, so a table they share agrees on it.
         self.penalty = AuthPenalty(time.monotonic, book=self._sharing.penalty)
         # One for the process, kept across reloads (sessions in flight hold their share of it); a reload only
-        # changes its limit.
-        self.memory = MemoryBudget(config.message_memory_budget)
+        # changes its limit. Under --workers it draws from the machine's pool.
+        self.memory = MemoryBudget(config.message_memory_budget, pool=self._sharing.memory)
         self.addresses: dict[str, BoundAddress] = {}
         self.ready = asyncio.Event()
         self._on_ready = on_ready
