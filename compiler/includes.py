@@ -9,7 +9,8 @@ grammar.MAX_DEPTH (an endless chain of includes under different names stops ther
 read (read_regular: never a device or a FIFO, never blocking, never past a size limit), and one config reads
 at most MAX_INCLUDED_FILES included files and MAX_TOTAL_CHARS of text in all. A file included again is
 parsed once; every include of it still brings its statements into the config, and those repeats are bounded
-by MAX_REPEATED_STATEMENTS, so a few small files cannot expand into millions of statements.
+by MAX_REPEATED_STATEMENTS, so a few small files cannot expand into millions of statements. An included file
+that is not a config at all (sealed.py) is named, never quoted, and left out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..grammar import MAX_DEPTH, GrammarError, NestingTooDeep
 from .diagnostics import Diagnostic, Related
 from .gc_pause import gc_paused
 from .nodes import File, Include, Scalar, Scope, Statement
+from .sealed import opaque_syntax_error, sealed_file, unknown_statements
 from .span import Span, whole_file
 from .transform import parse_text
 
@@ -122,42 +124,6 @@ def _too_deep(limit: int, span: Span) -> Diagnostic:
     return Diagnostic(SYNTAX, f"nesting deeper than {limit} levels", span, hint=NESTING_HINT.format(limit=limit))
 
 
-# A file read from a path that fails to parse before its first '=' or '{' (or that holds a control character
-# other than a tab or a line end) is not a config at all: an include naming /etc/shadow or /proc/self/environ.
-# Its syntax error names the file, line, column and byte offset only: no excerpt, no token text, since its
-# content may well be someone's secrets.
-_CONTROLS = frozenset(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\f") | {"\x7f"}
-
-
-def _offset(text: str, line: int, column: int) -> int:
-    start = 0
-    for _ in range(line - 1):
-        found = text.find("\n", start)
-        if found < 0:
-            return len(text)
-        start = found + 1
-    return min(start + column - 1, len(text))
-
-
-def _not_a_config(text: str, offset: int) -> bool:
-    head = text[:offset]
-    return ("=" not in head and "{" not in head) or not _CONTROLS.isdisjoint(text)
-
-
-def _opaque_syntax_error(text: str, span: Span) -> Diagnostic | None:
-    offset = _offset(text, span.line, span.column)
-    if not _not_a_config(text, offset):
-        return None
-    return Diagnostic(
-        SYNTAX,
-        f"not a configuration file: it cannot be parsed (at byte offset {len(text[:offset].encode())});"
-        " its content is not shown",
-        span,
-        hint="check that the include names a Momentum configuration file",
-        quote=False,
-    )
-
-
 def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) -> tuple[File | None, Diagnostic | None]:
     """The file's nodes, or its syntax error. `guarded`: the text was read from a path (which may name any
     file), so an error in a text that is not a config at all quotes none of it."""
@@ -171,7 +137,7 @@ def parse_source(text: str, path: str, depth: int = 0, guarded: bool = False) ->
         span = Span(path, error.line, error.column, error.line, error.column + 1)
         # Judged where the parser stopped: a message may point back at the cause (a typographic quote).
         line, column = error.stopped or (error.line, error.column)
-        opaque = _opaque_syntax_error(text, Span(path, line, column, line, column + 1)) if guarded else None
+        opaque = opaque_syntax_error(text, Span(path, line, column, line, column + 1)) if guarded else None
         if opaque is not None:
             return None, opaque
         related: tuple[Related, ...] = ()
@@ -240,6 +206,7 @@ class _Parsed:
     text: str
     tree: File | None
     statements: int
+    unknown: int | None = None  # included, it is left out as not a config (sealed.py); None: it is one
 
 
 class _Loader:
@@ -251,6 +218,7 @@ class _Loader:
         self.chars = 0
         self.repeated = 0  # statements brought in again by includes of files already included
         self.seen: set[str] = set()  # real paths included so far
+        self.sealed: set[str] = set()  # real paths of included files left out as not configs (sealed.py)
         self.parsed: dict[tuple[str, int], _Parsed] = {}
         # An include written once in a file included 10 000 times is looked up once: where it leads, and the
         # real path of each file (the per-include file system calls were a third of such a load).
@@ -296,7 +264,10 @@ class _Loader:
         tree, problem = parse_source(text, path, depth, guarded=True)
         if problem is not None:
             self.out.problems.append(problem)  # said once: its place is in the file, the same every time
-        parsed = _Parsed(text, tree, 0 if tree is None else _count(tree.body))
+        if tree is None:
+            parsed = _Parsed(text, None, 0)
+        else:
+            parsed = _Parsed(text, tree, _count(tree.body), unknown_statements(tree))
         self.parsed[(path, depth)] = parsed
         return parsed
 
@@ -341,6 +312,11 @@ class _Loader:
         if parsed.tree is None:
             return None
         if span is not None and not self._within_repeats(real, parsed.statements, span):
+            return None
+        if span is not None and parsed.unknown is not None:
+            if real not in self.sealed:  # said once, at the file: not at each include of it
+                self.sealed.add(real)
+                self.out.problems.append(sealed_file(parsed.tree, parsed.unknown, span))
             return None
         tree = File(path, _fresh(parsed.tree.body), parsed.tree.comments)
         self.out.files[path] = tree

@@ -69,7 +69,7 @@ def test_lint_options(tmp_path: Path) -> None:
 
 
 def test_includes_are_checked_and_counted_once(tmp_path: Path) -> None:
-    (tmp_path / "shared.conf").write_text("Bad = 1\n")
+    (tmp_path / "shared.conf").write_text("Hostname = mx\nBad = 1\n")
     for name in ("one.conf", "two.conf"):
         (tmp_path / name).write_text('include "shared.conf"\n')
     report = pipeline.lint_paths([str(tmp_path / "one.conf"), str(tmp_path / "two.conf")])

@@ -24,22 +24,22 @@ def included_names(loaded) -> list[str]:
 
 def test_relative_include_looks_in_the_including_files_directory(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir("/")
-    write(tmp_path / "conf" / "part.conf", "a = 1")
+    write(tmp_path / "conf" / "part.conf", "Idle_Time = 1")
     root = write(tmp_path / "conf" / "main.conf", 'include "part.conf"')
     loaded = load(str(root))
     assert loaded.problems == []
-    assert included_names(loaded) == ["a"]
+    assert included_names(loaded) == ["Idle_Time"]
 
 
 def test_directory_include_is_alphabetical_skips_dot_files_and_subdirectories(tmp_path: Path) -> None:
-    write(tmp_path / "d" / "b.conf", "b = 1")
-    write(tmp_path / "d" / "a.conf", "a = 1")
-    write(tmp_path / "d" / ".hidden.conf", "hidden = 1")
-    write(tmp_path / "d" / "sub" / "c.conf", "c = 1")
+    write(tmp_path / "d" / "b.conf", "Idle_Time = 1")
+    write(tmp_path / "d" / "a.conf", "Hostname = a")
+    write(tmp_path / "d" / ".hidden.conf", "Listener_Sessions = 1")
+    write(tmp_path / "d" / "sub" / "c.conf", "Max_Recipients_Per_Message = 1")
     root = write(tmp_path / "main.conf", "include d")
     loaded = load(str(root))
     assert loaded.problems == []
-    assert included_names(loaded) == ["a", "b"]
+    assert included_names(loaded) == ["Hostname", "Idle_Time"]
 
 
 def test_missing_include_is_a_diagnostic_at_the_target(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_include_cycle_is_reported_not_followed(tmp_path: Path) -> None:
 
 
 def test_syntax_error_in_included_file_names_that_file(tmp_path: Path) -> None:
-    write(tmp_path / "bad.conf", "S {\n")
+    write(tmp_path / "bad.conf", "ESMTP_Listener {\n")
     root = write(tmp_path / "main.conf", 'ok = 1\ninclude "bad.conf"\n')
     loaded = load(str(root))
     [problem] = loaded.problems
