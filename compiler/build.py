@@ -44,6 +44,7 @@ from .values import (
     to_redis_url,
     to_seconds,
 )
+from .vocabulary import Term, terms
 
 VALUE_TYPE = "E301"
 LISTEN_ADDRESS = "E302"
@@ -94,75 +95,40 @@ def _typed_default(info_default: str) -> Callable[[str], Any] | None:
     return None
 
 
+def _coercion(t: Term) -> Callable[[str], Any]:
+    """How a scalar option's text becomes its value: the row's kind and bound (vocabulary.py)."""
+    if t.kind == "bool":
+        return to_bool
+    if t.kind == "int":
+        return partial(to_int, minimum=t.minimum) if t.minimum else to_int
+    if t.kind == "seconds":
+        return to_seconds
+    if t.kind == "choice":
+        return to_choice(*t.choices)
+    if t.kind == "redis_url":
+        return to_redis_url
+    return str  # text and path: kept as written
+
+
+_SCALAR_KINDS = ("bool", "int", "seconds", "choice", "redis_url", "text", "path")
+# Field -> coercion of every scalar option ecconf interprets, by where it is written.
 LISTENER_SCALARS: dict[str, Callable[[str], Any]] = {
-    "enable": to_bool,
-    "open_relay": to_bool,
-    "use_ssl": to_bool,
-    "always_allow": to_bool,
-    "always_deny": to_bool,
-    "proxy_protocol": to_bool,
-    "proxy_protocol_timeout": to_seconds,
-    "idle_time": to_int,
-    "listener_sessions": to_int,
-    "max_message_size": to_int,
-    "max_recipients_per_message": to_int,
-    "banner_hostname": str,
-    "tls_certificate": str,
-    "tls_key": str,
-    "tls_protocols": str,
-    "tls_ciphers": str,
-    # ecconf's own limits
-    "max_auth_failures": partial(to_int, minimum=3),
-    "max_unknown_commands": partial(to_int, minimum=1),
-    "auth_failure_delay": to_seconds,
-    "auth_penalty_base": to_seconds,
-    "auth_penalty_cap": to_seconds,
-    "auth_penalty_half_life": to_seconds,
-    "data_timeout": to_seconds,
-    "data_deadline": to_seconds,
-    "greeting_delay": to_seconds,
-    "bare_lf": to_choice("accept", "reject"),
-    "auth_require_tls": to_bool,
-    "max_connections_per_address": to_int,
-    "auth_sender_match": to_bool,
+    t.field: _coercion(t) for t in terms("listener") if t.kind in _SCALAR_KINDS
 }
-ECCONF_LIMITS = (
-    "max_auth_failures",
-    "max_unknown_commands",
-    "auth_failure_delay",
-    "auth_penalty_base",
-    "auth_penalty_cap",
-    "auth_penalty_half_life",
-    "data_timeout",
-    "data_deadline",
-    "greeting_delay",
-    "bare_lf",
-    "auth_require_tls",
-    "max_connections_per_address",
-    "auth_sender_match",
-)
 GLOBAL_SCALARS: dict[str, Callable[[str], Any]] = {
-    "hostname": str,
-    "spool_base": str,
-    "message_memory_budget": partial(to_int, minimum=1),
-    "auth_penalty_redis": to_redis_url,
+    t.field: _coercion(t) for t in terms("global") if t.kind in _SCALAR_KINDS
 }
-# ecconf's own listener options that take a list of networks (E206 notes them like ECCONF_LIMITS).
-ECCONF_NETWORK_LISTS = ("proxy_protocol_trusted",)
+AUTH_KEYS: dict[str, Callable[[str], Any]] = {t.field: _coercion(t) for t in terms("auth")}
+# ecconf's own listener limits (scalars), and its listener options that take a list of networks: E206 notes
+# both, to_runtime copies the limits as they are.
+ECCONF_LIMITS = tuple(t.field for t in terms("listener") if t.origin == "ecconf" and t.kind in _SCALAR_KINDS)
+ECCONF_NETWORK_LISTS = tuple(t.field for t in terms("listener") if t.origin == "ecconf" and t.kind == "networks")
 # ecconf's own lists of networks at the global scope (each item a CIDR, as Relay_Hosts).
-GLOBAL_CIDR_LISTS = ("auth_penalty_exempt",)
+GLOBAL_CIDR_LISTS = tuple(t.field for t in terms("global") if t.origin == "ecconf" and t.kind == "networks")
 # ecconf's own server-wide limits and settings (global scope only), noted by E206 like ECCONF_LIMITS.
-ECCONF_GLOBALS = ("message_memory_budget", "auth_penalty_redis", *GLOBAL_CIDR_LISTS)
+ECCONF_GLOBALS = tuple(t.field for t in terms("global") if t.origin == "ecconf")
 # Momentum documents its spool directory as `spoolbase`; SPEC writes `Spool_Base`. Both set the same field.
 GLOBAL_SYNONYMS = {"spoolbase": "spool_base"}
-AUTH_KEYS: dict[str, Callable[[str], Any]] = {
-    "uri": str,
-    "realm": str,
-    "stored_cleartext": to_bool,
-    "log_authentication": to_bool,
-    "extension": str,
-    "extension_argument": str,
-}
 
 
 class Builder:

@@ -14,8 +14,17 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .span import Span
+from .vocabulary import Where, term
 
 JsonValue = Any  # str | int | bool | list[JsonValue] | dict[str, JsonValue]; the schema spells it out
+
+
+def interpreted(where: Where, field: str) -> Any:
+    """An interpreted option's field: unset (None) by default, its bound and description from its row in
+    vocabulary.py (the annotation says its type; tests/compiler/test_vocabulary.py checks that it fits)."""
+    row = term(where, field)
+    prefix = "ecconf extension: " if row.origin == "ecconf" else ""
+    return Field(None, ge=row.minimum, description=prefix + row.description)
 
 
 class Model(BaseModel):
@@ -99,66 +108,56 @@ def _blank(cls: type[Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[
 class AuthParameters(Model):
     """One `Auth<Mech>Parameters` dictionary."""
 
-    uri: str | None = Field(None, description="Where the credentials are: file:, digest: or a back-end scheme")
-    realm: str | None = Field(None, description="DIGEST-MD5 realm; default: the Hostname")
-    stored_cleartext: bool | None = Field(None, description="DIGEST-MD5: the store holds clear-text passwords")
-    log_authentication: bool | None = Field(None, description="Write an accounting-log line per AUTH event")
-    extension: str | None = Field(None, description="Momentum 2.x way to advertise: always AUTH")
-    extension_argument: str | None = Field(None, description="Momentum 2.x way to advertise: the mechanism")
+    uri: str | None = interpreted("auth", "uri")
+    realm: str | None = interpreted("auth", "realm")
+    stored_cleartext: bool | None = interpreted("auth", "stored_cleartext")
+    log_authentication: bool | None = interpreted("auth", "log_authentication")
+    extension: str | None = interpreted("auth", "extension")
+    extension_argument: str | None = interpreted("auth", "extension_argument")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Keys ecconf does not interpret")
 
 
 class ListenerOptions(Model):
     """Options valid in ESMTP_Listener, Listen and Peer scopes (None: not set at this level)."""
 
-    enable: bool | None = Field(None, description="Accept connections here; false turns the listener (or Listen) off")
-    smtp_extensions: list[str] | None = Field(
-        None, description='Extensions advertised in EHLO, e.g. "STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"'
-    )
-    relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH")
-    open_relay: bool | None = Field(None, description="Every client may relay without AUTH")
-    auth_login_parameters: AuthParameters | None = Field(None, description="AuthLoginParameters: LOGIN")
-    auth_plain_parameters: AuthParameters | None = Field(None, description="AuthPlainParameters: PLAIN")
-    auth_cram_md5_parameters: AuthParameters | None = Field(None, description="AuthCramMD5Parameters: CRAM-MD5")
-    auth_digest_md5_parameters: AuthParameters | None = Field(None, description="AuthDigestMD5Parameters: DIGEST-MD5")
-    auth_scram_sha256_parameters: AuthParameters | None = Field(None, description="ecconf extension (RFC 7677)")
-    banner_hostname: str | None = Field(None, description="The name in the 220 greeting; default: the Hostname")
-    idle_time: int | None = Field(None, ge=0, description="Seconds a session may stay idle")
-    listener_sessions: int | None = Field(None, ge=0, description="Concurrent sessions; 0 = no limit")
-    max_message_size: int | None = Field(None, ge=0, description="Bytes; 0 = no limit")
-    max_recipients_per_message: int | None = Field(None, ge=0, description="0 = no limit")
-    tls_certificate: str | None = Field(None, description="PEM certificate (chain) file for STARTTLS / Use_SSL")
-    tls_key: str | None = Field(None, description="PEM private key file for TLS_Certificate")
-    tls_protocols: str | None = Field(None, description="TLS protocol versions allowed, as Momentum writes them")
-    tls_ciphers: str | None = Field(None, description="OpenSSL cipher list")
-    use_ssl: bool | None = Field(None, description="Implicit TLS from the first byte (not with STARTTLS)")
-    always_allow: bool | None = Field(None, description="Accept these clients whatever other policy says")
-    always_deny: bool | None = Field(None, description="Refuse these clients")
-    proxy_protocol: bool | None = Field(None, description="Every connection starts with a PROXY header (v1 or v2)")
-    proxy_protocol_timeout: float | None = Field(None, ge=0, description="Seconds to wait for the PROXY header")
+    enable: bool | None = interpreted("listener", "enable")
+    smtp_extensions: list[str] | None = interpreted("listener", "smtp_extensions")
+    relay_hosts: list[str] | None = interpreted("listener", "relay_hosts")
+    open_relay: bool | None = interpreted("listener", "open_relay")
+    auth_login_parameters: AuthParameters | None = interpreted("listener", "auth_login_parameters")
+    auth_plain_parameters: AuthParameters | None = interpreted("listener", "auth_plain_parameters")
+    auth_cram_md5_parameters: AuthParameters | None = interpreted("listener", "auth_cram_md5_parameters")
+    auth_digest_md5_parameters: AuthParameters | None = interpreted("listener", "auth_digest_md5_parameters")
+    auth_scram_sha256_parameters: AuthParameters | None = interpreted("listener", "auth_scram_sha256_parameters")
+    banner_hostname: str | None = interpreted("listener", "banner_hostname")
+    idle_time: int | None = interpreted("listener", "idle_time")
+    listener_sessions: int | None = interpreted("listener", "listener_sessions")
+    max_message_size: int | None = interpreted("listener", "max_message_size")
+    max_recipients_per_message: int | None = interpreted("listener", "max_recipients_per_message")
+    tls_certificate: str | None = interpreted("listener", "tls_certificate")
+    tls_key: str | None = interpreted("listener", "tls_key")
+    tls_protocols: str | None = interpreted("listener", "tls_protocols")
+    tls_ciphers: str | None = interpreted("listener", "tls_ciphers")
+    use_ssl: bool | None = interpreted("listener", "use_ssl")
+    always_allow: bool | None = interpreted("listener", "always_allow")
+    always_deny: bool | None = interpreted("listener", "always_deny")
+    proxy_protocol: bool | None = interpreted("listener", "proxy_protocol")
+    proxy_protocol_timeout: float | None = interpreted("listener", "proxy_protocol_timeout")
     # ecconf's own limits (Momentum has no such options; README "Security" explains each).
-    max_auth_failures: int | None = Field(None, ge=3, description="ecconf: failed AUTHs per session before 421")
-    auth_failure_delay: float | None = Field(None, ge=0, description="ecconf: seconds before a 2nd failure's reply")
-    auth_penalty_base: float | None = Field(None, ge=0, description="ecconf: per-address AUTH penalty base (s)")
-    auth_penalty_cap: float | None = Field(None, ge=0, description="ecconf: longest per-address AUTH penalty (s)")
-    auth_penalty_half_life: float | None = Field(None, ge=0, description="ecconf: counted failures halve after (s)")
-    max_unknown_commands: int | None = Field(None, ge=1, description="ecconf: bad commands per session before 421")
-    data_timeout: float | None = Field(None, ge=0, description="ecconf: seconds between DATA blocks")
-    data_deadline: float | None = Field(None, ge=0, description="ecconf: seconds for a whole DATA transfer")
-    greeting_delay: float | None = Field(None, ge=0, description="ecconf: hold the banner (s); early talkers get 554")
-    bare_lf: Literal["accept", "reject"] | None = Field(None, description="ecconf: bare LF in SMTP: accept or reject")
-    auth_require_tls: bool | None = Field(
-        None, description="ecconf: PLAIN/LOGIN only under TLS; unset: wherever STARTTLS is offered"
-    )
-    max_connections_per_address: int | None = Field(
-        None, ge=0, description="ecconf: sessions one client address (IPv6 /64) may hold open; 0 = no cap"
-    )
-    auth_sender_match: bool | None = Field(
-        None, description="ecconf: after AUTH, MAIL FROM must be the user's own address (553 5.7.1)"
-    )
-    proxy_protocol_trusted: list[str] | None = Field(
-        None, description="ecconf: the only sources that may connect to a Proxy_Protocol listener (CIDRs)"
-    )
+    max_auth_failures: int | None = interpreted("listener", "max_auth_failures")
+    auth_failure_delay: float | None = interpreted("listener", "auth_failure_delay")
+    auth_penalty_base: float | None = interpreted("listener", "auth_penalty_base")
+    auth_penalty_cap: float | None = interpreted("listener", "auth_penalty_cap")
+    auth_penalty_half_life: float | None = interpreted("listener", "auth_penalty_half_life")
+    max_unknown_commands: int | None = interpreted("listener", "max_unknown_commands")
+    data_timeout: float | None = interpreted("listener", "data_timeout")
+    data_deadline: float | None = interpreted("listener", "data_deadline")
+    greeting_delay: float | None = interpreted("listener", "greeting_delay")
+    bare_lf: Literal["accept", "reject"] | None = interpreted("listener", "bare_lf")
+    auth_require_tls: bool | None = interpreted("listener", "auth_require_tls")
+    max_connections_per_address: int | None = interpreted("listener", "max_connections_per_address")
+    auth_sender_match: bool | None = interpreted("listener", "auth_sender_match")
+    proxy_protocol_trusted: list[str] | None = interpreted("listener", "proxy_protocol_trusted")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
     scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
 
@@ -198,18 +197,12 @@ class GenericScope(Model):
 class Config(Model):
     """A whole configuration: the global scope and everything in it."""
 
-    hostname: str | None = Field(None, description="The server's name; default: the machine's host name")
-    spool_base: str | None = Field(None, description="Where accepted messages are written (Maildir)")
-    message_memory_budget: int | None = Field(
-        None, ge=1, description="ecconf: bytes of message content held in memory at once, by all serve workers together"
-    )
-    relay_hosts: list[str] | None = Field(None, description="CIDRs whose clients may relay without AUTH (global)")
-    auth_penalty_exempt: list[str] | None = Field(
-        None, description="ecconf: CIDRs whose clients the per-address AUTH penalty never counts nor holds back"
-    )
-    auth_penalty_redis: str | None = Field(
-        None, description="ecconf: Redis URL (redis://, rediss://, unix://) of a penalty table shared by servers"
-    )
+    hostname: str | None = interpreted("global", "hostname")
+    spool_base: str | None = interpreted("global", "spool_base")
+    message_memory_budget: int | None = interpreted("global", "message_memory_budget")
+    relay_hosts: list[str] | None = interpreted("global", "relay_hosts")
+    auth_penalty_exempt: list[str] | None = interpreted("global", "auth_penalty_exempt")
+    auth_penalty_redis: str | None = interpreted("global", "auth_penalty_redis")
     options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
     esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")
     ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")

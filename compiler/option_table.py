@@ -1,9 +1,9 @@
 """Momentum's documented options, as data: name, default, the scopes each is valid in, its module stanzas, and
 the value spellings the documentation shows beyond the type a default implies.
 
-Rule of this room: the tables are data files beside this module (compiler/data/*.tsv); this module only
-loads them and answers questions about names, case-insensitively. What an option *means* is models.py's and
-the rules' business.
+Rule of this room: the tables are data files beside this module (compiler/data/*.tsv), and for ecconf's own
+options the descriptions of vocabulary.py; this module only loads them and answers questions about names,
+case-insensitively. What an option *means* is models.py's and the rules' business.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+
+from .vocabulary import TERMS
 
 DATA_FILES = ("momentum_options.tsv", "ecconf_options.tsv")
 # Every module stanza the documentation configures; each is a scope of the global level.
@@ -168,6 +170,9 @@ def table() -> OptionTable:
     rows.extend(_module_rows(_read(data, MODULES_FILE)))
     forms = _value_forms(_read(data, VALUE_FORMS_FILE))
     rows = [replace(row, forms=forms[row.key]) if not row.is_scope and row.key in forms else row for row in rows]
+    # ecconf's own options say what they do in vocabulary.py, written once there.
+    ours = {t.spelling.lower(): t.description for t in TERMS if t.origin == "ecconf"}
+    rows = [replace(row, description=ours[row.key]) if not row.is_scope and row.key in ours else row for row in rows]
     return OptionTable(rows)
 
 

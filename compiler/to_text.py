@@ -24,59 +24,10 @@ from .fmt import BARE_KEY, INDENT, KEYWORDS, WIDTH
 from .json_locate import Parts
 from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
 from .option_table import table
+from .vocabulary import TERMS
 
 # Field -> Momentum's spelling, for the options ecconf interprets (names are case-insensitive; this is style).
-SPELLING: dict[str, str] = {
-    "hostname": "Hostname",
-    "spool_base": "Spool_Base",
-    "message_memory_budget": "Message_Memory_Budget",
-    "relay_hosts": "Relay_Hosts",
-    "auth_penalty_exempt": "Auth_Penalty_Exempt",
-    "auth_penalty_redis": "Auth_Penalty_Redis",
-    "enable": "Enable",
-    "smtp_extensions": "SMTP_Extensions",
-    "open_relay": "Open_Relay",
-    "auth_login_parameters": "AuthLoginParameters",
-    "auth_plain_parameters": "AuthPlainParameters",
-    "auth_cram_md5_parameters": "AuthCramMD5Parameters",
-    "auth_digest_md5_parameters": "AuthDigestMD5Parameters",
-    "auth_scram_sha256_parameters": "AuthScramSHA256Parameters",
-    "banner_hostname": "Banner_Hostname",
-    "idle_time": "Idle_Time",
-    "listener_sessions": "Listener_Sessions",
-    "max_message_size": "Max_Message_Size",
-    "max_recipients_per_message": "Max_Recipients_Per_Message",
-    "tls_certificate": "TLS_Certificate",
-    "tls_key": "TLS_Key",
-    "tls_protocols": "TLS_Protocols",
-    "tls_ciphers": "TLS_Ciphers",
-    "use_ssl": "Use_SSL",
-    "always_allow": "Always_Allow",
-    "always_deny": "Always_Deny",
-    "proxy_protocol": "Proxy_Protocol",
-    "proxy_protocol_timeout": "Proxy_Protocol_Timeout",
-    "proxy_protocol_trusted": "Proxy_Protocol_Trusted",
-    "max_auth_failures": "Max_Auth_Failures",
-    "auth_failure_delay": "Auth_Failure_Delay",
-    "auth_penalty_base": "Auth_Penalty_Base",
-    "auth_penalty_cap": "Auth_Penalty_Cap",
-    "auth_penalty_half_life": "Auth_Penalty_Half_Life",
-    "max_unknown_commands": "Max_Unknown_Commands",
-    "data_timeout": "Data_Timeout",
-    "data_deadline": "Data_Deadline",
-    "greeting_delay": "Greeting_Delay",
-    "bare_lf": "Bare_LF",
-    "auth_require_tls": "Auth_Require_TLS",
-    "max_connections_per_address": "Max_Connections_Per_Address",
-    "auth_sender_match": "Auth_Sender_Match",
-    "acctlog": "acctlog",
-    "uri": "uri",
-    "realm": "realm",
-    "stored_cleartext": "stored_cleartext",
-    "log_authentication": "log_authentication",
-    "extension": "extension",
-    "extension_argument": "extension_argument",
-}
+SPELLING: dict[str, str] = {t.field: t.spelling for t in TERMS} | {"acctlog": "acctlog"}
 # Field holding child scopes -> the scope's name in the text.
 SCOPE_SPELLING: dict[str, str] = {
     "esmtp_listener": "ESMTP_Listener",
