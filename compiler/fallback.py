@@ -124,8 +124,7 @@ def _on_unix_socket(address: str) -> bool:
 
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
     """The value of `field` for clients of this class, and where it was set."""
-    # A model's __dict__ holds exactly its fields (extra="forbid"; positions are private), so one dict
-    # lookup asks both "is this a field here?" and "is it set?": this runs for every class and field.
+    # Every option field defaults to None: a field that is not one of this model's, or not set, answers None.
     for level, owner in (
         ("listen_peer", cls.listen_peer),
         ("listen", cls.listen),
@@ -134,7 +133,7 @@ def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
         ("global", config),
     ):
         if owner is not None:
-            value = owner.__dict__.get(field)
+            value = getattr(owner, field, None)
             if value is not None:
                 return Resolved(value, level, owner, owner.span_of(field))
     return Resolved(DEFAULTS.get(field), "default", None, None)
@@ -169,10 +168,10 @@ def layer(owner: Model, level: str) -> dict[str, Resolved]:
     # Every option field defaults to None, and pydantic records each field given a value (by construction,
     # validation, assignment or Model.assign) in the fields-set: those few names are all there is to look at,
     # rather than every field of the model.
-    values, spans = owner.__dict__, owner.spans()
+    spans = owner.spans()
     out: dict[str, Resolved] = {}
-    for name in owner.__pydantic_fields_set__:
-        value = values[name]
+    for name in owner.model_fields_set:
+        value = getattr(owner, name)
         if value is not None and name in OPTION_FIELDS:
             out[name] = Resolved(value, level, owner, spans.get(name))
     return out

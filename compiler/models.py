@@ -30,78 +30,59 @@ def interpreted(where: Where, field: str) -> Any:
 class Model(BaseModel):
     # Validators and schemas are built on first use, not at import: lint builds its models with `coerced`
     # (build.py has already coerced every value) and never needs them, so `ecconf lint` starts without paying
-    # for them; JSON input and `ecconf schema` build them when they first ask.
+    # for them; JSON input and `ecconf schema` build them when they first ask. Only pydantic's public API is
+    # used: `model_construct`, attribute assignment (no validation: validate_assignment is off) and private
+    # attributes.
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    # Positions are private (never in the JSON). They are read on hot paths (every fallback lookup), so the
-    # accessors below go to pydantic's private dict directly rather than through its attribute hook, and the
-    # per-field dict is created only when a field is set from text (a default_factory costs per instance).
-    _spans: dict[str, Span] | None = PrivateAttr(default=None)
-    _span: Span | None = PrivateAttr(default=None)
+    # Positions are private (never in the JSON): one dict a model, each field's span by its name and the
+    # model's own under None, set once when the model is made (one private write, where a dict made on
+    # demand and a separate `_span` cost a look-up and a write per option).
+    _spans: dict[str | None, Span] = PrivateAttr(default_factory=dict)
 
     def span_of(self, field: str) -> Span | None:
         """Where `field` was set (the option's span), or None if it was not set in the text."""
-        spans = self.__pydantic_private__["_spans"]  # type: ignore[index]
-        return spans.get(field) if spans else None
+        return self._spans.get(field)
 
-    def spans(self) -> dict[str, Span]:
-        """Where each field set from text was set (empty if none was; do not change it)."""
-        return self.__pydantic_private__["_spans"] or _NO_SPANS  # type: ignore[index]
+    def spans(self) -> dict[str | None, Span]:
+        """Where each field set from text was set, and the model itself under None (do not change it)."""
+        return self._spans
 
     def assign(self, field: str, value: Any, span: Span) -> None:
-        """Set `field` to a value already of its type, written at `span`. Exactly what pydantic's own assignment
-        does here (the value, and the field recorded as set; no validation), minus its attribute hook: build sets
-        every option of a config this way."""
-        self.__dict__[field] = value
-        self.__pydantic_fields_set__.add(field)
-        self.set_span_of(field, span)
+        """Set `field` to a value already of its type, written at `span` (recorded as set, not validated)."""
+        setattr(self, field, value)
+        self._spans[field] = span
 
     def set_span_of(self, field: str, span: Span) -> None:
-        private = self.__pydantic_private__
-        assert private is not None
-        if private["_spans"] is None:
-            private["_spans"] = {}
-        private["_spans"][field] = span
+        self._spans[field] = span
 
     @property
     def span(self) -> Span | None:
         """Where this scope or dictionary is written."""
-        return self.__pydantic_private__["_span"]  # type: ignore[index]
+        return self._spans.get(None)
 
     @classmethod
     def coerced(cls, span: Span | None = None, **values: Any) -> Self:
-        """A model from values already of their fields' types, written at `span`: what `model_construct` makes
-        (the same fields set, defaults and private state), minus its per-field default lookups, which cost more
-        per model than validating does."""
-        defaults, factories = _blank(cls)
-        model = cls.__new__(cls)
-        fields = defaults.copy()
-        for name, factory in factories:
-            fields[name] = factory()
-        fields.update(values)
-        object.__setattr__(model, "__dict__", fields)
-        object.__setattr__(model, "__pydantic_fields_set__", set(values))
-        object.__setattr__(model, "__pydantic_extra__", None)
-        object.__setattr__(model, "__pydantic_private__", {"_spans": None, "_span": span})
+        """A model from values already of their fields' types, written at `span` (not validated again): a
+        copy of the class's blank model with fresh lists and dicts where a field has a factory, and `values`
+        (model_copy, which copies; model_construct would look every default up again, 2x lint's time)."""
+        blank, factories = _blank(cls)
+        model = blank.model_copy(update={**{name: factory() for name, factory in factories}, **values})
+        model._spans = {} if span is None else {None: span}
         return model
 
 
-_NO_SPANS: dict[str, Span] = {}
-
-# Per model class: the plain defaults of its optional fields, and the factories of the others.
-_BLANKS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+# Per model class: a blank model (every field at its default) and the factories of the fields that have one.
+_BLANKS: dict[type, tuple[Any, tuple[tuple[str, Callable[[], Any]], ...]]] = {}
 
 
-def _blank(cls: type[Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+def _blank(cls: type[Model]) -> tuple[Any, tuple[tuple[str, Callable[[], Any]], ...]]:
     found = _BLANKS.get(cls)
     if found is None:
-        defaults: dict[str, Any] = {}
         factories: list[tuple[str, Callable[[], Any]]] = []
-        for name, info in cls.__pydantic_fields__.items():
+        for name, info in cls.model_fields.items():
             if info.default_factory is not None:
-                factories.append((name, info.default_factory))  # type: ignore[arg-type]
-            elif not info.is_required():
-                defaults[name] = info.default  # every default here is None or a literal: shared safely
-        found = _BLANKS[cls] = (defaults, tuple(factories))
+                factories.append((name, info.default_factory))  # type: ignore[arg-type]  # none takes data
+        found = _BLANKS[cls] = (cls.model_construct(), tuple(factories))
     return found
 
 

@@ -145,3 +145,15 @@ def test_a_bound_holds_for_text_and_json_input_alike(t: Term, tmp_path: Path) ->
         found = [d for d in report.diagnostics if d.severity.name == "ERROR"]
         assert found and all(d.span.line >= 1 for d in found), (path.suffix, report.diagnostics)
         assert any(str(t.minimum) in d.message for d in found), [d.message for d in found]
+
+
+def test_models_are_made_and_read_through_pydantics_public_api() -> None:
+    private = ("__pydantic_private__", "__pydantic_fields_set__", "__pydantic_extra__", ".__dict__")
+    compiler = Path(build.__file__).parent
+    found = [
+        f"{path.relative_to(compiler)}: {word}"
+        for path in sorted(compiler.rglob("*.py"))
+        for word in private
+        if word in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
