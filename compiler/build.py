@@ -138,8 +138,6 @@ class Builder:
         # Scopes that merge, by (id of the parent model, merge key): a dict, not a scan, so that many
         # Listens and Peers cost linear time.
         self._merged: dict[tuple[int, str], Model] = {}
-        self._spans_owner: Model | None = None  # the model `set` last wrote to, and its spans
-        self._spans: dict[str | None, Span] = {}
         # Networks by text as written, with their normal form: configs repeat the same few in every scope,
         # and spelling an address out (ipaddress's str) costs more than parsing it.
         self._cidrs: dict[str, tuple[CidrValue, str]] = {}
@@ -371,12 +369,10 @@ class Builder:
                 params.set_span_of(key, entry.span)
         return params
 
-    def set(self, model: Model, field_name: str, option: Option, value: Any) -> None:
+    @staticmethod
+    def set(model: Model, field_name: str, option: Option, value: Any) -> None:
         if value is not None:
-            setattr(model, field_name, value)  # already of its type: pydantic records it as set, unvalidated
-            if model is not self._spans_owner:  # a scope's options come one after another: one look-up a scope
-                self._spans_owner, self._spans = model, model.spans()
-            self._spans[field_name] = option.span
+            model.assign(field_name, value, option.span)
 
 
 @dataclass

@@ -124,7 +124,8 @@ def _on_unix_socket(address: str) -> bool:
 
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
     """The value of `field` for clients of this class, and where it was set."""
-    # Every option field defaults to None: a field that is not one of this model's, or not set, answers None.
+    # Every option field defaults to None. A field this model does not have is not asked of it: a missing
+    # attribute goes through pydantic's __getattr__ and an exception, and this runs for every class and field.
     for level, owner in (
         ("listen_peer", cls.listen_peer),
         ("listen", cls.listen),
@@ -132,11 +133,21 @@ def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
         ("listener", config.esmtp_listener),
         ("global", config),
     ):
-        if owner is not None:
-            value = getattr(owner, field, None)
+        if owner is not None and field in _fields_of(type(owner)):
+            value = getattr(owner, field)
             if value is not None:
                 return Resolved(value, level, owner, owner.span_of(field))
     return Resolved(DEFAULTS.get(field), "default", None, None)
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _fields_of(cls: type[Model]) -> frozenset[str]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = frozenset(cls.model_fields)
+    return found
 
 
 # The option fields a client class resolves: every ListenerOptions field but the uninterpreted leftovers.

@@ -9,9 +9,9 @@ private attribute so they never reach the JSON.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from .span import Span
 from .vocabulary import Where, term
@@ -31,13 +31,20 @@ class Model(BaseModel):
     # Validators and schemas are built on first use, not at import: lint builds its models with `coerced`
     # (build.py has already coerced every value) and never needs them, so `ecconf lint` starts without paying
     # for them; JSON input and `ecconf schema` build them when they first ask. Only pydantic's public API is
-    # used: `model_construct`, attribute assignment (no validation: validate_assignment is off) and private
-    # attributes.
+    # used: `model_copy`, attribute assignment (no validation: validate_assignment is off) and the
+    # `model_post_init` hook.
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    # Positions are private (never in the JSON): one dict a model, each field's span by its name and the
-    # model's own under None, set once when the model is made (one private write, where a dict made on
-    # demand and a separate `_span` cost a look-up and a write per option).
-    _spans: dict[str | None, Span] = PrivateAttr(default_factory=dict)
+    # Positions: one dict a model, each field's span by its name and the model's own under None. It lives in
+    # a slot of ours, not in pydantic's state, so it is never in the JSON, and reading it is a plain
+    # attribute read: a pydantic private attribute goes through its __getattr__, 50 times slower, and rules
+    # read positions for every finding and every resolved option.
+    __slots__ = ("_spans",)
+    if TYPE_CHECKING:  # for mypy only: annotated in the class body, pydantic would make it a private attribute
+        _spans: dict[str | None, Span]
+
+    def model_post_init(self, context: Any, /) -> None:
+        """A model made by validation (JSON input) starts with no positions."""
+        self._spans = {}
 
     def span_of(self, field: str) -> Span | None:
         """Where `field` was set (the option's span), or None if it was not set in the text."""
