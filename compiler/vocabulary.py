@@ -36,9 +36,16 @@ class Term:
 
 
 def _listener(
-    spelling: str, field: str, kind: Kind, description: str, *, minimum: int | None = None, origin: Origin = "momentum"
+    spelling: str,
+    field: str,
+    kind: Kind,
+    description: str,
+    *,
+    minimum: int | None = None,
+    choices: tuple[str, ...] = (),
+    origin: Origin = "momentum",
 ) -> Term:
-    return Term(spelling, field, "listener", kind, description, origin=origin, minimum=minimum)
+    return Term(spelling, field, "listener", kind, description, origin=origin, minimum=minimum, choices=choices)
 
 
 def _ecconf(
@@ -50,7 +57,8 @@ def _ecconf(
     minimum: int | None = None,
     choices: tuple[str, ...] = (),
 ) -> Term:
-    return Term(spelling, field, "listener", kind, description, origin="ecconf", minimum=minimum, choices=choices)
+    """A listener option of ecconf's own."""
+    return _listener(spelling, field, kind, description, minimum=minimum, choices=choices, origin="ecconf")
 
 
 TERMS: tuple[Term, ...] = (

@@ -68,7 +68,7 @@ class MemoryBudget:
                 return False
         elif used > self._claimed:
             short = used - self._claimed
-            slab = max(MIN_SLAB, min(SLAB, self.limit // 256))
+            slab = self._slab()
             slabs = -(-short // slab) * slab
             if pool.claim(slabs, self.limit):
                 self._claimed += slabs
@@ -86,7 +86,7 @@ class MemoryBudget:
         pool = self._pool
         if pool is None:
             return
-        slab = max(MIN_SLAB, min(SLAB, self.limit // 256))
+        slab = self._slab()
         spare = self._claimed - self.used
         if self.used and spare <= 2 * slab:
             return
@@ -95,6 +95,10 @@ class MemoryBudget:
         if spare:
             pool.give_back(spare)
             self._claimed -= spare
+
+    def _slab(self) -> int:
+        """What to claim from the pool at a time: a 256th of the limit, within [MIN_SLAB, SLAB]."""
+        return max(MIN_SLAB, min(SLAB, self.limit // 256))
 
 
 class Reservation:
