@@ -6,8 +6,10 @@ instead of `N` for a timeout. An attempt the credential store could not answer (
 own authorization (`Z`) lines carry their extra facts after the status, so readers of the six documented
 fields read it unchanged and the wrong passwords can still be told from the database outages. Inside a
 field `\\` becomes `\\\\`, `@` becomes `\\@` and a control character becomes `\\xNN`, so a field can
-never split a line or shift the columns. Writing is one O_APPEND write per line, which keeps lines whole
-when several threads or processes share the file.
+never split a line or shift the columns. Writing is one O_APPEND write per batch of lines, which keeps
+lines whole when several threads or processes share the file. `Appender` keeps each file open between
+batches and opens it again when its path no longer names the open file (rotated away or removed), so
+every batch goes to the file the path names when it is written.
 """
 
 from __future__ import annotations
@@ -50,9 +52,67 @@ def format_line(
     return "@".join(fields) + "\n"
 
 
-def append(path: Path, line: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+_OPEN = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+def append(path: Path | str, line: str) -> None:
+    """Append `line` (or several) once, opening and closing the file."""
+    fd = os.open(path, _OPEN, 0o640)
     try:
-        os.write(fd, line.encode("utf-8", "replace"))
+        _write_all(fd, line.encode("utf-8", "replace"))
     finally:
         os.close(fd)
+
+
+class Appender:
+    """Appends to accounting logs through descriptors kept open; used by one thread at a time (the disk
+    thread). A stat of the path per write is half the cost of an open and a close, and tells a rotation."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, tuple[int, int, int]] = {}  # path -> (fd, st_dev, st_ino)
+
+    def append(self, path: Path | str, text: str) -> None:
+        key = os.fspath(path)
+        data = text.encode("utf-8", "replace")
+        held = self._open.get(key)
+        if held is not None:
+            fd, dev, ino = held
+            try:
+                now = os.stat(key)
+                current = now.st_dev == dev and now.st_ino == ino
+            except OSError:  # removed: a new file takes its place
+                current = False
+            if not current:
+                self._drop(key)
+                held = None
+        if held is None:
+            fd = os.open(key, _OPEN, 0o640)
+            try:
+                opened = os.fstat(fd)
+            except OSError:
+                os.close(fd)
+                raise
+            self._open[key] = (fd, opened.st_dev, opened.st_ino)
+        try:
+            _write_all(self._open[key][0], data)
+        except OSError:  # a disk error: the next batch tries a fresh descriptor
+            self._drop(key)
+            raise
+
+    def close(self) -> None:
+        for key in list(self._open):
+            self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        fd = self._open.pop(key)[0]
+        try:
+            os.close(fd)
+        except OSError:  # closing a descriptor whose writes failed may fail too; it is closed either way
+            pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # A regular file takes the whole write unless the disk fills mid-way; then the rest raises ENOSPC.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

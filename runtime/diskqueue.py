@@ -8,7 +8,8 @@ loop pays for. This thread writes each message and hands it to the commit thread
 makes what has gathered durable together (the file syncs at once, one sync of `envelope/` and one of `new/`
 per batch) before their results go back; so accounting lines and other jobs never wait behind an fsync.
 A spool on tmpfs is committed here, in the batch's own results: its syncs cost nothing, a hand-over does.
-Accounting lines for one file go out in one open and one O_APPEND write. Jobs run in the order they were
+Accounting lines for one file go out in one O_APPEND write per batch, through a descriptor this thread
+keeps open (acctlog.Appender). Jobs run in the order they were
 submitted (lines for one file keep their order); a message's result may come back after those of later
 jobs. One failing job never fails another, except that lines written together succeed or fail together.
 """
@@ -36,7 +37,7 @@ DISK_THREAD_NICE = 10  # added to the thread's nice value (Linux: per thread)
 @dataclass(frozen=True, slots=True)
 class Deliver:
     """Store one message (and the envelope record `sidecar` makes) durably in `maildir`; the value is its
-    path in new/."""
+    path in new/, a string."""
 
     maildir: Maildir
     data: bytes
@@ -72,6 +73,7 @@ class DiskQueue:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._committer = Committer(on_done, f"{name}-commit", DISK_THREAD_NICE)
+        self._appender = acctlog.Appender()  # used by the disk thread alone
 
     def submit(self, job: Job, token: object) -> None:
         self.submit_many([(job, token)])
@@ -112,10 +114,11 @@ class DiskQueue:
                     self._ready.wait()
                 if not self._jobs:
                     self._thread = None  # under the lock: a submit from now on starts a new thread
+                    self._appender.close()  # a stopped queue holds no log open
                     return
                 batch = list(self._jobs)
                 self._jobs.clear()
-            results, pending = stage_batch(batch)
+            results, pending = stage_batch(batch, self._appender)
             done = [r for r in results if r is not None]
             if later := [p for p in pending if not p[1].in_memory]:
                 self._committer.add(later)
@@ -127,12 +130,18 @@ class DiskQueue:
 
 def run_batch(batch: list[tuple[Job, object]], run: Runner = run_each) -> list[Result]:
     """Run a batch here and now, its messages committed together: every result, in submission order."""
-    results, pending = stage_batch(batch)
+    appender = acctlog.Appender()
+    try:
+        results, pending = stage_batch(batch, appender)
+    finally:
+        appender.close()
     committed = iter(commit(pending, run))
     return [next(committed) if r is None else r for r in results]
 
 
-def stage_batch(batch: list[tuple[Job, object]]) -> tuple[list[Result | None], list[Pending]]:
+def stage_batch(
+    batch: list[tuple[Job, object]], appender: acctlog.Appender
+) -> tuple[list[Result | None], list[Pending]]:
     """Run a batch's jobs but leave its messages written and unsynced: their places in the results are None,
     and they are in the second list, in the same order, for `groupcommit.commit`."""
     results: list[Result | None] = []
@@ -149,7 +158,7 @@ def stage_batch(batch: list[tuple[Job, object]]) -> tuple[list[Result | None], l
                 continue
             if isinstance(job, Append):
                 if job.path not in appended:  # the first line for this file writes all of the batch's
-                    appended[job.path] = _append_all(job.path, lines[job.path])
+                    appended[job.path] = _append_all(appender, job.path, lines[job.path])
                 if (failed := appended[job.path]) is not None:
                     raise failed
                 value: object = None
@@ -169,9 +178,9 @@ def _lines_by_file(batch: list[tuple[Job, object]]) -> dict[Path, list[str]]:
     return lines
 
 
-def _append_all(path: Path, lines: list[str]) -> BaseException | None:
+def _append_all(appender: acctlog.Appender, path: Path, lines: list[str]) -> BaseException | None:
     try:
-        acctlog.append(path, "".join(lines))
+        appender.append(path, "".join(lines))
     except Exception as exc:  # every line of the batch gets it; none is written twice
         return exc
     return None

@@ -36,6 +36,10 @@ def record(envelope: Envelope, message: str) -> bytes:
         "tls": envelope.tls,
         "auth": {"user": ctx.auth_user, "mechanism": ctx.auth_name} if authenticated else None,
     }
-    # ensure_ascii: client-supplied text (even an undecodable byte kept as a surrogate) is escaped, so the
-    # file is always valid UTF-8 and one line.
-    return json.dumps(doc, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+    return _ENCODE(doc).encode("ascii") + b"\n"
+
+
+# ensure_ascii: client-supplied text (even an undecodable byte kept as a surrogate) is escaped, so the file is
+# always valid UTF-8 and one line. One encoder made once: json.dumps with any non-default argument builds a
+# new one per call, a third of a record's cost.
+_ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode

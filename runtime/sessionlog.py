@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 from . import acctlog, observe
 from .events import AuthAttempted, Envelope
@@ -39,7 +38,7 @@ def acct_line(when: float, listener: str, client_ip: str, client_port: int, even
     return acctlog.format_line(when, listener, client, event.user, event.success, event.timeout, event.error)
 
 
-def stored(sid: str, envelope: Envelope, path: Path) -> None:
+def stored(sid: str, envelope: Envelope, path: str) -> None:
     observe.hooks.stored(max(0.0, time.time() - envelope.received_at))
     log.debug(
         "[%s] message %s from %s (auth %s) stored as %s (%d recipients)",
@@ -47,7 +46,7 @@ def stored(sid: str, envelope: Envelope, path: Path) -> None:
         envelope.queue_id,
         envelope.client_ip or "local",
         envelope.context.auth_user or "none",
-        path.name,
+        path,
         len(envelope.rcpt_to),
     )
 

@@ -56,3 +56,49 @@ def test_no_line_separator_survives_any_cleaner():
 def test_a_store_that_could_not_answer_adds_the_error_field() -> None:
     assert format_line(5, "l", "c", "bob", False, error=True) == "5@N@l@c@bob@0@error\n"
     assert format_line(5, "l", "c", "bob", True, error=True) == "5@N@l@c@bob@1\n"  # a success is never an error
+
+
+def _open_descriptors_of(path) -> int:
+    import os
+
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith(str(path)):
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def test_the_appender_keeps_one_descriptor_and_follows_a_rotation(tmp_path):
+    from ecconf.runtime.acctlog import Appender
+
+    log = tmp_path / "acct.log"
+    appender = Appender()
+    appender.append(log, "one\n")
+    appender.append(log, "two\n")
+    assert log.read_text() == "one\ntwo\n"
+    assert _open_descriptors_of(log) == 1  # kept open, not one per batch
+    log.rename(tmp_path / "acct.log.1")  # logrotate's default: rename, then the writer makes a new file
+    appender.append(log, "three\n")
+    assert (tmp_path / "acct.log.1").read_text() == "one\ntwo\n"
+    assert log.read_text() == "three\n"
+    log.unlink()  # removed outright: the next batch makes it again rather than writing to a ghost
+    appender.append(log, "four\n")
+    assert log.read_text() == "four\n"
+    assert _open_descriptors_of(tmp_path) == 1
+    appender.close()
+    assert _open_descriptors_of(tmp_path) == 0
+
+
+def test_the_appender_follows_a_copy_and_truncate_rotation(tmp_path):
+    from ecconf.runtime.acctlog import Appender
+
+    log = tmp_path / "acct.log"
+    appender = Appender()
+    appender.append(log, "old line\n")
+    log.write_text("")  # logrotate copytruncate: same file, emptied; O_APPEND writes at its new end
+    appender.append(log, "new line\n")
+    appender.close()
+    assert log.read_text() == "new line\n"

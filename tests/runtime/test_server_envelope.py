@@ -98,7 +98,7 @@ def test_the_envelope_is_durable_before_its_message_is_renamed_into_new(tmp_path
     monkeypatch.setattr(spool.os, "rename", rename)
     names = [maildir.stage(b"m\n", f"Q{n}", 1.0, lambda name: b'{"m":"%s"}\n' % name.encode()) for n in range(2)]
     results = maildir.commit(names)
-    assert all(isinstance(r, Path) for r in results)
+    assert all(isinstance(r, str) for r in results)
     # One fsync of envelope/ for the batch, before any rename; one of new/ after them.
     assert steps[0] == "sync envelope" and steps[-1] == "sync new" and len(steps) == 4
     assert all(step.startswith("rename, envelope {") for step in steps[1:3])
