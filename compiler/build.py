@@ -357,16 +357,24 @@ class Builder:
                 hint=f'write {option.name} = [ uri = "file:///path/to/passwords" ]',
             )
             return None
-        params = AuthParameters.coerced(option.value.span)
+        # Gathered first and made in one step: an assignment per key through the model costs more than the
+        # whole dictionary's copy (thousands of these dictionaries in a big config).
+        values: dict[str, Any] = {}
+        options: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
         for entry in option.value.entries:
             key = entry.key.lower()
             if key in AUTH_KEYS:
                 value = self.scalar(entry.key, entry.value, AUTH_KEYS[key])
-                if value is not None:
-                    params.assign(key, value, entry.span)
+                if value is None:
+                    continue
+                values[key] = value
             else:
-                params.options[key] = plain(entry.value)
-                params.set_span_of(key, entry.span)
+                options[key] = plain(entry.value)
+            spans[key] = entry.span
+        params = AuthParameters.coerced(option.value.span, options=options, **values)
+        for key, span in spans.items():
+            params.set_span_of(key, span)
         return params
 
     @staticmethod

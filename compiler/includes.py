@@ -220,6 +220,7 @@ class _Loader:
         self.seen: set[str] = set()  # real paths included so far
         self.sealed: set[str] = set()  # real paths of included files left out as not configs (sealed.py)
         self.parsed: dict[tuple[str, int], _Parsed] = {}
+        self.taken: set[int] = set()  # ids of the parses (kept alive in `parsed`) whose tree is in use
         # An include written once in a file included 10 000 times is looked up once: where it leads, and the
         # real path of each file (the per-include file system calls were a third of such a load).
         self.found: dict[tuple[str, Path], list[Path]] = {}
@@ -318,7 +319,10 @@ class _Loader:
                 self.sealed.add(real)
                 self.out.problems.append(sealed_file(parsed.tree, parsed.unknown, span))
             return None
-        tree = File(path, _fresh(parsed.tree.body), parsed.tree.comments)
+        # The first include of a parse takes its tree as it is; only the next ones need nodes of their own.
+        body = _fresh(parsed.tree.body) if id(parsed) in self.taken else parsed.tree.body
+        self.taken.add(id(parsed))
+        tree = File(path, body, parsed.tree.comments)
         self.out.files[path] = tree
         self.stack.append(real)
         try:

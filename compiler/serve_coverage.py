@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from .build import ECCONF_NETWORK_LISTS
@@ -42,6 +42,7 @@ def guarded() -> dict[str, str]:
     return {name: decides for name, decides in rows[1:]}
 
 
+@cache
 def _applied(kind: str) -> frozenset[str]:
     names = ENGINE_NAMES.get(kind, frozenset())
     if kind in LISTENER_KINDS:
