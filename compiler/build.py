@@ -4,8 +4,8 @@ Rule of this room: never raise on user input. Scopes with the same name and inst
 includes may each add to ESMTP_Listener); a later assignment shadows an earlier one; a value that does not
 fit its type becomes a diagnostic and the option is left unset. Everything a rule may want to look at again
 (every assignment, every scope use, every Listen and Peer as written) is recorded in `Facts`. Models are made
-with `Model.coerced`: every value set here is already coerced to its field's type (values.py), so pydantic's
-validation would only repeat that work.
+with `Model.coerced`: every value set here is already coerced to its field's type (values.py), so nothing
+validates them again.
 """
 
 from __future__ import annotations
@@ -357,8 +357,7 @@ class Builder:
                 hint=f'write {option.name} = [ uri = "file:///path/to/passwords" ]',
             )
             return None
-        # Gathered first and made in one step: an assignment per key through the model costs more than the
-        # whole dictionary's copy (thousands of these dictionaries in a big config).
+        # Gathered first and made in one step (thousands of these dictionaries in a big config).
         values: dict[str, Any] = {}
         options: dict[str, Any] = {}
         spans: dict[str, Span] = {}

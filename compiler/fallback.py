@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer
+from .models import Config, EsmtpListener, Listen, ListenerOptions, Model, Peer, field_names
 from .runtime_facts import client_address, to_listen_address
 from .span import Span
 from .values import to_cidr
@@ -124,8 +124,8 @@ def _on_unix_socket(address: str) -> bool:
 
 def effective(config: Config, cls: ClientClass, field: str) -> Resolved:
     """The value of `field` for clients of this class, and where it was set."""
-    # Every option field defaults to None. A field this model does not have is not asked of it: a missing
-    # attribute goes through pydantic's __getattr__ and an exception, and this runs for every class and field.
+    # Every option field defaults to None. A field this model does not have is not asked of it (Config has
+    # few of the listener's fields): a missing attribute would cost an exception, for every class and field.
     for level, owner in (
         ("listen_peer", cls.listen_peer),
         ("listen", cls.listen),
@@ -146,12 +146,12 @@ _FIELDS: dict[type, frozenset[str]] = {}
 def _fields_of(cls: type[Model]) -> frozenset[str]:
     found = _FIELDS.get(cls)
     if found is None:
-        found = _FIELDS[cls] = frozenset(cls.model_fields)
+        found = _FIELDS[cls] = frozenset(field_names(cls))
     return found
 
 
 # The option fields a client class resolves: every ListenerOptions field but the uninterpreted leftovers.
-OPTION_FIELDS: frozenset[str] = frozenset(ListenerOptions.model_fields) - {"options", "scopes"}
+OPTION_FIELDS: frozenset[str] = frozenset(field_names(ListenerOptions)) - {"options", "scopes"}
 _UNSET: dict[str, Resolved] = {}
 
 
@@ -176,14 +176,16 @@ class Resolution(dict[str, Resolved]):
 
 def layer(owner: Model, level: str) -> dict[str, Resolved]:
     """The option fields set on one scope, as they resolve at `level`."""
-    # Every option field defaults to None, and pydantic records each field given a value (by construction,
-    # validation, assignment or Model.assign) in the fields-set: those few names are all there is to look at,
-    # rather than every field of the model.
+    # Every option field defaults to None, and a model built from text has a span for each option set in
+    # it (Model.assign): those few names are all there is to look at, rather than every field of the model.
+    # A model from JSON input has no spans: every field is looked at.
     spans = owner.spans()
     out: dict[str, Resolved] = {}
-    for name in owner.model_fields_set:
+    for name in spans if spans else field_names(type(owner)):
+        if name not in OPTION_FIELDS:  # the model's own span (None), or a key of its `options`
+            continue
         value = getattr(owner, name)
-        if value is not None and name in OPTION_FIELDS:
+        if value is not None:
             out[name] = Resolved(value, level, owner, spans.get(name))
     return out
 

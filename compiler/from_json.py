@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..grammar import MAX_DEPTH
 from . import rules
 from .build import Built
@@ -213,8 +211,12 @@ def to_model(data: Any, located: Located, path: str) -> tuple[Config | None, lis
     if found:
         return None, _schema_problems(found, located, path)
     body = {k: v for k, v in data.items() if k != "$schema"}
+    from pydantic import ValidationError  # JSON input only: `ecconf lint` of config text never imports it
+
+    from .json_models import validate
+
     try:
-        config = Config.model_validate(body)
+        config = validate(body)
     except ValidationError as exc:  # the schema should have said it; kept so nothing slips through unreported
         found = [Violation(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
         return None, _schema_problems(found, located, path)

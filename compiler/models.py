@@ -1,17 +1,19 @@
 """The typed model of a configuration: what `ecconf json` prints and what the runtime is compiled from.
 
-Rule of this room: plain pydantic models, no I/O and no checks beyond types. Field names are the
-lower-case snake_case form of Momentum's option names; every option the engine does not interpret is kept
-in `options` (documented ones typed by their default, others as written). Source positions live in a
-private attribute so they never reach the JSON.
+Rule of this room: plain slotted dataclasses, no I/O, no checks beyond types, and no pydantic: lint builds
+thousands of these and never validates one (build.py has coerced every value already), so it neither
+imports pydantic nor pays for its instances. Each field's description and lower bound sit in its metadata;
+json_models.py derives the pydantic models from these classes when JSON input or the schema needs them.
+Field names are the lower-case snake_case form of Momentum's option names; every option the engine does
+not interpret is kept in `options` (documented ones typed by their default, others as written). Source
+positions live in `_spans`, which is not a field of the JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Self
-
-from pydantic import BaseModel, ConfigDict, Field
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal, Self
 
 from .span import Span
 from .vocabulary import Where, term
@@ -19,32 +21,40 @@ from .vocabulary import Where, term
 JsonValue = Any  # str | int | bool | list[JsonValue] | dict[str, JsonValue]; the schema spells it out
 
 
+def spec(
+    *,
+    description: str,
+    ge: float | None = None,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """A field: its description (and lower bound) for the JSON Schema, its default or default factory."""
+    metadata = {"description": description, "ge": ge}
+    if default_factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
 def interpreted(where: Where, field: str) -> Any:
     """An interpreted option's field: unset (None) by default, its bound and description from its row in
     vocabulary.py (the annotation says its type; tests/compiler/test_vocabulary.py checks that it fits)."""
     row = term(where, field)
     prefix = "ecconf extension: " if row.origin == "ecconf" else ""
-    return Field(None, ge=row.minimum, description=prefix + row.description)
+    return spec(default=None, ge=row.minimum, description=prefix + row.description)
 
 
-class Model(BaseModel):
-    # Validators and schemas are built on first use, not at import: lint builds its models with `coerced`
-    # (build.py has already coerced every value) and never needs them, so `ecconf lint` starts without paying
-    # for them; JSON input and `ecconf schema` build them when they first ask. Only pydantic's public API is
-    # used: `model_copy`, attribute assignment (no validation: validate_assignment is off) and the
-    # `model_post_init` hook.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    # Positions: one dict a model, each field's span by its name and the model's own under None. It lives in
-    # a slot of ours, not in pydantic's state, so it is never in the JSON, and reading it is a plain
-    # attribute read: a pydantic private attribute goes through its __getattr__, 50 times slower, and rules
-    # read positions for every finding and every resolved option.
-    __slots__ = ("_spans",)
-    if TYPE_CHECKING:  # for mypy only: annotated in the class body, pydantic would make it a private attribute
-        _spans: dict[str | None, Span]
+@dataclass(slots=True, kw_only=True)
+class Model:
+    # Positions: one dict a model, each field's span by its name and the model's own under None.
+    _spans: dict[str | None, Span] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
-    def model_post_init(self, context: Any, /) -> None:
-        """A model made by validation (JSON input) starts with no positions."""
-        self._spans = {}
+    def assign(self, field: str, value: Any, span: Span) -> None:
+        """Set `field` to a value already of its type, written at `span`."""
+        setattr(self, field, value)
+        self._spans[field] = span
+
+    def set_span_of(self, field: str, span: Span) -> None:
+        self._spans[field] = span
 
     def span_of(self, field: str) -> Span | None:
         """Where `field` was set (the option's span), or None if it was not set in the text."""
@@ -54,14 +64,6 @@ class Model(BaseModel):
         """Where each field set from text was set, and the model itself under None (do not change it)."""
         return self._spans
 
-    def assign(self, field: str, value: Any, span: Span) -> None:
-        """Set `field` to a value already of its type, written at `span` (recorded as set, not validated)."""
-        setattr(self, field, value)
-        self._spans[field] = span
-
-    def set_span_of(self, field: str, span: Span) -> None:
-        self._spans[field] = span
-
     @property
     def span(self) -> Span | None:
         """Where this scope or dictionary is written."""
@@ -69,30 +71,64 @@ class Model(BaseModel):
 
     @classmethod
     def coerced(cls, span: Span | None = None, **values: Any) -> Self:
-        """A model from values already of their fields' types, written at `span` (not validated again): a
-        copy of the class's blank model with fresh lists and dicts where a field has a factory, and `values`
-        (model_copy, which copies; model_construct would look every default up again, 2x lint's time)."""
-        blank, factories = _blank(cls)
-        model = blank.model_copy(update={**{name: factory() for name, factory in factories}, **values})
-        model._spans = {} if span is None else {None: span}
+        """A model from values already of their fields' types, written at `span` (not validated)."""
+        model = cls(**values)
+        if span is not None:
+            model._spans[None] = span
         return model
 
 
-# Per model class: a blank model (every field at its default) and the factories of the fields that have one.
-_BLANKS: dict[type, tuple[Any, tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+# Per model class (looked up for every model dumped and every scope resolved): its fields and their names.
+_FIELDS: dict[type[Model], tuple[dataclasses.Field[Any], ...]] = {}
+_NAMES: dict[type[Model], tuple[str, ...]] = {}
 
 
-def _blank(cls: type[Model]) -> tuple[Any, tuple[tuple[str, Callable[[], Any]], ...]]:
-    found = _BLANKS.get(cls)
+def fields_of(cls: type[Model]) -> tuple[dataclasses.Field[Any], ...]:
+    """The data fields of a model class, in declared order (base classes' first); not `_spans`."""
+    found = _FIELDS.get(cls)
     if found is None:
-        factories: list[tuple[str, Callable[[], Any]]] = []
-        for name, info in cls.model_fields.items():
-            if info.default_factory is not None:
-                factories.append((name, info.default_factory))  # type: ignore[arg-type]  # none takes data
-        found = _BLANKS[cls] = (cls.model_construct(), tuple(factories))
+        found = _FIELDS[cls] = tuple(f for f in dataclasses.fields(cls) if not f.name.startswith("_"))
     return found
 
 
+def field_names(cls: type[Model]) -> tuple[str, ...]:
+    found = _NAMES.get(cls)
+    if found is None:
+        found = _NAMES[cls] = tuple(f.name for f in fields_of(cls))
+    return found
+
+
+def default_of(cls: type[Model], name: str) -> Any:
+    """A fresh default value of a field (a new list or dict where the field has a factory)."""
+    found = next(f for f in fields_of(cls) if f.name == name)
+    if found.default_factory is not dataclasses.MISSING:
+        return found.default_factory()
+    return found.default
+
+
+def dump(value: Any, *, exclude_none: bool = False, exclude_defaults: bool = False) -> Any:
+    """Plain data of a model (and of the models, lists and dicts inside it): the dict pydantic's model_dump
+    would give, JSON-ready, as every value is."""
+    if isinstance(value, Model):
+        out: dict[str, Any] = {}
+        for f in fields_of(type(value)):
+            item = getattr(value, f.name)
+            if exclude_none and item is None:
+                continue
+            if exclude_defaults and item == default_of(type(value), f.name):
+                continue
+            out[f.name] = dump(item, exclude_none=exclude_none, exclude_defaults=exclude_defaults)
+        return out
+    if isinstance(value, list):
+        return [dump(item, exclude_none=exclude_none, exclude_defaults=exclude_defaults) for item in value]
+    if isinstance(value, dict):
+        return {
+            k: dump(item, exclude_none=exclude_none, exclude_defaults=exclude_defaults) for k, item in value.items()
+        }
+    return value
+
+
+@dataclass(slots=True, kw_only=True)
 class AuthParameters(Model):
     """One `Auth<Mech>Parameters` dictionary."""
 
@@ -102,9 +138,10 @@ class AuthParameters(Model):
     log_authentication: bool | None = interpreted("auth", "log_authentication")
     extension: str | None = interpreted("auth", "extension")
     extension_argument: str | None = interpreted("auth", "extension_argument")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Keys ecconf does not interpret")
+    options: dict[str, JsonValue] = spec(default_factory=dict, description="Keys ecconf does not interpret")
 
 
+@dataclass(slots=True, kw_only=True)
 class ListenerOptions(Model):
     """Options valid in ESMTP_Listener, Listen and Peer scopes (None: not set at this level)."""
 
@@ -146,42 +183,48 @@ class ListenerOptions(Model):
     max_connections_per_address: int | None = interpreted("listener", "max_connections_per_address")
     auth_sender_match: bool | None = interpreted("listener", "auth_sender_match")
     proxy_protocol_trusted: list[str] | None = interpreted("listener", "proxy_protocol_trusted")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Options the engine does not interpret")
-    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes ecconf does not interpret")
+    options: dict[str, JsonValue] = spec(default_factory=dict, description="Options the engine does not interpret")
+    scopes: list[GenericScope] = spec(default_factory=list, description="Nested scopes ecconf does not interpret")
 
 
+@dataclass(slots=True, kw_only=True)
 class Peer(ListenerOptions):
-    network: str = Field(description="The Peer's CIDR, normalised (10.0.0.0/8)")
+    network: str = spec(description="The Peer's CIDR, normalised (10.0.0.0/8)")
 
 
+@dataclass(slots=True, kw_only=True)
 class Listen(ListenerOptions):
-    address: str = Field(description='As written: ":25", "127.0.0.1:25", "[::1]:587" or "/path/to/socket"')
-    peers: list[Peer] = Field(default_factory=list, description="Peer scopes inside this Listen")
+    address: str = spec(description='As written: ":25", "127.0.0.1:25", "[::1]:587" or "/path/to/socket"')
+    peers: list[Peer] = spec(default_factory=list, description="Peer scopes inside this Listen")
 
 
+@dataclass(slots=True, kw_only=True)
 class EsmtpListener(ListenerOptions):
-    listens: list[Listen] = Field(default_factory=list, description="Listen scopes: one socket each")
-    peers: list[Peer] = Field(default_factory=list, description="Peer scopes for every Listen of the listener")
+    listens: list[Listen] = spec(default_factory=list, description="Listen scopes: one socket each")
+    peers: list[Peer] = spec(default_factory=list, description="Peer scopes for every Listen of the listener")
 
 
+@dataclass(slots=True, kw_only=True)
 class EcLogger(Model):
     """An `ec_logger` module instance; its `acctlog` receives the AUTH accounting lines."""
 
-    instance: str | None = Field(None, description='The module instance name: ec_logger "name" { ... }')
-    acctlog: str | None = Field(None, description="The accounting-log file")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Other options of the module, as written")
-    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes, as written")
+    instance: str | None = spec(default=None, description='The module instance name: ec_logger "name" { ... }')
+    acctlog: str | None = spec(default=None, description="The accounting-log file")
+    options: dict[str, JsonValue] = spec(default_factory=dict, description="Other options of the module, as written")
+    scopes: list[GenericScope] = spec(default_factory=list, description="Nested scopes, as written")
 
 
+@dataclass(slots=True, kw_only=True)
 class GenericScope(Model):
     """Any other scope (domain, binding, a module...), kept as written."""
 
-    name: str = Field(description="The scope's name as written (Domain, binding, Datasource...)")
-    instance: str | None = Field(None, description="The instance: Domain example.com { ... }; absent if none")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Options, values as written")
-    scopes: list[GenericScope] = Field(default_factory=list, description="Nested scopes, as written")
+    name: str = spec(description="The scope's name as written (Domain, binding, Datasource...)")
+    instance: str | None = spec(default=None, description="The instance: Domain example.com { ... }; absent if none")
+    options: dict[str, JsonValue] = spec(default_factory=dict, description="Options, values as written")
+    scopes: list[GenericScope] = spec(default_factory=list, description="Nested scopes, as written")
 
 
+@dataclass(slots=True, kw_only=True)
 class Config(Model):
     """A whole configuration: the global scope and everything in it."""
 
@@ -191,10 +234,12 @@ class Config(Model):
     relay_hosts: list[str] | None = interpreted("global", "relay_hosts")
     auth_penalty_exempt: list[str] | None = interpreted("global", "auth_penalty_exempt")
     auth_penalty_redis: str | None = interpreted("global", "auth_penalty_redis")
-    options: dict[str, JsonValue] = Field(default_factory=dict, description="Global options ecconf does not interpret")
-    esmtp_listener: EsmtpListener | None = Field(None, description="The ESMTP_Listener scope (merged over includes)")
-    ec_loggers: list[EcLogger] = Field(default_factory=list, description="ec_logger module instances")
-    scopes: list[GenericScope] = Field(default_factory=list, description="Other scopes, as written")
+    options: dict[str, JsonValue] = spec(default_factory=dict, description="Global options ecconf does not interpret")
+    esmtp_listener: EsmtpListener | None = spec(
+        default=None, description="The ESMTP_Listener scope (merged over includes)"
+    )
+    ec_loggers: list[EcLogger] = spec(default_factory=list, description="ec_logger module instances")
+    scopes: list[GenericScope] = spec(default_factory=list, description="Other scopes, as written")
 
 
 # Momentum option name (lower case) -> field of ListenerOptions / Config, for the options the engine interprets.

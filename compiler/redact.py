@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .models import Config
+from .models import Config, dump
 from .values import FALSE_WORDS, TRUE_WORDS
 
 REDACTED = "********"
@@ -109,8 +109,9 @@ def redact_json(node: Any, scope: str | None = None) -> Any:
 
 def redact_config(config: Config) -> Config:
     """The same configuration with every secret replaced (for `ecconf text`)."""
-    data = redact_json(config.model_dump(mode="json", exclude_none=True))
-    return Config.model_validate(data)
+    from .json_models import validate  # pydantic: `ecconf text` only
+
+    return validate(redact_json(dump(config, exclude_none=True)))
 
 
 # A line of config text setting an option (`Name = value  # comment`), or a line of JSON (`"name": value`).

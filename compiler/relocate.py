@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .models import AUTH_FIELDS, Config, ListenerOptions
+from .models import AUTH_FIELDS, Config, ListenerOptions, dump
 
 _FILE_SCHEMES = ("file", "digest")
 
@@ -40,7 +40,7 @@ def relocated_uri(uri: str, source_dir: Path, target_dir: Path) -> str:
 
 def relocate_uris(config: Config, target_dir: Path) -> Config:
     """The same config with every relative file:/digest: URI rewritten for text written into `target_dir`."""
-    data: dict[str, Any] = config.model_dump(mode="json", exclude_none=True)
+    data: dict[str, Any] = dump(config, exclude_none=True)
     changed = False
     for parts, owner in _owners(config):
         for field, _mechanism in AUTH_FIELDS.values():
@@ -55,4 +55,8 @@ def relocate_uris(config: Config, target_dir: Path) -> Config:
                     node = node[part]
                 node[field]["uri"] = new
                 changed = True
-    return Config.model_validate(data) if changed else config
+    if not changed:
+        return config
+    from .json_models import validate  # pydantic, only for a config that has URIs to move
+
+    return validate(data)

@@ -1,9 +1,10 @@
 """The JSON Schema (draft 2020-12) of ecconf's JSON form, generated from the models, and validation with it.
 
-Rule of this room: the pydantic models are the single source of the shape; this module only sharpens what
-pydantic writes (no nulls: a key that is not set is left out; JsonValue spelled out; names constrained to
-what the config language can write back) and turns jsonschema's errors into messages at JSON paths.
-`compiler/ecconf.schema.json` is the published copy; regenerate it with `python -m ecconf.compiler.schema`.
+Rule of this room: the models are the single source of the shape (json_models.py derives pydantic's from
+them, and pydantic writes the schema); this module only sharpens what pydantic writes (no nulls: a key that
+is not set is left out; JsonValue spelled out; names constrained to what the config language can write
+back) and turns jsonschema's errors into messages at JSON paths. `compiler/ecconf.schema.json` is the
+published copy; regenerate it with `python -m ecconf.compiler.schema`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
-from pydantic.json_schema import GenerateJsonSchema
-from pydantic_core import core_schema
 
 from .build import AUTH_KEYS, ECCONF_NETWORK_LISTS, GLOBAL_CIDR_LISTS, GLOBAL_SCALARS, LISTENER_SCALARS
 from .json_locate import Parts, json_path
-from .models import AUTH_FIELDS, Config
+from .models import AUTH_FIELDS
 from .option_table import table
 
 SCHEMA_ID = "urn:ecconf:schema:config:1"
@@ -81,30 +80,17 @@ JSON_VALUE = {
 }
 
 
-_ANY_MARK = {"x-ecconf": "JsonValue"}
+ANY_MARK = {"x-ecconf": "JsonValue"}  # what json_models.py writes for Any, replaced here
 
 
 def _replace_marks(node: Any) -> Any:
-    if node == _ANY_MARK:
+    if node == ANY_MARK:
         return {"$ref": "#/$defs/JsonValue"}
     if isinstance(node, dict):
         return {k: _replace_marks(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_replace_marks(v) for v in node]
     return node
-
-
-class _Generator(GenerateJsonSchema):
-    """pydantic's generator with ecconf's choices: no nulls, no per-field titles, Any is JsonValue."""
-
-    def nullable_schema(self, schema: core_schema.NullableSchema) -> dict[str, Any]:
-        return self.generate_inner(schema["schema"])
-
-    def any_schema(self, schema: core_schema.AnySchema) -> dict[str, Any]:
-        return dict(_ANY_MARK)  # pydantic checks every $ref it sees; the real one is put in afterwards
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
 
 
 def _insensitive(word: str) -> str:
@@ -154,7 +140,9 @@ def _sharpen(defs: dict[str, Any]) -> None:
 
 @lru_cache(maxsize=1)
 def _generated() -> str:
-    raw = _replace_marks(Config.model_json_schema(schema_generator=_Generator))
+    from .json_models import json_schema  # pydantic, only when the schema is asked for
+
+    raw = _replace_marks(json_schema())
     defs = raw.pop("$defs")
     defs["Config"] = raw
     _sharpen(defs)

@@ -17,34 +17,27 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from .models import Config
+from .models import Config, Model, default_of, field_names
 from .schema import SCHEMA_FILE, SCHEMA_ID
 
 IDENTITY_KEYS = ("name", "instance", "address", "network")
 
 
-def _default(model: BaseModel, name: str) -> Any:
-    info = type(model).model_fields[name]
-    return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
-
-
 def _dump(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if isinstance(value, Model):
         return _dump_model(value)
     if isinstance(value, list):
         return [_dump(item) for item in value]
     return copy.deepcopy(value)  # options: plain JSON data, not ours to share
 
 
-def _dump_model(model: BaseModel) -> dict[str, Any]:
-    fields = list(type(model).model_fields)
+def _dump_model(model: Model) -> dict[str, Any]:
+    fields = field_names(type(model))
     ordered = [f for f in IDENTITY_KEYS if f in fields] + [f for f in fields if f not in IDENTITY_KEYS]
     out: dict[str, Any] = {}
     for name in ordered:
         value = getattr(model, name)
-        if value is None or (value in ([], {}) and value == _default(model, name)):
+        if value is None or (value in ([], {}) and value == default_of(type(model), name)):
             continue
         out[name] = _dump(value)
     return out

@@ -18,11 +18,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
 from .fmt import BARE_KEY, INDENT, KEYWORDS, WIDTH
 from .json_locate import Parts
-from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Peer
+from .models import AuthParameters, Config, EcLogger, GenericScope, Listen, Model, Peer, dump, field_names
 from .option_table import table
 from .vocabulary import TERMS
 
@@ -226,7 +224,7 @@ class _Writer:
     def value(self, depth: int, line: _Line, value: Any, parts: Parts) -> None:
         if isinstance(value, AuthParameters):
             line.add("[", parts)
-            if not value.model_dump(exclude_defaults=True):
+            if not dump(value, exclude_defaults=True):
                 line.add(" ]", parts)
                 self.commit(line, parts)
                 return
@@ -254,7 +252,7 @@ class _Writer:
         self.commit(line, parts)
 
     def auth_entries(self, depth: int, auth: AuthParameters, parts: Parts) -> None:
-        for name in type(auth).model_fields:
+        for name in field_names(type(auth)):
             if name != "options" and getattr(auth, name) is not None:
                 self.option(depth, SPELLING[name], getattr(auth, name), (*parts, name))
         self.entries(depth, auth.options, (*parts, "options"))
@@ -269,7 +267,7 @@ class _Writer:
         self.commit(line, parts)
 
     # -- scopes -------------------------------------------------------------------------------------------
-    def scope(self, depth: int, name: str, model: BaseModel, parts: Parts, identity: str | None) -> None:
+    def scope(self, depth: int, name: str, model: Model, parts: Parts, identity: str | None) -> None:
         line = _Line(INDENT * depth)
         line.add(name, parts, "key")
         written = getattr(model, identity) if identity else None
@@ -285,12 +283,12 @@ class _Writer:
         else:
             self.close(depth, "}", parts)
 
-    def body(self, depth: int, model: BaseModel, parts: Parts) -> None:
+    def body(self, depth: int, model: Model, parts: Parts) -> None:
         """Momentum's usual order: the scope's options (those ecconf interprets first, as the models list
         them), then what they set up (modules, data sources), then ESMTP_Listener, then the rest; inside a
         listener its Peers before its Listens. Each list stays in its own order, so the JSON read back from
         the text is the JSON written."""
-        fields = type(model).model_fields
+        fields = field_names(type(model))
         for name in fields:
             value = getattr(model, name)
             if name not in STRUCTURE and value is not None:
@@ -320,7 +318,7 @@ class _Writer:
                 self.blank_at_top(depth)
                 self.child(depth, field_name, child, (*parts, field_name, i))
 
-    def child(self, depth: int, field_name: str, child: BaseModel, parts: Parts) -> None:
+    def child(self, depth: int, field_name: str, child: Model, parts: Parts) -> None:
         if isinstance(child, GenericScope):
             self.scope(depth, child.name, child, parts, "instance")
         elif isinstance(child, Listen):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .compiler.fallback import OPTION_FIELDS, class_for_ip, effective
-from .compiler.models import Config, Listen
+from .compiler.models import Config, Listen, Model, dump
 from .compiler.redact import redact_json, redact_uris
 from .compiler.to_runtime import to_runtime
 from .compiler.to_text import SPELLING
@@ -85,8 +85,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if hasattr(value, "model_dump"):
-        dumped: dict[str, Any] = value.model_dump(exclude_none=True)
+    if isinstance(value, Model):
+        dumped: dict[str, Any] = dump(value, exclude_none=True)
         if not dumped.get("options"):
             dumped.pop("options", None)
         return dumped

@@ -16,6 +16,7 @@ from ecconf.compiler.models import (
     Listen,
     ListenerOptions,
     Peer,
+    field_names,
 )
 from ecconf.compiler.to_text import SPELLING, STRUCTURE, key_text, quote, scalar, to_text
 from ecconf.compiler.transform import unescape
@@ -59,7 +60,7 @@ def test_dictionary_keys_are_bare_when_plain_else_quoted() -> None:
 
 def test_every_typed_field_has_a_momentum_spelling_that_reads_back_to_it() -> None:
     for model in (Config, ListenerOptions, Peer, Listen, EsmtpListener, EcLogger, AuthParameters):
-        missing = [f for f in model.model_fields if f not in STRUCTURE and f not in SPELLING]
+        missing = [f for f in field_names(model) if f not in STRUCTURE and f not in SPELLING]
         assert missing == [], f"{model.__name__}: no spelling for {missing}"
     for field, spelled in SPELLING.items():
         assert spelled.lower().replace("_", "") == field.replace("_", ""), field

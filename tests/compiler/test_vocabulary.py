@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import subprocess
+import sys
 import types
 import typing
 from pathlib import Path
@@ -15,8 +17,8 @@ from typing import Any
 import pytest
 
 import ecconf
-from ecconf.compiler import build, fallback, to_runtime
-from ecconf.compiler.models import AuthParameters, Config, ListenerOptions, Model
+from ecconf.compiler import build, fallback, json_models, to_runtime
+from ecconf.compiler.models import AuthParameters, Config, ListenerOptions, Model, field_names, fields_of
 from ecconf.compiler.option_table import table
 from ecconf.compiler.to_text import SPELLING
 from ecconf.compiler.vocabulary import LISTENER_SCOPES, TERMS, Term, terms
@@ -49,17 +51,23 @@ def _annotation(model: type[Model], field: str) -> object:
 @pytest.mark.parametrize("where", sorted(MODELS))
 def test_each_model_holds_exactly_the_rows_of_its_scope_typed_by_their_kind(where: str) -> None:
     model = MODELS[where]
-    assert set(model.model_fields) - STRUCTURE == {t.field for t in terms(where)}  # type: ignore[arg-type]
+    assert set(field_names(model)) - STRUCTURE == {t.field for t in terms(where)}  # type: ignore[arg-type]
+    fields = {f.name: f for f in fields_of(model)}
+    derived = json_models.derived().get(model)  # the pydantic model JSON input is validated with
     for t in terms(where):  # type: ignore[arg-type]
         inner = _annotation(model, t.field)
         if t.kind == "choice":
             assert typing.get_args(inner) == t.choices, t.field
         else:
             assert inner == PYTHON_TYPES[t.kind], t.field
-        info = model.model_fields[t.field]
-        bounds = [m.ge for m in info.metadata if hasattr(m, "ge")]
-        assert bounds == ([] if t.minimum is None else [t.minimum]), t.field
-        assert info.default is None and info.description and info.description.endswith(t.description)
+        field = fields[t.field]
+        assert field.metadata["ge"] == t.minimum, t.field
+        assert field.default is None and field.metadata["description"].endswith(t.description)
+        if derived is not None:
+            info = derived.model_fields[t.field]
+            bounds = [m.ge for m in info.metadata if hasattr(m, "ge")]
+            assert bounds == ([] if t.minimum is None else [t.minimum]), t.field
+            assert info.default is None and info.description == field.metadata["description"]
 
 
 def test_names_are_unique_and_spelt_by_the_text_writer() -> None:
@@ -157,3 +165,19 @@ def test_models_are_made_and_read_through_pydantics_public_api() -> None:
         if word in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+def test_linting_a_config_file_never_imports_pydantic(tmp_path: Path) -> None:
+    """The models are plain dataclasses; pydantic's twins are derived only for JSON input and the schema."""
+    config = tmp_path / "ecelerity.conf"
+    config.write_text('ESMTP_Listener { Listen ":25" { SMTP_Extensions = ( "AUTH PLAIN" ) } }\n')
+    code = (
+        "import sys, ecconf; ecconf.lint(sys.argv[1]); "
+        "print(sorted(m for m in ('pydantic', 'pydantic_core') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    json_file = tmp_path / "c.json"
+    json_file.write_text(json.dumps({"esmtp_listener": {"listens": [{"address": ":25"}]}}))
+    out = subprocess.run([sys.executable, "-c", code, str(json_file)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['pydantic', 'pydantic_core']"  # JSON input is validated by pydantic
