@@ -9,7 +9,6 @@ authenticate, or how TLS peers are verified: serve must never ignore them silent
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -24,7 +23,7 @@ from .span import Span
 _MODULE_OPTIONS = {"ec_logger": frozenset({"acctlog"})}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed once made (not frozen: a big config has thousands, frozen costs 3x)
 class Unserved:
     """One statement serve does not apply: an option, or a whole scope it does not interpret."""
 
@@ -54,23 +53,27 @@ def unserved(loaded: Loaded) -> list[Unserved]:
     """Every statement of the config (includes expanded) that serve does not apply, in file order."""
     if loaded.root is None:
         return []
-    return list(_walk(loaded.root.body, "global"))
+    out: list[Unserved] = []
+    _walk(loaded.root.body, "global", out, guarded())
+    return out
 
 
-def _walk(body: list[Statement], kind: str) -> Iterator[Unserved]:
-    table = guarded()
+def _walk(body: list[Statement], kind: str, out: list[Unserved], table: dict[str, str]) -> None:
+    # Every statement of a big config passes here once: a list filled in place, not generators nested as
+    # deep as the scopes.
     applied = _applied(kind)
     for statement in body:
-        if isinstance(statement, Include):
-            for included in statement.files:
-                yield from _walk(included.body, kind)
-            continue
-        name = statement.name.lower()
-        if isinstance(statement, Scope):
+        if type(statement) is Option:
+            name = statement.name.lower()
+            if name not in applied:
+                out.append(Unserved(statement.name, statement.name_span, False, table.get(name)))
+        elif type(statement) is Scope:
+            name = statement.name.lower()
             child = CHILD_KIND.get((kind, name)) or (name if kind == "global" and name in _MODULE_OPTIONS else None)
             if child is not None:
-                yield from _walk(statement.body, child)
+                _walk(statement.body, child, out, table)
             else:
-                yield Unserved(statement.name, statement.name_span, True, table.get(name))
-        elif isinstance(statement, Option) and name not in applied:
-            yield Unserved(statement.name, statement.name_span, False, table.get(name))
+                out.append(Unserved(statement.name, statement.name_span, True, table.get(name)))
+        elif isinstance(statement, Include):
+            for included in statement.files:
+                _walk(included.body, kind, out, table)
