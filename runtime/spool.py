@@ -144,11 +144,20 @@ class Maildir:
         """Publish staged messages: sync their files and envelope/ (through `run`, maybe at once), rename each
         whose files are durable into new/, fsync new/ — each directory once for the whole batch. Per message
         its path in new/ (a string: a Path each is a cost the disk thread need not pay) or the error;
-        nothing of a failed one stays."""
+        nothing of a failed one stays. The two halves, `make_durable` and `publish`, may run on different
+        threads, a batch's publishing overlapping the next batch's syncs (groupcommit.py)."""
+        return self.publish(staged, self.make_durable(staged, run))
+
+    def _syncs(self) -> bool:
         # On tmpfs the kernel's fsync returns at once, having nothing to write: the calls are skipped (each
         # is a hand-over of the interpreter lock, which the event loop's thread pays for). A syncer passed
         # in is always called.
-        syncs = self._sync is not None or not self.in_memory
+        return self._sync is not None or not self.in_memory
+
+    def make_durable(self, staged: list[Staged], run: Runner | None = None) -> list[SpoolError | None]:
+        """The first half of `commit`: sync each message's files and envelope/ (through `run`); per message
+        None (durable, not yet visible) or its error (and its files removed). Closes the staged files."""
+        syncs = self._syncs()
         sync = self._sync or _DATASYNC
         tasks: list[Callable[[], None]] = [
             functools.partial(sync, fd) if s.fds else functools.partial(_sync_file, path, sync)
@@ -165,14 +174,22 @@ class Maildir:
         if envelopes and (failed := outcomes[-1]) is not None:
             error = _failed(failed, [f for s in staged for f in _files(s)])
             return [error] * len(staged)
-        results: list[str | SpoolError] = []
+        durable: list[SpoolError | None] = []
         at = 0
         for s in staged:
             count = len(_files(s)) if syncs else 0
             failed = next((e for e in outcomes[at : at + count] if e is not None), None)
             at += count
-            if failed is not None:  # this message's files are not durable: it alone fails
-                results.append(_failed(failed, _files(s)))
+            # A message whose files are not durable fails alone.
+            durable.append(None if failed is None else _failed(failed, _files(s)))
+        return durable
+
+    def publish(self, staged: list[Staged], durable: list[SpoolError | None]) -> list[str | SpoolError]:
+        """The second half of `commit`: rename each durable message into new/, then fsync new/ once."""
+        results: list[str | SpoolError] = []
+        for s, error in zip(staged, durable, strict=True):
+            if error is not None:
+                results.append(error)
                 continue
             try:
                 try:
@@ -184,7 +201,7 @@ class Maildir:
             except OSError as exc:
                 results.append(_failed(exc, _files(s)))
         published = [(i, s) for i, s in enumerate(staged) if isinstance(results[i], str)]
-        if published and syncs:
+        if published and self._syncs():
             try:
                 _fsync_dir(self._new)
             except OSError as exc:

@@ -69,6 +69,14 @@ def dir_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return synced
 
 
+def assert_synced_in_pairs(synced: list[str], commits: int) -> None:
+    """envelope/ and new/ once each per commit, a commit's envelope/ before its new/. A batch's new/ may come
+    after the next batch's envelope/ (publishing overlaps the next syncs), never before its own."""
+    assert sorted(synced) == ["envelope"] * commits + ["new"] * commits, synced
+    for at in range(len(synced)):
+        assert synced[: at + 1].count("new") <= synced[: at + 1].count("envelope"), synced
+
+
 def on_disk(maildir: Maildir) -> None:
     if maildir.in_memory:
         pytest.skip("the temp dir is on tmpfs, where the disk thread commits by itself")
@@ -110,7 +118,7 @@ def test_messages_that_arrive_while_a_commit_waits_are_committed_together(tmp_pa
     queue.close()
     assert [[token for token, _v, _e in batch] for batch in batches] == [[0], [1, 2, 3, 4]]
     # Each directory once per commit: two of each for five messages, envelope/ before new/ in each.
-    assert dir_syncs == ["envelope", "new", "envelope", "new"]
+    assert_synced_in_pairs(dir_syncs, 2)
     stored = sorted(Path(str(path)).read_bytes() for batch in batches for _t, path, _e in batch)
     assert stored == [b"m%d\n" % n for n in range(5)]
     assert os.listdir(tmp_path / "spool" / "tmp") == []
@@ -295,7 +303,7 @@ def test_sessions_finishing_together_share_a_commit_and_one_failure_stays_its_ow
     assert answers.pop("bad") == (451, b"4.3.0 Local error in processing, please try again later")
     assert {name: code for name, (code, _text) in answers.items()} == {"first": 250, "s0": 250, "s1": 250, "s2": 250}
     # The four that finished while the first commit was on the disk shared one sync of each directory.
-    assert dir_syncs == ["envelope", "new", "envelope", "new"]
+    assert_synced_in_pairs(dir_syncs, 2)
     assert sorted(p.read_text().splitlines()[-1] for p in new.iterdir()) == ["body"] * 4
     assert os.listdir(running.config.spool_base / "tmp") == []
 
@@ -319,3 +327,44 @@ def test_on_tmpfs_no_sync_is_called_yet_each_message_lands_with_its_envelope(mon
         assert os.listdir(Path(base) / "spool" / "tmp") == []
     assert calls == []
     # On a disk the same default syncer is called for every file and directory (the other tests here).
+
+
+def test_the_next_batch_is_synced_while_the_last_one_is_published(tmp_path, monkeypatch):
+    """Publishing a batch (renames, then a sync of new/: a journal commit of its own) overlaps the next
+    batch's syncs; each is still answered only after its own new/ sync, in the order they were synced."""
+    new_synced = threading.Event()
+    release_new = threading.Event()
+    synced_files: list[int] = []
+    seen = threading.Condition()
+    real = spool._fsync_dir
+
+    def fsync_dir(path: str | Path) -> None:
+        if Path(path).name == "new" and not new_synced.is_set():
+            new_synced.set()  # the first batch's publishing is on the disk, and stays there ...
+            assert release_new.wait(TIMEOUT)
+        real(path)
+
+    def sync(fd: int) -> None:
+        os.fdatasync(fd)
+        with seen:
+            synced_files.append(fd)
+            seen.notify_all()
+
+    monkeypatch.setattr(spool, "_fsync_dir", fsync_dir)
+    maildir = Maildir(tmp_path / "spool", sync=sync)
+    maildir.ensure()
+    on_disk(maildir)
+    batches: list[list[Result]] = []
+    queue = DiskQueue(batches.append)
+    queue.submit(Deliver(maildir, b"m0\n", "Q0", 1.0, envelope), 0)
+    assert new_synced.wait(TIMEOUT)
+    before = len(synced_files)  # message and envelope of the first batch
+    queue.submit(Deliver(maildir, b"m1\n", "Q1", 1.0, envelope), 1)
+    with seen:  # ... while the second batch's files are synced
+        done = seen.wait_for(lambda: len(synced_files) >= before + 2, TIMEOUT)
+    assert done, "the second batch waited for the first one's publishing"
+    assert batches == []  # neither is answered: the first waits for its new/ sync, the second its turn
+    assert [name.split("R")[-1][:2] for name in os.listdir(tmp_path / "spool" / "new")] == ["Q0"]
+    release_new.set()
+    queue.close()
+    assert [[token for token, _v, exc in batch if exc is None] for batch in batches] == [[0], [1]]
