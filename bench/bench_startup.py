@@ -1,4 +1,5 @@
-"""Start-up time of the `ecconf lint` command on a small file, against `python -c pass` and crossplane's CLI.
+"""Start-up time of the `ecconf lint` command on a small file, against `python -c pass` and crossplane's CLI;
+and the whole process as CI runs it on a big config, against a process running crossplane on its twin.
 
 Rule of this room: each command is a fresh process, run in alternation, median of N; a command that does
 not work yet (exit status other than 0/1, or a traceback) is reported as not available with the reason.
@@ -43,8 +44,15 @@ def _run(command: list[str]) -> tuple[float, str | None]:
     return elapsed, None
 
 
-def measure_startup(small_conf: Path, small_nginx: Path, runs: int) -> list[Startup]:
-    """`runs` alternating samples of: the bare interpreter, ecconf lint, crossplane parse."""
+WHOLE = "whole process"  # the label's prefix of the big-config commands
+
+
+def measure_startup(
+    small_conf: Path, small_nginx: Path, runs: int, big: tuple[int, Path, Path] | None = None
+) -> list[Startup]:
+    """`runs` alternating samples of: the bare interpreter, ecconf lint, crossplane parse; with `big`
+    (Listens, config, nginx twin) also `ecconf lint --no-file-checks` of it and a `python -c` that runs
+    `crossplane.parse` on its twin, as a CI job would run each."""
     contenders = [
         Startup("python -c pass", [sys.executable, "-c", "pass"]),
         Startup("ecconf lint (small file)", [*ecconf_command(), "lint", str(small_conf)]),
@@ -52,6 +60,18 @@ def measure_startup(small_conf: Path, small_nginx: Path, runs: int) -> list[Star
     crossplane = shutil.which("crossplane")
     if crossplane:
         contenders.append(Startup("crossplane parse (small file)", [crossplane, "parse", str(small_nginx)]))
+    if big is not None:
+        listens, conf, nginx = big
+        contenders += [
+            Startup(
+                f"{WHOLE}: ecconf lint --no-file-checks ({listens} Listens)",
+                [*ecconf_command(), "lint", "--no-file-checks", str(conf)],
+            ),
+            Startup(
+                f"{WHOLE}: python -c crossplane.parse ({listens} Listens)",
+                [sys.executable, "-c", "import sys, crossplane; crossplane.parse(sys.argv[1])", str(nginx)],
+            ),
+        ]
     for _ in range(runs):
         for item in contenders:
             if item.unavailable is not None:

@@ -20,6 +20,7 @@ from .server_results import Series, ServerResults
 HEADING = "## Server"
 IDLE_TARGET = 0.5  # ecconf's memory per idle connection, as a share of aiosmtpd's at most
 PEER_TARGET, FLOOR_TARGET, MECH_SPREAD = 2.0, 0.6, 0.2
+DISK_TARGET = 0.6  # issue 15: PLAIN with the spool on a real disk against the same on tmpfs
 
 
 def server_section(text: str) -> str:
@@ -115,6 +116,12 @@ def _targets(results: ServerResults) -> list[str]:
                 out.append(f"| {name} {mech} within 20 % of PLAIN | {shown}x PLAIN | {_verdict(ok)} |")
         errors = sum(s.errors for s in results.throughput if s.contender == name)
         out.append(f"| {name}: zero errors | {errors} | {_verdict(errors == 0)} |")
+    if len(results.fsync) == 2 and results.fsync[0].median("per_second") > 0:  # issue 15: durable mail's price
+        disk = results.fsync[1].median("per_second") / results.fsync[0].median("per_second")
+        out.append(
+            f"| ecconf PLAIN, spool on disk >= {DISK_TARGET}x on tmpfs | {_near(disk, DISK_TARGET)}x "
+            f"| {_verdict(disk >= DISK_TARGET)} |"
+        )
     return out
 
 

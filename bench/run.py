@@ -73,6 +73,9 @@ def _over_budget(previous: list[Timing], listens: int, budget: float) -> dict[st
     return out
 
 
+WHOLE_PROCESS_LISTENS = 1000  # issue 15's whole-process comparison: the size CI jobs are measured at
+
+
 def run(args: argparse.Namespace, work: Path, command: str) -> Results:
     results = Results(command, [], [], [], [], {}, commit=_commit())
     previous: list[Timing] = []
@@ -95,7 +98,9 @@ def run(args: argparse.Namespace, work: Path, command: str) -> Results:
             results.memory += [measure_memory(work / f"listens-{listens}", name) for name in running]
         _log(f"{listens} Listens done in {time.perf_counter() - started:.0f} s")
     small = generate(work / "small", 1, args.seed)
-    results.startup = measure_startup(small.momentum_root, small.nginx_root, args.startup_runs)
+    big = next((c for c in results.corpora if c.listens == WHOLE_PROCESS_LISTENS), None)
+    whole = None if big is None else (big.listens, big.momentum_root, big.nginx_root)
+    results.startup = measure_startup(small.momentum_root, small.nginx_root, args.startup_runs, whole)
     return results
 
 

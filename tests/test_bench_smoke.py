@@ -70,6 +70,25 @@ def test_quick_run_writes_the_report(tmp_path: Path) -> None:
         assert heading in report
     assert "| 30 | ecconf-check | 1 |" in report
     assert "python -m bench --quick" in report
+    assert "## Targets (issue #15, compiler)" in report
+    assert "| 30 Listens: parse + full check >= 1.5x crossplane's parse + analyze |" in report
+    assert "| start-up of `ecconf lint` <= 6x `python -c pass` |" in report
+
+
+def test_issue_15_targets_are_decided_by_the_figures_of_the_run() -> None:
+    from bench.bench_startup import Startup
+    from bench.report import Results, _targets_15
+
+    startup = [
+        Startup("python -c pass", [], [0.03]),
+        Startup("ecconf lint (small file)", [], [0.21]),
+        Startup("whole process: ecconf lint --no-file-checks (1000 Listens)", [], [0.8]),
+        Startup("whole process: python -c crossplane.parse (1000 Listens)", [], [0.32]),
+    ]
+    rows = "\n".join(_targets_15(Results("x", [], [], [], startup, {})))
+    assert "| whole process on 1000 Listens: `ecconf lint --no-file-checks` >= 1.0x" in rows
+    assert "| 0.40x (0.80 s vs 0.32 s) | **not met** |" in rows
+    assert "| start-up of `ecconf lint` <= 6x `python -c pass` | 7.0x | **not met** |" in rows
 
 
 def _load(port: int, mechanism: str, sessions: int = 4) -> dict[str, object]:
@@ -216,3 +235,17 @@ def test_the_datasource_sub_section_is_replaced_alone(tmp_path: Path) -> None:
     assert "| zero errors, every store | 2 | **not met** |" in text
     assert "PostgreSQL (uncached)" not in text and text.endswith("### Later\n\nkept\n")
     assert text.split(report_datasources.SUBHEADING)[0] == whole.split(report_datasources.SUBHEADING)[0]
+
+
+def test_the_disk_spool_target_is_decided_by_the_fsync_runs() -> None:
+    from bench.report_server import _targets
+    from bench.server_results import Series, ServerResults
+
+    def series(name: str, rate: float) -> Series:
+        return Series(name, "PLAIN", [{"per_second": rate, "p50_ms": 1, "p99_ms": 2, "errors": 0}])
+
+    results = ServerResults("x", 50, 1, 10, 1.0)
+    results.fsync = [series("ecconf, spool on tmpfs", 3000), series("ecconf, spool on disk", 1770)]
+    assert "| ecconf PLAIN, spool on disk >= 0.6x on tmpfs | 0.59x | **not met** |" in _targets(results)
+    results.fsync[1] = series("ecconf, spool on disk", 2100)
+    assert "| ecconf PLAIN, spool on disk >= 0.6x on tmpfs | 0.70x | **met** |" in _targets(results)
