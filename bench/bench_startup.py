@@ -44,7 +44,9 @@ def _run(command: list[str]) -> tuple[float, str | None]:
     return elapsed, None
 
 
-WHOLE = "whole process"  # the label's prefix of the big-config commands
+# The labels of the big-config commands, before "(N Listens)".
+WHOLE_LINT = "whole process: ecconf lint --no-file-checks"
+WHOLE_CROSSPLANE = "whole process: python -c crossplane.parse"
 
 
 def measure_startup(
@@ -64,11 +66,11 @@ def measure_startup(
         listens, conf, nginx = big
         contenders += [
             Startup(
-                f"{WHOLE}: ecconf lint --no-file-checks ({listens} Listens)",
+                f"{WHOLE_LINT} ({listens} Listens)",
                 [*ecconf_command(), "lint", "--no-file-checks", str(conf)],
             ),
             Startup(
-                f"{WHOLE}: python -c crossplane.parse ({listens} Listens)",
+                f"{WHOLE_CROSSPLANE} ({listens} Listens)",
                 [sys.executable, "-c", "import sys, crossplane; crossplane.parse(sys.argv[1])", str(nginx)],
             ),
         ]

@@ -101,21 +101,16 @@ def config_model() -> type[BaseModel]:
 def validate(data: Any) -> models.Config:
     """JSON data -> the Config it describes (raises pydantic.ValidationError when it does not fit)."""
     checked = config_model().model_validate(data)
-    config = _plain(checked, models.Config)
+    config = _plain(checked, {made: plain for plain, made in derived().items()})
     assert isinstance(config, models.Config)
     return config
 
 
-def _plain(value: Any, cls: type[Model]) -> Model:
-    """A validated pydantic model -> the dataclass it was derived from (positions: none)."""
-    by_model = {made: plain for plain, made in derived().items()}
-    values = {f.name: _value(getattr(value, f.name), by_model) for f in fields_of(cls)}
-    return cls(**values)
-
-
-def _value(value: Any, by_model: dict[type[BaseModel], type[Model]]) -> Any:
+def _plain(value: Any, by_model: dict[type[BaseModel], type[Model]]) -> Any:
+    """A validated pydantic model (or a list of them) -> the dataclasses it was derived from (no positions)."""
     if isinstance(value, BaseModel):
-        return _plain(value, by_model[type(value)])
+        cls = by_model[type(value)]
+        return cls(**{f.name: _plain(getattr(value, f.name), by_model) for f in fields_of(cls)})
     if isinstance(value, list):
-        return [_value(item, by_model) for item in value]
+        return [_plain(item, by_model) for item in value]
     return value

@@ -12,6 +12,7 @@ on the model, and the behaviour.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,17 +49,8 @@ def _listener(
     return Term(spelling, field, "listener", kind, description, origin=origin, minimum=minimum, choices=choices)
 
 
-def _ecconf(
-    spelling: str,
-    field: str,
-    kind: Kind,
-    description: str,
-    *,
-    minimum: int | None = None,
-    choices: tuple[str, ...] = (),
-) -> Term:
-    """A listener option of ecconf's own."""
-    return _listener(spelling, field, kind, description, minimum=minimum, choices=choices, origin="ecconf")
+# A listener option of ecconf's own.
+_ecconf = functools.partial(_listener, origin="ecconf")
 
 
 TERMS: tuple[Term, ...] = (

@@ -55,15 +55,6 @@ def format_line(
 _OPEN = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
-def append(path: Path | str, line: str) -> None:
-    """Append `line` (or several) once, opening and closing the file."""
-    fd = os.open(path, _OPEN, 0o640)
-    try:
-        _write_all(fd, line.encode("utf-8", "replace"))
-    finally:
-        os.close(fd)
-
-
 class Appender:
     """Appends to accounting logs through descriptors kept open; used by one thread at a time (the disk
     thread). A stat of the path per write is half the cost of an open and a close, and tells a rotation."""

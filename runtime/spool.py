@@ -2,17 +2,18 @@
 
 Rule of this room: a message appears in `new/` complete or not at all, and never without its envelope.
 `stage` writes the message to `tmp/` under a unique name and its envelope (the JSON record envelope.py
-makes) to `envelope/<name>.json`, keeping both files open; `commit` then syncs every staged file's data
-(fdatasync: a new file's size and blocks are what reading it back needs) and `envelope/`, renames the
-messages into `new/` and fsyncs `new/` — all before the caller may answer 250 (on tmpfs, whose fsync has
-nothing to write, the syncs are skipped). A batch shares the two
-directory syncs, and the file syncs of a batch may run in parallel (`run`): concurrent syncs share the
-file system's journal commits, where one after another each waits for its own. No rename starts before
-every sync it depends on has returned, so an envelope is durable before its message is visible; a crash in
-between leaves an envelope without a message, which means the message was not accepted (the client got no
-250). On any failure seen here the message and its envelope are removed and a `SpoolError` carries the
-reply to give (452 4.3.1 for a full disk, else 451 4.3.0); a failure of one message's file fails that
-message alone. Blocking calls: the server runs them on its disk threads (diskqueue.py, groupcommit.py).
+makes) to `envelope/<name>.json`. `commit` then makes them durable and visible in two halves, which may run
+on different threads: `make_durable` syncs every staged file's data (fdatasync: a new file's size and
+blocks are what reading it back needs) and `envelope/`; `publish` renames the messages into `new/` and
+fsyncs `new/` — all before the caller may answer 250. On tmpfs, whose fsync has nothing to write, the
+syncs are skipped. A batch shares the two directory syncs, and the file syncs of a batch may run in
+parallel (`run`): concurrent syncs share the file system's journal commits, where one after another each
+waits for its own. No rename starts before every sync it depends on has returned, so an envelope is
+durable before its message is visible; a crash in between leaves an envelope without a message, which
+means the message was not accepted (the client got no 250). On any failure seen here the message and its
+envelope are removed and a `SpoolError` carries the reply to give (452 4.3.1 for a full disk, else 451
+4.3.0); a failure of one message's file fails that message alone. Blocking calls: the server runs them on
+its disk threads (diskqueue.py, groupcommit.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from ecconf.runtime.acctlog import append, client_field, escape, format_line
+from ecconf.runtime.acctlog import Appender, client_field, escape, format_line
 
 
 def test_line_format():
@@ -28,10 +28,17 @@ def test_client_field():
     assert client_field("", 0) == "local"
 
 
+def _append_once(path, line):
+    appender = Appender()
+    appender.append(path, line)
+    appender.close()
+
+
 def test_append_from_many_threads_keeps_lines_whole(tmp_path):
     path = tmp_path / "acct"
     lines = [format_line(i, "listener", "c:1", f"user{i}" * 20, i % 2 == 0) for i in range(200)]
-    threads = [threading.Thread(target=append, args=(path, line)) for line in lines]
+    # One Appender a thread: each is a writer of its own, as the workers of `serve --workers N` are.
+    threads = [threading.Thread(target=_append_once, args=(path, line)) for line in lines]
     for t in threads:
         t.start()
     for t in threads:
@@ -72,8 +79,6 @@ def _open_descriptors_of(path) -> int:
 
 
 def test_the_appender_keeps_one_descriptor_and_follows_a_rotation(tmp_path):
-    from ecconf.runtime.acctlog import Appender
-
     log = tmp_path / "acct.log"
     appender = Appender()
     appender.append(log, "one\n")
@@ -93,8 +98,6 @@ def test_the_appender_keeps_one_descriptor_and_follows_a_rotation(tmp_path):
 
 
 def test_the_appender_follows_a_copy_and_truncate_rotation(tmp_path):
-    from ecconf.runtime.acctlog import Appender
-
     log = tmp_path / "acct.log"
     appender = Appender()
     appender.append(log, "old line\n")
