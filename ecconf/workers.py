@@ -134,6 +134,7 @@ def _fork(
     mask: object,
     index: int,
     workers: Mapping[int, _Worker],
+    replaces: int | None = None,
 ) -> _Worker:
     parent = os.getpid()
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -163,6 +164,8 @@ def _fork(
             if ready is not None:
                 os.write(ready, b"R")
                 os.close(ready)
+            if replaces is not None:  # the parent does not wait for a replacement: it says it is serving
+                log.info("worker %d serving in place of worker %d", os.getpid(), replaces)
 
         def prepare(config: ServerConfig) -> ServerConfig:
             receive_sockets(theirs, sockets)  # what the parent bound for this reload
@@ -294,7 +297,7 @@ def _relay(
             if shared.memory is not None:
                 shared.memory.clear(gone.index)  # and so did the messages they held
             log.error("worker %d exited (status %d); starting another", pid, status)
-            worker = _fork(options, shared, None, mask, gone.index, workers)
+            worker = _fork(options, shared, None, mask, gone.index, workers, replaces=pid)
             workers[worker.pid] = worker
 
 
