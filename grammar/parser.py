@@ -18,7 +18,7 @@ from .cache import load_compiled, save_compiled
 from .compiled import CompiledGrammar, from_lark
 from .reducers import Builders
 from .table_parser import TableParser, Tok
-from .terms import COMMENT_TERMINALS, LIMITS, grammar_text
+from .terms import COMMENT_TERMINALS, FUSION, LIMITS, grammar_text
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +50,7 @@ class Parser:
 
     def __init__(self, builders: Builders) -> None:
         self._builders = builders
-        self._fast = TableParser(get_compiled(), builders, LIMITS, frozenset(COMMENT_TERMINALS))
+        self._fast = TableParser(get_compiled(), builders, LIMITS, frozenset(COMMENT_TERMINALS), FUSION)
 
     def parse(self, text: str, depth: int = 0) -> ParseOutput:
         """`depth`: how many levels deep the text already sits (an included file inside scopes)."""

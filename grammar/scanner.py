@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .compiled import CompiledGrammar
+from .fusion import Fusion
 
 ASCII = frozenset(range(128))
 
@@ -27,9 +28,19 @@ class Scanner:
     names: list[str]  # exact's group number -> terminal name
     kind_by_first: dict[str, str]  # a token's first character -> its terminal, where only one can begin so
     keywords: dict[str, re.Pattern[str]]  # terminals told apart from the others by context (see table_parser)
+    # With a Fusion (fusion.py): findall -> (white space, name, gap, join, gap, value, token, anything else),
+    # a one-line `name = value` as one match; `unfused` has the same groups but never fuses (its second to
+    # sixth are always empty).
+    fused: re.Pattern[str] | None = None
+    unfused: re.Pattern[str] | None = None
 
 
-def scanner_for(grammar: CompiledGrammar, comments: frozenset[str]) -> Scanner:
+# Between the parts of a fused statement: blanks within one line. Every ignored white space terminal skips
+# them, and a line break or a comment in between is simply left to the token-by-token reading.
+_GAP = "[ \t]*+"
+
+
+def scanner_for(grammar: CompiledGrammar, comments: frozenset[str], fusion: Fusion | None = None) -> Scanner:
     ignored = set(grammar.ignore)
     terminals = {t.name: t for t in grammar.terminals}
     # Terminals of higher priority that overlap the others (`include` is also a bare word) are told apart
@@ -56,7 +67,20 @@ def scanner_for(grammar: CompiledGrammar, comments: frozenset[str]) -> Scanner:
         able = [name for name, chars in firsts.items() if chars is None or code in chars]
         if len(able) == 1:
             kind_by_first[chr(code)] = able[0]
-    return Scanner(pairs, exact, re.compile(f"(?:{skip})*+"), names, kind_by_first, keywords)
+    trailing = re.compile(f"(?:{skip})*+")
+    if fusion is None:
+        return Scanner(pairs, exact, trailing, names, kind_by_first, keywords)
+    if not trailing.fullmatch(" \t"):
+        raise ValueError("blanks are not ignored white space: a fused statement cannot skip them")
+    value = "|".join(f"(?:{terminals[n].regex})" for n in fusion.values)
+    # Atomic, as the token-by-token scan takes them (the longest match): a word not followed by the join
+    # then fails at once instead of being tried again one character shorter at a time.
+    shape = f"((?>{terminals[fusion.name].regex}))({_GAP})({terminals[fusion.join].regex})({_GAP})((?>{value}))"
+    fused = re.compile(f"((?:{skip})*+)(?:{shape}|({alternatives})|((?s:.)))")
+    unfused = re.compile(f"((?:{skip})*+)(?:(?!)()()()()()|({alternatives})|((?s:.)))")
+    if fused.groups != 8 or unfused.groups != 8:
+        raise ValueError("a terminal's regular expression has a capturing group: write it as (?:...)")
+    return Scanner(pairs, exact, trailing, names, kind_by_first, keywords, fused, unfused)
 
 
 def first_characters(regex: str) -> frozenset[int] | None:

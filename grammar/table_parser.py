@@ -6,7 +6,11 @@ built from it (grammar/parser.py). What this file adds is speed, for the input t
 config. Lark's general machinery (a Token object per token, a lexer pass per ignored run of white space, a
 wrapper chain per reduction) costs about 6 µs a token; this loop takes plain strings from one `findall`
 over every terminal (grammar/scanner.py: the regex engine walks the text in C) and reduces with one
-prepared callable per rule (grammar/reducers.py), in about a quarter of that.
+prepared callable per rule (grammar/reducers.py), in about a quarter of that. A one-line `name = value`
+(most of any config) is one match of the scan, and the table's work on its three tokens is applied as one
+program worked out beforehand from the table itself (grammar/fusion.py): about a third less work again. A
+fused statement where no program applies (a keyword in a name's place, say) has the whole text read again
+token by token, with the same outcome.
 
 It accepts exactly what Lark accepts and builds exactly what the same builders would build from Lark's tree
 (tests/grammar/test_table_parser.py holds both to that). On anything else — a character no terminal matches,
@@ -24,12 +28,21 @@ from dataclasses import dataclass
 from itertools import chain
 
 from .compiled import CompiledGrammar
+from .fusion import Fusion, Program
+from .fusion import programs as fusion_programs
 from .reducers import Builders, reducer_for
 from .scanner import scanner_for
 
 Tok = tuple[str, str, int, int, int, int]
 END = "$END"
 _THE_END = (None,)  # what the scan loop sees after the last token pair
+_UNFUSE = object()  # a fused statement where no program applies: parse again token by token
+_NONE: dict[str, Program] = {}
+
+
+def _eight(findall: Callable[[str], list[tuple[str, str, str]]]) -> Callable[[str], list[tuple[str, ...]]]:
+    """A three-group scan as the loop reads it: the fused groups empty."""
+    return lambda text: [(blank, "", "", "", "", "", value, other) for blank, value, other in findall(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +68,15 @@ def action_table(grammar: CompiledGrammar, builders: Builders) -> list[dict[str,
 class TableParser:
     """Lark's LALR table for one grammar, with builders bound to its rules. Build once; `parse` is reentrant."""
 
-    def __init__(self, grammar: CompiledGrammar, builders: Builders, limits: Limits, comments: frozenset[str]) -> None:
-        scanner = scanner_for(grammar, comments)
-        self._scan = scanner.pairs.findall
+    def __init__(
+        self,
+        grammar: CompiledGrammar,
+        builders: Builders,
+        limits: Limits,
+        comments: frozenset[str],
+        fusion: Fusion | None = None,
+    ) -> None:
+        scanner = scanner_for(grammar, comments, fusion)
         self._exact = scanner.exact.match
         self._kind_by_first = scanner.kind_by_first
         self._trailing = scanner.trailing.fullmatch
@@ -74,9 +93,26 @@ class TableParser:
         self._expects_keyword = [any(name in row for name in scanner.keywords) for row in self._actions]
         self._start = grammar.start
         self._end = grammar.end
+        # Without a fusion every match is one token (the fused groups stay empty): the same loop reads both.
+        self._fusion = fusion
+        self._scan_fused = scanner.fused.findall if scanner.fused is not None else None
+        self._scan_unfused = scanner.unfused.findall if scanner.unfused is not None else None
+        self._scan = self._scan_unfused or _eight(scanner.pairs.findall)
+        terminals = {t.name for t in grammar.terminals} | {END}
+        self._programs = (
+            fusion_programs(self._actions, terminals, fusion, self._expects_keyword) if fusion is not None else {}
+        )
 
     def parse(self, text: str, depth: int = 0) -> tuple[object, list[Tok]] | None:
         """(what the `start` builder returned, the comments) — or None where Lark must speak instead."""
+        if self._scan_fused is not None:
+            found = self._parse(text, depth, self._scan_fused)
+            if found is not _UNFUSE:
+                return found  # type: ignore[return-value]
+        return self._parse(text, depth, self._scan)  # type: ignore[return-value]
+
+    def _parse(self, text: str, depth: int, scan: Callable[[str], list[tuple[str, ...]]]) -> object:
+        """The parse over one scanner's matches; _UNFUSE if a fused statement stands where no program is."""
         actions = self._actions
         expects_keyword = self._expects_keyword
         keyword_of: dict[str, str] = {}  # a word -> the keyword it spells, or ""; names repeat, regexes cost
@@ -84,6 +120,8 @@ class TableParser:
         kind_by_first = self._kind_by_first
         exact = self._exact
         specials = self._specials
+        programs = self._programs
+        fusion = self._fusion
         max_depth = self._limits.max_depth
         state = self._start  # always states[-1]
         states = [state]
@@ -95,13 +133,14 @@ class TableParser:
         kind = ""
         tok: Tok = (END, "", 1, 1, 1, 1)  # the end of the input shifts nothing: this is never kept
         end_state = self._end
-        for pair in chain(self._scan(text), _THE_END):
+        fused: list[Tok] | None = None  # the three tokens of a fused statement, until they shift
+        for pair in chain(scan(text), _THE_END):
             if pair is None:  # the input is used up: what is left must be ignorable, then reduce to the end
                 if pos != len(text) and not self._trailing(text, pos):
                     return None
                 kind = END
             else:
-                blank, value, other = pair
+                blank, name, gap, join, gap2, fused_value, value, other = pair
                 if other:
                     return None  # a character no terminal matches
                 start = pos + len(blank)
@@ -110,34 +149,71 @@ class TableParser:
                     if newline >= 0:
                         line += blank.count("\n")
                         line_start = pos + newline + 1
-                first_kind = kind_by_first.get(value[0])
-                if first_kind is None:  # a first character several terminals share: ask the terminals themselves
-                    first_kind = names[exact(text, start).lastindex]  # type: ignore[union-attr, index]
-                kind = first_kind
-                pos = start + len(value)
-                if "\n" in value:  # a string or a comment may span lines
-                    tok = self._token(kind, value, line, line_start, start, pos)
-                    line = tok[4]
-                    line_start = start + value.rindex("\n") + 1
+                if name:  # `name = value` on one line, read in one step: its program applies where it shifts
+                    assert fusion is not None
+                    if expects_keyword[state]:
+                        keyword = keyword_of.get(name)
+                        if keyword is None:
+                            keyword = keyword_of[name] = self._keyword(name)
+                        if keyword and keyword in actions[state]:
+                            return _UNFUSE  # the name is a keyword here: token by token
+                    kind = fusion.name
+                    joined = start + len(name) + len(gap)
+                    value_start = joined + len(join) + len(gap2)
+                    value_kind = kind_by_first.get(fused_value[0])
+                    if value_kind is None:
+                        value_kind = names[exact(text, value_start).lastindex]  # type: ignore[union-attr, index]
+                    pos = value_start + len(fused_value)
+                    column = start - line_start + 1
+                    tok = (kind, name, line, column, line, column + len(name))
+                    fused = [
+                        tok,
+                        (
+                            fusion.join,
+                            join,
+                            line,
+                            joined - line_start + 1,
+                            line,
+                            column + len(name) + len(gap) + len(join),
+                        ),
+                    ]
+                    if "\n" in fused_value:  # a string may span lines
+                        fused.append(self._token(value_kind, fused_value, line, line_start, value_start, pos))
+                        line = fused[-1][4]
+                        line_start = value_start + fused_value.rindex("\n") + 1
+                    else:
+                        fused.append(
+                            (value_kind, fused_value, line, value_start - line_start + 1, line, pos - line_start + 1)
+                        )
                 else:
-                    tok = (kind, value, line, start - line_start + 1, line, pos - line_start + 1)
-                special = specials.get(kind)  # one look-up for the few kinds that need more than a shift
-                if special is not None:
-                    if special == 0:
-                        comments.append(tok)
-                        continue
-                    depth += special
-                    if depth > max_depth:
-                        return None
-                    if depth < 0:
-                        depth = 0
-                if expects_keyword[state]:
-                    keyword = keyword_of.get(value)
-                    if keyword is None:
-                        keyword = keyword_of[value] = self._keyword(value)
-                    if keyword and keyword in actions[state]:
-                        kind = keyword
-                        tok = (keyword, *tok[1:])  # type: ignore[assignment]
+                    first_kind = kind_by_first.get(value[0])
+                    if first_kind is None:  # a first character several terminals share: ask the terminals themselves
+                        first_kind = names[exact(text, start).lastindex]  # type: ignore[union-attr, index]
+                    kind = first_kind
+                    pos = start + len(value)
+                    if "\n" in value:  # a string or a comment may span lines
+                        tok = self._token(kind, value, line, line_start, start, pos)
+                        line = tok[4]
+                        line_start = start + value.rindex("\n") + 1
+                    else:
+                        tok = (kind, value, line, start - line_start + 1, line, pos - line_start + 1)
+                    special = specials.get(kind)  # one look-up for the few kinds that need more than a shift
+                    if special is not None:
+                        if special == 0:
+                            comments.append(tok)
+                            continue
+                        depth += special
+                        if depth > max_depth:
+                            return None
+                        if depth < 0:
+                            depth = 0
+                    if expects_keyword[state]:
+                        keyword = keyword_of.get(value)
+                        if keyword is None:
+                            keyword = keyword_of[value] = self._keyword(value)
+                        if keyword and keyword in actions[state]:
+                            kind = keyword
+                            tok = (keyword, *tok[1:])  # type: ignore[assignment]
             # Shift the token, reducing first as often as the table says; at the end, reduce to the end state.
             while True:
                 action = actions[state].get(kind)
@@ -146,9 +222,28 @@ class TableParser:
                         return values[-1], comments
                     return None
                 if type(action) is int:
-                    states.append(action)
-                    values.append(tok)
-                    state = action
+                    if fused is None:
+                        states.append(action)
+                        values.append(tok)
+                        state = action
+                        break
+                    program = programs.get(state, _NONE).get(fused[2][0])
+                    if program is None:
+                        return _UNFUSE
+                    run: list[object] = []
+                    for size, reduce in program.steps:
+                        if reduce is None:
+                            run.append(fused[size])  # the statement's next token
+                        elif size:
+                            args = run[-size:]
+                            del run[-size:]
+                            run.append(reduce(args))
+                        else:
+                            run.append(reduce([]))
+                    values.extend(run)
+                    states.extend(program.states)
+                    state = program.states[-1]
+                    fused = None
                     break
                 size, reduce, origin = action  # type: ignore[misc]
                 if size:

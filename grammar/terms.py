@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from .fusion import Fusion
 from .table_parser import Limits
 
 GRAMMAR_FILE = "momentum.lark"
@@ -19,6 +20,11 @@ CLOSERS = ("RBRACE", "RPAR", "RSQB")
 # configs nest a handful of levels; the bound keeps every recursive walker far from Python's recursion limit.
 MAX_DEPTH = 32
 LIMITS = Limits(frozenset(OPENERS), frozenset(CLOSERS), MAX_DEPTH)
+
+
+# The statement the fast driver reads in one step where it fits on one line (grammar/fusion.py): an option
+# or a dictionary entry with a plain value, `Name = "value"`, the bulk of every config.
+FUSION = Fusion("WORD", "EQUALS", ("STRING", "WORD"))
 
 
 def grammar_text() -> str:
