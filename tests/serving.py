@@ -6,6 +6,7 @@ One copy of each, imported by the test files (tests/conftest.py puts this folder
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -85,6 +86,24 @@ class Served:
     def stop(self, timeout: float = 20) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=timeout)
+
+    def workers(self) -> list[str]:
+        """The pids of the worker processes of `--workers N`, lowest first (Linux: the supervisor's children)."""
+        pid = self.proc.pid
+        return sorted(Path(f"/proc/{pid}/task/{pid}/children").read_text().split(), key=int)
+
+
+@contextmanager
+def paused(pid: str) -> Iterator[None]:
+    """Stop one worker while the block runs, so the others take every connection made in it. The kernel makes
+    no promise of how it spreads connections over processes that accept on one socket (a worker that is awake
+    tends to take the next one too), so a test that needs a given worker to serve says so this way. Pause a
+    worker only between whole sessions: one stopped in the middle of one could hold a lock of a shared table."""
+    os.kill(int(pid), signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(int(pid), signal.SIGCONT)
 
 
 def start_serve(config: Path, *args: str, listens: int = 1) -> Served:

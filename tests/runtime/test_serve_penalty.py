@@ -4,10 +4,11 @@ lands on (`--workers 2`), and none for the networks of Auth_Penalty_Exempt."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 from pathlib import Path
 
-from serving import connect, dialogue, hang_up, serving, write_config
+from serving import connect, dialogue, hang_up, paused, serving, write_config
 
 BASE, CAP = 0.2, 2.0  # spacings 0.2, 0.6, 1.4, 2, 2... s
 POLICY = f"Auth_Penalty_Base = {BASE}\n  Auth_Penalty_Cap = {CAP}\n  Auth_Failure_Delay = 0"
@@ -40,21 +41,19 @@ def guesses(lines: list[str]) -> list[tuple[str, float]]:
 def test_a_guesser_gets_the_same_growing_delays_whichever_worker_answers(tmp_path: Path) -> None:
     config = write_config(tmp_path, listener=POLICY)
     with serving(config, "--workers", "2", "--loop", "asyncio") as served:
-        pids: set[str] = set()
-        count = 0
-        # The kernel picks the worker of each connection: go on until both have judged a guess after the
-        # first (at least four guesses; twelve all on one worker: a chance of 1 in 2**11).
-        while count < 4 or (len(pids) < 2 and count < 12):
-            assert guess(served.port).startswith(b"535 ")
-            pid = served.wait_for(FAILED).group(1)  # logged before the answer was sent
-            if count:
-                pids.add(pid)
-            count += 1
+        first, second = served.workers()
+        # The first guess on either worker, then each worker in turn judges one (the other stopped meanwhile).
+        turns = [None, first, second, first, second]
+        for turn in turns:
+            with paused(second if turn == first else first) if turn else contextlib.nullcontext():
+                assert guess(served.port).startswith(b"535 ")
+                judge = served.wait_for(FAILED).group(1)  # logged before the answer was sent
+            assert turn in (None, judge)
         assert served.stop() == 0
         assert served.proc.stderr is not None
         log = served.seen + served.proc.stderr.readlines()
     judged = guesses(log)
-    assert len(judged) == count and len({pid for pid, _ in judged[1:]}) == 2, judged
+    assert [pid for pid, _ in judged[1:]] == turns[1:], judged
     waits = [wait for _, wait in judged]
     # As with one worker: the 1st guess answered at once, every later one held, longer each time up to the cap
     # (each waits its spacing less the few milliseconds a new session takes).
@@ -82,13 +81,15 @@ def test_exempt_networks_are_never_held_back_and_others_still_are(tmp_path: Path
 def test_max_connections_per_address_holds_for_the_machine_under_workers(tmp_path: Path) -> None:
     config = write_config(tmp_path, listener="Max_Connections_Per_Address = 2")
     with serving(config, "--workers", "2", "--loop", "asyncio") as served:
+        first, second = served.workers()
         banners, open_ = [], []
-        for _ in range(6):  # kept open: the kernel spreads them over both workers
-            sock, reader = connect(served.port)
-            banners.append(reader.readline()[:5])
+        for taker in (first, second, first, second):  # kept open, each worker taking one in turn
+            with paused(second if taker == first else first):
+                sock, reader = connect(served.port)
+                banners.append(reader.readline()[:5])
             open_.append((sock, reader))
-        # Two sessions for the address in all, not two per worker.
-        assert banners.count(b"220 m") == 2 and banners.count(b"421 4") == 4, banners
+        # Two sessions for the address in all, not two per worker: each worker holds one and refuses the next.
+        assert banners == [b"220 m", b"220 m", b"421 4", b"421 4"], banners
         for sock, reader in open_:
             hang_up(sock, reader)
         assert served.stop() == 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import re
 import signal
 import smtplib
@@ -15,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import Served, connect, dialogue, hang_up, serving, write_config
+from serving import Served, connect, dialogue, hang_up, paused, serving, write_config
 
 REPLACED = re.compile(r"worker (\d+) exited \(status -9\); starting another")
 SERVING_INSTEAD = re.compile(r"worker (\d+) serving in place of worker (\d+)")
@@ -49,22 +47,6 @@ def send_over_unix(path: str) -> bytes:
         return reader.read()
 
 
-def workers_of(served: Served) -> set[str]:
-    return set(Path(f"/proc/{served.proc.pid}/task/{served.proc.pid}/children").read_text().split())
-
-
-@contextlib.contextmanager
-def paused(pid: str) -> Iterator[None]:
-    """Stop one worker while the block runs, so the others must take every connection. The kernel makes no
-    promise of how it spreads connections over processes that accept on one socket: a worker that is awake
-    tends to take the next one too, so which worker serves a few sequential clients is not left to chance."""
-    os.kill(int(pid), signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(int(pid), signal.SIGCONT)
-
-
 def stored_by(spool: Path, before: set[Path]) -> set[str]:
     """The pids of the workers that stored the messages not in `before`. Maildir names carry the pid of
     the process that stored the message: "<time>.P<pid>Q<n>R<id>.<host>"."""
@@ -75,7 +57,7 @@ def test_workers_share_the_sockets_and_stop_together(served: Served, tmp_path: P
     assert served.addresses == [served.addresses[0], str(tmp_path / "smtp.sock")]  # one line per Listen
     host, port = served.tcp
     spool = tmp_path / "spool"
-    first, second = sorted(workers_of(served))
+    first, second = served.workers()
     for other, serving_one in ((second, first), (first, second)):
         before = set((spool / "new").iterdir())
         with paused(other):
@@ -93,12 +75,12 @@ def test_workers_share_the_sockets_and_stop_together(served: Served, tmp_path: P
 def test_a_killed_worker_is_replaced(served: Served, tmp_path: Path) -> None:
     host, port = served.tcp
     spool = tmp_path / "spool"
-    victim, survivor = sorted(workers_of(served))
+    victim, survivor = served.workers()
     served.proc.send_signal(signal.SIGCHLD)  # a stray signal changes nothing
     subprocess.run(["kill", "-KILL", victim], check=True)
     assert served.wait_for(REPLACED).group(1) == victim
     replacement, replaced = served.wait_for(SERVING_INSTEAD).groups()  # accepting from here on
-    assert replaced == victim and workers_of(served) == {survivor, replacement}
+    assert replaced == victim and set(served.workers()) == {survivor, replacement}
     for stopped, serving_one in ((survivor, replacement), (replacement, survivor)):
         before = set((spool / "new").iterdir())
         with paused(stopped):
@@ -151,10 +133,15 @@ def admitted_within(port: int, deadline: int = 300) -> tuple[socket.socket, obje
 
 def test_listener_sessions_holds_for_the_machine_not_per_worker(tmp_path: Path) -> None:
     with serving(workers_config(tmp_path, CAPPED), "--workers", "2", "--loop", "asyncio", listens=2) as served:
-        held = [dialogue(served.port) for _ in range(4)]
-        for _ in range(8):  # whichever worker the kernel hands each one to (per worker, 8 would fit)
-            sock, reader = connect(served.port)
-            assert reader.readline() == OVER_CAP
+        first, second = served.workers()
+        held = []
+        for taker in (first, second, first, second):  # two sessions on each worker
+            with paused(second if taker == first else first):
+                held.append(dialogue(served.port))
+        for taker in (first, second):  # per worker, 4 would fit: the machine has none left
+            with paused(second if taker == first else first):
+                sock, reader = connect(served.port)
+                assert reader.readline() == OVER_CAP
             hang_up(sock, reader)
         hang_up(*held.pop())  # one place comes free, on whichever worker held it
         held.append(admitted_within(served.port))
