@@ -12,10 +12,21 @@ import time
 from pathlib import Path
 
 import pytest
-from shared_paths import SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shared_paths import SHARED, docs_corpus_files, momentum_sample_files
 
 from ecconf.compiler.option_table import table
-from ecconf.compiler.redact import REDACTED, is_secret, redact_text, redact_uris, secret_options
+from ecconf.compiler.redact import (
+    _PAIR,
+    _USERINFO,
+    REDACTED,
+    is_secret,
+    redact_line,
+    redact_text,
+    redact_uris,
+    secret_options,
+)
 from ecconf.compiler.schema import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,7 +181,7 @@ def test_uri_passwords(text: str, redacted: str) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        '"a":' * 250_000,
+        '"pass":' * 250_000,
         "_" * 1_000_000 + "=x",
         "a" * 1_000_000 + "://x:y@z",
         "a." * 500_000 + "://",
@@ -182,6 +193,60 @@ def test_redaction_takes_linear_time_on_hostile_lines(line: str) -> None:
     started = time.perf_counter()
     redact_text(line)
     assert time.perf_counter() - started < 10  # about 0.5 s here; quadratic would be hours
+
+
+def _line_by_line(text: str) -> str:
+    """What redact_text means: every line through redact_line."""
+    return "\n".join(redact_line(part) for part in text.split("\n"))
+
+
+def test_a_whole_text_is_redacted_as_every_line_of_it_would_be() -> None:
+    texts = [CLEAN, *(p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("samples/**/*.conf")))]
+    texts += [p.read_text(encoding="utf-8") for p in (*momentum_sample_files(), *docs_corpus_files())]
+    assert any(redact_text(text) != text for text in texts)  # some of them hold secrets
+    for text in texts:
+        assert redact_text(text) == _line_by_line(text)
+
+
+LINE_PARTS = ["Password", "x_PASSWD", "Secret", "bindpw", "pwd", "Key", "key", "http_basic_auth", "password_column"]
+LINE_PARTS += ["pass", "://", "u:p@h", "=", " = ", '"', ":", "#", "[", "a", " ", "\t", "\n", ";", "é"]
+LONG_S, DOTLESS_I, KELVIN, DOTTED_I = "\u017f", "\u0131", "\u212a", "\u0130"  # IGNORECASE reads s, i, k, i
+LINE_PARTS += [
+    f"pa{LONG_S * 2}word",
+    f"b{DOTLESS_I}ndpw",
+    f"{KELVIN}ey",
+    DOTTED_I,
+    "x-bindpw=",
+    "@",
+    "/",
+    "&",
+    "pgsql:",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(LINE_PARTS),
+        max_size=12,
+    ).map("".join)
+)
+def test_lines_with_and_without_secret_words_are_redacted_alike(text: str) -> None:
+    assert redact_text(text) == _line_by_line(text)
+    assert redact_uris(text) == _uris_by_definition(text)
+
+
+def _uris_by_definition(text: str) -> str:
+    """What redact_uris means: both expressions over the whole text."""
+    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def test_letters_beyond_ascii_that_match_the_words_are_redacted_too() -> None:
+    # Python's IGNORECASE reads a long s as "s", a dotless i as "i": lower() alone would miss these.
+    bindpw, password = f"b{DOTLESS_I}ndpw", f"pa{LONG_S * 2}word"
+    assert redact_uris(f"ldap://h/?x-{bindpw}=hunter2") == f"ldap://h/?x-{bindpw}={REDACTED}"
+    assert redact_text(f'uri = "pgsql:{password}=hunter2"\nA = b') == f'uri = "pgsql:{password}={REDACTED}"\nA = b'
 
 
 # --- the table -------------------------------------------------------------------------------------------
