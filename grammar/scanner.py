@@ -28,11 +28,11 @@ class Scanner:
     names: list[str]  # exact's group number -> terminal name
     kind_by_first: dict[str, str]  # a token's first character -> its terminal, where only one can begin so
     keywords: dict[str, re.Pattern[str]]  # terminals told apart from the others by context (see table_parser)
-    # With a Fusion (fusion.py): findall -> (white space, name, gap, join, gap, value, token, anything else),
-    # a one-line `name = value` as one match; `unfused` has the same groups but never fuses (its second to
-    # sixth are always empty).
+    # findall -> (white space, name, gap, join, gap, value, token, anything else): with a Fusion (fusion.py)
+    # `fused` matches a one-line `name = value` as one; `unfused` has the same groups but never fuses (the
+    # second to sixth always empty), so the driver reads both with one loop.
+    unfused: re.Pattern[str]
     fused: re.Pattern[str] | None = None
-    unfused: re.Pattern[str] | None = None
 
 
 # Between the parts of a fused statement: blanks within one line. Every ignored white space terminal skips
@@ -68,19 +68,20 @@ def scanner_for(grammar: CompiledGrammar, comments: frozenset[str], fusion: Fusi
         if len(able) == 1:
             kind_by_first[chr(code)] = able[0]
     trailing = re.compile(f"(?:{skip})*+")
-    if fusion is None:
-        return Scanner(pairs, exact, trailing, names, kind_by_first, keywords)
-    if not trailing.fullmatch(" \t"):
-        raise ValueError("blanks are not ignored white space: a fused statement cannot skip them")
-    value = "|".join(f"(?:{terminals[n].regex})" for n in fusion.values)
-    # Atomic, as the token-by-token scan takes them (the longest match): a word not followed by the join
-    # then fails at once instead of being tried again one character shorter at a time.
-    shape = f"((?>{terminals[fusion.name].regex}))({_GAP})({terminals[fusion.join].regex})({_GAP})((?>{value}))"
-    fused = re.compile(f"((?:{skip})*+)(?:{shape}|({alternatives})|((?s:.)))")
     unfused = re.compile(f"((?:{skip})*+)(?:(?!)()()()()()|({alternatives})|((?s:.)))")
-    if fused.groups != 8 or unfused.groups != 8:
+    fused = None
+    if fusion is not None:
+        if not trailing.fullmatch(" \t"):
+            raise ValueError("blanks are not ignored white space: a fused statement cannot skip them")
+        value = "|".join(f"(?:{terminals[n].regex})" for n in fusion.values)
+        # Atomic, as the token-by-token scan takes them (the longest match): a word not followed by the join
+        # then fails at once instead of being tried again one character shorter at a time.
+        name, join = terminals[fusion.name].regex, terminals[fusion.join].regex
+        shape = f"((?>{name}))({_GAP})({join})({_GAP})((?>{value}))"
+        fused = re.compile(f"((?:{skip})*+)(?:{shape}|({alternatives})|((?s:.)))")
+    if unfused.groups != 8 or (fused is not None and fused.groups != 8):
         raise ValueError("a terminal's regular expression has a capturing group: write it as (?:...)")
-    return Scanner(pairs, exact, trailing, names, kind_by_first, keywords, fused, unfused)
+    return Scanner(pairs, exact, trailing, names, kind_by_first, keywords, unfused, fused)
 
 
 def first_characters(regex: str) -> frozenset[int] | None:

@@ -40,11 +40,6 @@ _UNFUSE = object()  # a fused statement where no program applies: parse again to
 _NONE: dict[str, Program] = {}
 
 
-def _eight(findall: Callable[[str], list[tuple[str, str, str]]]) -> Callable[[str], list[tuple[str, ...]]]:
-    """A three-group scan as the loop reads it: the fused groups empty."""
-    return lambda text: [(blank, "", "", "", "", "", value, other) for blank, value, other in findall(text)]
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Brackets counted for the nesting bound. Deeper than `max_depth` -> give up (Lark raises the error)."""
@@ -93,11 +88,10 @@ class TableParser:
         self._expects_keyword = [any(name in row for name in scanner.keywords) for row in self._actions]
         self._start = grammar.start
         self._end = grammar.end
-        # Without a fusion every match is one token (the fused groups stay empty): the same loop reads both.
+        # Without a fusion every match is one token (the fused groups stay empty): one loop reads both scans.
         self._fusion = fusion
         self._scan_fused = scanner.fused.findall if scanner.fused is not None else None
-        self._scan_unfused = scanner.unfused.findall if scanner.unfused is not None else None
-        self._scan = self._scan_unfused or _eight(scanner.pairs.findall)
+        self._scan = scanner.unfused.findall
         terminals = {t.name for t in grammar.terminals} | {END}
         self._programs = (
             fusion_programs(self._actions, terminals, fusion, self._expects_keyword) if fusion is not None else {}
