@@ -232,16 +232,25 @@ TRIED_15 = (
 )
 
 
-def _why_15(results: Results) -> list[str]:
-    """For each of issue #15's compiler targets not met in this run: why, in this run's figures."""
+def _parse_check_peer(results: Results) -> list[tuple[int, float, float, float]]:
+    """(Listens, ecconf-parse, ecconf-check, crossplane) medians, for every size where all three ran."""
     times = {(t.listens, t.contender): t.median for t in results.timings if t.skipped is None}
-    out: list[str] = []
+    out = []
     for c in results.corpora:
         parse, check, peer = (times.get((c.listens, n)) for n in ("ecconf-parse", "ecconf-check", "crossplane"))
-        if parse and check and peer and peer / check < 1.5:
+        if parse and check and peer:
+            out.append((c.listens, parse, check, peer))
+    return out
+
+
+def _why_15(results: Results) -> list[str]:
+    """For each of issue #15's compiler targets not met in this run: why, in this run's figures."""
+    out: list[str] = []
+    for listens, parse, check, peer in _parse_check_peer(results):
+        if peer / check < 1.5:
             budget = peer / 1.5
             out.append(
-                f"- {c.listens} Listens: at 1.5x crossplane a full check may take {budget:.3f} s; it takes "
+                f"- {listens} Listens: at 1.5x crossplane a full check may take {budget:.3f} s; it takes "
                 f"{check:.3f} s, of which parsing alone {parse:.3f} s ({parse / budget:.0%} of that budget)."
             )
     lint = next((s for s in results.startup if s.label.startswith(WHOLE_LINT)), None)
@@ -286,11 +295,10 @@ def _why(results: Results) -> list[str]:
     """Where the time goes, from the same run: the figures a reader needs to judge a target that is not met."""
     times = {(t.listens, t.contender): t.median for t in results.timings if t.skipped is None}
     out: list[str] = []
-    for c in results.corpora:
-        parse, check, peer = (times.get((c.listens, n)) for n in ("ecconf-parse", "ecconf-check", "crossplane"))
-        if parse and check and peer and check > peer:
+    for listens, parse, check, peer in _parse_check_peer(results):
+        if check > peer:
             out.append(
-                f"- {c.listens} Listens: parsing alone takes {parse:.3f} s, {peer / parse:.2f}x crossplane's speed for "
+                f"- {listens} Listens: parsing alone takes {parse:.3f} s, {peer / parse:.2f}x crossplane's speed for "
                 f"its whole job; the remaining {check - parse:.3f} s ({(check - parse) / check:.0%} of ecconf's time) "
                 "is reading the includes, building the typed models and running every rule, which crossplane's "
                 "analyze (a table look-up per directive) does not attempt."
