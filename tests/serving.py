@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,13 +98,44 @@ class Served:
 def paused(pid: str) -> Iterator[None]:
     """Stop one worker while the block runs, so the others take every connection made in it. The kernel makes
     no promise of how it spreads connections over processes that accept on one socket (a worker that is awake
-    tends to take the next one too), so a test that needs a given worker to serve says so this way. Pause a
-    worker only between whole sessions: one stopped in the middle of one could hold a lock of a shared table."""
-    os.kill(int(pid), signal.SIGSTOP)
+    tends to take the next one too), so a test that needs a given worker to serve says so this way.
+
+    A worker is only ever left stopped while it holds no lock of the tables the workers share (fcntl locks,
+    seen in /proc/locks): one stopped inside, say, the release of a session that just ended would leave every
+    other worker waiting for that lock. If it holds one, it is let go on and stopped again (bounded)."""
+    for _ in range(1000):
+        os.kill(int(pid), signal.SIGSTOP)
+        _wait_until_stopped(pid)
+        if not _holds_a_lock(pid):
+            break
+        os.kill(int(pid), signal.SIGCONT)
+        time.sleep(0.001)  # give it the moment it needs to finish and let the lock go
+    else:
+        pytest.fail(f"worker {pid} kept holding a lock of a shared table")
     try:
         yield
     finally:
         os.kill(int(pid), signal.SIGCONT)
+
+
+def _wait_until_stopped(pid: str) -> None:
+    """SIGSTOP takes effect when the kernel next schedules the process: until then it may still run."""
+    for _ in range(10_000):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("T", "t"):
+            return
+        time.sleep(0.0005)
+    pytest.fail(f"worker {pid} did not stop")
+
+
+def _holds_a_lock(pid: str) -> bool:
+    # /proc/locks: "1: POSIX  ADVISORY  WRITE <pid> <dev:inode> <start> <end>"; a waiter's line has "->"
+    # after the number and holds nothing yet.
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[1] != "->" and fields[4] == pid:
+            return True
+    return False
 
 
 def start_serve(config: Path, *args: str, listens: int = 1) -> Served:
