@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from . import binding, listeners, observe, store_refresh
+from . import binding, computation, listeners, observe, store_refresh
 from .admission import Admission, Ticket
 from .authn import Credentials, build_schemes, for_config, mechanism_specs
 from .config import ListenAddress, ServerConfig, SessionPolicy
@@ -338,7 +338,7 @@ class Server:
         loop = self._loop or asyncio.get_running_loop()
         if inspect.iscoroutinefunction(work.function):
             return loop.create_task(work.function(*work.args))
-        return loop.run_in_executor(self._compute, work.function, *work.args)
+        return computation.compute(self._compute, loop, work.function, *work.args)  # cancels at once
 
     def hold(
         self, client_ip: str, event: AuthAttempted | AuthVerdict, policy: SessionPolicy
