@@ -28,6 +28,7 @@ IO_SHELL = {
     "runtime/store_refresh.py",
     "runtime/penalty_redis.py",
     "runtime/tls_context.py",
+    "runtime/computation.py",  # the compute threads' work as a future of the loop
 }
 # The datasource drivers and the service that awaits them talk to databases; the rest of that package is pure.
 DATASOURCE_IO = {
