@@ -71,12 +71,10 @@ def _scope_blind(name: str) -> bool:
 # The scheme's length is bounded so that a long run of scheme characters costs linear time, not quadratic.
 _USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}://[^\s/@:\"']*:)([^\s/@\"']+)(@)")
 # The key may carry a prefix joined by a separator (db_password, x-bindpw), never a word it ends (compass).
-_PAIR = re.compile(
-    r"(?i)(?<![\w.-])((?:[\w.-]*[_.-])?(?:bindpw|password|passwd|passphrase|pwd|pass|secret)\s*=\s*)([^\s;&\"',)]+)"
-)
-
-
-_PAIR_WORDS = ("bindpw", "pass", "pwd", "secret")  # what every key _PAIR matches holds (passwd: "pass")
+# Every key holds one of _PAIR_WORDS (password, passwd and passphrase hold "pass"): the prechecks look for them.
+_PAIR_WORDS = ("bindpw", "pass", "pwd", "secret")
+_PAIR_KEYS = ("bindpw", "password", "passwd", "passphrase", "pwd", "pass", "secret")
+_PAIR = re.compile(rf"(?i)(?<![\w.-])((?:[\w.-]*[_.-])?(?:{'|'.join(_PAIR_KEYS)})\s*=\s*)([^\s;&\"',)]+)")
 
 
 def redact_uris(text: str) -> str:
@@ -149,7 +147,7 @@ def redact_line(line: str) -> str:
 # What a line must hold for redact_line to change it: a URI's "://" or a connection-string key (redact_uris),
 # or the name of a secret option as the table spells it (a match of _CONF_LINE or _JSON_MEMBER counts only
 # for a name some row covers, and a row covers only names that contain its option, in any case).
-_URI_TRIGGERS = ("://", "bindpw", "pass", "pwd", "secret")
+_URI_TRIGGERS = ("://", *_PAIR_WORDS)
 
 
 @lru_cache(maxsize=1)

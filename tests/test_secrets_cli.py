@@ -19,6 +19,8 @@ from shared_paths import SHARED, docs_corpus_files, momentum_sample_files
 from ecconf.compiler.option_table import table
 from ecconf.compiler.redact import (
     _PAIR,
+    _PAIR_KEYS,
+    _PAIR_WORDS,
     _USERINFO,
     REDACTED,
     is_secret,
@@ -240,6 +242,10 @@ def _uris_by_definition(text: str) -> str:
     """What redact_uris means: both expressions over the whole text."""
     text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
     return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def test_every_pair_key_holds_a_word_the_precheck_looks_for() -> None:
+    assert all(any(word in key for word in _PAIR_WORDS) for key in _PAIR_KEYS)
 
 
 def test_letters_beyond_ascii_that_match_the_words_are_redacted_too() -> None:
