@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -92,6 +92,15 @@ class Served:
         """The pids of the worker processes of `--workers N`, lowest first (Linux: the supervisor's children)."""
         pid = self.proc.pid
         return sorted(Path(f"/proc/{pid}/task/{pid}/children").read_text().split(), key=int)
+
+    @contextmanager
+    def only(self, worker: str) -> Iterator[None]:
+        """While the block runs, `worker` alone takes connections: every other worker is paused."""
+        with ExitStack() as stack:
+            for other in self.workers():
+                if other != worker:
+                    stack.enter_context(paused(other))
+            yield
 
 
 @contextmanager

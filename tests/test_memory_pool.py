@@ -8,7 +8,7 @@ import signal
 import smtplib
 from pathlib import Path
 
-from serving import paused, serving, write_config
+from serving import serving, write_config
 
 from ecconf.memory_pool import SharedMemoryPool
 from ecconf.runtime.memory_budget import MIN_SLAB, MemoryBudget, Reservation
@@ -81,9 +81,8 @@ def test_serve_with_two_workers_holds_one_budget_for_the_machine(tmp_path: Path)
             else:
                 raise AssertionError("the held message was never counted")
             # Now neither worker has room: the holder's own, and the other, which alone would have plenty.
-            first, second = served.workers()
-            for taker in (first, second):
-                with paused(second if taker == first else first):
+            for taker in served.workers():
+                with served.only(taker):
                     assert [attempt(served.port) for _ in range(4)] == [452] * 4
             holder.send(b"\r\n.\r\n")
             assert holder.getreply()[0] == 250

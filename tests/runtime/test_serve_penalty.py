@@ -8,7 +8,7 @@ import contextlib
 import re
 from pathlib import Path
 
-from serving import connect, dialogue, hang_up, paused, serving, write_config
+from serving import connect, dialogue, hang_up, serving, write_config
 
 BASE, CAP = 0.2, 2.0  # spacings 0.2, 0.6, 1.4, 2, 2... s
 POLICY = f"Auth_Penalty_Base = {BASE}\n  Auth_Penalty_Cap = {CAP}\n  Auth_Failure_Delay = 0"
@@ -45,7 +45,7 @@ def test_a_guesser_gets_the_same_growing_delays_whichever_worker_answers(tmp_pat
         # The first guess on either worker, then each worker in turn judges one (the other stopped meanwhile).
         turns = [None, first, second, first, second]
         for turn in turns:
-            with paused(second if turn == first else first) if turn else contextlib.nullcontext():
+            with served.only(turn) if turn else contextlib.nullcontext():
                 assert guess(served.port).startswith(b"535 ")
                 judge = served.wait_for(FAILED).group(1)  # logged before the answer was sent
             assert turn in (None, judge)
@@ -84,7 +84,7 @@ def test_max_connections_per_address_holds_for_the_machine_under_workers(tmp_pat
         first, second = served.workers()
         banners, open_ = [], []
         for taker in (first, second, first, second):  # kept open, each worker taking one in turn
-            with paused(second if taker == first else first):
+            with served.only(taker):
                 sock, reader = connect(served.port)
                 banners.append(reader.readline()[:5])
             open_.append((sock, reader))

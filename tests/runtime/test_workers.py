@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import Served, connect, dialogue, hang_up, paused, serving, write_config
+from serving import Served, connect, dialogue, hang_up, serving, write_config
 
 REPLACED = re.compile(r"worker (\d+) exited \(status -9\); starting another")
 SERVING_INSTEAD = re.compile(r"worker (\d+) serving in place of worker (\d+)")
@@ -57,10 +57,9 @@ def test_workers_share_the_sockets_and_stop_together(served: Served, tmp_path: P
     assert served.addresses == [served.addresses[0], str(tmp_path / "smtp.sock")]  # one line per Listen
     host, port = served.tcp
     spool = tmp_path / "spool"
-    first, second = served.workers()
-    for other, serving_one in ((second, first), (first, second)):
+    for serving_one in served.workers():
         before = set((spool / "new").iterdir())
-        with paused(other):
+        with served.only(serving_one):
             for n in range(3):
                 send(host, port, f"m{n}")
             assert send_over_unix(str(tmp_path / "smtp.sock")).endswith(b"221 2.0.0 mx.test closing connection\r\n")
@@ -81,9 +80,9 @@ def test_a_killed_worker_is_replaced(served: Served, tmp_path: Path) -> None:
     assert served.wait_for(REPLACED).group(1) == victim
     replacement, replaced = served.wait_for(SERVING_INSTEAD).groups()  # accepting from here on
     assert replaced == victim and set(served.workers()) == {survivor, replacement}
-    for stopped, serving_one in ((survivor, replacement), (replacement, survivor)):
+    for serving_one in (replacement, survivor):
         before = set((spool / "new").iterdir())
-        with paused(stopped):
+        with served.only(serving_one):
             for n in range(3):
                 send(host, port, f"after{n}")
         assert stored_by(spool, before) == {serving_one}
@@ -136,10 +135,10 @@ def test_listener_sessions_holds_for_the_machine_not_per_worker(tmp_path: Path) 
         first, second = served.workers()
         held = []
         for taker in (first, second, first, second):  # two sessions on each worker
-            with paused(second if taker == first else first):
+            with served.only(taker):
                 held.append(dialogue(served.port))
         for taker in (first, second):  # per worker, 4 would fit: the machine has none left
-            with paused(second if taker == first else first):
+            with served.only(taker):
                 sock, reader = connect(served.port)
                 assert reader.readline() == OVER_CAP
             hang_up(sock, reader)
