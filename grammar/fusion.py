@@ -56,10 +56,17 @@ def programs(
         if type(row.get(fusion.name)) is not int:
             continue
         for value in fusion.values:
-            program = _program(actions, terminals, state, (fusion.name, fusion.join, value), expects_keyword)
+            try:
+                program = _program(actions, terminals, state, (fusion.name, fusion.join, value), expects_keyword)
+            except _Broken:
+                continue
             if program is not None:
                 out.setdefault(state, {})[value] = program
     return out
+
+
+class _Broken(Exception):
+    """A reduction with no goto after it."""
 
 
 def _program(
@@ -78,11 +85,11 @@ def _program(
         size, reducer, origin = action
         if size > height:
             return False  # pops below the base: depends on what the stack holds there
+        goto = actions[stack[-1 - size]].get(origin)
+        if type(goto) is not int:
+            raise _Broken  # tables that do not hold together (a damaged cache): no program here
         if size:
             del stack[-size:]
-        goto = actions[stack[-1]].get(origin)
-        if type(goto) is not int:
-            return False
         stack.append(goto)
         height += 1 - size
         steps.append((size, reducer))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from test_table_parser import ECHO, RULE_NAMES, sample_texts
 
@@ -73,3 +75,14 @@ def test_a_state_without_its_program_falls_back_to_token_by_token() -> None:
     text = 'S { A = "x" } B = [ k = v ]'
     assert parser._parse(text, 0, parser._scan_fused) is _UNFUSE  # type: ignore[arg-type]
     assert parser.parse(text) == PLAIN.parse(text) is not None
+
+
+def test_tables_without_a_goto_give_no_program_rather_than_a_wrong_one() -> None:
+    good = get_compiled()
+    states = tuple({symbol: action for symbol, action in row.items() if symbol != "option"} for row in good.states)
+    broken = TableParser(
+        dataclasses.replace(good, states=states), ECHO_BUILDERS, LIMITS, frozenset(COMMENT_TERMINALS), FUSION
+    )
+    # Only dictionary entries still reduce all the way; no program ends in a state the table never reaches.
+    assert broken._programs and len(broken._programs) < len(FUSED._programs)
+    assert broken._parse('A = "x"', 0, broken._scan_fused) is _UNFUSE  # type: ignore[arg-type]
