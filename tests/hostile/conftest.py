@@ -62,3 +62,11 @@ def ecconf_subprocess() -> Callable[..., Run]:
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> str:
+    """A FIFO nobody writes to: opening it for reading would wait forever."""
+    path = tmp_path / "pipe.conf"
+    os.mkfifo(path)
+    return str(path)
