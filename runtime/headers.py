@@ -9,8 +9,8 @@ LF (Maildir form).
 from __future__ import annotations
 
 import re
-import time
 
+from . import stamps
 from .events import AuthStatus, Envelope
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # all splitlines() breaks on
@@ -38,10 +38,6 @@ def protocol_keyword(envelope: Envelope) -> str:
     return "ESMTP" + ("S" if envelope.tls else "") + ("A" if authenticated else "")
 
 
-def rfc5322_date(when: float) -> str:
-    return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(when))
-
-
 def authentication_results(hostname: str, envelope: Envelope) -> str:
     ctx = envelope.context
     if ctx.auth_status is AuthStatus.PASS:
@@ -62,7 +58,7 @@ def received(hostname: str, envelope: Envelope) -> str:
     ]
     if len(envelope.rcpt_to) == 1:
         lines.append(f"\tfor <{_clean(envelope.rcpt_to[0])}>")
-    lines[-1] += f"; {rfc5322_date(envelope.received_at)}"
+    lines[-1] += f"; {stamps.rfc5322(envelope.received_at)}"
     return "\n".join(lines)
 
 
@@ -82,7 +78,7 @@ def submission_headers(hostname: str, envelope: Envelope, message: bytes) -> byt
         header = b""  # no header section at all
     added = []
     if not _HAS_DATE.search(header):
-        added.append(f"Date: {rfc5322_date(envelope.received_at)}\n")
+        added.append(f"Date: {stamps.rfc5322(envelope.received_at)}\n")
     if not _HAS_MESSAGE_ID.search(header):
         added.append(f"Message-ID: <{envelope.queue_id}.{int(envelope.received_at)}@{_clean(hostname)}>\n")
     return "".join(added).encode("utf-8", "replace")

@@ -52,7 +52,7 @@ def _host() -> str:
 _HOST = _host()
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
-Writer = Callable[[int, memoryview], int]  # os.write's shape; tests inject a full disk here
+Writer = Callable[[int, bytes | memoryview], int]  # os.write's shape; tests inject a full disk here
 Syncer = Callable[[int], None]  # os.fdatasync's shape; tests inject a failing disk here
 # Runs blocking tasks, maybe at once, and returns what each raised (None: it returned). groupcommit.py has a
 # parallel one; this module runs them one after another.
@@ -219,10 +219,12 @@ class Maildir:
             self.ensure()
             fd = os.open(path, _CREATE, 0o600)
         try:
-            view = memoryview(data)
             write = self._write or os.write
-            while view:
-                view = view[write(fd, view) :]
+            written = write(fd, data)  # a regular file takes it all at once but on a full disk
+            if written < len(data):
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[write(fd, view) :]
         except BaseException:
             os.close(fd)
             raise

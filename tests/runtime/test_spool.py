@@ -22,6 +22,21 @@ def test_deliver_creates_maildir_and_stores_the_bytes(tmp_path):
     assert (tmp_path / "spool" / "cur").is_dir()
 
 
+def test_a_short_write_is_carried_on_until_every_byte_is_down(tmp_path):
+    written: list[int] = []
+
+    def at_most_seven(fd: int, data: bytes | memoryview) -> int:  # a file system that takes little at a time
+        written.append(os.write(fd, bytes(data[:7])))
+        return written[-1]
+
+    maildir = Maildir(tmp_path, write=at_most_seven)
+    body = b"Subject: short writes\n\n" + b"0123456789" * 10
+    path = maildir.deliver(body, "Q", 1.0, lambda name: b'{"m":"%s"}\n' % name.encode())
+    assert path.read_bytes() == body
+    assert maildir.envelope_path(path).read_bytes() == b'{"m":"%s"}\n' % path.name.encode()
+    assert len(written) > len(body) // 7 and set(written) <= set(range(1, 8))
+
+
 def test_names_are_unique(tmp_path):
     maildir = Maildir(tmp_path)
     names = {maildir.deliver(b"x", "SAME", 1.0).name for _ in range(50)}
