@@ -148,3 +148,4 @@ class DataReader:
         """Give back what this message holds of the memory budget (again: nothing)."""
         if self._reservation is not None:
             self._reservation.release()
+            self._reservation = None  # given back for good: the session's later releases cost no call

@@ -76,10 +76,13 @@ def submission_headers(hostname: str, envelope: Envelope, message: bytes) -> byt
     header = message if end < 0 else message[: end + 1]
     if message.startswith(b"\n"):
         header = b""  # no header section at all
+    # A field name is matched without regard to case; the lower-cased copy tells in one C pass whether the
+    # name occurs at all, so the line-anchored patterns run only on a header that may hold the field.
+    lower = header.lower()
     added = []
-    if not _HAS_DATE.search(header):
+    if b"date" not in lower or not _HAS_DATE.search(header):
         added.append(f"Date: {stamps.rfc5322(envelope.received_at)}\n")
-    if not _HAS_MESSAGE_ID.search(header):
+    if b"message-id" not in lower or not _HAS_MESSAGE_ID.search(header):
         added.append(f"Message-ID: <{envelope.queue_id}.{int(envelope.received_at)}@{_clean(hostname)}>\n")
     return "".join(added).encode("utf-8", "replace")
 

@@ -28,19 +28,21 @@ def _no_clock() -> float:
 
 
 class LineReader:
-    __slots__ = ("_clock", "_discarding", "_started", "strict")
+    __slots__ = ("_clock", "_discarding", "started", "strict")
 
     def __init__(self, strict: bool, clock: Callable[[], float] = _no_clock) -> None:
         self.strict = strict  # bare_lf = "reject"
         self._discarding = False  # skipping the tail of an over-long line
         self._clock = clock
-        self._started: float | None = None  # when the incomplete line at the buffer's head was first seen
+        # When the incomplete line at the buffer's head was first seen; None between lines (the protocol
+        # reads it before asking time_left: a call saved on every wait for input).
+        self.started: float | None = None
 
     def time_left(self, budget: float) -> float:
         """Seconds the line under way may still take, of `budget` for the whole line; all of it between lines."""
-        if self._started is None:
+        if self.started is None:
             return budget
-        return max(0.0, min(budget, self._started + budget - self._clock()))
+        return max(0.0, min(budget, self.started + budget - self._clock()))
 
     def take(self, buf: bytearray, limit: int) -> bytes | None:
         """Remove and return the next line of `buf` with its line end; None while it is incomplete."""
@@ -51,17 +53,17 @@ class LineReader:
                 return None  # the over-long line's clock keeps running
             del buf[: nl + 1]
             self._discarding = False
-            self._started = None
+            self.started = None
         nl = buf.find(b"\n")
         if nl < 0:
-            if self._started is None:
-                self._started = self._clock()
+            if self.started is None:
+                self.started = self._clock()
             if len(buf) > MAX_PENDING_LINE:
                 buf.clear()
                 self._discarding = True
                 raise ProtocolViolation(replies.LINE_TOO_LONG)
             return None
-        self._started = None
+        self.started = None
         line = bytes(buf[: nl + 1])
         del buf[: nl + 1]
         if self.strict and (not line.endswith(b"\r\n") or b"\r" in line[:-2]):

@@ -20,6 +20,7 @@ stricter of the remote's answer and the machine's.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from collections import OrderedDict
@@ -97,6 +98,7 @@ class Book(Protocol):
     def __len__(self) -> int: ...
 
 
+@functools.lru_cache(maxsize=4096)  # asked at every AUTH and admission; formatting an address is Python code
 def address_key(client_ip: str | None) -> str | None:
     """The unit a penalty applies to: the IPv4 address, the IPv6 /64, or None (not an IP: no penalty)."""
     addr = client_address(client_ip)
@@ -204,14 +206,16 @@ class AuthPenalty:
             return 0.0
         if policy.auth_penalty_exempt and exempt(client_ip, policy):
             return event.delay
+        key = address_key(client_ip)
+        if key is None:  # not an IP (a Unix socket): no address to penalise
+            return event.delay
         rule = PenaltyRule.of(policy)
-        wait = self.answer_delay(client_ip, event.penalised, rule)  # the machine's table: always kept
+        wait = self.book.settle(key, self._clock(), event.penalised, rule)  # the machine's table: always kept
 
         def finish(wait: float | None) -> float | None:
             return None if wait is None else max(event.delay, wait)
 
-        key = address_key(client_ip)
-        if self.remote is not None and key is not None:
+        if self.remote is not None:
             pending = self.remote.ask(key, event.penalised, rule, wait, finish)
             if pending is not None:
                 return pending

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from . import authgate, replies
 from .authdialogue import AuthDialogue
 from .authflow import MechanismFactory
-from .budgets import CommandBudget
+from .budgets import JUNK_VERBS, CommandBudget
 from .commands import MAX_PENDING_LINE, SASL_LINE_LIMIT, line_limit, parse_command, parse_path
 from .config import SessionPolicy
 from .datareader import DataReader
@@ -69,7 +69,7 @@ class SmtpConnection(AuthSteps):
     # A server holds one per open session, idle ones included: no per-instance dict.
     __slots__ = tuple(
         "_auth _budget _clock _data _data_started _enhanced _events _in _lines _mechanisms _memory _offered _out "
-        "_random _strict _tx client_ip client_port context esmtp helo hostname policy state tls".split()
+        "_random _strict _tx _usable client_ip client_port context esmtp helo hostname policy state tls".split()
     )
 
     def __init__(
@@ -107,6 +107,7 @@ class SmtpConnection(AuthSteps):
         self._budget = CommandBudget(policy.max_unknown_commands)
         self._verdict_at = -1  # where in _out the AUTH answer being held starts (refuse_verdict)
         self._offered: tuple[str, ...] | None = None
+        self._usable: tuple[bool, tuple[str, ...]] | None = None  # (under TLS, what EHLO offers then)
         self._set_context(ValidationContext())
         # With a greeting delay the banner waits for `timeout()`; input before it is an early talker.
         self.state = State.GREETING if policy.greeting_delay > 0 else State.CONNECTED
@@ -136,6 +137,8 @@ class SmtpConnection(AuthSteps):
         if self.state is State.DATA:
             left = self._data_started + self.policy.data_deadline - self._clock()
             return max(0.0, min(self.policy.data_timeout, left))
+        if self._lines.started is None:  # between lines: the whole of Idle_Time
+            return self.policy.idle_time
         return self._lines.time_left(self.policy.idle_time)  # Idle_Time bounds a whole line, not each byte
 
     def receive_data(self, data: bytes) -> None:
@@ -273,7 +276,7 @@ class SmtpConnection(AuthSteps):
         nxt = transition(self.state, cmd.verb)
         if nxt is None:
             raise ProtocolViolation(refusal(self.state, cmd.verb))
-        if self._budget.junk(cmd.verb):
+        if cmd.verb in JUNK_VERBS and self._budget.junk(cmd.verb):
             raise ProtocolViolation(replies.TOO_MANY_JUNK_COMMANDS.format(host=self.banner_host), fatal=True)
         _HANDLERS[cmd.verb](self, cmd.arg)
         if cmd.verb != "AUTH":  # AUTH moves through its own states; no other handler moves
@@ -302,8 +305,12 @@ class SmtpConnection(AuthSteps):
         return keywords_for(self.policy, self.tls, self.offered_mechanisms())
 
     def offered_mechanisms(self) -> tuple[str, ...]:
-        """What EHLO offers now, which is what AUTH takes (authgate.py holds PLAIN/LOGIN back until TLS)."""
-        return authgate.usable_now(self.policy, self._served(), self.tls)
+        """What EHLO offers now, which is what AUTH takes (authgate.py holds PLAIN/LOGIN back until TLS).
+        EHLO, MAIL and AUTH each ask; it changes only when TLS starts."""
+        usable = self._usable
+        if usable is None or usable[0] is not self.tls:
+            usable = self._usable = (self.tls, authgate.usable_now(self.policy, self._served(), self.tls))
+        return usable[1]
 
     def _served(self) -> tuple[str, ...]:
         # Worked out once per session (EHLO, MAIL and AUTH all ask); it does not change with TLS.

@@ -17,6 +17,7 @@ shrink at once: a rename is atomic.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
@@ -38,6 +39,10 @@ from .password_file import (
 from .password_hashes import Stored, is_costly, stored_form
 from .sasl.base import SecretKind
 from .sharded import ShardedDict, release_steps
+
+# What each AUTH asks of a file: store's value: parsed once per value (a pure function, its result immutable)
+# for the users who log in often; a load or reload parses through stored_form itself, not through this.
+_stored_form = functools.lru_cache(maxsize=4096)(stored_form)
 
 # The password-file names other modules import from here (the format lives in password_file.py).
 __all__ = [
@@ -132,14 +137,14 @@ class PasswordFileStore:
         value = self._entries.get(user)
         if value is None:
             return None
-        form = stored_form(value)
+        form = _stored_form(value)
         return form.value if form.scheme == "clear" else None  # a hash is never anyone's password
 
     def hashed(self, user: str) -> Stored | None:
         if self.kind is not StoreKind.FILE:
             return None
         value = self._entries.get(user)
-        return None if value is None else stored_form(value)
+        return None if value is None else _stored_form(value)
 
     def dummy_hash(self) -> Stored:
         """One of the served hashes (the costliest kind there is), found once per contents: an unknown user
