@@ -8,6 +8,7 @@ LF (Maildir form).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import stamps
@@ -22,6 +23,7 @@ def _clean(value: str, limit: int = 255) -> str:
     return (value if value.isprintable() else _CONTROL.sub("", value))[:limit]
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the user name, asked for every message
 def _pvalue(value: str) -> str:
     """An RFC 8601 property value: a token or mailbox as it is, anything else as a quoted string."""
     value = _clean(value)
@@ -52,14 +54,12 @@ def authentication_results(hostname: str, envelope: Envelope) -> str:
 def received(hostname: str, envelope: Envelope) -> str:
     ip = envelope.client_ip
     source = f"[{'IPv6:' + ip if ':' in ip else ip}]" if ip else "[local]"
-    lines = [
-        f"Received: from {_clean(envelope.helo) or 'unknown'} ({source})",
-        f"\tby {_clean(hostname)} with {protocol_keyword(envelope)} id {envelope.queue_id}",
-    ]
-    if len(envelope.rcpt_to) == 1:
-        lines.append(f"\tfor <{_clean(envelope.rcpt_to[0])}>")
-    lines[-1] += f"; {stamps.rfc5322(envelope.received_at)}"
-    return "\n".join(lines)
+    rcpt = f"\n\tfor <{_clean(envelope.rcpt_to[0])}>" if len(envelope.rcpt_to) == 1 else ""
+    return (
+        f"Received: from {_clean(envelope.helo) or 'unknown'} ({source})\n"
+        f"\tby {_clean(hostname)} with {protocol_keyword(envelope)} id {envelope.queue_id}{rcpt}"
+        f"; {stamps.rfc5322(envelope.received_at)}"
+    )
 
 
 _HAS_DATE = re.compile(rb"^date[ \t]*:", re.IGNORECASE | re.MULTILINE)
