@@ -6,6 +6,7 @@ Rule of this room: orchestration of bounded measurements; every number is measur
     python -m bench server                   # ~5 minutes; writes the Server section of bench/RESULTS.md
     python -m bench server --quick --out /tmp/RESULTS.md
     python -m bench server --only datasources   # one step; rewrites only its sub-section (here: ~2 minutes)
+    python -m bench server --only "session cpu" # against earlier commits (bench/session_cpu.py; ~6 minutes)
 
 Spools are on a tmpfs (/dev/shm) for the throughput runs; the fsync run puts ecconf's spool on the disk
 that holds the system temp directory, to show what durability costs there.
@@ -23,13 +24,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bench_datasources, servers
+from . import bench_datasources, servers, session_cpu
 from .bench_store import write_passwd
 from .server_results import Series, ServerResults
 from .smtp_load import raise_nofile
 
 SERVER_CPU, CLIENT_CPU = "0", "1"
-STEPS = ("throughput", "fsync", "idle memory", "credential store", "reload", "protocol", "datasources")
+STEPS = ("throughput", "fsync", "idle memory", "credential store", "reload", "protocol", "datasources", "session cpu")
+SUBSECTIONS = {"datasources", "session cpu"}  # steps with a sub-section of their own, rewritten alone by --only
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5")
 
 
@@ -223,16 +225,35 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="seconds: tiny counts, one round")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
     parser.add_argument(
-        "--only", action="append", choices=STEPS, help="run only this step (repeatable); only 'datasources' has a "
-        "sub-section of its own to rewrite, so the others need a whole run",
+        "--only", action="append", choices=STEPS, help="run only this step (repeatable); only 'datasources' and "
+        "'session cpu' have sub-sections of their own to rewrite, so the others need a whole run",
     )  # fmt: skip
+    parser.add_argument(
+        "--against", action="append", metavar="REV", help="session cpu: an earlier commit to compare with "
+        "(repeatable; default: " + ", ".join(f"{rev} {about}" for rev, about, _ in session_cpu.BASELINES) + ")",
+    )  # fmt: skip
+    parser.add_argument("--cpu-bursts", type=int, default=30, help="session cpu: bursts to each server")
+    parser.add_argument("--burst-sessions", type=int, default=2000, help="session cpu: sessions per burst")
+    parser.add_argument("--callgrind-sessions", type=int, default=1000, help="session cpu: sessions counted")
     args = parser.parse_args(argv)
-    if args.only and set(args.only) != {"datasources"}:
-        parser.error("--only: only 'datasources' can be written on its own (the rest is one section)")
+    if args.only and not set(args.only) <= SUBSECTIONS:
+        parser.error("--only: only 'datasources' and 'session cpu' are written on their own (the rest is one section)")
+    named = tuple((rev, "named with --against", True) for rev in args.against or ())
+    args.baselines = named or session_cpu.BASELINES
     if args.quick:
         args.rounds, args.sessions, args.time_limit, args.idle, args.users = 1, 40, 2.0, 50, 2000
         args.concurrency = min(args.concurrency, 5)
+        # This checkout alone, without callgrind: the step's code runs, nothing is installed.
+        args.baselines, args.cpu_bursts, args.burst_sessions, args.callgrind_sessions = (), 2, 20, 0
     return args
+
+
+def measure_session_cpu(args: argparse.Namespace, results: ServerResults) -> None:
+    """CPU per PLAIN session of this checkout against earlier commits (bench/session_cpu.py)."""
+    results.session_cpu, results.session_cpu_notes = session_cpu.measure(
+        args.baselines, args.cpu_bursts, args.burst_sessions, args.callgrind_sessions, _log, (SERVER_CPU, CLIENT_CPU)
+    )
+    results.session_cpu_bursts = (args.cpu_bursts, args.burst_sessions)
 
 
 def measure_protocol(args: argparse.Namespace, results: ServerResults) -> None:
@@ -260,6 +281,7 @@ def run(args: argparse.Namespace, command: str) -> ServerResults:
             ("reload", lambda: measure_reload(work, args.users, args, results)),
             ("protocol", lambda: measure_protocol(args, results)),
             ("datasources", lambda: bench_datasources.measure(work, args, results, load, SERVER_CPU, _log)),
+            ("session cpu", lambda: measure_session_cpu(args, results)),
         )
         assert tuple(name for name, _ in steps) == STEPS
         for name, step in steps:
@@ -273,15 +295,19 @@ def run(args: argparse.Namespace, command: str) -> ServerResults:
 
 def main(argv: list[str]) -> int:
     from . import report_datasources
-    from .report_server import write_section
+    from .report_server import session_cpu_lines, write_section
 
     args = parse_args(argv)
     command = shlex.join(["python", "-m", "bench", "server", *argv])
     results = run(args, command)
     if args.only:
         text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(report_datasources.replace(text, report_datasources.render(results)), encoding="utf-8")
-        _log(f"wrote the datasource sub-section of {args.out}")
+        if "datasources" in args.only:
+            text = report_datasources.replace(text, report_datasources.render(results))
+        if "session cpu" in args.only:
+            text = report_datasources.replace(text, session_cpu_lines(results))
+        args.out.write_text(text, encoding="utf-8")
+        _log(f"wrote the {' and '.join(args.only)} sub-section(s) of {args.out}")
         return 0
     write_section(args.out, results)
     _log(f"wrote the Server section of {args.out}")

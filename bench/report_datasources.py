@@ -78,9 +78,10 @@ def render(results: ServerResults) -> list[str]:
 
 
 def replace(text: str, lines: list[str]) -> str:
-    """`text` (a whole RESULTS.md) with the sub-section replaced, or added at the end when there is none."""
+    """`text` (a whole RESULTS.md) with the sub-section `lines` (its heading first) replaced, or added at the end
+    when there is none; any sub-section of the Server section rendered as lines goes in this way."""
     block = "\n".join(lines) + "\n"
-    at = text.find("\n" + SUBHEADING + "\n")
+    at = text.find("\n" + lines[0] + "\n")
     if at < 0:
         return text.rstrip("\n") + "\n\n" + block
     end = text.find("\n### ", at + 1)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import report_datasources
+from . import report_datasources, report_session_cpu
 from .server_results import Series, ServerResults
 
 HEADING = "## Server"
@@ -318,5 +318,12 @@ def render(results: ServerResults) -> str:
         "",
         *report_datasources.render(results),
         "",
+        *session_cpu_lines(results),
+        "",
     ]
     return "\n".join(parts)
+
+
+def session_cpu_lines(results: ServerResults) -> list[str]:
+    bursts, per_burst = results.session_cpu_bursts
+    return report_session_cpu.render(results.session_cpu, results.session_cpu_notes, bursts, per_burst, results.command)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from .session_cpu import Install
+
 
 @dataclass
 class Series:
@@ -43,4 +45,7 @@ class ServerResults:
     reload: dict[str, object] = field(default_factory=dict)
     protocol: dict[str, float] = field(default_factory=dict)  # mechanism -> sans-IO protocol us per session
     datasources: list[Series] = field(default_factory=list)  # ecconf PLAIN per store: file: first, then auth_ds
+    session_cpu: list[Install] = field(default_factory=list)  # this checkout first, then earlier commits
+    session_cpu_notes: list[str] = field(default_factory=list)
+    session_cpu_bursts: tuple[int, int] = (0, 0)  # bursts, sessions per burst
     notes: list[str] = field(default_factory=list)
