@@ -50,6 +50,17 @@ def _host() -> str:
 
 
 _HOST = _host()
+# This process's id, kept: os.getpid() is a system call, once per message otherwise. A forked worker (serve
+# --workers N) gets its own at the fork, so its names never meet its siblings'.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 Writer = Callable[[int, bytes | memoryview], int]  # os.write's shape; tests inject a full disk here
@@ -105,7 +116,7 @@ class Maildir:
     def unique_name(self, queue_id: str, when: float) -> str:
         with _lock:
             n = next(_counter)
-        return f"{int(when)}.P{os.getpid()}Q{n}R{queue_id}.{_HOST}"
+        return f"{int(when)}.P{_pid}Q{n}R{queue_id}.{_HOST}"
 
     def envelope_path(self, message: Path) -> Path:
         """Where the envelope of a message in new/ (or cur/, flags and all) is."""

@@ -43,6 +43,23 @@ def test_names_are_unique(tmp_path):
     assert len(names) == 50
 
 
+def test_a_forked_worker_names_its_messages_with_its_own_process_id(tmp_path):
+    maildir = Maildir(tmp_path)
+    assert f".P{os.getpid()}Q" in maildir.unique_name("Q", 1.0)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: one name, through the pipe, then out without running pytest's exit
+        try:
+            os.write(write, maildir.unique_name("Q", 1.0).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    name = os.read(read, 1000).decode()
+    os.close(read)
+    os.waitpid(child, 0)
+    assert f".P{child}Q" in name and f".P{os.getpid()}Q" not in name
+
+
 def test_unwritable_spool_gives_451_and_leaves_nothing(tmp_path):
     maildir = Maildir(tmp_path)
     maildir.ensure()
