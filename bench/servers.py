@@ -138,8 +138,9 @@ def start(
     return running
 
 
-def ecconf_argv(config: Path, loop: str = "auto", *extra: str) -> list[str]:
-    return [sys.executable, "-m", "ecconf", "serve", str(config), "--loop", loop, *extra]
+def ecconf_argv(config: Path, loop: str = "auto", *extra: str, python: str = sys.executable) -> list[str]:
+    """`ecconf serve` of `config`, by `python` (another install's interpreter: bench/session_cpu.py)."""
+    return [python, "-m", "ecconf", "serve", str(config), "--loop", loop, *extra]
 
 
 def aiosmtpd_argv(passwd: Path, maildir: Path, loop: str = "asyncio") -> list[str]:

@@ -100,7 +100,7 @@ def write_config(install: Install, folder: Path) -> Path:
 
 
 def _serve_argv(install: Install, config: Path) -> list[str]:
-    return [install.python, "-m", "ecconf", "serve", str(config), "--loop", "uvloop" if _has("uvloop") else "asyncio"]
+    return servers.ecconf_argv(config, "uvloop" if _has("uvloop") else "asyncio", python=install.python)
 
 
 def _load(port: int, sessions: int, cpu: str | None) -> int:
@@ -112,9 +112,9 @@ def _load(port: int, sessions: int, cpu: str | None) -> int:
     return int(done["sessions"])
 
 
-def _cpu(pid: int, task: int | None = None) -> float:
-    stat = Path(f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()
+def _loop_cpu(pid: int) -> float:
+    """User + system seconds of the process's first thread, the one its event loop runs on."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -130,35 +130,29 @@ def measure_cpu(installs: list[Install], work: Path, bursts: int, per_burst: int
         for b in range(bursts):
             order = list(zip(installs, running, strict=True))
             for install, r in order if b % 2 == 0 else order[::-1]:
-                pid = r.proc.pid
-                total, loop = _cpu(pid), _cpu(pid, pid)
+                total, loop = r.cpu_seconds(), _loop_cpu(r.proc.pid)
                 done = _load(r.port, per_burst, cpus[1])
-                install.burst_cpu.append((_cpu(pid) - total) / done * 1e6)
-                install.burst_loop.append((_cpu(pid, pid) - loop) / done * 1e6)
+                install.burst_cpu.append((r.cpu_seconds() - total) / done * 1e6)
+                install.burst_loop.append((_loop_cpu(r.proc.pid) - loop) / done * 1e6)
     finally:
         for r in running:
             r.stop()
-
-
-_READY = servers.READY
 
 
 def count_instructions(install: Install, work: Path, sessions: int) -> None:
     """User-space instructions per session under callgrind (every thread), counted after a warm-up."""
     config = write_config(install, work / f"callgrind-{install.label.replace(' ', '-')}")
     out = config.parent / "callgrind.out"
-    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes"]
-    argv += [f"--callgrind-out-file={out}", *_serve_argv(install, config)]
-    proc = subprocess.Popen(argv, cwd=config.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes"]
+    argv = [*valgrind, f"--callgrind-out-file={out}", *_serve_argv(install, config)]
+    served = servers.start(f"{install.label} under callgrind", argv, cwd=config.parent)
     try:
-        port = _wait_port(proc)
-        _load(port, 100, None)
-        _run(["callgrind_control", "--instr=on", str(proc.pid)], work)
-        done = _load(port, sessions, None)
-        _run(["callgrind_control", "--dump", str(proc.pid)], work)
+        _load(served.port, 100, None)
+        _run(["callgrind_control", "--instr=on", str(served.proc.pid)], work)
+        done = _load(served.port, sessions, None)
+        _run(["callgrind_control", "--dump", str(served.proc.pid)], work)
     finally:
-        proc.terminate()
-        proc.wait(timeout=300)
+        served.stop(timeout=300)  # an interpreter under valgrind takes its time to exit
     # One file per thread per dump; the dump asked for is the one whose counts cover the load.
     dumps: dict[str, int] = {}
     for path in config.parent.glob("callgrind.out*"):
@@ -167,19 +161,6 @@ def count_instructions(install: Install, work: Path, sessions: int) -> None:
         if totals and part:
             dumps[part.group(1)] = dumps.get(part.group(1), 0) + max(totals)
     install.instructions = max(dumps.values(), default=0) / done
-
-
-def _wait_port(proc: subprocess.Popen[str]) -> int:
-    assert proc.stdout is not None
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        if match := _READY.search(line):
-            import threading
-
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its output drained
-            return int(match.group(2))
-    raise RuntimeError("the server under callgrind did not start:\n" + "".join(seen[-20:]))
 
 
 def ratio(install: Install, base: Install) -> tuple[float, float, float]:
